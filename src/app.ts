@@ -1,0 +1,224 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { App, type Authorize, HTTPReceiver, webApi } from '@slack/bolt';
+import { lt } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import { createCatalog } from './catalog.js';
+import type { Config } from './config.js';
+import { type Job, startableJobs } from './cron.js';
+import { MIGRATIONS_FOLDER, migrationsApplied, openDb } from './db/client.js';
+import { outbox } from './db/schema.js';
+import { pruneDeliveries } from './deliveries.js';
+import { alertRoutes } from './http/alerts.js';
+import { healthRoutes } from './http/health.js';
+import { createHttpHandler } from './http/server.js';
+import { createAlertIntake } from './incidents/intake.js';
+import type { MessageDelivery } from './incidents/messages.js';
+import { createPublisher } from './incidents/publish.js';
+import { boltLogger } from './log.js';
+import { createOutboxWorker } from './outbox/worker.js';
+import { slackChat } from './slack/chat.js';
+import { registerListeners } from './slack/listeners.js';
+
+export interface AppOptions {
+  log: Logger;
+  /** The clock; tests pass a controllable one. */
+  now?: () => Date;
+  /** Pace of messages into one Slack channel (Slack allows about 1/s). */
+  slackMinPostIntervalMs?: number;
+  /** Timeout of one Slack Web API call. */
+  slackTimeoutMs?: number;
+  outbox?: { pollMs?: number; baseDelayMs?: number; maxDelayMs?: number; concurrency?: number };
+  /** Start the cron sweepers (tests drive them by hand). */
+  cron?: boolean;
+}
+
+export interface FirebreakApp {
+  start(): Promise<{ port: number }>;
+  /** Graceful: refuse new webhooks, finish in-flight requests and deliveries, close the DB. */
+  stop(options?: { timeoutMs?: number }): Promise<void>;
+  readonly db: ReturnType<typeof openDb>['db'];
+  readonly sqlite: ReturnType<typeof openDb>['sqlite'];
+  readonly outbox: ReturnType<typeof createOutboxWorker>;
+  readonly jobs: readonly Job[];
+}
+
+const DAY = 24 * 60 * 60_000;
+
+export function createApp(config: Config, options: AppOptions): FirebreakApp {
+  const { log } = options;
+  const now = options.now ?? (() => new Date());
+  const { db, sqlite, close } = openDb(config.databasePath);
+  const expectedMigrations = (
+    JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as {
+      entries: unknown[];
+    }
+  ).entries.length;
+  const file = config.file;
+  const catalog = createCatalog(file.services);
+
+  // The outbox's own client: no hidden retries (the outbox retries, durably) and 429s come
+  // back to us at once instead of pausing every other call.
+  const web = new webApi.WebClient(config.slack.botToken, {
+    slackApiUrl: config.slack.apiUrl,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: options.slackTimeoutMs ?? 15_000,
+    logger: boltLogger(log),
+  });
+  // Who the bot is, asked lazily so the process starts (and accepts alerts) even when Slack
+  // is unreachable; a failed lookup is not cached.
+  let identity: Promise<{ botId: string; botUserId: string; teamId: string }> | undefined;
+  const whoAmI = () => {
+    identity ??= web.auth.test().then(
+      (r) => ({ botId: r.bot_id ?? '', botUserId: r.user_id ?? '', teamId: r.team_id ?? '' }),
+      (error: unknown) => {
+        identity = undefined;
+        throw error;
+      },
+    );
+    return identity;
+  };
+  const authorize: Authorize<boolean> = async () => {
+    const me = await whoAmI();
+    return {
+      botToken: config.slack.botToken,
+      botId: me.botId,
+      botUserId: me.botUserId,
+      teamId: me.teamId,
+    };
+  };
+
+  const chat = slackChat({
+    client: web,
+    botUserId: async () => (await whoAmI()).botUserId,
+    channelPrefix: file.incidents.channelPrefix,
+    privateChannels: file.incidents.private,
+    minPostIntervalMs: options.slackMinPostIntervalMs,
+  });
+  const publisher = createPublisher({
+    db,
+    chat,
+    catalog,
+    now,
+    announceChannel: file.incidents.announceChannel,
+  });
+  const worker = createOutboxWorker({
+    db,
+    now,
+    log: log.child({ component: 'outbox' }),
+    handlers: {
+      'incident.publish': (item) => publisher.publish(Number(item.payload.incidentId)),
+      'chat.message': (item) => publisher.deliver(item.payload as unknown as MessageDelivery),
+    },
+    ...options.outbox,
+  });
+  const kick = () => worker.kick();
+
+  const intake = createAlertIntake({
+    db,
+    now,
+    catalog,
+    kick,
+    policy: {
+      defaultEnvironment: file.incidents.defaultEnvironment,
+      severityLabels: file.incidents.severityLabels,
+      reminders: file.incidents.reminders,
+      unownedReminderMs: file.incidents.unownedReminder,
+      autoResolve: file.incidents.autoResolve,
+    },
+  });
+
+  const socketMode = Boolean(config.slack.appToken);
+  const receiver = socketMode
+    ? undefined
+    : new HTTPReceiver({
+        signingSecret: config.slack.signingSecret ?? '',
+        endpoints: '/slack/events',
+        logger: boltLogger(log),
+      });
+  const bolt = new App({
+    authorize,
+    logger: boltLogger(log),
+    clientOptions: { slackApiUrl: config.slack.apiUrl },
+    ...(receiver ? { receiver } : { socketMode: true, appToken: config.slack.appToken }),
+  });
+  registerListeners(bolt, { db, now });
+  bolt.error(async (error) => {
+    log.error({ err: error }, 'slack listener failed');
+  });
+
+  let draining = false;
+  const http = createHttpHandler({
+    log,
+    isDraining: () => draining,
+    slack: receiver?.requestListener,
+    routes: [
+      ...healthRoutes({
+        dbReady: () => sqlite.open && migrationsApplied(sqlite, expectedMigrations),
+        isDraining: () => draining,
+      }),
+      ...alertRoutes({ intake, ingestToken: config.ingestToken }),
+    ],
+  });
+  const server: Server = createServer(
+    { requestTimeout: 30_000, headersTimeout: 15_000 },
+    http.listener,
+  );
+
+  const jobs: Job[] = [
+    {
+      name: 'prune',
+      schedule: '17 3 * * *',
+      run: () => {
+        const cutoff = new Date(now().getTime() - 7 * DAY);
+        pruneDeliveries(db, cutoff);
+        db.delete(outbox).where(lt(outbox.updatedAt, cutoff)).run();
+      },
+    },
+  ];
+  const cron = startableJobs(jobs, log);
+
+  return {
+    db,
+    sqlite,
+    outbox: worker,
+    jobs,
+    async start() {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.http.port, config.http.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      if (socketMode) await bolt.start();
+      worker.start();
+      if (options.cron !== false) cron.start();
+      const { port } = server.address() as AddressInfo;
+      log.info(
+        { port, host: config.http.host, mode: socketMode ? 'socket' : 'http' },
+        'firebreak is ready',
+      );
+      return { port };
+    },
+    async stop({ timeoutMs = 10_000 } = {}) {
+      draining = true;
+      const deadline = Date.now() + timeoutMs;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // Let requests already inside finish (their data is committed before they answer).
+      while (http.inFlight > 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      server.closeAllConnections();
+      await closed;
+      await cron.stop();
+      await worker.stop(Math.max(0, deadline - Date.now()));
+      if (socketMode) await bolt.stop().catch(() => {});
+      close();
+      log.info('firebreak stopped');
+    },
+  };
+}

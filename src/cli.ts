@@ -1,0 +1,69 @@
+import { ConfigError } from './config.js';
+import { openDb } from './db/client.js';
+import { serve } from './main.js';
+import { verify } from './timeline/timeline.js';
+
+const USAGE = `firebreak <command>
+
+  serve              run the bot (default)
+  migrate            create the database file and apply migrations
+  verify             check the timeline's hash chains; exit 1 when a row was changed or removed
+`;
+
+type Env = Record<string, string | undefined>;
+
+function dbPath(env: Env): string {
+  return env.DATABASE_PATH || './data/firebreak.db';
+}
+
+const commands: Record<string, (args: string[], env: Env) => Promise<number>> = {
+  async serve(_args, env) {
+    await serve(env);
+    return -1; // keeps running
+  },
+  async migrate(_args, env) {
+    const { close } = openDb(dbPath(env));
+    close();
+    process.stdout.write(`migrations applied to ${dbPath(env)}\n`);
+    return 0;
+  },
+  async verify(_args, env) {
+    const { db, close } = openDb(dbPath(env));
+    try {
+      const result = verify(db);
+      for (const p of result.problems)
+        process.stdout.write(`✗ ${p.stream} event ${p.seq}: ${p.problem}\n`);
+      process.stdout.write(
+        result.problems.length === 0
+          ? `✓ ${result.events} events in ${result.streams} timelines, every hash chain intact\n`
+          : `✗ ${result.problems.length} problem(s) in ${result.events} events\n`,
+      );
+      return result.problems.length === 0 ? 0 : 1;
+    } finally {
+      close();
+    }
+  },
+};
+
+export async function main(argv: string[], env: Env = process.env): Promise<void> {
+  const [name = 'serve', ...args] = argv;
+  if (name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`firebreak: unknown command "${name}"\n\n${USAGE}`);
+    process.exit(2);
+  }
+  try {
+    const code = await command(args, env);
+    if (code >= 0) process.exit(code);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`firebreak: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,330 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { SEVERITIES } from './incidents/incident.js';
+
+// The only module that reads process.env (it is handed the env object by main.ts or the CLI).
+
+const DURATION = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
+
+/** "90s", "30m", "2h", "1h30m", "7d" → milliseconds. */
+export function parseDuration(text: string): number | null {
+  const m = DURATION.exec(text.trim());
+  if (!m || text.trim() === '') return null;
+  const [, d, h, min, s] = m;
+  return (
+    ((Number(d ?? 0) * 24 + Number(h ?? 0)) * 60 + Number(min ?? 0)) * 60_000 +
+    Number(s ?? 0) * 1000
+  );
+}
+
+const duration = z.string().transform((text, ctx) => {
+  const value = parseDuration(text);
+  if (value === null || value <= 0) {
+    ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration like 30m, 2h or 7d` });
+    return z.NEVER;
+  }
+  return value;
+});
+
+const severity = z.enum(SEVERITIES);
+const slackId = z
+  .string()
+  .regex(/^[A-Z0-9]{2,}$/, 'must be a Slack id like U0123ABCD or C0123ABCD');
+const name = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]*$/i, 'must be a name of letters, digits, . _ -');
+
+const webhookBackend = z.object({
+  backend: z.literal('webhook'),
+  url: z.url(),
+  secret: z.string().min(16, 'webhook secrets need at least 16 characters'),
+  timeout: duration.default(10_000),
+});
+const commandBackend = z.object({
+  backend: z.literal('command'),
+  argv: z.array(z.string()).min(1),
+  timeout: duration.default(300_000),
+  cwd: z.string().optional(),
+});
+const githubBackend = z.object({
+  backend: z.literal('github'),
+  repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name'),
+  workflow: z.string().min(1),
+  ref: z.string().default('main'),
+  token: z.string().min(1),
+  apiUrl: z.url().default('https://api.github.com'),
+  inputs: z.record(z.string(), z.string()).default({}),
+});
+const argocdBackend = z.object({
+  backend: z.literal('argocd'),
+  url: z.url(),
+  app: z.string().min(1),
+  appNamespace: z.string().optional(),
+  project: z.string().optional(),
+  token: z.string().min(1),
+  // Argo CD refuses a rollback while auto-sync is on; with this set we pause it first.
+  disableAutoSync: z.boolean().default(true),
+});
+export const RollbackBackendConfig = z.discriminatedUnion('backend', [
+  webhookBackend,
+  commandBackend,
+  githubBackend,
+  argocdBackend,
+]);
+export type RollbackBackendConfig = z.infer<typeof RollbackBackendConfig>;
+
+const serviceConfig = z.object({
+  aliases: z.array(z.string().min(1)).default([]),
+  owners: z.array(slackId).default([]),
+  pagerduty: z
+    .object({
+      serviceId: z.string().min(1).optional(),
+      escalationPolicyId: z.string().min(1).optional(),
+      routingKey: z.string().length(32).optional(),
+    })
+    .optional(),
+  environments: z
+    .record(name, z.object({ rollback: RollbackBackendConfig.optional() }))
+    .default({}),
+});
+export type ServiceConfig = z.infer<typeof serviceConfig>;
+
+export const FileConfig = z.object({
+  incidents: z
+    .object({
+      channelPrefix: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9_-]{0,20}$/, 'lowercase letters, digits, - and _, at most 21')
+        .default('inc'),
+      announceChannel: slackId.optional(),
+      private: z.boolean().default(false),
+      defaultEnvironment: name.default('production'),
+      reminders: z.partialRecord(severity, duration).default({
+        sev1: 30 * 60_000,
+        sev2: 60 * 60_000,
+        sev3: 4 * 60 * 60_000,
+      }),
+      unownedReminder: duration.default(10 * 60_000),
+      pinReaction: z
+        .string()
+        .regex(/^[a-z0-9_+-]+$/)
+        .default('pushpin'),
+      severityLabels: z.record(z.string(), severity).optional(),
+      // Resolve the incident by itself when every alert has resolved (off: offer a Resolve button).
+      autoResolve: z.boolean().default(false),
+      // After resolving, offer to archive the channel after this long (unset: never offer).
+      archiveAfter: duration.optional(),
+    })
+    .prefault({}),
+  permissions: z
+    .object({
+      deployers: z.array(slackId).default([]),
+      commanders: z.array(slackId).default([]),
+    })
+    .default({ deployers: [], commanders: [] }),
+  services: z.record(name, serviceConfig).default({}),
+  deploys: z
+    .object({
+      suspectWindow: duration.default(2 * 60 * 60_000),
+      maxSuspects: z.number().int().min(1).max(5).default(3),
+      freezeDefault: duration.default(2 * 60 * 60_000),
+      freezeMax: duration.default(24 * 60 * 60_000),
+      rollbacksExempt: z.boolean().default(true),
+      // Who may read the freeze gate: "open" (no auth, for CI on a private network) or "token".
+      gateAuth: z.enum(['open', 'token']).default('open'),
+    })
+    .prefault({}),
+  pagerduty: z
+    .object({
+      // Resolve the firebreak incident when PagerDuty resolves it (off: offer a button).
+      autoResolve: z.boolean().default(false),
+      priorities: z.record(z.string(), severity).default({}),
+      urgency: z.partialRecord(severity, z.enum(['high', 'low'])).default({
+        sev1: 'high',
+        sev2: 'high',
+        sev3: 'low',
+        sev4: 'low',
+      }),
+    })
+    .prefault({}),
+});
+export type FileConfig = z.infer<typeof FileConfig>;
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v?.trim() ? v.trim() : undefined));
+
+const Env = z
+  .object({
+    SLACK_BOT_TOKEN: z
+      .string({ error: 'is required (the bot token, xoxb-…)' })
+      .regex(/^xoxb-/, 'must start with xoxb-'),
+    SLACK_SIGNING_SECRET: optionalText,
+    SLACK_APP_TOKEN: optionalText.pipe(
+      z
+        .string()
+        .regex(/^xapp-/, 'must start with xapp-')
+        .optional(),
+    ),
+    SLACK_API_URL: z.url().default('https://slack.com/api/'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    DATABASE_PATH: z.string().min(1).default('./data/firebreak.db'),
+    FIREBREAK_CONFIG: z.string().min(1).default('./firebreak.yaml'),
+    INGEST_TOKEN: optionalText.pipe(z.string().min(16, 'needs at least 16 characters').optional()),
+    API_TOKEN: optionalText.pipe(z.string().min(16, 'needs at least 16 characters').optional()),
+    PAGERDUTY_TOKEN: optionalText,
+    PAGERDUTY_FROM: optionalText.pipe(z.email('must be an e-mail address').optional()),
+    PAGERDUTY_API_URL: z.url().default('https://api.pagerduty.com'),
+    PAGERDUTY_EVENTS_URL: z.url().default('https://events.pagerduty.com'),
+    PAGERDUTY_WEBHOOK_SECRET: optionalText,
+    GITHUB_WEBHOOK_SECRET: optionalText,
+    PUBLIC_URL: optionalText.pipe(z.url().optional()),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SLACK_SIGNING_SECRET'],
+        message: 'is required in HTTP mode (set it, or set SLACK_APP_TOKEN for Socket Mode)',
+      });
+    }
+    if (env.PAGERDUTY_TOKEN && !env.PAGERDUTY_FROM) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PAGERDUTY_FROM'],
+        message: 'is required with PAGERDUTY_TOKEN (the e-mail of a PagerDuty user)',
+      });
+    }
+  });
+
+export interface Config {
+  readonly slack: {
+    readonly botToken: string;
+    readonly signingSecret: string | undefined;
+    readonly appToken: string | undefined;
+    readonly apiUrl: string;
+  };
+  readonly http: {
+    readonly port: number;
+    readonly host: string;
+    readonly publicUrl: string | undefined;
+  };
+  readonly databasePath: string;
+  readonly configPath: string;
+  readonly ingestToken: string | undefined;
+  readonly apiToken: string | undefined;
+  readonly pagerDuty: {
+    readonly token: string | undefined;
+    readonly from: string | undefined;
+    readonly apiUrl: string;
+    readonly eventsUrl: string;
+    readonly webhookSecrets: readonly string[];
+  };
+  readonly githubWebhookSecret: string | undefined;
+  readonly logLevel: string;
+  readonly file: FileConfig;
+}
+
+/** Thrown with a one-line message that names the offending variable or config key. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+function firstProblem(error: z.ZodError, where: string): string {
+  const issue = error.issues[0];
+  if (!issue) return `${where}: invalid`;
+  const path = issue.path.join('.');
+  return path ? `${where} ${path} ${issue.message}` : `${where}: ${issue.message}`;
+}
+
+/** `${NAME}` in the YAML file is replaced by the environment variable NAME (for secrets). */
+function interpolate(
+  value: unknown,
+  env: Record<string, string | undefined>,
+  path: string,
+): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Z0-9_]+)\}/g, (_, key: string) => {
+      const v = env[key];
+      if (v === undefined)
+        throw new ConfigError(`firebreak.yaml ${path} refers to \${${key}}, which is not set`);
+      return v;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, `${path}.${i}`));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, interpolate(v, env, path ? `${path}.${k}` : k)]),
+    );
+  }
+  return value;
+}
+
+export function parseFileConfig(
+  text: string,
+  env: Record<string, string | undefined> = {},
+  label = 'firebreak.yaml',
+): FileConfig {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text) ?? {};
+  } catch (error) {
+    throw new ConfigError(`${label} is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const result = FileConfig.safeParse(interpolate(raw, env, ''));
+  if (!result.success) throw new ConfigError(firstProblem(result.error, label));
+  return result.data;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** Parses the environment (and the YAML file it points to) once, into a frozen Config. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const result = Env.safeParse(env);
+  if (!result.success) throw new ConfigError(firstProblem(result.error, 'environment variable'));
+  const e = result.data;
+  const file = existsSync(e.FIREBREAK_CONFIG)
+    ? parseFileConfig(readFileSync(e.FIREBREAK_CONFIG, 'utf8'), env, e.FIREBREAK_CONFIG)
+    : FileConfig.parse({});
+  return deepFreeze({
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+      apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`,
+    },
+    http: { port: e.PORT, host: e.HOST, publicUrl: e.PUBLIC_URL },
+    databasePath: e.DATABASE_PATH,
+    configPath: e.FIREBREAK_CONFIG,
+    ingestToken: e.INGEST_TOKEN,
+    apiToken: e.API_TOKEN,
+    pagerDuty: {
+      token: e.PAGERDUTY_TOKEN,
+      from: e.PAGERDUTY_FROM,
+      apiUrl: e.PAGERDUTY_API_URL.replace(/\/+$/, ''),
+      eventsUrl: e.PAGERDUTY_EVENTS_URL.replace(/\/+$/, ''),
+      webhookSecrets: (e.PAGERDUTY_WEBHOOK_SECRET ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    },
+    githubWebhookSecret: e.GITHUB_WEBHOOK_SECRET,
+    logLevel: e.LOG_LEVEL,
+    file,
+  });
+}

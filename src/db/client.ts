@@ -1,0 +1,54 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import * as schema from './schema.js';
+
+export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
+/** The synchronous transaction handle drizzle passes to `db.transaction((tx) => …)`. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+export type DbOrTx = Db | Tx;
+
+// Resolves the same from src/db/ (tsx, tests) and dist/db/ (built).
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../migrations', import.meta.url));
+
+export interface OpenDb {
+  db: Db;
+  sqlite: Database.Database;
+  close(): void;
+}
+
+/** Opens (creating if needed) the SQLite file, sets the pragmas and applies the migrations. */
+export function openDb(path: string, options: { migrate?: boolean } = {}): OpenDb {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new Database(path, { timeout: 5000 });
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('foreign_keys = ON');
+  // FULL: a 202 means the alert survives a power cut, not only a process crash.
+  sqlite.pragma('synchronous = FULL');
+  const db = drizzle({ client: sqlite, schema });
+  if (options.migrate !== false) migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  return {
+    db,
+    sqlite,
+    close() {
+      if (sqlite.open) sqlite.close();
+    },
+  };
+}
+
+/** Readiness: the file answers and every migration we ship has been applied. */
+export function migrationsApplied(sqlite: Database.Database, expected: number): boolean {
+  const table = sqlite
+    .prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'",
+    )
+    .get();
+  if (!table) return false;
+  const row = sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as {
+    n: number;
+  };
+  return row.n >= expected;
+}

@@ -1,0 +1,22 @@
+import { lt } from 'drizzle-orm';
+import type { DbOrTx } from './db/client.js';
+import { deliveries } from './db/schema.js';
+
+/**
+ * Claims a delivery id (Slack event_id, PagerDuty X-Webhook-Id, GitHub X-GitHub-Delivery).
+ * True the first time; false for a retry or replay, which must then change nothing. Claim
+ * inside the transaction that stores what the delivery carried, so a crash loses neither.
+ */
+export function claimDelivery(db: DbOrTx, source: string, deliveryId: string, now: Date): boolean {
+  const result = db
+    .insert(deliveries)
+    .values({ source, deliveryId, receivedAt: now })
+    .onConflictDoNothing()
+    .run();
+  return result.changes > 0;
+}
+
+/** Senders stop retrying after hours at most; a week of ids is plenty to catch replays. */
+export function pruneDeliveries(db: DbOrTx, olderThan: Date): number {
+  return db.delete(deliveries).where(lt(deliveries.receivedAt, olderThan)).run().changes;
+}

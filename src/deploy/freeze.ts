@@ -1,0 +1,41 @@
+/** A freeze as the rules see it: scope globs and a time window. */
+export interface FreezeWindow {
+  id: number;
+  services: readonly string[];
+  environments: readonly string[];
+  createdAt: Date;
+  expiresAt: Date;
+  liftedAt: Date | null;
+  blocksRollbacks: boolean;
+}
+
+/** `*` matches any run of characters; everything else is literal; case does not matter. */
+export function globMatches(pattern: string, value: string): boolean {
+  const escaped = pattern
+    .toLowerCase()
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${escaped}$`).test(value.toLowerCase());
+}
+
+export const isActive = (w: FreezeWindow, now: Date): boolean =>
+  w.liftedAt === null && w.createdAt <= now && now < w.expiresAt;
+
+export const covers = (w: FreezeWindow, service: string, environment: string): boolean =>
+  w.services.some((p) => globMatches(p, service)) &&
+  w.environments.some((p) => globMatches(p, environment));
+
+/** The active freezes that stop a deploy (or, when `rollback`, a rollback) of service+environment. */
+export function blockingFreezes<T extends FreezeWindow>(
+  windows: readonly T[],
+  target: { service: string; environment: string; rollback?: boolean },
+  now: Date,
+): T[] {
+  return windows.filter(
+    (w) =>
+      isActive(w, now) &&
+      covers(w, target.service, target.environment) &&
+      (!target.rollback || w.blocksRollbacks),
+  );
+}

@@ -1,0 +1,147 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { ZodError } from 'zod';
+import { type ErrorCode, isAppError } from '../errors.js';
+import { HttpError, sendJson } from './body.js';
+
+export type Params = Record<string, string>;
+export type RouteHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  params: Params,
+  url: URL,
+) => Promise<void>;
+
+export interface Route {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** `/api/v1/incidents/:number/timeline` style; `:name` matches one path segment. */
+  path: string;
+  handler: RouteHandler;
+  /** Refused with 503 while shutting down, so a sender retries against the next process. */
+  refuseWhileDraining?: boolean;
+}
+
+const STATUS_OF: Record<ErrorCode, number> = {
+  not_found: 404,
+  conflict: 409,
+  forbidden: 403,
+  invalid: 400,
+  frozen: 423,
+  upstream: 502,
+  unavailable: 503,
+};
+
+// SQLite telling us it cannot write right now: the caller should retry, and nothing was stored.
+const SQLITE_TRANSIENT = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CANTOPEN|READONLY|NOMEM)/;
+
+function compile(path: string): { regex: RegExp; names: string[] } {
+  const names: string[] = [];
+  const pattern = path
+    .split('/')
+    .map((segment) => {
+      if (!segment.startsWith(':')) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      names.push(segment.slice(1));
+      return '([^/]+)';
+    })
+    .join('/');
+  return { regex: new RegExp(`^${pattern}/?$`), names };
+}
+
+export interface HttpHandlerOptions {
+  routes: readonly Route[];
+  /** Bolt's HTTPReceiver request listener for POST /slack/events (absent in Socket Mode). */
+  slack?: RequestListener;
+  log: Logger;
+  isDraining: () => boolean;
+}
+
+export interface HttpHandler {
+  listener: RequestListener;
+  /** Requests being answered right now. */
+  readonly inFlight: number;
+}
+
+export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
+  const compiled = options.routes.map((route) => ({ route, ...compile(route.path) }));
+  let inFlight = 0;
+
+  const listener: RequestListener = (req, res) => {
+    inFlight++;
+    res.once('close', () => inFlight--);
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === '/slack/events' && options.slack) {
+      if (options.isDraining()) return refuse(res);
+      return options.slack(req, res);
+    }
+    let pathMatched = false;
+    for (const { route, regex, names } of compiled) {
+      const match = regex.exec(url.pathname);
+      if (!match) continue;
+      pathMatched = true;
+      if (route.method !== req.method) continue;
+      if (route.refuseWhileDraining && options.isDraining()) return refuse(res);
+      const params = Object.fromEntries(
+        names.map((n, i) => [n, decodeURIComponent(match[i + 1] ?? '')]),
+      );
+      // Bolt-style routes do not await handlers; we do, and every failure ends the response.
+      route
+        .handler(req, res, params, url)
+        .catch((error: unknown) => sendError(res, error, options.log, req));
+      return;
+    }
+    req.resume();
+    if (pathMatched) sendJson(res, 405, { error: `method ${req.method} not allowed` });
+    else sendJson(res, 404, { error: 'not found' });
+  };
+
+  return {
+    listener,
+    get inFlight() {
+      return inFlight;
+    },
+  };
+}
+
+function refuse(res: ServerResponse) {
+  sendJson(
+    res,
+    503,
+    { error: 'shutting down, retry shortly' },
+    { 'retry-after': '5', connection: 'close' },
+  );
+}
+
+/** The one place HTTP errors are translated: 4xx for the caller's mistakes, 503 for ours that pass. */
+export function sendError(
+  res: ServerResponse,
+  error: unknown,
+  log: Logger,
+  req?: IncomingMessage,
+): void {
+  const [status, body, headers] = describeError(error);
+  if (status === 500) log.error({ err: error, path: req?.url }, 'request failed');
+  if (status === 503)
+    log.warn({ err: error, path: req?.url }, 'storage unavailable; asked the sender to retry');
+  sendJson(res, status, body, headers);
+}
+
+function describeError(error: unknown): [number, Record<string, unknown>, Record<string, string>] {
+  if (error instanceof HttpError) return [error.status, error.body, error.headers];
+  if (error instanceof ZodError) {
+    const problems = error.issues
+      .slice(0, 50)
+      .map((i) => ({ path: i.path.join('.') || '(root)', message: i.message }));
+    return [400, { error: 'invalid body', problems }, {}];
+  }
+  if (isAppError(error))
+    return [STATUS_OF[error.code], { error: error.message, code: error.code }, {}];
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code === 'string' && SQLITE_TRANSIENT.test(code)) {
+    return [
+      503,
+      { error: 'storage temporarily unavailable, nothing was stored; retry' },
+      { 'retry-after': '5' },
+    ];
+  }
+  return [500, { error: 'internal error' }, {}];
+}

@@ -1,0 +1,393 @@
+import { and, count, desc, eq, ne } from 'drizzle-orm';
+import type { Catalog } from '../catalog.js';
+import type { Db, Tx } from '../db/client.js';
+import { type AlertRow, alerts, incidentServices, incidents } from '../db/schema.js';
+import type { NormalizedAlert } from '../ingest/alert.js';
+import { record } from '../timeline/timeline.js';
+import { type Severity, severityFromLabel, severityRank } from './incident.js';
+import { addServices, enqueueMessage, enqueuePublish, findIncidentRow } from './store.js';
+
+export interface IntakePolicy {
+  defaultEnvironment: string;
+  severityLabels: Readonly<Record<string, Severity>> | undefined;
+  /** How long after opening until the first status update is due, per severity. */
+  reminders: Readonly<Partial<Record<Severity, number>>>;
+  /** Nag about a missing owner this long after an incident opens without one. */
+  unownedReminderMs: number;
+  autoResolve: boolean;
+}
+
+export interface IntakeDeps {
+  db: Db;
+  now: () => Date;
+  catalog: Catalog;
+  policy: IntakePolicy;
+  /** Called after a commit that enqueued side effects. */
+  kick: () => void;
+  /** Called for every incident opened from alerts, inside its transaction (suspect deploys…). */
+  onOpened?: (tx: Tx, incidentId: number, at: Date) => void;
+}
+
+export interface IntakeResult {
+  received: number;
+  /** Alerts that changed something (new, re-fired or resolved). */
+  changed: number;
+  opened: number[];
+  touched: number[];
+}
+
+/**
+ * Turns normalized alerts into incidents: one incident per alert group (and per open incident
+ * of the same service and environment), never one per alert. Redelivering the same alerts
+ * changes nothing. Everything happens in one synchronous transaction with the outbox rows,
+ * so a 202 means the alerts and their Slack effects are on disk.
+ */
+export function createAlertIntake(deps: IntakeDeps) {
+  const { db, now, catalog, policy } = deps;
+
+  function ingest(batch: readonly NormalizedAlert[]): IntakeResult {
+    const at = now();
+    const result = db.transaction((tx) => {
+      const touched = new Set<number>();
+      const opened: number[] = [];
+      const wasFiring = new Map<number, number>();
+      let changed = 0;
+      for (const alert of batch) {
+        const outcome = apply(tx, alert, at, wasFiring);
+        if (outcome.opened) opened.push(outcome.incidentId);
+        if (outcome.changed && outcome.incidentId) {
+          changed++;
+          touched.add(outcome.incidentId);
+        }
+      }
+      for (const incidentId of touched) {
+        settleAlerts(tx, incidentId, wasFiring.get(incidentId) ?? 0, at);
+        enqueuePublish(tx, incidentId, at);
+      }
+      return { received: batch.length, changed, opened, touched: [...touched] };
+    });
+    if (result.touched.length > 0) deps.kick();
+    return result;
+  }
+
+  function apply(
+    tx: Tx,
+    alert: NormalizedAlert,
+    at: Date,
+    wasFiring: Map<number, number>,
+  ): { incidentId: number; changed: boolean; opened: boolean } {
+    const service = alert.service ? catalog.resolve(alert.service).service : null;
+    const environment = alert.environment?.toLowerCase() ?? policy.defaultEnvironment;
+    const severity = severityFromLabel(alert.severityLabel, policy.severityLabels);
+
+    const known =
+      openAlert(tx, alert) ?? (alert.status === 'resolved' ? latestAlert(tx, alert) : undefined);
+    if (known) {
+      rememberFiring(tx, known.incidentId, wasFiring);
+      return {
+        incidentId: known.incidentId,
+        changed: updateAlert(tx, known, alert, at),
+        opened: false,
+      };
+    }
+    // A resolved alert we never saw firing has nothing to resolve.
+    if (alert.status === 'resolved') return { incidentId: 0, changed: false, opened: false };
+    // Still the same firing episode of an alert whose incident someone already resolved
+    // (Alertmanager repeats firing alerts): do not open a second incident for it.
+    const previous = latestAlert(tx, alert);
+    if (
+      previous?.status === 'firing' &&
+      previous.startsAt?.getTime() === alert.startsAt?.getTime()
+    ) {
+      tx.update(alerts).set({ lastSeenAt: at }).where(eq(alerts.id, previous.id)).run();
+      return { incidentId: previous.incidentId, changed: false, opened: false };
+    }
+
+    let incidentId = findOpenIncident(tx, alert.groupKey, service, environment);
+    let opened = false;
+    if (incidentId === null) {
+      incidentId = openIncident(tx, alert, { service, environment, severity }, at);
+      opened = true;
+    } else {
+      rememberFiring(tx, incidentId, wasFiring);
+      escalate(tx, incidentId, severity, alert, at);
+      if (service) addServices(tx, incidentId, [service]);
+    }
+    tx.insert(alerts)
+      .values({
+        incidentId,
+        source: alert.source,
+        dedupeKey: alert.key,
+        groupKey: alert.groupKey,
+        status: 'firing',
+        title: alert.title,
+        description: alert.description,
+        service,
+        environment,
+        severity,
+        labels: alert.labels,
+        annotations: alert.annotations,
+        url: alert.url,
+        startsAt: alert.startsAt,
+        endsAt: alert.endsAt,
+        firstSeenAt: at,
+        lastSeenAt: at,
+      })
+      .run();
+    record(
+      tx,
+      {
+        incidentId,
+        kind: 'alert_firing',
+        at: alert.startsAt ?? at,
+        actor: alert.source,
+        source: alert.source,
+        payload: { key: alert.key, title: alert.title, service, severity, url: alert.url },
+      },
+      at,
+    );
+    if (opened) deps.onOpened?.(tx, incidentId, at);
+    return { incidentId, changed: true, opened };
+  }
+
+  /** The alert as held by an open incident (the usual case for updates). */
+  function openAlert(tx: Tx, alert: NormalizedAlert): AlertRow | undefined {
+    return tx
+      .select({ alert: alerts })
+      .from(alerts)
+      .innerJoin(incidents, eq(incidents.id, alerts.incidentId))
+      .where(
+        and(
+          eq(alerts.source, alert.source),
+          eq(alerts.dedupeKey, alert.key),
+          ne(incidents.state, 'resolved'),
+        ),
+      )
+      .orderBy(desc(alerts.id))
+      .limit(1)
+      .get()?.alert;
+  }
+
+  function latestAlert(tx: Tx, alert: NormalizedAlert): AlertRow | undefined {
+    return tx
+      .select()
+      .from(alerts)
+      .where(and(eq(alerts.source, alert.source), eq(alerts.dedupeKey, alert.key)))
+      .orderBy(desc(alerts.id))
+      .limit(1)
+      .get();
+  }
+
+  function updateAlert(tx: Tx, row: AlertRow, alert: NormalizedAlert, at: Date): boolean {
+    const refired = alert.status === 'firing' && row.status === 'resolved';
+    const resolved = alert.status === 'resolved' && row.status === 'firing';
+    tx.update(alerts)
+      .set({
+        status: alert.status,
+        lastSeenAt: at,
+        endsAt: alert.endsAt,
+        ...(refired ? { startsAt: alert.startsAt } : {}),
+      })
+      .where(eq(alerts.id, row.id))
+      .run();
+    if (!refired && !resolved) return false;
+    record(
+      tx,
+      {
+        incidentId: row.incidentId,
+        kind: refired ? 'alert_firing' : 'alert_resolved',
+        at: (refired ? alert.startsAt : alert.endsAt) ?? at,
+        actor: alert.source,
+        source: alert.source,
+        payload: { key: alert.key, title: row.title, service: row.service, refired },
+      },
+      at,
+    );
+    return true;
+  }
+
+  function findOpenIncident(
+    tx: Tx,
+    groupKey: string | null,
+    service: string | null,
+    environment: string,
+  ) {
+    if (groupKey) {
+      const byGroup = tx
+        .select({ id: incidents.id })
+        .from(incidents)
+        .where(and(eq(incidents.groupKey, groupKey), ne(incidents.state, 'resolved')))
+        .get();
+      if (byGroup) return byGroup.id;
+    }
+    if (service) {
+      const byService = tx
+        .select({ id: incidents.id })
+        .from(incidents)
+        .innerJoin(incidentServices, eq(incidentServices.incidentId, incidents.id))
+        .where(
+          and(
+            eq(incidentServices.service, service),
+            eq(incidents.environment, environment),
+            ne(incidents.state, 'resolved'),
+          ),
+        )
+        .orderBy(desc(incidents.id))
+        .limit(1)
+        .get();
+      if (byService) return byService.id;
+    }
+    return null;
+  }
+
+  function openIncident(
+    tx: Tx,
+    alert: NormalizedAlert,
+    facts: { service: string | null; environment: string; severity: Severity },
+    at: Date,
+  ): number {
+    const ownerId = facts.service ? (catalog.owners(facts.service)[0] ?? null) : null;
+    const reminder = policy.reminders[facts.severity];
+    const row = tx
+      .insert(incidents)
+      .values({
+        title: alert.title.slice(0, 200),
+        description: alert.description,
+        severity: facts.severity,
+        state: 'triage',
+        ownerId,
+        environment: facts.environment,
+        source: 'alert',
+        groupKey: alert.groupKey,
+        impactStartedAt: alert.startsAt ?? at,
+        detectedAt: at,
+        declaredAt: at,
+        nextUpdateDueAt: reminder ? new Date(at.getTime() + reminder) : null,
+        ownerReminderAt: ownerId ? null : new Date(at.getTime() + policy.unownedReminderMs),
+        createdAt: at,
+        updatedAt: at,
+      })
+      .returning({ id: incidents.id })
+      .get();
+    if (facts.service) addServices(tx, row.id, [facts.service]);
+    record(
+      tx,
+      {
+        incidentId: row.id,
+        kind: 'incident_opened',
+        at,
+        actor: alert.source,
+        source: alert.source,
+        payload: {
+          title: alert.title,
+          severity: facts.severity,
+          state: 'triage',
+          services: facts.service ? [facts.service] : [],
+          environment: facts.environment,
+          ownerId,
+          groupKey: alert.groupKey,
+        },
+      },
+      at,
+    );
+    return row.id;
+  }
+
+  /** A more severe alert raises the incident's severity; alerts never lower it. */
+  function escalate(
+    tx: Tx,
+    incidentId: number,
+    severity: Severity,
+    alert: NormalizedAlert,
+    at: Date,
+  ) {
+    const current = findIncidentRow(tx, incidentId);
+    if (!current || severityRank(severity) >= severityRank(current.severity)) return;
+    tx.update(incidents).set({ severity, updatedAt: at }).where(eq(incidents.id, incidentId)).run();
+    record(
+      tx,
+      {
+        incidentId,
+        kind: 'severity_changed',
+        at,
+        actor: alert.source,
+        source: alert.source,
+        payload: { from: current.severity, to: severity, reason: `alert ${alert.title}` },
+      },
+      at,
+    );
+  }
+
+  function firingCount(tx: Tx, incidentId: number): number {
+    return (
+      tx
+        .select({ n: count() })
+        .from(alerts)
+        .where(and(eq(alerts.incidentId, incidentId), eq(alerts.status, 'firing')))
+        .get()?.n ?? 0
+    );
+  }
+
+  function rememberFiring(tx: Tx, incidentId: number, wasFiring: Map<number, number>) {
+    if (!wasFiring.has(incidentId)) wasFiring.set(incidentId, firingCount(tx, incidentId));
+  }
+
+  /** When the last firing alert resolves: say so in the channel, and resolve if configured. */
+  function settleAlerts(tx: Tx, incidentId: number, firingBefore: number, at: Date) {
+    if (firingBefore === 0 || firingCount(tx, incidentId) > 0) return;
+    const row = findIncidentRow(tx, incidentId);
+    if (!row || row.state === 'resolved') return;
+    const resolvedCount =
+      tx.select({ n: count() }).from(alerts).where(eq(alerts.incidentId, incidentId)).get()?.n ?? 0;
+    const autoResolved = policy.autoResolve;
+    record(
+      tx,
+      {
+        incidentId,
+        kind: 'alerts_all_resolved',
+        at,
+        actor: 'firebreak',
+        source: 'firebreak',
+        payload: { resolved: resolvedCount, autoResolved },
+      },
+      at,
+    );
+    if (autoResolved) {
+      tx.update(incidents)
+        .set({
+          state: 'resolved',
+          resolvedAt: at,
+          mitigatedAt: row.mitigatedAt ?? at,
+          resolution: 'Every alert resolved.',
+          nextUpdateDueAt: null,
+          ownerReminderAt: null,
+          updatedAt: at,
+        })
+        .where(eq(incidents.id, incidentId))
+        .run();
+      record(
+        tx,
+        {
+          incidentId,
+          kind: 'resolved',
+          at,
+          actor: 'firebreak',
+          source: 'firebreak',
+          payload: { from: row.state, summary: 'Every alert resolved.', automatic: true },
+        },
+        at,
+      );
+    }
+    enqueueMessage(
+      tx,
+      incidentId,
+      { kind: 'channel' },
+      { type: 'alerts_all_resolved', firing: 0, resolved: resolvedCount, autoResolved },
+      at,
+    );
+  }
+
+  return { ingest };
+}
+
+export type AlertIntake = ReturnType<typeof createAlertIntake>;

@@ -1,0 +1,28 @@
+/**
+ * Messages the core asks the chat edge to post, in domain terms. The edge renders each type
+ * (src/slack/blocks/messages.ts); the switch there is exhaustive, so a new type must be rendered.
+ */
+export type ChatMessage = {
+  type: 'alerts_all_resolved';
+  firing: number;
+  resolved: number;
+  autoResolved: boolean;
+};
+
+export type MessageTarget =
+  /** The incident's own channel. */
+  | { kind: 'channel' }
+  /** The announce channel from the config; skipped when none is configured. */
+  | { kind: 'announce' }
+  /** A reply under the pinned incident card. */
+  | { kind: 'card_thread' }
+  /** A reply under a message posted earlier with `remember` (e.g. a rollback's progress thread). */
+  | { kind: 'thread'; key: string };
+
+export interface MessageDelivery {
+  incidentId: number;
+  to: MessageTarget;
+  message: ChatMessage;
+  /** Keep the posted message's ts under this key, so later messages can reply in its thread. */
+  remember?: string;
+}

@@ -1,0 +1,42 @@
+import type { Incident } from './incident.js';
+import type { ChatMessage } from './messages.js';
+import type { IncidentView } from './view.js';
+
+/** A message shown in place and updated later: where it is and a hash of what it shows. */
+export interface ShownMessage {
+  ts: string;
+  hash: string | null;
+}
+
+/**
+ * What the core needs from the chat platform, in its own words. Implemented by
+ * src/slack/chat.ts. Every method may be retried after a crash, so each must be safe to
+ * repeat: `openChannel` adopts the channel it created earlier instead of making another.
+ */
+export interface Chat {
+  /** Creates (or finds, after a crash) the incident's channel. */
+  openChannel(incident: Incident): Promise<{ id: string; name: string }>;
+  /** Sets the channel topic unless it already reads `current`; returns the topic now set. */
+  showTopic(channelId: string, view: IncidentView, current: string | null): Promise<string>;
+  /** Invites users; users already in the channel are fine. */
+  invite(channelId: string, userIds: readonly string[]): Promise<void>;
+  /** Posts the incident card, or updates it in place when `current` is given. */
+  showCard(
+    channelId: string,
+    view: IncidentView,
+    current: ShownMessage | null,
+  ): Promise<ShownMessage>;
+  pin(channelId: string, ts: string): Promise<void>;
+  /** The one-message summary in the announce channel, posted once and updated in place. */
+  showAnnouncement(
+    channelId: string,
+    view: IncidentView,
+    current: ShownMessage | null,
+  ): Promise<ShownMessage>;
+  post(
+    channelId: string,
+    message: ChatMessage,
+    view: IncidentView,
+    threadTs?: string,
+  ): Promise<{ ts: string }>;
+}

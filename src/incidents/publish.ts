@@ -1,0 +1,145 @@
+import { eq } from 'drizzle-orm';
+import type { Catalog } from '../catalog.js';
+import type { Db } from '../db/client.js';
+import { chatRefs, incidents } from '../db/schema.js';
+import { DeliveryError } from '../outbox/worker.js';
+import { record } from '../timeline/timeline.js';
+import type { MessageDelivery } from './messages.js';
+import type { Chat } from './ports.js';
+import { findIncidentRow } from './store.js';
+import { buildIncidentView } from './view.js';
+
+export interface PublisherDeps {
+  db: Db;
+  chat: Chat;
+  catalog: Catalog;
+  now: () => Date;
+  announceChannel: string | undefined;
+}
+
+/**
+ * Makes Slack show an incident as the record says it is. Each step stores what it achieved
+ * before the next one starts, so a run interrupted by a crash or a Slack outage resumes
+ * where it stopped: the channel is created once, the card is posted once and then only
+ * updated in place.
+ */
+export function createPublisher({ db, chat, catalog, now, announceChannel }: PublisherDeps) {
+  const save = (id: number, values: Partial<typeof incidents.$inferInsert>) =>
+    db.update(incidents).set(values).where(eq(incidents.id, id)).run();
+
+  async function publish(incidentId: number): Promise<void> {
+    const row = findIncidentRow(db, incidentId);
+    if (!row) throw new DeliveryError(`INC-${incidentId} does not exist`, { permanent: true });
+
+    let channelId = row.channelId;
+    if (!channelId) {
+      const channel = await chat.openChannel(buildIncidentView(db, incidentId, now()).incident);
+      channelId = channel.id;
+      const at = now();
+      db.transaction((tx) => {
+        tx.update(incidents)
+          .set({ channelId: channel.id, channelName: channel.name })
+          .where(eq(incidents.id, incidentId))
+          .run();
+        record(
+          tx,
+          {
+            incidentId,
+            kind: 'channel_created',
+            at,
+            actor: 'firebreak',
+            source: 'firebreak',
+            payload: { channelId: channel.id, channelName: channel.name },
+          },
+          at,
+        );
+      });
+    }
+
+    const view = buildIncidentView(db, incidentId, now());
+    const card = await chat.showCard(
+      channelId,
+      view,
+      row.cardTs ? { ts: row.cardTs, hash: row.cardHash } : null,
+    );
+    if (card.ts !== row.cardTs || card.hash !== row.cardHash)
+      save(incidentId, { cardTs: card.ts, cardHash: card.hash });
+    // A card posted again (someone deleted the old one) needs pinning again.
+    if (!row.cardPinned || card.ts !== row.cardTs) {
+      await chat.pin(channelId, card.ts);
+      save(incidentId, { cardPinned: true });
+    }
+
+    const topic = await chat.showTopic(channelId, view, row.channelTopic);
+    if (topic !== row.channelTopic) save(incidentId, { channelTopic: topic });
+
+    const wanted = new Set<string>();
+    if (view.incident.ownerId) wanted.add(view.incident.ownerId);
+    for (const service of view.incident.services)
+      for (const owner of catalog.owners(service)) wanted.add(owner);
+    const missing = [...wanted].filter((u) => !row.invitedUsers.includes(u));
+    if (missing.length > 0) {
+      await chat.invite(channelId, missing);
+      save(incidentId, { invitedUsers: [...row.invitedUsers, ...missing] });
+    }
+
+    if (announceChannel) {
+      const shown = await chat.showAnnouncement(
+        announceChannel,
+        view,
+        row.announceTs ? { ts: row.announceTs, hash: row.announceHash } : null,
+      );
+      if (shown.ts !== row.announceTs || shown.hash !== row.announceHash) {
+        save(incidentId, {
+          announceChannelId: announceChannel,
+          announceTs: shown.ts,
+          announceHash: shown.hash,
+        });
+      }
+    }
+  }
+
+  async function deliver(delivery: MessageDelivery): Promise<void> {
+    const row = findIncidentRow(db, delivery.incidentId);
+    if (!row)
+      throw new DeliveryError(`INC-${delivery.incidentId} does not exist`, { permanent: true });
+    const { to } = delivery;
+    let channelId: string | null;
+    let threadTs: string | undefined;
+    switch (to.kind) {
+      case 'announce':
+        if (!announceChannel) return;
+        channelId = announceChannel;
+        break;
+      case 'channel':
+        channelId = row.channelId;
+        break;
+      case 'card_thread':
+        channelId = row.channelId;
+        threadTs = row.cardTs ?? undefined;
+        break;
+      case 'thread': {
+        const ref = db.select().from(chatRefs).where(eq(chatRefs.key, to.key)).get();
+        channelId = ref?.channelId ?? row.channelId;
+        threadTs = ref?.ts;
+        break;
+      }
+      default:
+        return to satisfies never;
+    }
+    // The incident's publish runs first in the same lane; no channel yet means it is still retrying.
+    if (!channelId) throw new DeliveryError(`INC-${row.id} has no channel yet`);
+    const view = buildIncidentView(db, delivery.incidentId, now());
+    const posted = await chat.post(channelId, delivery.message, view, threadTs);
+    if (delivery.remember) {
+      db.insert(chatRefs)
+        .values({ key: delivery.remember, channelId, ts: posted.ts })
+        .onConflictDoNothing()
+        .run();
+    }
+  }
+
+  return { publish, deliver };
+}
+
+export type Publisher = ReturnType<typeof createPublisher>;

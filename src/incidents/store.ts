@@ -1,0 +1,142 @@
+import { and, asc, eq, inArray, ne } from 'drizzle-orm';
+import type { DbOrTx } from '../db/client.js';
+import { type IncidentRow, incidentServices, incidents } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import { enqueue } from '../outbox/outbox.js';
+import type { Incident } from './incident.js';
+import type { ChatMessage, MessageDelivery, MessageTarget } from './messages.js';
+
+export function toIncident(row: IncidentRow, services: string[]): Incident {
+  return {
+    id: row.id,
+    title: row.title,
+    description: row.description,
+    severity: row.severity,
+    state: row.state,
+    ownerId: row.ownerId,
+    services,
+    environment: row.environment,
+    source: row.source,
+    channelId: row.channelId,
+    channelName: row.channelName,
+    impactStartedAt: row.impactStartedAt,
+    detectedAt: row.detectedAt,
+    declaredAt: row.declaredAt,
+    acknowledgedAt: row.acknowledgedAt,
+    mitigatedAt: row.mitigatedAt,
+    resolvedAt: row.resolvedAt,
+    resolution: row.resolution,
+    createdBy: row.createdBy,
+  };
+}
+
+export function servicesOf(db: DbOrTx, incidentId: number): string[] {
+  return db
+    .select({ service: incidentServices.service })
+    .from(incidentServices)
+    .where(eq(incidentServices.incidentId, incidentId))
+    .orderBy(asc(incidentServices.service))
+    .all()
+    .map((r) => r.service);
+}
+
+export function findIncidentRow(db: DbOrTx, id: number): IncidentRow | undefined {
+  return db.select().from(incidents).where(eq(incidents.id, id)).get();
+}
+
+export function findIncident(db: DbOrTx, id: number): Incident | null {
+  const row = findIncidentRow(db, id);
+  return row ? toIncident(row, servicesOf(db, id)) : null;
+}
+
+export function getIncident(db: DbOrTx, id: number): Incident {
+  const incident = findIncident(db, id);
+  if (!incident) throw new AppError('not_found', `There is no incident INC-${id}.`);
+  return incident;
+}
+
+/** Incidents are found by their channel id, never by the channel's name. */
+export function findIncidentByChannel(db: DbOrTx, channelId: string): Incident | null {
+  const row = db.select().from(incidents).where(eq(incidents.channelId, channelId)).get();
+  return row ? toIncident(row, servicesOf(db, row.id)) : null;
+}
+
+export function openIncidents(db: DbOrTx): Incident[] {
+  const rows = db
+    .select()
+    .from(incidents)
+    .where(ne(incidents.state, 'resolved'))
+    .orderBy(asc(incidents.id))
+    .all();
+  if (rows.length === 0) return [];
+  const links = db
+    .select()
+    .from(incidentServices)
+    .where(
+      inArray(
+        incidentServices.incidentId,
+        rows.map((r) => r.id),
+      ),
+    )
+    .all();
+  return rows.map((r) =>
+    toIncident(
+      r,
+      links.filter((l) => l.incidentId === r.id).map((l) => l.service),
+    ),
+  );
+}
+
+export function addServices(tx: DbOrTx, incidentId: number, services: readonly string[]): string[] {
+  const added: string[] = [];
+  for (const service of services) {
+    const result = tx
+      .insert(incidentServices)
+      .values({ incidentId, service })
+      .onConflictDoNothing()
+      .run();
+    if (result.changes > 0) added.push(service);
+  }
+  return added;
+}
+
+export function hasService(tx: DbOrTx, incidentId: number, service: string): boolean {
+  return Boolean(
+    tx
+      .select({ id: incidentServices.incidentId })
+      .from(incidentServices)
+      .where(
+        and(eq(incidentServices.incidentId, incidentId), eq(incidentServices.service, service)),
+      )
+      .get(),
+  );
+}
+
+/** Ask the chat edge to make the channel, topic, card and announcement match the incident now. */
+export function enqueuePublish(tx: DbOrTx, incidentId: number, now: Date): void {
+  enqueue(
+    tx,
+    {
+      kind: 'incident.publish',
+      lane: chatLane(incidentId),
+      coalesceKey: `incident.publish:${incidentId}`,
+      payload: { incidentId },
+    },
+    now,
+  );
+}
+
+/** Post one message; it goes out after everything enqueued before it for this incident. */
+export function enqueueMessage(
+  tx: DbOrTx,
+  incidentId: number,
+  to: MessageTarget,
+  message: ChatMessage,
+  now: Date,
+  remember?: string,
+): void {
+  const payload: MessageDelivery = { incidentId, to, message, ...(remember ? { remember } : {}) };
+  enqueue(tx, { kind: 'chat.message', lane: chatLane(incidentId), payload: { ...payload } }, now);
+}
+
+export const chatLane = (incidentId: number) => `chat:incident:${incidentId}`;

@@ -1,0 +1,181 @@
+import { and, asc, desc, eq, gt, isNull, lt, ne } from 'drizzle-orm';
+import type { DbOrTx } from '../db/client.js';
+import { alerts, deploys, freezes, incidentDeploys, pages, rollbacks } from '../db/schema.js';
+import { blockingFreezes } from '../deploy/freeze.js';
+import type { Incident } from './incident.js';
+import { getIncident } from './store.js';
+
+export interface AlertSummary {
+  title: string;
+  status: 'firing' | 'resolved';
+  service: string | null;
+  url: string | null;
+  startsAt: Date | null;
+}
+
+export interface SuspectView {
+  deployId: number;
+  service: string;
+  environment: string;
+  version: string;
+  previousVersion: string | null;
+  actor: string | null;
+  status: 'started' | 'succeeded' | 'failed';
+  url: string | null;
+  compareUrl: string | null;
+  at: Date;
+  /** Minutes between the deploy and detection; negative when it landed after detection. */
+  minutesBeforeDetection: number;
+  verdict: 'suspect' | 'not_related' | 'causal';
+  /** The last successful deploy before this one: what Roll back would go back to. */
+  rollbackTo: { deployId: number; version: string } | null;
+  rollback: { id: number; status: 'requested' | 'running' | 'succeeded' | 'failed' } | null;
+}
+
+export interface FreezeView {
+  id: number;
+  services: string[];
+  environments: string[];
+  reason: string;
+  createdBy: string;
+  expiresAt: Date;
+}
+
+export interface PageView {
+  id: number;
+  service: string;
+  status: 'requested' | 'triggered' | 'acknowledged' | 'resolved' | 'failed';
+  htmlUrl: string | null;
+  pdIncidentId: string | null;
+}
+
+/** Everything the incident card shows, read in one place so the card is always the record. */
+export interface IncidentView {
+  incident: Incident;
+  alerts: { firing: number; resolved: number; latest: AlertSummary[] };
+  suspects: SuspectView[];
+  freezes: FreezeView[];
+  pages: PageView[];
+}
+
+const LATEST_ALERTS = 5;
+
+export function buildIncidentView(db: DbOrTx, incidentId: number, now: Date): IncidentView {
+  const incident = getIncident(db, incidentId);
+  return {
+    incident,
+    alerts: alertSummary(db, incidentId),
+    suspects: suspectsOf(db, incident),
+    freezes: freezesFor(db, incident, now),
+    pages: db
+      .select()
+      .from(pages)
+      .where(eq(pages.incidentId, incidentId))
+      .orderBy(asc(pages.id))
+      .all()
+      .map((p) => ({
+        id: p.id,
+        service: p.service,
+        status: p.status,
+        htmlUrl: p.htmlUrl,
+        pdIncidentId: p.pdIncidentId,
+      })),
+  };
+}
+
+function alertSummary(db: DbOrTx, incidentId: number): IncidentView['alerts'] {
+  const rows = db
+    .select({
+      title: alerts.title,
+      status: alerts.status,
+      service: alerts.service,
+      url: alerts.url,
+      startsAt: alerts.startsAt,
+    })
+    .from(alerts)
+    .where(eq(alerts.incidentId, incidentId))
+    .orderBy(desc(alerts.lastSeenAt), desc(alerts.id))
+    .all();
+  const firing = rows.filter((r) => r.status === 'firing');
+  return {
+    firing: firing.length,
+    resolved: rows.length - firing.length,
+    latest: (firing.length > 0 ? firing : rows).slice(0, LATEST_ALERTS),
+  };
+}
+
+function suspectsOf(db: DbOrTx, incident: Incident): SuspectView[] {
+  const detected = (incident.detectedAt ?? incident.declaredAt).getTime();
+  const rows = db
+    .select({ link: incidentDeploys, deploy: deploys })
+    .from(incidentDeploys)
+    .innerJoin(deploys, eq(deploys.id, incidentDeploys.deployId))
+    .where(eq(incidentDeploys.incidentId, incident.id))
+    .orderBy(asc(incidentDeploys.rank))
+    .all();
+  return rows.map(({ link, deploy }) => {
+    const target = db
+      .select({ id: deploys.id, version: deploys.version })
+      .from(deploys)
+      .where(
+        and(
+          eq(deploys.service, deploy.service),
+          eq(deploys.environment, deploy.environment),
+          eq(deploys.status, 'succeeded'),
+          lt(deploys.at, deploy.at),
+          ne(deploys.id, deploy.id),
+        ),
+      )
+      .orderBy(desc(deploys.at), desc(deploys.id))
+      .limit(1)
+      .get();
+    const rollback = db
+      .select({ id: rollbacks.id, status: rollbacks.status })
+      .from(rollbacks)
+      .where(and(eq(rollbacks.incidentId, incident.id), eq(rollbacks.fromDeployId, deploy.id)))
+      .orderBy(desc(rollbacks.id))
+      .limit(1)
+      .get();
+    return {
+      deployId: deploy.id,
+      service: deploy.service,
+      environment: deploy.environment,
+      version: deploy.version,
+      previousVersion: deploy.previousVersion,
+      actor: deploy.actor,
+      status: deploy.status,
+      url: deploy.url,
+      compareUrl: deploy.compareUrl,
+      at: deploy.at,
+      minutesBeforeDetection: Math.round((detected - deploy.at.getTime()) / 60_000),
+      verdict: link.verdict,
+      rollbackTo: target ? { deployId: target.id, version: target.version } : null,
+      rollback: rollback ?? null,
+    };
+  });
+}
+
+function freezesFor(db: DbOrTx, incident: Incident, now: Date): FreezeView[] {
+  const active = db
+    .select()
+    .from(freezes)
+    .where(and(isNull(freezes.liftedAt), gt(freezes.expiresAt, now)))
+    .all();
+  const services = incident.services.length > 0 ? incident.services : ['*'];
+  const relevant = active.filter(
+    (f) =>
+      f.incidentId === incident.id ||
+      services.some(
+        (service) =>
+          blockingFreezes([f], { service, environment: incident.environment }, now).length > 0,
+      ),
+  );
+  return relevant.map((f) => ({
+    id: f.id,
+    services: f.services,
+    environments: f.environments,
+    reason: f.reason,
+    createdBy: f.createdBy,
+    expiresAt: f.expiresAt,
+  }));
+}

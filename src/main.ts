@@ -1,0 +1,43 @@
+import { createApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './log.js';
+
+/** Runs the bot until SIGTERM/SIGINT, then shuts down gracefully. */
+export async function serve(env: Record<string, string | undefined>): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`firebreak: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const log = createLogger(config.logLevel);
+  const app = createApp(config, { log });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    app.stop({ timeoutMs: 20_000 }).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('unhandledRejection', (error) => log.error({ err: error }, 'unhandled rejection'));
+  await app.start();
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  serve(process.env).catch((error: unknown) => {
+    process.stderr.write(`firebreak: ${(error as Error).message}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,288 @@
+import type { types } from '@slack/bolt';
+import { incidentRef, SEVERITIES, type Severity, type State } from '../../incidents/incident.js';
+import type { IncidentView, SuspectView } from '../../incidents/view.js';
+import { actions, blocks as ids } from '../ids.js';
+import {
+  channelLink,
+  duration,
+  escapeText,
+  link,
+  mention,
+  mrkdwn,
+  plain,
+  slackDate,
+  truncate,
+} from './text.js';
+
+type Block = types.KnownBlock;
+
+const SEVERITY_LABEL: Record<Severity, string> = {
+  sev1: '🔴 SEV1',
+  sev2: '🟠 SEV2',
+  sev3: '🟡 SEV3',
+  sev4: '🔵 SEV4',
+};
+
+const STATE_LABEL: Record<State, string> = {
+  triage: 'Triage',
+  investigating: 'Investigating',
+  identified: 'Identified',
+  monitoring: 'Monitoring',
+  resolved: 'Resolved',
+};
+
+export const severityLabel = (s: Severity) => SEVERITY_LABEL[s];
+export const stateLabel = (s: State) => STATE_LABEL[s];
+
+/** One-line summary: the notification text and the fallback for clients without blocks. */
+export function cardText(view: IncidentView): string {
+  const i = view.incident;
+  return truncate(
+    `${incidentRef(i.id)} ${i.title} · ${SEVERITY_LABEL[i.severity]} · ${STATE_LABEL[i.state]}`,
+    3000,
+  );
+}
+
+/** The pinned incident card. Always rendered from the record, never patched. */
+export function incidentCard(view: IncidentView): Block[] {
+  const i = view.incident;
+  const open = i.state !== 'resolved';
+  const value = String(i.id);
+  const out: Block[] = [
+    {
+      type: 'header',
+      block_id: ids.cardHeader,
+      text: plain(`${open ? '🔥' : '✅'} ${incidentRef(i.id)} · ${i.title}`, 150),
+    },
+    {
+      type: 'section',
+      block_id: ids.cardFields,
+      fields: [
+        mrkdwn(`*Severity*\n${SEVERITY_LABEL[i.severity]}`),
+        mrkdwn(`*State*\n${STATE_LABEL[i.state]}`),
+        mrkdwn(`*Owner*\n${mention(i.ownerId)}`),
+        mrkdwn(
+          `*Services*\n${i.services.length ? escapeText(i.services.join(', ')) : '_none yet_'}`,
+          2000,
+        ),
+        mrkdwn(`*Environment*\n${escapeText(i.environment)}`),
+        mrkdwn(`*Alerts*\n${alertCounts(view)}`),
+      ],
+    },
+  ];
+  if (i.description) out.push({ type: 'section', text: mrkdwn(escapeText(i.description), 3000) });
+  if (view.alerts.latest.length > 0) {
+    const lines = view.alerts.latest.map(
+      (a) =>
+        `${a.status === 'firing' ? '🔺' : '✔︎'} ${link(a.url, truncate(a.title, 150))}${a.service ? ` · ${escapeText(a.service)}` : ''}`,
+    );
+    out.push({ type: 'section', block_id: ids.cardAlerts, text: mrkdwn(lines.join('\n')) });
+  }
+  if (open && view.alerts.firing === 0 && view.alerts.resolved > 0) {
+    out.push({
+      type: 'section',
+      text: mrkdwn(
+        '✅ *Every alert has resolved.* Resolve the incident when you are satisfied it is over.',
+      ),
+    });
+  }
+  out.push({ type: 'context', block_id: ids.cardMilestones, elements: [mrkdwn(milestones(view))] });
+  out.push(...suspectBlocks(view));
+  if (view.freezes.length > 0) {
+    const text = view.freezes
+      .map(
+        (f) =>
+          `🧊 *Deploys frozen* for ${escapeText(f.services.join(', '))} × ${escapeText(f.environments.join(', '))} until ${slackDate(f.expiresAt, '{time}')} — ${escapeText(truncate(f.reason, 200))}`,
+      )
+      .join('\n');
+    out.push({ type: 'section', block_id: ids.cardFreeze, text: mrkdwn(text) });
+  }
+  if (view.pages.length > 0) {
+    const text = view.pages
+      .map(
+        (p) =>
+          `📟 ${link(p.htmlUrl, `PagerDuty ${p.pdIncidentId ?? ''}`.trim())} (${escapeText(p.service)}): ${p.status}`,
+      )
+      .join('\n');
+    out.push({ type: 'context', block_id: ids.cardPages, elements: [mrkdwn(text)] });
+  }
+  if (open) out.push(cardActions(view, value));
+  return out;
+}
+
+function alertCounts(view: IncidentView): string {
+  const { firing, resolved } = view.alerts;
+  if (firing + resolved === 0) return '_none_';
+  return [firing ? `${firing} firing` : '', resolved ? `${resolved} resolved` : '']
+    .filter(Boolean)
+    .join(' · ');
+}
+
+function milestones(view: IncidentView): string {
+  const i = view.incident;
+  const parts: string[] = [];
+  if (i.impactStartedAt) parts.push(`Impact from ${slackDate(i.impactStartedAt)}`);
+  parts.push(
+    `${i.source === 'declared' ? 'Declared' : 'Detected'} ${slackDate(i.detectedAt ?? i.declaredAt)}`,
+  );
+  if (i.acknowledgedAt) parts.push(`Acknowledged ${slackDate(i.acknowledgedAt, '{time}')}`);
+  if (i.mitigatedAt) parts.push(`Mitigated ${slackDate(i.mitigatedAt, '{time}')}`);
+  if (i.resolvedAt) {
+    const start = i.impactStartedAt ?? i.detectedAt ?? i.declaredAt;
+    parts.push(
+      `Resolved ${slackDate(i.resolvedAt, '{time}')} (${duration(i.resolvedAt.getTime() - start.getTime())})`,
+    );
+  }
+  return parts.join(' · ');
+}
+
+function suspectLine(s: SuspectView): string {
+  const when =
+    s.minutesBeforeDetection >= 0
+      ? `${duration(s.minutesBeforeDetection * 60_000)} before the first alert`
+      : `${duration(-s.minutesBeforeDetection * 60_000)} after detection`;
+  const status =
+    s.status === 'succeeded' ? '' : s.status === 'failed' ? ' · ❌ failed' : ' · ⏳ still running';
+  const who = s.actor ? ` by ${escapeText(s.actor)}` : '';
+  const compare = s.compareUrl ? ` · ${link(s.compareUrl, 'changes')}` : '';
+  const verdict =
+    s.verdict === 'causal'
+      ? ' · *confirmed cause*'
+      : s.verdict === 'not_related'
+        ? ' · ~not related~'
+        : '';
+  return `*${link(s.url, s.version)}* to ${escapeText(s.service)}/${escapeText(s.environment)}${who}, ${when}${status}${compare}${verdict}`;
+}
+
+function suspectBlocks(view: IncidentView): Block[] {
+  const shown = view.suspects.filter((s) => s.verdict !== 'not_related').slice(0, 5);
+  if (shown.length === 0) return [];
+  const out: Block[] = [
+    {
+      type: 'section',
+      block_id: ids.cardSuspects,
+      text: mrkdwn('*Suspect deploys* (recent changes, not a verdict)'),
+    },
+  ];
+  for (const s of shown) {
+    out.push({ type: 'section', text: mrkdwn(suspectLine(s)) });
+    if (view.incident.state === 'resolved') continue;
+    const rollbackActive =
+      s.rollback && (s.rollback.status === 'requested' || s.rollback.status === 'running');
+    const elements: types.Button[] = [];
+    if (s.rollbackTo && !rollbackActive) {
+      elements.push({
+        type: 'button',
+        action_id: actions.rollback,
+        text: plain(`Roll back to ${s.rollbackTo.version}`),
+        style: 'danger',
+        value: JSON.stringify({
+          incidentId: view.incident.id,
+          deployId: s.deployId,
+          toDeployId: s.rollbackTo.deployId,
+        }),
+        confirm: {
+          title: plain('Roll back?', 100),
+          text: mrkdwn(
+            truncate(
+              `Roll back *${escapeText(s.service)}* in *${escapeText(s.environment)}* from *${escapeText(s.version)}* to *${escapeText(s.rollbackTo.version)}*.`,
+              300,
+            ),
+            300,
+          ),
+          confirm: plain('Roll back', 30),
+          deny: plain('Cancel', 30),
+          style: 'danger',
+        },
+      });
+    }
+    if (s.verdict === 'suspect') {
+      elements.push({
+        type: 'button',
+        action_id: actions.notRelated,
+        text: plain('Not related'),
+        value: JSON.stringify({ incidentId: view.incident.id, deployId: s.deployId }),
+      });
+    }
+    const note = rollbackActive
+      ? `⏳ Rollback ${s.rollback?.status}…`
+      : s.rollbackTo
+        ? null
+        : 'No earlier successful deploy to roll back to.';
+    if (note) out.push({ type: 'context', elements: [mrkdwn(note)] });
+    if (elements.length > 0)
+      out.push({ type: 'actions', block_id: ids.suspect(s.deployId), elements });
+  }
+  return out;
+}
+
+function cardActions(view: IncidentView, value: string): types.ActionsBlock {
+  const i = view.incident;
+  const elements: types.ActionsBlockElement[] = [];
+  if (!i.acknowledgedAt) {
+    elements.push({
+      type: 'button',
+      action_id: actions.acknowledge,
+      text: plain('Acknowledge'),
+      style: 'primary',
+      value,
+    });
+  }
+  elements.push({
+    type: 'button',
+    action_id: actions.takeCommand,
+    text: plain(i.ownerId ? 'Take command' : 'Take command (unassigned)'),
+    value,
+  });
+  elements.push({
+    type: 'static_select',
+    action_id: actions.severity,
+    placeholder: plain('Severity'),
+    initial_option: { text: plain(SEVERITY_LABEL[i.severity]), value: `${i.id}:${i.severity}` },
+    options: SEVERITIES.map((s) => ({ text: plain(SEVERITY_LABEL[s]), value: `${i.id}:${s}` })),
+  });
+  elements.push({
+    type: 'button',
+    action_id: actions.pageOnCall,
+    text: plain('Page on-call'),
+    value,
+  });
+  elements.push({
+    type: 'button',
+    action_id: actions.freeze,
+    text: plain('Freeze deploys'),
+    value,
+  });
+  elements.push({ type: 'button', action_id: actions.resolve, text: plain('Resolve'), value });
+  return { type: 'actions', block_id: ids.cardActions, elements };
+}
+
+/** The channel topic: what someone glancing at the channel header needs. Slack allows 250 characters. */
+export function topicText(view: IncidentView): string {
+  const i = view.incident;
+  const owner = i.ownerId ? `Owner <@${i.ownerId}>` : 'No owner';
+  const services = i.services.length ? ` · ${i.services.join(', ')}` : '';
+  return truncate(
+    `${SEVERITY_LABEL[i.severity]} · ${STATE_LABEL[i.state]} · ${owner}${services} · ${i.title}`,
+    250,
+    '…',
+  );
+}
+
+/** The one message in the announce channel, updated in place as the incident moves. */
+export function announcementBlocks(view: IncidentView): Block[] {
+  const i = view.incident;
+  const where = i.channelId ? channelLink(i.channelId) : '_channel being created_';
+  const status =
+    i.state === 'resolved' && i.resolvedAt
+      ? `✅ Resolved after ${duration(i.resolvedAt.getTime() - (i.impactStartedAt ?? i.declaredAt).getTime())}`
+      : `${SEVERITY_LABEL[i.severity]} · ${STATE_LABEL[i.state]} · ${mention(i.ownerId)}`;
+  return [
+    {
+      type: 'section',
+      text: mrkdwn(
+        `${i.state === 'resolved' ? '✅' : '🔥'} *${incidentRef(i.id)}* ${escapeText(truncate(i.title, 200))}\n${status} · ${where}`,
+      ),
+    },
+  ];
+}

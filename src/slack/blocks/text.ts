@@ -1,0 +1,47 @@
+// Small helpers that keep user-supplied text inside Slack's limits and out of its markup.
+
+/** Escapes the three characters Slack's mrkdwn treats as markup. */
+export const escapeText = (text: string): string =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** Cuts to `max` characters and says so, so a reader knows something is missing. */
+export function truncate(text: string, max: number, marker = '… (truncated)'): string {
+  if (text.length <= max) return text;
+  return `${text.slice(0, Math.max(0, max - marker.length))}${marker}`;
+}
+
+export const mention = (userId: string | null | undefined): string =>
+  userId ? `<@${userId}>` : '_unassigned_';
+
+export const channelLink = (channelId: string): string => `<#${channelId}>`;
+
+/** A date Slack renders in each reader's own time zone, with a UTC fallback. */
+export function slackDate(date: Date, format = '{date_short_pretty} {time}'): string {
+  const epoch = Math.floor(date.getTime() / 1000);
+  const fallback = `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return `<!date^${epoch}^${format}|${fallback}>`;
+}
+
+export function duration(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  if (hours < 48) return rest ? `${hours} h ${rest} min` : `${hours} h`;
+  return `${Math.round(hours / 24)} d`;
+}
+
+export const link = (url: string | null | undefined, label: string): string =>
+  url && /^https?:\/\//.test(url)
+    ? `<${url}|${escapeText(label).replace(/\|/g, '¦')}>`
+    : escapeText(label);
+
+export const plain = (text: string, max = 75) => ({
+  type: 'plain_text' as const,
+  text: truncate(text, max, '…'),
+  emoji: true,
+});
+export const mrkdwn = (text: string, max = 3000) => ({
+  type: 'mrkdwn' as const,
+  text: truncate(text, max),
+});

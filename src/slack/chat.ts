@@ -1,0 +1,267 @@
+import { createHash } from 'node:crypto';
+import type { types, webApi } from '@slack/bolt';
+import { channelName } from '../incidents/incident.js';
+import type { Chat, ShownMessage } from '../incidents/ports.js';
+import { DeliveryError } from '../outbox/worker.js';
+import { announcementBlocks, cardText, incidentCard, topicText } from './blocks/incident-card.js';
+import { renderMessage } from './blocks/messages.js';
+
+/** A failed Slack call, with Slack's error string when Slack answered `ok: false`. */
+export class SlackCallError extends DeliveryError {
+  readonly slackError: string | undefined;
+  constructor(
+    message: string,
+    options: ConstructorParameters<typeof DeliveryError>[1] & { slackError?: string },
+  ) {
+    super(message, options);
+    this.name = 'SlackCallError';
+    this.slackError = options.slackError;
+  }
+}
+
+// Slack errors worth retrying; every other `ok: false` is our mistake or a missing permission.
+const TRANSIENT = new Set([
+  'ratelimited',
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+  'channel_not_found',
+]);
+
+export interface SlackChatOptions {
+  /** Configured with `retryConfig: { retries: 0 }` and `rejectRateLimitedCalls: true`: the outbox retries. */
+  client: webApi.WebClient;
+  /** The bot's own user id, to recognise a channel it created before a crash. */
+  botUserId: () => Promise<string>;
+  channelPrefix: string;
+  privateChannels: boolean;
+  /** Slack allows about one message per second per channel. */
+  minPostIntervalMs?: number;
+  onCall?: (method: string, outcome: 'ok' | 'error' | 'ratelimited', ms: number) => void;
+}
+
+export function slackChat(options: SlackChatOptions): Chat & { call: typeof call } {
+  const { client } = options;
+  const minPostIntervalMs = options.minPostIntervalMs ?? 1000;
+  /** method → epoch ms before which Slack asked us not to call it again. */
+  const cooldown = new Map<string, number>();
+  /** channel → epoch ms of the last message we posted there. */
+  const lastPost = new Map<string, number>();
+
+  async function call<T>(method: string, fn: () => Promise<T>): Promise<T> {
+    const until = cooldown.get(method) ?? 0;
+    if (until > Date.now()) {
+      throw new SlackCallError(`${method} is rate limited`, {
+        throttled: true,
+        retryAfterMs: until - Date.now(),
+      });
+    }
+    const started = Date.now();
+    try {
+      const result = await fn();
+      options.onCall?.(method, 'ok', Date.now() - started);
+      return result;
+    } catch (error) {
+      const translated = translate(method, error);
+      options.onCall?.(
+        method,
+        translated.throttled ? 'ratelimited' : 'error',
+        Date.now() - started,
+      );
+      if (translated.throttled && translated.retryAfterMs)
+        cooldown.set(method, Date.now() + translated.retryAfterMs);
+      throw translated;
+    }
+  }
+
+  async function postMessage(args: {
+    channel: string;
+    text: string;
+    blocks?: types.KnownBlock[];
+    thread_ts?: string;
+  }) {
+    const wait = (lastPost.get(args.channel) ?? 0) + minPostIntervalMs - Date.now();
+    if (wait > 0) await sleep(wait);
+    lastPost.set(args.channel, Date.now());
+    const result = await call('chat.postMessage', () => client.chat.postMessage(args));
+    if (!result.ts) throw new SlackCallError('chat.postMessage returned no ts', {});
+    return result.ts;
+  }
+
+  async function show(
+    channel: string,
+    text: string,
+    blocks: types.KnownBlock[],
+    current: ShownMessage | null,
+  ): Promise<ShownMessage> {
+    const hash = createHash('sha256').update(JSON.stringify({ text, blocks })).digest('hex');
+    if (current && current.hash === hash) return current;
+    if (current) {
+      try {
+        await call('chat.update', () =>
+          client.chat.update({ channel, ts: current.ts, text, blocks }),
+        );
+        return { ts: current.ts, hash };
+      } catch (error) {
+        // Someone deleted the message: post it again rather than leave the channel without it.
+        if (!(error instanceof SlackCallError) || error.slackError !== 'message_not_found')
+          throw error;
+      }
+    }
+    return { ts: await postMessage({ channel, text, blocks }), hash };
+  }
+
+  async function findOwnChannel(name: string, notBefore: Date) {
+    const me = await options.botUserId();
+    let cursor: string | undefined;
+    do {
+      const page = await call('conversations.list', () =>
+        client.conversations.list({ types: 'public_channel,private_channel', limit: 1000, cursor }),
+      );
+      const found = page.channels?.find((c) => c.name === name);
+      if (found) {
+        const createdMs = (found.created ?? 0) * 1000;
+        // Ours only if this bot made it for this incident (not a channel left by an earlier install).
+        const ours =
+          found.creator === me && !found.is_archived && createdMs >= notBefore.getTime() - 60_000;
+        return ours && found.id ? { id: found.id, name } : null;
+      }
+      cursor = page.response_metadata?.next_cursor || undefined;
+    } while (cursor);
+    return null;
+  }
+
+  return {
+    call,
+
+    async openChannel(incident) {
+      for (let suffix = 0; suffix < 5; suffix++) {
+        const name = channelName(options.channelPrefix, incident.id, incident.title, suffix);
+        try {
+          const created = await call('conversations.create', () =>
+            client.conversations.create({ name, is_private: options.privateChannels }),
+          );
+          if (!created.channel?.id)
+            throw new SlackCallError('conversations.create returned no channel', {});
+          return { id: created.channel.id, name };
+        } catch (error) {
+          if (!(error instanceof SlackCallError) || error.slackError !== 'name_taken') throw error;
+          // A crash after Slack created the channel but before we stored its id leaves it behind:
+          // adopt it rather than open a second channel for the same incident.
+          const own = await findOwnChannel(name, incident.declaredAt);
+          if (own) return own;
+        }
+      }
+      throw new SlackCallError(`no free channel name for INC-${incident.id}`, { permanent: true });
+    },
+
+    async showTopic(channelId, view, current) {
+      const topic = topicText(view);
+      if (topic === current) return topic;
+      await call('conversations.setTopic', () =>
+        client.conversations.setTopic({ channel: channelId, topic }),
+      );
+      return topic;
+    },
+
+    async invite(channelId, userIds) {
+      try {
+        await call('conversations.invite', () =>
+          client.conversations.invite({
+            channel: channelId,
+            users: userIds.join(','),
+            force: true,
+          }),
+        );
+      } catch (error) {
+        const ignorable = [
+          'already_in_channel',
+          'cant_invite_self',
+          'user_not_found',
+          'cant_invite',
+        ];
+        if (!(error instanceof SlackCallError) || !ignorable.includes(error.slackError ?? ''))
+          throw error;
+        // One bad id fails the whole call: invite the rest one by one.
+        if (userIds.length > 1) {
+          for (const user of userIds) await this.invite(channelId, [user]);
+        }
+      }
+    },
+
+    showCard: (channelId, view, current) =>
+      show(channelId, cardText(view), incidentCard(view), current),
+
+    async pin(channelId, ts) {
+      try {
+        await call('pins.add', () => client.pins.add({ channel: channelId, timestamp: ts }));
+      } catch (error) {
+        if (!(error instanceof SlackCallError) || error.slackError !== 'already_pinned')
+          throw error;
+      }
+    },
+
+    async showAnnouncement(channelId, view, current) {
+      try {
+        return await show(channelId, cardText(view), announcementBlocks(view), current);
+      } catch (error) {
+        if (!(error instanceof SlackCallError) || error.slackError !== 'not_in_channel')
+          throw error;
+        await call('conversations.join', () => client.conversations.join({ channel: channelId }));
+        return show(channelId, cardText(view), announcementBlocks(view), current);
+      }
+    },
+
+    async post(channelId, message, view, threadTs) {
+      const rendered = renderMessage(message, view);
+      return {
+        ts: await postMessage({
+          channel: channelId,
+          ...rendered,
+          ...(threadTs ? { thread_ts: threadTs } : {}),
+        }),
+      };
+    },
+  };
+}
+
+/** WebClient's errors → what the outbox should do next. */
+export function translate(method: string, error: unknown): SlackCallError {
+  const e = error as {
+    code?: string;
+    retryAfter?: number;
+    statusCode?: number;
+    data?: { error?: string };
+  };
+  switch (e.code) {
+    case 'slack_webapi_rate_limited_error':
+      return new SlackCallError(`${method}: rate limited`, {
+        throttled: true,
+        retryAfterMs: Math.max(1, e.retryAfter ?? 1) * 1000,
+        cause: error,
+      });
+    case 'slack_webapi_platform_error': {
+      const slackError = e.data?.error ?? 'unknown_error';
+      return new SlackCallError(`${method}: ${slackError}`, {
+        slackError,
+        permanent: !TRANSIENT.has(slackError),
+        cause: error,
+      });
+    }
+    case 'slack_webapi_http_error': {
+      const status = e.statusCode ?? 0;
+      return new SlackCallError(`${method}: HTTP ${status}`, {
+        permanent: status >= 400 && status < 500,
+        cause: error,
+      });
+    }
+    default:
+      // Network errors, timeouts, a Retry-After Slack did not send: all worth another try.
+      return new SlackCallError(`${method}: ${(error as Error)?.message ?? String(error)}`, {
+        cause: error,
+      });
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,46 @@
+/** action_id / callback_id / block_id constants shared by the block builders and the listeners. */
+export const actions = {
+  acknowledge: 'incident_acknowledge',
+  takeCommand: 'incident_take_command',
+  severity: 'incident_severity',
+  pageOnCall: 'incident_page_oncall',
+  rollback: 'deploy_rollback',
+  notRelated: 'deploy_not_related',
+  freeze: 'deploy_freeze',
+  resolve: 'incident_resolve',
+  markMitigated: 'incident_mark_mitigated',
+  snooze: 'reminder_snooze',
+  postUpdate: 'reminder_post_update',
+  liftFreeze: 'deploy_lift_freeze',
+  archive: 'incident_archive',
+  openLink: 'open_link',
+} as const;
+
+export const views = {
+  declare: 'incident_declare',
+  resolve: 'incident_resolve',
+  statusUpdate: 'incident_status_update',
+  freeze: 'deploy_freeze',
+} as const;
+
+export const shortcuts = {
+  declareFromMessage: 'declare_incident_from_message',
+  addToTimeline: 'add_to_timeline',
+} as const;
+
+export const commands = {
+  incident: '/incident',
+  deploy: '/deploy',
+} as const;
+
+export const blocks = {
+  cardHeader: 'card_header',
+  cardFields: 'card_fields',
+  cardAlerts: 'card_alerts',
+  cardMilestones: 'card_milestones',
+  cardActions: 'card_actions',
+  cardSuspects: 'card_suspects',
+  cardFreeze: 'card_freeze',
+  cardPages: 'card_pages',
+  suspect: (deployId: number) => `suspect_${deployId}`,
+} as const;

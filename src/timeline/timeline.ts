@@ -1,0 +1,270 @@
+import { createHash } from 'node:crypto';
+import { and, asc, eq } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../db/client.js';
+import { type TimelineRow, timelineEvents, timelineHeads } from '../db/schema.js';
+
+/** Every kind of fact the record holds. Add a kind here before recording it. */
+export const TIMELINE_KINDS = [
+  'incident_opened',
+  'incident_declared',
+  'alert_firing',
+  'alert_resolved',
+  'alerts_all_resolved',
+  'state_changed',
+  'severity_changed',
+  'owner_changed',
+  'acknowledged',
+  'mitigated',
+  'resolved',
+  'reopened',
+  'status_update',
+  'note',
+  'pinned',
+  'pin_withdrawn',
+  'reminder_sent',
+  'reminder_snoozed',
+  'permission_denied',
+  'deploy_seen',
+  'suspect_marked',
+  'rollback_requested',
+  'rollback_started',
+  'rollback_succeeded',
+  'rollback_failed',
+  'freeze_created',
+  'freeze_lifted',
+  'freeze_expired',
+  'page_requested',
+  'page_triggered',
+  'page_failed',
+  'pagerduty_event',
+  'followup_added',
+  'followup_changed',
+  'cause_recorded',
+  'channel_created',
+  'delivery_failed',
+] as const;
+export type TimelineKind = (typeof TIMELINE_KINDS)[number];
+
+export interface TimelineInput {
+  /** Null records into the global audit stream (freezes without an incident, denied actions…). */
+  incidentId: number | null;
+  kind: TimelineKind;
+  /** When it happened: the original time (a pinned message's ts, an alert's startsAt), not now. */
+  at: Date;
+  /** Slack user id, or the system that acted ("firebreak", "alertmanager", "pagerduty:PXXXX"). */
+  actor: string;
+  source: string;
+  payload?: Record<string, unknown>;
+  /** Recording the same dedupeKey twice in one stream keeps the first entry only. */
+  dedupeKey?: string;
+}
+
+export interface TimelineEntry {
+  id: number;
+  incidentId: number | null;
+  seq: number;
+  at: Date;
+  recordedAt: Date;
+  kind: TimelineKind;
+  actor: string;
+  source: string;
+  payload: Record<string, unknown>;
+}
+
+export const GENESIS_HASH = '0'.repeat(64);
+export const AUDIT_STREAM = 'audit';
+export const streamOf = (incidentId: number | null): string =>
+  incidentId === null ? AUDIT_STREAM : `incident:${incidentId}`;
+
+/** JSON with object keys sorted, so a hash does not depend on key order. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+type Hashed = Pick<
+  TimelineRow,
+  | 'stream'
+  | 'incidentId'
+  | 'seq'
+  | 'at'
+  | 'recordedAt'
+  | 'kind'
+  | 'actor'
+  | 'source'
+  | 'payload'
+  | 'dedupeKey'
+  | 'prevHash'
+>;
+
+export function eventHash(row: Hashed): string {
+  const body = canonicalJson([
+    row.stream,
+    row.incidentId,
+    row.seq,
+    row.at.getTime(),
+    row.recordedAt.getTime(),
+    row.kind,
+    row.actor,
+    row.source,
+    row.payload,
+    row.dedupeKey,
+    row.prevHash,
+  ]);
+  return createHash('sha256').update(body).digest('hex');
+}
+
+/**
+ * Appends one event to its stream's hash chain. Call it inside the transaction that makes the
+ * change it describes. Returns null when the dedupeKey was already recorded.
+ */
+export function record(tx: DbOrTx, input: TimelineInput, recordedAt: Date): TimelineEntry | null {
+  const stream = streamOf(input.incidentId);
+  if (input.dedupeKey) {
+    const seen = tx
+      .select({ id: timelineEvents.id })
+      .from(timelineEvents)
+      .where(and(eq(timelineEvents.stream, stream), eq(timelineEvents.dedupeKey, input.dedupeKey)))
+      .get();
+    if (seen) return null;
+  }
+  const last = tx.select().from(timelineHeads).where(eq(timelineHeads.stream, stream)).get();
+  const row: Hashed = {
+    stream,
+    incidentId: input.incidentId,
+    seq: (last?.seq ?? 0) + 1,
+    at: input.at,
+    recordedAt,
+    kind: input.kind,
+    actor: input.actor,
+    source: input.source,
+    payload: input.payload ?? {},
+    dedupeKey: input.dedupeKey ?? null,
+    prevHash: last?.hash ?? GENESIS_HASH,
+  };
+  const hash = eventHash(row);
+  const inserted = tx
+    .insert(timelineEvents)
+    .values({ ...row, hash })
+    .returning()
+    .get();
+  tx.insert(timelineHeads)
+    .values({ stream, seq: row.seq, hash })
+    .onConflictDoUpdate({ target: timelineHeads.stream, set: { seq: row.seq, hash } })
+    .run();
+  return toEntry(inserted);
+}
+
+function toEntry(row: TimelineRow): TimelineEntry {
+  return {
+    id: row.id,
+    incidentId: row.incidentId,
+    seq: row.seq,
+    at: row.at,
+    recordedAt: row.recordedAt,
+    kind: row.kind as TimelineKind,
+    actor: row.actor,
+    source: row.source,
+    payload: row.payload,
+  };
+}
+
+/** The incident's events in the order they were recorded. */
+export function list(db: Db, incidentId: number): TimelineEntry[] {
+  return db
+    .select()
+    .from(timelineEvents)
+    .where(eq(timelineEvents.stream, streamOf(incidentId)))
+    .orderBy(asc(timelineEvents.seq))
+    .all()
+    .map(toEntry);
+}
+
+interface RawEvent {
+  stream: string;
+  incident_id: number | null;
+  seq: number;
+  at: number;
+  recorded_at: number;
+  kind: string;
+  actor: string;
+  source: string;
+  payload: string;
+  dedupe_key: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+function fromRaw(raw: RawEvent): Hashed & { hash: string } {
+  let payload: Record<string, unknown>;
+  try {
+    payload = JSON.parse(raw.payload) as Record<string, unknown>;
+  } catch {
+    payload = { unparseable: raw.payload };
+  }
+  return {
+    stream: raw.stream,
+    incidentId: raw.incident_id,
+    seq: raw.seq,
+    at: new Date(raw.at),
+    recordedAt: new Date(raw.recorded_at),
+    kind: raw.kind,
+    actor: raw.actor,
+    source: raw.source,
+    payload,
+    dedupeKey: raw.dedupe_key,
+    prevHash: raw.prev_hash,
+    hash: raw.hash,
+  };
+}
+
+export interface VerifyProblem {
+  stream: string;
+  seq: number;
+  problem: 'edited' | 'missing' | 'reordered' | 'truncated';
+}
+
+/** Re-computes every chain. An edited, deleted or re-ordered row shows up as a problem. */
+export function verify(db: Db): { streams: number; events: number; problems: VerifyProblem[] } {
+  const problems: VerifyProblem[] = [];
+  let events = 0;
+  const streams = new Set<string>();
+  let current = '';
+  let expectedSeq = 1;
+  let prevHash = GENESIS_HASH;
+  const lastOf = new Map<string, { seq: number; hash: string }>();
+  // Streamed in (stream, seq) order so memory stays flat however long the record is.
+  const rows = db.$client
+    .prepare('SELECT * FROM timeline_events ORDER BY stream, seq')
+    .iterate() as IterableIterator<RawEvent>;
+  for (const raw of rows) {
+    const row = fromRaw(raw);
+    events++;
+    if (row.stream !== current) {
+      current = row.stream;
+      streams.add(current);
+      expectedSeq = 1;
+      prevHash = GENESIS_HASH;
+    }
+    if (row.seq !== expectedSeq)
+      problems.push({ stream: row.stream, seq: expectedSeq, problem: 'missing' });
+    else if (row.prevHash !== prevHash)
+      problems.push({ stream: row.stream, seq: row.seq, problem: 'reordered' });
+    if (eventHash(row) !== row.hash)
+      problems.push({ stream: row.stream, seq: row.seq, problem: 'edited' });
+    expectedSeq = row.seq + 1;
+    prevHash = row.hash;
+    lastOf.set(row.stream, { seq: row.seq, hash: row.hash });
+  }
+  for (const head of db.select().from(timelineHeads).all()) {
+    const last = lastOf.get(head.stream);
+    if (!last || last.seq !== head.seq || last.hash !== head.hash) {
+      problems.push({ stream: head.stream, seq: head.seq, problem: 'truncated' });
+    }
+  }
+  return { streams: streams.size, events, problems };
+}

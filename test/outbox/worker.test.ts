@@ -1,0 +1,156 @@
+import { pino } from 'pino';
+import { afterEach, expect, test } from 'vitest';
+import { outbox } from '../../src/db/schema.js';
+import { enqueue, outboxStats, pendingInLane } from '../../src/outbox/outbox.js';
+import {
+  backoffMs,
+  createOutboxWorker,
+  DeliveryError,
+  type OutboxHandler,
+} from '../../src/outbox/worker.js';
+import { testDb } from '../support/db.js';
+
+const log = pino({ level: 'silent' });
+let cleanup: (() => Promise<void>) | undefined;
+afterEach(async () => cleanup?.());
+
+function setup(handlers: Record<string, OutboxHandler>) {
+  const opened = testDb();
+  const worker = createOutboxWorker({
+    db: opened.db,
+    now: () => new Date(),
+    log,
+    handlers,
+    pollMs: 20,
+    baseDelayMs: 10,
+    maxDelayMs: 40,
+    maxAttempts: 4,
+  });
+  cleanup = async () => {
+    await worker.stop();
+    opened.close();
+  };
+  return { ...opened, worker };
+}
+
+test('items of one lane run one at a time, in order; lanes run side by side', async () => {
+  const seen: string[] = [];
+  let running = 0;
+  let maxRunning = 0;
+  const { db, worker } = setup({
+    step: async (item) => {
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      await new Promise((r) => setTimeout(r, 5));
+      seen.push(`${item.lane}:${item.payload.n}`);
+      running--;
+    },
+  });
+  const now = new Date();
+  for (let n = 0; n < 3; n++) {
+    enqueue(db, { kind: 'step', lane: 'a', payload: { n } }, now);
+    enqueue(db, { kind: 'step', lane: 'b', payload: { n } }, now);
+  }
+  await worker.drain(5000);
+  expect(seen.filter((s) => s.startsWith('a:'))).toEqual(['a:0', 'a:1', 'a:2']);
+  expect(seen.filter((s) => s.startsWith('b:'))).toEqual(['b:0', 'b:1', 'b:2']);
+  expect(maxRunning).toBe(2);
+  expect(outboxStats(db, new Date()).pending).toBe(0);
+});
+
+test('a transient failure is retried with backoff; a later item of the lane waits for it', async () => {
+  const seen: number[] = [];
+  let failures = 2;
+  const { db, worker } = setup({
+    step: async (item) => {
+      if (item.payload.n === 0 && failures-- > 0) throw new Error('Slack said 500');
+      seen.push(Number(item.payload.n));
+    },
+  });
+  enqueue(db, { kind: 'step', lane: 'a', payload: { n: 0 } }, new Date());
+  enqueue(db, { kind: 'step', lane: 'a', payload: { n: 1 } }, new Date());
+  await worker.drain(5000);
+  expect(seen).toEqual([0, 1]);
+});
+
+test('a permanent failure parks the item and lets the lane go on', async () => {
+  const given: string[] = [];
+  const opened = testDb();
+  const worker = createOutboxWorker({
+    db: opened.db,
+    now: () => new Date(),
+    log,
+    pollMs: 20,
+    handlers: {
+      bad: async () => {
+        throw new DeliveryError('invalid_blocks', { permanent: true });
+      },
+      good: async () => {},
+    },
+    onGiveUp: (_item, error) => given.push(error),
+  });
+  cleanup = async () => {
+    await worker.stop();
+    opened.close();
+  };
+  enqueue(opened.db, { kind: 'bad', lane: 'a', payload: {} }, new Date());
+  enqueue(opened.db, { kind: 'good', lane: 'a', payload: {} }, new Date());
+  await worker.drain(5000);
+  const rows = opened.db.select().from(outbox).all();
+  expect(rows.map((r) => r.status)).toEqual(['failed', 'done']);
+  expect(given).toEqual(['invalid_blocks']);
+});
+
+test('throttling (429) waits Retry-After without using up attempts', async () => {
+  let calls = 0;
+  const started = Date.now();
+  const { db, worker } = setup({
+    step: async () => {
+      calls++;
+      if (calls <= 5)
+        throw new DeliveryError('rate limited', { throttled: true, retryAfterMs: 30 });
+    },
+  });
+  enqueue(db, { kind: 'step', lane: 'a', payload: {} }, new Date());
+  await worker.drain(5000);
+  // maxAttempts is 4, yet five throttles in a row still end in delivery.
+  expect(calls).toBe(6);
+  expect(Date.now() - started).toBeGreaterThanOrEqual(5 * 30 - 10);
+  expect(db.select().from(outbox).get()?.status).toBe('done');
+});
+
+test('enqueuing a coalesced effect while one is pending adds no row; asking during a run makes it run again', async () => {
+  let runs = 0;
+  let release: () => void = () => {};
+  const { db, worker } = setup({
+    sync: async () => {
+      runs++;
+      if (runs === 1) await new Promise<void>((r) => (release = r));
+    },
+  });
+  const item = { kind: 'sync', lane: 'x', payload: {}, coalesceKey: 'sync:1' };
+  enqueue(db, item, new Date());
+  enqueue(db, item, new Date());
+  expect(pendingInLane(db, 'x')).toHaveLength(1);
+  worker.start();
+  await new Promise((r) => setTimeout(r, 50));
+  expect(runs).toBe(1);
+  enqueue(db, item, new Date()); // while the first run is still going
+  release();
+  await worker.drain(5000);
+  expect(runs).toBe(2);
+  expect(db.select().from(outbox).all()).toHaveLength(1);
+});
+
+test('an item whose handler is missing is parked, not retried forever', async () => {
+  const { db, worker } = setup({});
+  enqueue(db, { kind: 'unknown', lane: 'a', payload: {} }, new Date());
+  await worker.drain(2000);
+  expect(db.select().from(outbox).get()?.status).toBe('failed');
+});
+
+test('backoff grows exponentially with jitter and is capped', () => {
+  expect(backoffMs(0, 1000, 60_000, () => 0)).toBe(500);
+  expect(backoffMs(3, 1000, 60_000, () => 1)).toBe(8000);
+  expect(backoffMs(20, 1000, 60_000, () => 1)).toBe(60_000);
+});
