@@ -14,9 +14,11 @@ import { pruneDeliveries } from './deliveries.js';
 import { alertRoutes } from './http/alerts.js';
 import { healthRoutes } from './http/health.js';
 import { createHttpHandler } from './http/server.js';
+import type { IncidentListener } from './incidents/events.js';
 import { createAlertIntake } from './incidents/intake.js';
 import type { MessageDelivery } from './incidents/messages.js';
 import { createPublisher } from './incidents/publish.js';
+import { createIncidents } from './incidents/service.js';
 import { boltLogger } from './log.js';
 import { createOutboxWorker } from './outbox/worker.js';
 import { slackChat } from './slack/chat.js';
@@ -117,11 +119,28 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
   });
   const kick = () => worker.kick();
 
+  // Modules that react to incident changes inside the same transaction (PagerDuty, deploys…).
+  const listeners: IncidentListener[] = [];
+  const incidents = createIncidents({
+    db,
+    now,
+    catalog,
+    kick,
+    listeners,
+    policy: {
+      defaultEnvironment: file.incidents.defaultEnvironment,
+      reminders: file.incidents.reminders,
+      unownedReminderMs: file.incidents.unownedReminder,
+      deployers: file.permissions.deployers,
+      commanders: file.permissions.commanders,
+    },
+  });
   const intake = createAlertIntake({
     db,
     now,
     catalog,
     kick,
+    listeners,
     policy: {
       defaultEnvironment: file.incidents.defaultEnvironment,
       severityLabels: file.incidents.severityLabels,
@@ -145,7 +164,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     clientOptions: { slackApiUrl: config.slack.apiUrl },
     ...(receiver ? { receiver } : { socketMode: true, appToken: config.slack.appToken }),
   });
-  registerListeners(bolt, { db, now });
+  registerListeners(bolt, { db, now, incidents });
   bolt.error(async (error) => {
     log.error({ err: error }, 'slack listener failed');
   });

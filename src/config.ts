@@ -295,7 +295,11 @@ function deepFreeze<T>(value: T): T {
 
 /** Parses the environment (and the YAML file it points to) once, into a frozen Config. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const result = Env.safeParse(env);
+  // `NAME=` in an .env file means "not set", as the defaults in .env.example expect.
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''),
+  );
+  const result = Env.safeParse(present);
   if (!result.success) throw new ConfigError(firstProblem(result.error, 'environment variable'));
   const e = result.data;
   const file = existsSync(e.FIREBREAK_CONFIG)

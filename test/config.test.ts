@@ -44,6 +44,12 @@ test.each([
   expect((error as Error).message).not.toContain('\n');
 });
 
+test('empty values (NAME= in .env) count as unset', () => {
+  const config = loadConfig({ ...base, SLACK_API_URL: '', PORT: '', SLACK_APP_TOKEN: '' });
+  expect(config.slack.apiUrl).toBe('https://slack.com/api/');
+  expect(config.http.port).toBe(3000);
+});
+
 test('Socket Mode needs no signing secret', () => {
   const config = loadConfig({
     ...base,

@@ -4,8 +4,15 @@ import type { Db, Tx } from '../db/client.js';
 import { type AlertRow, alerts, incidentServices, incidents } from '../db/schema.js';
 import type { NormalizedAlert } from '../ingest/alert.js';
 import { record } from '../timeline/timeline.js';
+import type { Actor, IncidentEvent, IncidentListener } from './events.js';
 import { type Severity, severityFromLabel, severityRank } from './incident.js';
-import { addServices, enqueueMessage, enqueuePublish, findIncidentRow } from './store.js';
+import {
+  addServices,
+  enqueueMessage,
+  enqueuePublish,
+  findIncidentRow,
+  getIncident,
+} from './store.js';
 
 export interface IntakePolicy {
   defaultEnvironment: string;
@@ -24,8 +31,8 @@ export interface IntakeDeps {
   policy: IntakePolicy;
   /** Called after a commit that enqueued side effects. */
   kick: () => void;
-  /** Called for every incident opened from alerts, inside its transaction (suspect deploys…). */
-  onOpened?: (tx: Tx, incidentId: number, at: Date) => void;
+  /** Told about incidents opened (and severities raised) inside the transaction. */
+  listeners?: readonly IncidentListener[];
 }
 
 export interface IntakeResult {
@@ -44,6 +51,13 @@ export interface IntakeResult {
  */
 export function createAlertIntake(deps: IntakeDeps) {
   const { db, now, catalog, policy } = deps;
+  const emit = (tx: Tx, event: IncidentEvent) => {
+    for (const listener of deps.listeners ?? []) listener(tx, event);
+  };
+  const sourceActor = (alert: NormalizedAlert): Actor => ({
+    id: alert.source,
+    source: alert.source,
+  });
 
   function ingest(batch: readonly NormalizedAlert[]): IntakeResult {
     const at = now();
@@ -146,7 +160,13 @@ export function createAlertIntake(deps: IntakeDeps) {
       },
       at,
     );
-    if (opened) deps.onOpened?.(tx, incidentId, at);
+    if (opened)
+      emit(tx, {
+        type: 'opened',
+        incident: getIncident(tx, incidentId),
+        actor: sourceActor(alert),
+        at,
+      });
     return { incidentId, changed: true, opened };
   }
 
@@ -316,6 +336,13 @@ export function createAlertIntake(deps: IntakeDeps) {
       },
       at,
     );
+    emit(tx, {
+      type: 'severity_changed',
+      incident: getIncident(tx, incidentId),
+      actor: sourceActor(alert),
+      at,
+      from: current.severity,
+    });
   }
 
   function firingCount(tx: Tx, incidentId: number): number {

@@ -1,13 +1,16 @@
+import type { Severity } from './incident.js';
+
 /**
  * Messages the core asks the chat edge to post, in domain terms. The edge renders each type
  * (src/slack/blocks/messages.ts); the switch there is exhaustive, so a new type must be rendered.
  */
-export type ChatMessage = {
-  type: 'alerts_all_resolved';
-  firing: number;
-  resolved: number;
-  autoResolved: boolean;
-};
+export type ChatMessage =
+  | { type: 'alerts_all_resolved'; firing: number; resolved: number; autoResolved: boolean }
+  | { type: 'status_update'; by: string; text: string }
+  | { type: 'note_added'; by: string; text: string }
+  | { type: 'severity_changed'; by: string; from: Severity; to: Severity }
+  | { type: 'resolved'; by: string; summary: string }
+  | { type: 'reopened'; by: string; reason: string };
 
 export type MessageTarget =
   /** The incident's own channel. */

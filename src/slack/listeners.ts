@@ -1,11 +1,13 @@
 import type { App } from '@slack/bolt';
 import type { Db } from '../db/client.js';
 import { claimDelivery } from '../deliveries.js';
+import type { Incidents } from '../incidents/service.js';
 import { replyWithAppErrors } from './errors.js';
 
 export interface SlackServices {
   db: Db;
   now: () => Date;
+  incidents: Incidents;
 }
 
 /** The routing table: one line per command, action, view and event. */

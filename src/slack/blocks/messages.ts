@@ -3,7 +3,8 @@ import { incidentRef } from '../../incidents/incident.js';
 import type { ChatMessage } from '../../incidents/messages.js';
 import type { IncidentView } from '../../incidents/view.js';
 import { actions } from '../ids.js';
-import { mrkdwn, plain, truncate } from './text.js';
+import { severityLabel } from './incident-card.js';
+import { escapeText, mrkdwn, plain, truncate } from './text.js';
 
 export interface RenderedMessage {
   text: string;
@@ -37,7 +38,33 @@ export function renderMessage(message: ChatMessage, view: IncidentView): Rendere
       }
       return { text: truncate(text, 3000), blocks };
     }
+    case 'status_update': {
+      const text = `📣 *Status update* on ${ref} from <@${message.by}>\n${escapeText(truncate(message.text, 2900))}`;
+      return {
+        text: truncate(`Status update on ${ref}: ${message.text}`, 3000),
+        blocks: [section(text)],
+      };
+    }
+    case 'note_added': {
+      const text = `📝 <@${message.by}> added a note to the timeline:\n>${escapeText(truncate(message.text, 2900)).replace(/\n/g, '\n>')}`;
+      return { text: truncate(`Note on ${ref}: ${message.text}`, 3000), blocks: [section(text)] };
+    }
+    case 'severity_changed': {
+      const text = `⚠️ <@${message.by}> changed the severity of ${ref} from ${severityLabel(message.from)} to ${severityLabel(message.to)}.`;
+      return { text, blocks: [section(text)] };
+    }
+    case 'resolved': {
+      const summary = message.summary
+        ? `\n>${escapeText(truncate(message.summary, 2800)).replace(/\n/g, '\n>')}`
+        : '';
+      const text = `✅ <@${message.by}> resolved ${ref}.${summary}`;
+      return { text: truncate(text, 3000), blocks: [section(text)] };
+    }
+    case 'reopened': {
+      const text = `🔁 <@${message.by}> reopened ${ref}: ${escapeText(truncate(message.reason, 2800))}`;
+      return { text: truncate(text, 3000), blocks: [section(text)] };
+    }
     default:
-      return message.type satisfies never;
+      return message satisfies never;
   }
 }

@@ -1,0 +1,37 @@
+import type { Tx } from '../db/client.js';
+import type { Incident } from './incident.js';
+
+/** Who did something, and through which door it came in. */
+export interface Actor {
+  /** A Slack user id, or a system name ("firebreak", "alertmanager", "pagerduty:PXXXXXX"). */
+  id: string;
+  /** Where the change came from: "slack", "pagerduty", "alertmanager", "api", "cli", "firebreak"… */
+  source: string;
+  /** Slack user groups (S…) the user belongs to, resolved by the edge, for permission checks. */
+  groups?: readonly string[];
+}
+
+export const SYSTEM: Actor = { id: 'firebreak', source: 'firebreak' };
+
+export type IncidentEvent =
+  | { type: 'opened'; incident: Incident; actor: Actor; at: Date }
+  | { type: 'acknowledged'; incident: Incident; actor: Actor; at: Date }
+  | { type: 'owner_changed'; incident: Incident; actor: Actor; at: Date; from: string | null }
+  | {
+      type: 'severity_changed';
+      incident: Incident;
+      actor: Actor;
+      at: Date;
+      from: Incident['severity'];
+    }
+  | { type: 'state_changed'; incident: Incident; actor: Actor; at: Date; from: Incident['state'] }
+  | { type: 'mitigated'; incident: Incident; actor: Actor; at: Date }
+  | { type: 'resolved'; incident: Incident; actor: Actor; at: Date; summary: string }
+  | { type: 'reopened'; incident: Incident; actor: Actor; at: Date; reason: string };
+
+/**
+ * Called inside the transaction that made the change, after it, so a module can add its own
+ * rows and outbox items atomically (PagerDuty acknowledges back, deploys compute suspects…).
+ * Listeners must be synchronous and must not call the outside world.
+ */
+export type IncidentListener = (tx: Tx, event: IncidentEvent) => void;
