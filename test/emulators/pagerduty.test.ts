@@ -3,9 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { api } from '@pagerduty/pdjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURES } from '../support/fixtures.js';
 import {
   buildWebhookEvent,
   DEFAULT_PAGERDUTY_TOKEN,
@@ -17,9 +17,6 @@ import {
   type WebhookEventType,
 } from './pagerduty.js';
 
-const FIXTURES =
-  process.env.FIREBREAK_FIXTURES_DIR ??
-  fileURLToPath(new URL('../../../shared/fixtures/', import.meta.url));
 const PD_FIXTURES = join(FIXTURES, 'pagerduty');
 
 async function fixture(relative: string): Promise<unknown> {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { App, LogLevel, webApi } from '@slack/bolt';
 import { LogLevel as SocketLogLevel, SocketModeClient } from '@slack/socket-mode';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { fixtureText } from '../support/fixtures.js';
 import {
   blockActionPayload,
   eventEnvelope,
@@ -588,10 +589,8 @@ describe('Socket Mode', () => {
 
 describe('signed requests to a real Bolt HTTPReceiver', () => {
   test('the Slack docs test vector', () => {
-    // shared/fixtures/slack/requests/slash-command.signed.form-urlencoded.txt, from Slack's
-    // "Verifying requests from Slack" page; inlined so the test does not depend on that checkout.
-    const body =
-      'token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c';
+    // From Slack's "Verifying requests from Slack" page (see test/fixtures/SOURCES.md).
+    const body = fixtureText('slack/requests/slash-command.signed.form-urlencoded.txt');
     expect(signSlackRequest('8f742231b10e8888abcd99yyyzzz85a5', body, 1531420618)).toEqual({
       'x-slack-request-timestamp': '1531420618',
       'x-slack-signature': 'v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503',

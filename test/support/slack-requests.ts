@@ -1,5 +1,5 @@
 // Signed requests to a running Bolt HTTPReceiver (POST {base}/slack/events), as Slack sends them
-// (slack-platform.md §1.5), plus payload builders shaped like /work/shared/fixtures/slack/requests.
+// (slack-platform.md §1.5), plus payload builders shaped like test/fixtures/slack/requests.
 // No vitest imports: demo scripts use this too.
 import { createHmac, randomBytes } from 'node:crypto';
 
