@@ -35,11 +35,18 @@ const name = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]*$/i, 'must be a name of letters, digits, . _ -');
 
+// How long to follow a rollback the backend runs asynchronously, and how often to ask.
+const following = {
+  waitFor: duration.default(15 * 60_000),
+  pollInterval: duration.default(5_000),
+};
 const webhookBackend = z.object({
   backend: z.literal('webhook'),
   url: z.url(),
   secret: z.string().min(16, 'webhook secrets need at least 16 characters'),
+  // One HTTP request; a receiver that works longer answers 202 and reports back (callback or poll).
   timeout: duration.default(10_000),
+  ...following,
 });
 const commandBackend = z.object({
   backend: z.literal('command'),
@@ -55,6 +62,10 @@ const githubBackend = z.object({
   token: z.string().min(1),
   apiUrl: z.url().default('https://api.github.com'),
   inputs: z.record(z.string(), z.string()).default({}),
+  timeout: duration.default(10_000),
+  ...following,
+  waitFor: duration.default(30 * 60_000),
+  pollInterval: duration.default(10_000),
 });
 const argocdBackend = z.object({
   backend: z.literal('argocd'),
@@ -65,6 +76,8 @@ const argocdBackend = z.object({
   token: z.string().min(1),
   // Argo CD refuses a rollback while auto-sync is on; with this set we pause it first.
   disableAutoSync: z.boolean().default(true),
+  timeout: duration.default(10_000),
+  ...following,
 });
 export const RollbackBackendConfig = z.discriminatedUnion('backend', [
   webhookBackend,
@@ -131,6 +144,9 @@ export const FileConfig = z.object({
       freezeDefault: duration.default(2 * 60 * 60_000),
       freezeMax: duration.default(24 * 60 * 60_000),
       rollbacksExempt: z.boolean().default(true),
+      // After a successful rollback, freeze that service+environment (for freezeDefault) so the
+      // bad version is not redeployed by the next pipeline run before the fix (Shipit's lock).
+      freezeAfterRollback: z.boolean().default(true),
       // Who may read the freeze gate: "open" (no auth, for CI on a private network) or "token".
       gateAuth: z.enum(['open', 'token']).default('open'),
     })

@@ -228,6 +228,10 @@ export const deploys = sqliteTable(
   (t) => [
     uniqueIndex('deploys_dedupe').on(t.dedupeKey),
     index('deploys_service_env_at').on(t.service, t.environment, t.at),
+    // Deploys still running (no final status yet), so "still running at detection" is one seek.
+    index('deploys_running')
+      .on(t.service, t.environment, t.at)
+      .where(sql`${t.status} = 'started'`),
   ],
 );
 
@@ -275,6 +279,10 @@ export const rollbacks = sqliteTable(
     output: text('output'),
     error: text('error'),
     threadTs: text('thread_ts'),
+    // Where progress goes when no incident is linked (`/deploy rollback` outside an incident).
+    channelId: text('channel_id'),
+    // What the backend needs to follow a rollback it started (a run id, an Argo CD app…).
+    operation: json<Record<string, unknown>>('operation'),
     requestedAt: ms('requested_at').notNull(),
     startedAt: ms('started_at'),
     finishedAt: ms('finished_at'),
@@ -300,6 +308,8 @@ export const freezes = sqliteTable(
     createdBy: text('created_by').notNull(),
     incidentId: integer('incident_id').references(() => incidents.id),
     blocksRollbacks: integer('blocks_rollbacks', { mode: 'boolean' }).notNull().default(false),
+    // Where the freeze was made, so its expiry is announced there when no incident is linked.
+    channelId: text('channel_id'),
     createdAt: ms('created_at').notNull(),
     expiresAt: ms('expires_at').notNull(),
     liftedAt: ms('lifted_at'),
