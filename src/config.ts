@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { TEMPLATE_VARIABLES, unknownVariables } from './deploy/template.js';
 import { SEVERITIES } from './incidents/incident.js';
 
 // The only module that reads process.env (it is handed the env object by main.ts or the CLI).
@@ -48,9 +49,18 @@ const webhookBackend = z.object({
   timeout: duration.default(10_000),
   ...following,
 });
+// `{{name}}` placeholders must name a variable firebreak fills and validates (deploy/template.ts).
+const templated = z.string().superRefine((text, ctx) => {
+  const unknown = unknownVariables([text]);
+  if (unknown.length > 0)
+    ctx.addIssue({
+      code: 'custom',
+      message: `uses {{${unknown.join('}}, {{')}}}; known: ${TEMPLATE_VARIABLES.join(', ')}`,
+    });
+});
 const commandBackend = z.object({
   backend: z.literal('command'),
-  argv: z.array(z.string()).min(1),
+  argv: z.array(templated).min(1),
   timeout: duration.default(300_000),
   cwd: z.string().optional(),
 });
@@ -61,7 +71,7 @@ const githubBackend = z.object({
   ref: z.string().default('main'),
   token: z.string().min(1),
   apiUrl: z.url().default('https://api.github.com'),
-  inputs: z.record(z.string(), z.string()).default({}),
+  inputs: z.record(z.string(), templated).default({}),
   timeout: duration.default(10_000),
   ...following,
   waitFor: duration.default(30 * 60_000),

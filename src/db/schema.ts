@@ -229,9 +229,7 @@ export const deploys = sqliteTable(
     uniqueIndex('deploys_dedupe').on(t.dedupeKey),
     index('deploys_service_env_at').on(t.service, t.environment, t.at),
     // Deploys still running (no final status yet), so "still running at detection" is one seek.
-    index('deploys_running')
-      .on(t.service, t.environment, t.at)
-      .where(sql`${t.status} = 'started'`),
+    index('deploys_running').on(t.service, t.environment, t.at).where(sql`${t.status} = 'started'`),
   ],
 );
 

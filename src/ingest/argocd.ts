@@ -32,8 +32,12 @@ export const ArgoCdNotification = z.object({
     finishedAt: Time,
     operation: z
       .object({
-        initiatedBy: z.object({ username: OptionalText, automated: z.boolean().nullish() }).nullish(),
-        sync: z.object({ revision: OptionalText, revisions: z.array(z.string()).nullish() }).nullish(),
+        initiatedBy: z
+          .object({ username: OptionalText, automated: z.boolean().nullish() })
+          .nullish(),
+        sync: z
+          .object({ revision: OptionalText, revisions: z.array(z.string()).nullish() })
+          .nullish(),
       })
       .nullish(),
     syncResult: z
@@ -71,14 +75,15 @@ export function argocdToDeploy(body: unknown): NormalizedDeploy {
   const n = ArgoCdNotification.parse(body);
   const op = n.operationState;
   const status = PHASE[op.phase];
-  if (!status) throw new z.ZodError([
-    {
-      code: 'custom',
-      path: ['operationState', 'phase'],
-      message: `unknown phase "${op.phase}" (expected Running, Succeeded, Failed or Error)`,
-      input: op.phase,
-    },
-  ]);
+  if (!status)
+    throw new z.ZodError([
+      {
+        code: 'custom',
+        path: ['operationState', 'phase'],
+        message: `unknown phase "${op.phase}" (expected Running, Succeeded, Failed or Error)`,
+        input: op.phase,
+      },
+    ]);
   const revision =
     nonEmpty(op.syncResult?.revision) ??
     nonEmpty(op.syncResult?.revisions?.[0]) ??

@@ -108,7 +108,8 @@ export function githubDeploymentStatusToDeploy(body: unknown): NormalizedDeploy 
     compareUrl: payload.compareUrl ?? null,
     repositoryUrl: nonEmpty(repository.html_url),
     actor: deployment.creator?.login ?? null,
-    url: nonEmpty(status.log_url) ?? nonEmpty(status.target_url) ?? nonEmpty(status.environment_url),
+    url:
+      nonEmpty(status.log_url) ?? nonEmpty(status.target_url) ?? nonEmpty(status.environment_url),
     rollbackHandle: payload.rollback ?? null,
     isRollback: task.includes('rollback'),
     startedAt: time(deployment.created_at),

@@ -55,6 +55,8 @@ test('missing required fields and a bad SHA are reported by name', () => {
   } catch (error) {
     expect(error).toBeInstanceOf(ZodError);
     const paths = (error as ZodError).issues.map((i) => i.path.join('.'));
-    expect(paths).toEqual(expect.arrayContaining(['id', 'environment', 'version', 'status', 'sha']));
+    expect(paths).toEqual(
+      expect.arrayContaining(['id', 'environment', 'version', 'status', 'sha']),
+    );
   }
 });

@@ -1,0 +1,294 @@
+import { and, asc, eq, gt, isNull, lte } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../db/client.js';
+import { type FreezeRow, freezes } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import type { Actor } from '../incidents/events.js';
+import { type Incident, incidentRef } from '../incidents/incident.js';
+import { enqueuePublish, getIncident, openIncidents } from '../incidents/store.js';
+import { record, type TimelineKind } from '../timeline/timeline.js';
+import { blockingFreezes, covers, globMatches } from './freeze.js';
+import { enqueueNotice, freezeFacts } from './notices.js';
+import { mayChangeDeploys, refuse } from './permissions.js';
+
+export interface FreezePolicy {
+  defaultMs: number;
+  maxMs: number;
+  deployers: readonly string[];
+}
+
+export interface FreezeInput {
+  /** Service names or globs (`payments-*`, `*`). */
+  services: readonly string[];
+  environments: readonly string[];
+  /** Null: the configured default. */
+  durationMs?: number | null;
+  reason: string;
+  incidentId?: number | null;
+  /** Where to announce the freeze (and its expiry) when no incident is linked. */
+  channelId?: string | null;
+  blocksRollbacks?: boolean;
+}
+
+export interface GateAnswer {
+  allowed: boolean;
+  freezes: FreezeRow[];
+  /** Seconds until every blocking freeze has expired (0 when allowed). */
+  retryAfterSeconds: number;
+}
+
+const SCOPE = /^[a-z0-9*][a-z0-9._*-]{0,99}$/i;
+const REASON_MAX = 500;
+
+export function describeScope(f: Pick<FreezeRow, 'services' | 'environments'>): string {
+  return `${f.services.join(', ')} × ${f.environments.join(', ')}`;
+}
+
+/** Freezes: create, lift, expire, and answer "may I deploy now?". */
+export function createFreezes(deps: {
+  db: Db;
+  now: () => Date;
+  kick: () => void;
+  policy: FreezePolicy;
+}) {
+  const { db, now, policy } = deps;
+
+  const activeRows = (tx: DbOrTx, at: Date): FreezeRow[] =>
+    tx
+      .select()
+      .from(freezes)
+      .where(and(isNull(freezes.liftedAt), gt(freezes.expiresAt, at), lte(freezes.createdAt, at)))
+      .orderBy(asc(freezes.expiresAt), asc(freezes.id))
+      .all();
+
+  function log(tx: DbOrTx, row: FreezeRow, kind: TimelineKind, actor: Actor, at: Date) {
+    const payload = {
+      freezeId: row.id,
+      services: row.services,
+      environments: row.environments,
+      reason: row.reason,
+      expiresAt: row.expiresAt.toISOString(),
+      blocksRollbacks: row.blocksRollbacks,
+    };
+    // Always in the audit stream; also in the incident's own record when one is linked.
+    record(tx, { incidentId: null, kind, at, actor: actor.id, source: actor.source, payload }, at);
+    if (row.incidentId !== null)
+      record(
+        tx,
+        { incidentId: row.incidentId, kind, at, actor: actor.id, source: actor.source, payload },
+        at,
+      );
+  }
+
+  /** The cards of open incidents this freeze concerns show it, so they are refreshed. */
+  function refreshCards(tx: DbOrTx, row: FreezeRow, at: Date) {
+    for (const incident of openIncidents(tx)) {
+      const concerned =
+        row.incidentId === incident.id ||
+        incident.services.some((s) => covers(row, s, incident.environment));
+      if (concerned) enqueuePublish(tx, incident.id, at);
+    }
+  }
+
+  function validate(input: FreezeInput): { durationMs: number; reason: string } {
+    const bad = [...input.services, ...input.environments].find((s) => !SCOPE.test(s));
+    if (input.services.length === 0 || input.environments.length === 0 || bad !== undefined) {
+      throw new AppError(
+        'invalid',
+        bad
+          ? `"${bad.slice(0, 60)}" is not a service or environment name (letters, digits, . _ - and * globs).`
+          : 'A freeze needs at least one service and one environment (use * for all).',
+      );
+    }
+    const durationMs = input.durationMs ?? policy.defaultMs;
+    if (durationMs <= 0) throw new AppError('invalid', 'A freeze needs a duration, like 2h.');
+    if (durationMs > policy.maxMs) {
+      throw new AppError(
+        'invalid',
+        `A freeze lasts at most ${Math.round(policy.maxMs / 60_000)} minutes (deploys.freezeMax); extend it later if you need more.`,
+      );
+    }
+    const reason = input.reason.trim();
+    if (!reason) throw new AppError('invalid', 'Say why deploys are frozen.');
+    if (reason.length > REASON_MAX)
+      throw new AppError('invalid', `Keep the reason under ${REASON_MAX} characters.`);
+    return { durationMs, reason };
+  }
+
+  /** Inside a caller's transaction and without a permission check (the bot's own freezes). */
+  function insert(tx: DbOrTx, input: FreezeInput, actor: Actor, at: Date): FreezeRow {
+    const { durationMs, reason } = validate(input);
+    const row = tx
+      .insert(freezes)
+      .values({
+        services: [...new Set(input.services.map((s) => s.toLowerCase()))],
+        environments: [...new Set(input.environments.map((s) => s.toLowerCase()))],
+        reason,
+        createdBy: actor.id,
+        incidentId: input.incidentId ?? null,
+        blocksRollbacks: input.blocksRollbacks ?? false,
+        channelId: input.channelId ?? null,
+        createdAt: at,
+        expiresAt: new Date(at.getTime() + durationMs),
+      })
+      .returning()
+      .get();
+    log(tx, row, 'freeze_created', actor, at);
+    enqueueNotice(
+      tx,
+      { incidentId: row.incidentId, channelId: row.channelId },
+      { type: 'freeze_created', freeze: freezeFacts(row), by: actor.id },
+      at,
+    );
+    refreshCards(tx, row, at);
+    return row;
+  }
+
+  function linkedIncident(id: number | null | undefined): Incident | null {
+    return id === null || id === undefined ? null : getIncident(db, id);
+  }
+
+  function create(input: FreezeInput, actor: Actor): FreezeRow {
+    validate(input);
+    const incident = linkedIncident(input.incidentId);
+    const at = now();
+    if (!mayChangeDeploys(actor, policy.deployers, incident?.ownerId ?? null)) {
+      refuse(
+        db,
+        {
+          actor,
+          incidentId: incident?.id ?? null,
+          ownerId: incident?.ownerId ?? null,
+          action: `freeze deploys of ${describeScope({ services: [...input.services], environments: [...input.environments] })}`,
+          at,
+        },
+        { services: input.services, environments: input.environments },
+      );
+    }
+    const row = db.transaction((tx) => insert(tx, input, actor, at));
+    deps.kick();
+    return row;
+  }
+
+  function end(tx: DbOrTx, row: FreezeRow, actor: Actor, at: Date, expired: boolean): FreezeRow {
+    const liftedAt = expired ? row.expiresAt : at;
+    tx.update(freezes)
+      .set({ liftedAt, liftedBy: expired ? 'expired' : actor.id })
+      .where(eq(freezes.id, row.id))
+      .run();
+    const ended = { ...row, liftedAt, liftedBy: expired ? 'expired' : actor.id };
+    log(tx, ended, expired ? 'freeze_expired' : 'freeze_lifted', actor, liftedAt);
+    enqueueNotice(
+      tx,
+      { incidentId: row.incidentId, channelId: row.channelId },
+      { type: 'freeze_lifted', freeze: freezeFacts(ended), by: actor.id, expired },
+      at,
+    );
+    refreshCards(tx, ended, at);
+    return ended;
+  }
+
+  /** Lifts the given active freezes, each checked against its own linked incident's owner. */
+  function liftRows(rows: readonly FreezeRow[], actor: Actor): FreezeRow[] {
+    const at = now();
+    for (const row of rows) {
+      const incident = linkedIncident(row.incidentId);
+      if (!mayChangeDeploys(actor, policy.deployers, incident?.ownerId ?? null)) {
+        refuse(
+          db,
+          {
+            actor,
+            incidentId: row.incidentId,
+            ownerId: incident?.ownerId ?? null,
+            action: `lift freeze #${row.id} (${describeScope(row)})`,
+            at,
+          },
+          { freezeId: row.id },
+        );
+      }
+    }
+    const lifted = db.transaction((tx) => rows.map((row) => end(tx, row, actor, at, false)));
+    if (lifted.length > 0) deps.kick();
+    return lifted;
+  }
+
+  function lift(id: number, actor: Actor): FreezeRow {
+    const row = db.select().from(freezes).where(eq(freezes.id, id)).get();
+    if (!row) throw new AppError('not_found', `There is no freeze #${id}.`);
+    const at = now();
+    if (row.liftedAt || row.expiresAt <= at)
+      throw new AppError('conflict', `Freeze #${id} is not active any more.`);
+    return liftRows([row], actor)[0] as FreezeRow;
+  }
+
+  /** `/deploy unfreeze`: the incident's freezes, or every active freeze covering a service. */
+  function liftMatching(selector: { incidentId?: number; service?: string }, actor: Actor) {
+    const rows = activeRows(db, now()).filter((f) =>
+      selector.service !== undefined
+        ? f.services.some((p) => globMatches(p, selector.service ?? ''))
+        : f.incidentId === selector.incidentId,
+    );
+    return liftRows(rows, actor);
+  }
+
+  /** The sweeper: freezes past their expiry lift themselves, once, with a message. */
+  function expireDue(): FreezeRow[] {
+    const at = now();
+    const expired = db.transaction((tx) => {
+      const due = tx
+        .select()
+        .from(freezes)
+        .where(and(isNull(freezes.liftedAt), lte(freezes.expiresAt, at)))
+        .all();
+      return due.map((row) => end(tx, row, { id: 'firebreak', source: 'firebreak' }, at, true));
+    });
+    if (expired.length > 0) deps.kick();
+    return expired;
+  }
+
+  function gate(service: string, environment: string): GateAnswer {
+    const at = now();
+    const blocking = blockingFreezes(activeRows(db, at), { service, environment }, at);
+    if (blocking.length === 0) return { allowed: true, freezes: [], retryAfterSeconds: 0 };
+    const until = Math.max(...blocking.map((f) => f.expiresAt.getTime()));
+    return {
+      allowed: false,
+      freezes: blocking,
+      retryAfterSeconds: Math.max(1, Math.ceil((until - at.getTime()) / 1000)),
+    };
+  }
+
+  /** On resolve: offer to lift the incident's freezes (never silently). */
+  function offerLift(tx: DbOrTx, incidentId: number, at: Date): void {
+    const linked = activeRows(tx, at).filter((f) => f.incidentId === incidentId);
+    if (linked.length === 0) return;
+    enqueueNotice(
+      tx,
+      { incidentId, channelId: null },
+      { type: 'freeze_lift_offer', incidentId, freezes: linked.map(freezeFacts) },
+      at,
+    );
+  }
+
+  return {
+    create,
+    insert,
+    lift,
+    liftMatching,
+    expireDue,
+    gate,
+    offerLift,
+    active: (at: Date = now()) => activeRows(db, at),
+    /** Active freezes that stop this deploy (or, with `rollback`, this rollback). */
+    blocking: (
+      tx: DbOrTx,
+      target: { service: string; environment: string; rollback?: boolean },
+    ) => {
+      const at = now();
+      return blockingFreezes(activeRows(tx, at), target, at);
+    },
+    describe: (row: FreezeRow) =>
+      `#${row.id} ${describeScope(row)}${row.incidentId ? ` (${incidentRef(row.incidentId)})` : ''}`,
+  };
+}
+
+export type Freezes = ReturnType<typeof createFreezes>;

@@ -1,0 +1,264 @@
+import { and, desc, eq, lt, ne } from 'drizzle-orm';
+import type { Catalog } from '../catalog.js';
+import type { Db, Tx } from '../db/client.js';
+import {
+  type DeployRow,
+  deploys,
+  incidentDeploys,
+  incidentServices,
+  incidents,
+} from '../db/schema.js';
+import { claimDelivery } from '../deliveries.js';
+import { enqueuePublish } from '../incidents/store.js';
+import type { NormalizedDeploy } from '../ingest/deploy.js';
+import { record } from '../timeline/timeline.js';
+import type { Freezes } from './freezes.js';
+import { deployFacts, enqueueNotice, freezeFacts } from './notices.js';
+
+export interface DeployIntakeDeps {
+  db: Db;
+  now: () => Date;
+  catalog: Catalog;
+  freezes: Freezes;
+  kick: () => void;
+  policy: { defaultEnvironment: string; rollbacksExempt: boolean };
+}
+
+export interface DeployReceipt {
+  duplicate: boolean;
+  deployId: number | null;
+  service: string | null;
+  serviceKnown: boolean;
+  status: DeployRow['status'] | null;
+  /** Open incidents told about it. */
+  incidents: number[];
+}
+
+const FINAL: ReadonlySet<DeployRow['status']> = new Set(['succeeded', 'failed']);
+
+/**
+ * Records deploy events: one row per deploy, later statuses update it. Unknown services are
+ * kept (marked unmapped), never refused. A deploy to a service+environment with an open
+ * incident goes into that incident's timeline and channel, flagged when a freeze covers it.
+ */
+export function createDeployIntake(deps: DeployIntakeDeps) {
+  const { db, now, catalog, policy } = deps;
+
+  function resolveService(names: readonly string[]) {
+    for (const name of names) {
+      const resolved = catalog.resolve(name);
+      if (resolved.known) return resolved;
+    }
+    return catalog.resolve(names[0] ?? 'unknown');
+  }
+
+  function lastSucceeded(tx: Tx, service: string, environment: string, before: Date) {
+    return tx
+      .select()
+      .from(deploys)
+      .where(
+        and(
+          eq(deploys.service, service),
+          eq(deploys.environment, environment),
+          eq(deploys.status, 'succeeded'),
+          lt(deploys.at, before),
+        ),
+      )
+      .orderBy(desc(deploys.at), desc(deploys.id))
+      .limit(1)
+      .get();
+  }
+
+  /** Sleuth's rule: a deploy of a SHA this environment already ran, after something else, is a rollback. */
+  function looksLikeRollback(
+    tx: Tx,
+    d: { service: string; environment: string; sha: string | null; at: Date },
+  ) {
+    if (!d.sha) return false;
+    const previous = lastSucceeded(tx, d.service, d.environment, d.at);
+    if (!previous || previous.sha === d.sha) return false;
+    return Boolean(
+      tx
+        .select({ id: deploys.id })
+        .from(deploys)
+        .where(
+          and(
+            eq(deploys.service, d.service),
+            eq(deploys.environment, d.environment),
+            eq(deploys.sha, d.sha),
+            eq(deploys.status, 'succeeded'),
+            lt(deploys.at, previous.at),
+          ),
+        )
+        .limit(1)
+        .get(),
+    );
+  }
+
+  function upsert(tx: Tx, input: NormalizedDeploy, at: Date): { row: DeployRow; changed: boolean } {
+    const { service, known } = resolveService(input.serviceNames);
+    const environment = (input.environment ?? policy.defaultEnvironment).trim().toLowerCase();
+    const dedupeKey = `${input.source}:${input.sourceId}`;
+    const existing = tx.select().from(deploys).where(eq(deploys.dedupeKey, dedupeKey)).get();
+    if (existing) {
+      // Statuses can arrive out of order; a final status is never undone by a late "started".
+      const status =
+        FINAL.has(existing.status) && input.status === 'started' ? existing.status : input.status;
+      const finishedAt = existing.finishedAt ?? input.finishedAt;
+      const startedAt = existing.startedAt ?? input.startedAt;
+      const row = tx
+        .update(deploys)
+        .set({
+          status,
+          finishedAt,
+          startedAt,
+          url: input.url ?? existing.url,
+          rollbackHandle: input.rollbackHandle ?? existing.rollbackHandle,
+          at: finishedAt ?? startedAt ?? existing.at,
+          updatedAt: at,
+        })
+        .where(eq(deploys.id, existing.id))
+        .returning()
+        .get();
+      return { row, changed: status !== existing.status };
+    }
+    const when = input.finishedAt ?? input.startedAt ?? at;
+    const previous = lastSucceeded(tx, service, environment, when);
+    const compareUrl =
+      input.compareUrl ??
+      (input.repositoryUrl && previous?.sha && input.sha && previous.sha !== input.sha
+        ? `${input.repositoryUrl.replace(/\/+$/, '')}/compare/${previous.sha}...${input.sha}`
+        : null);
+    const row = tx
+      .insert(deploys)
+      .values({
+        source: input.source,
+        dedupeKey,
+        service,
+        serviceKnown: known,
+        environment,
+        status: input.status,
+        version: input.version,
+        previousVersion: input.previousVersion ?? previous?.version ?? null,
+        sha: input.sha,
+        compareUrl,
+        actor: input.actor,
+        url: input.url,
+        rollbackHandle: input.rollbackHandle,
+        isRollback:
+          input.isRollback ||
+          looksLikeRollback(tx, { service, environment, sha: input.sha, at: when }),
+        startedAt: input.startedAt,
+        finishedAt: input.finishedAt,
+        commitAt: input.commitAt,
+        at: when,
+        receivedAt: at,
+        updatedAt: at,
+      })
+      .returning()
+      .get();
+    return { row, changed: true };
+  }
+
+  function openIncidentsFor(tx: Tx, service: string, environment: string): number[] {
+    return tx
+      .select({ id: incidents.id })
+      .from(incidents)
+      .innerJoin(incidentServices, eq(incidentServices.incidentId, incidents.id))
+      .where(
+        and(
+          eq(incidentServices.service, service),
+          eq(incidents.environment, environment),
+          ne(incidents.state, 'resolved'),
+        ),
+      )
+      .all()
+      .map((r) => r.id);
+  }
+
+  /** Records one deploy event. With `delivery`, a replayed delivery id changes nothing. */
+  function receive(
+    input: NormalizedDeploy,
+    options: { delivery?: { source: string; id: string } } = {},
+  ): DeployReceipt {
+    const at = now();
+    const receipt = db.transaction((tx): DeployReceipt => {
+      if (
+        options.delivery &&
+        !claimDelivery(tx, options.delivery.source, options.delivery.id, at)
+      ) {
+        return {
+          duplicate: true,
+          deployId: null,
+          service: null,
+          serviceKnown: false,
+          status: null,
+          incidents: [],
+        };
+      }
+      const { row, changed } = upsert(tx, input, at);
+      const told: number[] = [];
+      if (changed) {
+        const frozenBy = deps.freezes.blocking(tx, {
+          service: row.service,
+          environment: row.environment,
+          // A rollback during a freeze is what the freeze allows, unless it blocks rollbacks.
+          rollback: row.isRollback && policy.rollbacksExempt,
+        });
+        for (const incidentId of openIncidentsFor(tx, row.service, row.environment)) {
+          const recorded = record(
+            tx,
+            {
+              incidentId,
+              kind: 'deploy_seen',
+              at: row.at,
+              actor: row.actor ?? row.source,
+              source: row.source,
+              payload: {
+                deployId: row.id,
+                service: row.service,
+                environment: row.environment,
+                version: row.version,
+                status: row.status,
+                url: row.url,
+                isRollback: row.isRollback,
+                duringFreeze: frozenBy.map((f) => f.id),
+              },
+              dedupeKey: `deploy:${row.id}:${row.status}`,
+            },
+            at,
+          );
+          if (!recorded) continue;
+          told.push(incidentId);
+          enqueueNotice(
+            tx,
+            { incidentId, channelId: null },
+            { type: 'deploy_seen', deploy: deployFacts(row), frozenBy: frozenBy.map(freezeFacts) },
+            at,
+          );
+        }
+        // A suspect whose status moved (running → failed) changes what its cards show.
+        const linked = tx
+          .select({ incidentId: incidentDeploys.incidentId })
+          .from(incidentDeploys)
+          .where(eq(incidentDeploys.deployId, row.id))
+          .all();
+        for (const { incidentId } of linked) enqueuePublish(tx, incidentId, at);
+      }
+      return {
+        duplicate: false,
+        deployId: row.id,
+        service: row.service,
+        serviceKnown: row.serviceKnown,
+        status: row.status,
+        incidents: told,
+      };
+    });
+    if (receipt.incidents.length > 0 || receipt.deployId !== null) deps.kick();
+    return receipt;
+  }
+
+  return { receive };
+}
+
+export type DeployIntake = ReturnType<typeof createDeployIntake>;

@@ -1,0 +1,55 @@
+import type { Db } from '../db/client.js';
+import { AppError } from '../errors.js';
+import type { Actor } from '../incidents/events.js';
+import { record } from '../timeline/timeline.js';
+
+/**
+ * Rollbacks, freezes and lifts (PRODUCT §3): the owner of the linked incident and the
+ * configured deployers (user ids or user-group ids). PagerDuty, the CLI, the API and the bot
+ * itself are trusted doors, as in the incident lifecycle.
+ */
+export function mayChangeDeploys(
+  actor: Actor,
+  deployers: readonly string[],
+  incidentOwnerId: string | null,
+): boolean {
+  if (actor.source !== 'slack') return true;
+  if (incidentOwnerId !== null && incidentOwnerId === actor.id) return true;
+  const allowed = new Set(deployers);
+  return allowed.has(actor.id) || (actor.groups ?? []).some((g) => allowed.has(g));
+}
+
+/**
+ * Records the refusal (in the incident's timeline, else the audit stream) in its own
+ * transaction, so the audit entry survives, then throws the "not allowed" error.
+ */
+export function refuse(
+  db: Db,
+  input: {
+    actor: Actor;
+    incidentId: number | null;
+    ownerId: string | null;
+    action: string;
+    at: Date;
+  },
+  payload: Record<string, unknown>,
+): never {
+  db.transaction((tx) =>
+    record(
+      tx,
+      {
+        incidentId: input.incidentId,
+        kind: 'permission_denied',
+        at: input.at,
+        actor: input.actor.id,
+        source: input.actor.source,
+        payload: { action: input.action, ...payload },
+      },
+      input.at,
+    ),
+  );
+  const ask = input.ownerId
+    ? `Ask <@${input.ownerId}> (the incident owner) or a deployer.`
+    : 'Ask a deployer (permissions.deployers in firebreak.yaml).';
+  throw new AppError('forbidden', `You are not allowed to ${input.action}. ${ask}`);
+}

@@ -1,0 +1,566 @@
+import { and, desc, eq, inArray } from 'drizzle-orm';
+import type { Db, DbOrTx, Tx } from '../db/client.js';
+import {
+  type DeployRow,
+  deploys,
+  type FreezeRow,
+  type RollbackRow,
+  rollbacks,
+} from '../db/schema.js';
+import { AppError } from '../errors.js';
+import type { Actor } from '../incidents/events.js';
+import { type Incident, incidentRef } from '../incidents/incident.js';
+import { enqueuePublish, getIncident } from '../incidents/store.js';
+import { enqueue } from '../outbox/outbox.js';
+import { record, type TimelineKind } from '../timeline/timeline.js';
+import type {
+  BackendResolver,
+  DeployTarget,
+  RollbackProgress,
+  RollbackRequest,
+} from './backend.js';
+import { describeScope, type Freezes } from './freezes.js';
+import { enqueueNotice, freezeFacts } from './notices.js';
+import { mayChangeDeploys, refuse } from './permissions.js';
+import { latestDeploy, rollbackTarget } from './suspects.js';
+
+export const ROLLBACK_KIND = 'deploy.rollback';
+export const rollbackLane = (service: string, environment: string) =>
+  `deploy:${service}:${environment}`;
+export const rollbackThread = (rollbackId: number) => `rollback:${rollbackId}`;
+
+export interface RollbackPolicy {
+  deployers: readonly string[];
+  /** Freezes do not block rollbacks unless they say so (deploys.rollbacksExempt). */
+  rollbacksExempt: boolean;
+  /** Freeze the service+environment for this long after a successful rollback; null: don't. */
+  freezeAfterMs: number | null;
+  /** The bot's public base URL, for asynchronous receivers to report back; null: none. */
+  publicUrl: string | null;
+}
+
+export interface RollbackDeps {
+  db: Db;
+  now: () => Date;
+  kick: () => void;
+  backendFor: BackendResolver;
+  freezes: Freezes;
+  policy: RollbackPolicy;
+}
+
+export interface RollbackPlan {
+  service: string;
+  environment: string;
+  from: DeployRow | null;
+  to: DeployRow | null;
+  /** Why there is nothing to roll back to, or no way to do it; null when the plan can run. */
+  problem: string | null;
+  backend: string | null;
+}
+
+export interface RollbackAsk {
+  incidentId: number | null;
+  /** The suspect deploy (or the latest one, for `/deploy rollback`). */
+  fromDeployId: number | null;
+  /** The target the person confirmed; refused when it is no longer the right one. */
+  toDeployId: number;
+  /** Where to report progress when no incident is linked. */
+  channelId?: string | null;
+}
+
+const OUTPUT_MAX = 4000;
+const clip = (text: string | null | undefined, max = OUTPUT_MAX): string | null =>
+  text ? (text.length > max ? `…${text.slice(text.length - max + 1)}` : text) : null;
+const ACTIVE = ['requested', 'running'] as const;
+const minutes = (ms: number) => `${Math.round(ms / 60_000)} min`;
+
+function target(row: DeployRow): DeployTarget {
+  return {
+    deployId: row.id,
+    version: row.version,
+    sha: row.sha,
+    handle: row.rollbackHandle ?? {},
+    url: row.url,
+  };
+}
+
+/**
+ * One-click rollback: checks, records the request with its outbox item in one transaction,
+ * then the outbox worker drives the backend (`step`) and reports progress in a thread.
+ */
+export function createRollbacks(deps: RollbackDeps) {
+  const { db, now, policy } = deps;
+
+  const findDeploy = (tx: DbOrTx, id: number) =>
+    tx.select().from(deploys).where(eq(deploys.id, id)).get();
+  const findRollback = (tx: DbOrTx, id: number) =>
+    tx.select().from(rollbacks).where(eq(rollbacks.id, id)).get();
+
+  /** What `/deploy rollback <service> [env]` would do: latest deploy → the one before it. */
+  function plan(service: string, environment: string): RollbackPlan {
+    const from = latestDeploy(db, service, environment) ?? null;
+    const to = from ? (rollbackTarget(db, from) ?? null) : null;
+    const backend = deps.backendFor(service, environment);
+    const problem = !from
+      ? `No deploys of ${service} to ${environment} are known yet.`
+      : !to
+        ? `There is no earlier successful deploy of ${service} in ${environment} to roll back to.`
+        : !backend
+          ? noBackend(service, environment)
+          : null;
+    return { service, environment, from, to, problem, backend: backend?.label ?? null };
+  }
+
+  const noBackend = (service: string, environment: string) =>
+    `No rollback backend is configured for ${service} in ${environment} (services.${service}.environments.${environment}.rollback in firebreak.yaml).`;
+
+  function requestFor(
+    row: RollbackRow,
+    from: DeployRow | undefined,
+    to: DeployRow,
+  ): RollbackRequest {
+    return {
+      rollbackId: row.id,
+      idempotencyKey: row.idempotencyKey,
+      service: row.service,
+      environment: row.environment,
+      incidentId: row.incidentId,
+      requestedBy: row.requestedBy,
+      from: from ? target(from) : null,
+      to: target(to),
+      callbackUrl: policy.publicUrl
+        ? `${policy.publicUrl.replace(/\/+$/, '')}/webhooks/rollbacks/${row.id}`
+        : null,
+    };
+  }
+
+  function log(
+    tx: DbOrTx,
+    row: RollbackRow,
+    kind: TimelineKind,
+    actor: string,
+    at: Date,
+    payload: Record<string, unknown>,
+  ) {
+    record(
+      tx,
+      {
+        incidentId: row.incidentId,
+        kind,
+        at,
+        actor,
+        source: actor === 'firebreak' ? 'firebreak' : 'slack',
+        payload: {
+          rollbackId: row.id,
+          service: row.service,
+          environment: row.environment,
+          ...payload,
+        },
+      },
+      at,
+    );
+  }
+
+  const where = (row: RollbackRow) => ({ incidentId: row.incidentId, channelId: row.channelId });
+
+  /**
+   * Asks for a rollback. The same ask twice (a double click, two people) returns the rollback
+   * already under way (`created: false`); a different one while one runs is refused.
+   */
+  function request(ask: RollbackAsk, actor: Actor): { rollback: RollbackRow; created: boolean } {
+    const to = findDeploy(db, ask.toDeployId);
+    if (!to) throw new AppError('not_found', `There is no deploy #${ask.toDeployId}.`);
+    const from =
+      ask.fromDeployId === null
+        ? latestDeploy(db, to.service, to.environment)
+        : findDeploy(db, ask.fromDeployId);
+    if (!from || from.service !== to.service || from.environment !== to.environment)
+      throw new AppError('invalid', 'That rollback does not match a deploy of the same service.');
+    const incident: Incident | null =
+      ask.incidentId === null ? null : getIncident(db, ask.incidentId);
+    const { service, environment } = to;
+    const at = now();
+
+    if (!mayChangeDeploys(actor, policy.deployers, incident?.ownerId ?? null)) {
+      refuse(
+        db,
+        {
+          actor,
+          incidentId: incident?.id ?? null,
+          ownerId: incident?.ownerId ?? null,
+          action: `roll back ${service} in ${environment}`,
+          at,
+        },
+        { service, environment, fromDeployId: from.id, toDeployId: to.id },
+      );
+    }
+
+    // The same click again: hand back the rollback it already started (or finished).
+    const key = `${incident?.id ?? 'none'}:${service}:${environment}:${to.id}`;
+    const same = db
+      .select()
+      .from(rollbacks)
+      .where(
+        and(eq(rollbacks.idempotencyKey, key), inArray(rollbacks.status, [...ACTIVE, 'succeeded'])),
+      )
+      .get();
+    if (same) return { rollback: same, created: false };
+
+    const expected = rollbackTarget(db, from);
+    if (!expected)
+      throw new AppError(
+        'invalid',
+        `There is no earlier successful deploy of ${service} in ${environment} to roll back to.`,
+      );
+    if (expected.id !== to.id) {
+      throw new AppError(
+        'conflict',
+        `The rollback target of ${from.version} is now ${expected.version}, not ${to.version}; look at the latest card and try again.`,
+      );
+    }
+    const backend = deps.backendFor(service, environment);
+    if (!backend) throw new AppError('invalid', noBackend(service, environment));
+    const frozen = deps.freezes.blocking(db, {
+      service,
+      environment,
+      rollback: policy.rollbacksExempt,
+    });
+    if (frozen.length > 0) throw frozenError(frozen, service, environment);
+
+    const row = db.transaction((tx) => {
+      const active = tx
+        .select()
+        .from(rollbacks)
+        .where(
+          and(
+            eq(rollbacks.service, service),
+            eq(rollbacks.environment, environment),
+            inArray(rollbacks.status, [...ACTIVE]),
+          ),
+        )
+        .get();
+      if (active) {
+        throw new AppError(
+          'conflict',
+          `A rollback of ${service} in ${environment} is already under way (#${active.id}, by <@${active.requestedBy}>). One at a time.`,
+        );
+      }
+      const inserted = tx
+        .insert(rollbacks)
+        .values({
+          incidentId: incident?.id ?? null,
+          service,
+          environment,
+          fromDeployId: from.id,
+          toDeployId: to.id,
+          backend: backend.kind,
+          idempotencyKey: key,
+          status: 'requested',
+          requestedBy: actor.id,
+          channelId: incident ? null : (ask.channelId ?? null),
+          requestedAt: at,
+        })
+        .returning()
+        .get();
+      // Checked before anything is recorded or run: a bad template value is refused outright.
+      backend.validate(requestFor(inserted, from, to));
+      log(tx, inserted, 'rollback_requested', actor.id, at, {
+        from: from.version,
+        to: to.version,
+        fromDeployId: from.id,
+        toDeployId: to.id,
+        backend: backend.kind,
+      });
+      enqueueNotice(
+        tx,
+        { ...where(inserted), remember: rollbackThread(inserted.id) },
+        {
+          type: 'rollback_requested',
+          rollbackId: inserted.id,
+          by: actor.id,
+          service,
+          environment,
+          from: from.version,
+          to: to.version,
+          backend: backend.label,
+        },
+        at,
+      );
+      enqueue(
+        tx,
+        {
+          kind: ROLLBACK_KIND,
+          lane: rollbackLane(service, environment),
+          payload: { rollbackId: inserted.id },
+        },
+        at,
+      );
+      if (inserted.incidentId !== null) enqueuePublish(tx, inserted.incidentId, at);
+      return inserted;
+    });
+    deps.kick();
+    return { rollback: row, created: true };
+  }
+
+  function frozenError(frozen: readonly FreezeRow[], service: string, environment: string) {
+    const f = frozen[0] as FreezeRow;
+    return new AppError(
+      'frozen',
+      `Rollbacks of ${service} in ${environment} are frozen (#${f.id} ${describeScope(f)}: ${f.reason}) until ${f.expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
+    );
+  }
+
+  /** Runs the backend and turns anything it throws into a failed result with the reason. */
+  async function attempt(fn: () => Promise<RollbackProgress>): Promise<RollbackProgress> {
+    try {
+      return await fn();
+    } catch (error) {
+      return { status: 'failed', reason: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  /**
+   * The outbox handler: one step of one rollback. Starts it, or asks the backend how it is
+   * going; while it runs, schedules the next step in the same lane.
+   */
+  async function step(rollbackId: number): Promise<void> {
+    const row = findRollback(db, rollbackId);
+    if (!row || row.status === 'succeeded' || row.status === 'failed') return;
+    const to = findDeploy(db, row.toDeployId);
+    const from = row.fromDeployId === null ? undefined : findDeploy(db, row.fromDeployId);
+    const backend = deps.backendFor(row.service, row.environment);
+    if (!to || !backend) {
+      finish(rollbackId, {
+        status: 'failed',
+        reason: to ? noBackend(row.service, row.environment) : 'The target deploy is gone.',
+      });
+      return;
+    }
+    const req = requestFor(row, from, to);
+    let progress: RollbackProgress;
+    if (row.status === 'requested') {
+      const at = now();
+      db.transaction((tx) => {
+        tx.update(rollbacks)
+          .set({ status: 'running', startedAt: at })
+          .where(eq(rollbacks.id, row.id))
+          .run();
+        log(tx, row, 'rollback_started', 'firebreak', at, { backend: backend.kind });
+      });
+      progress = await attempt(() => backend.start(req));
+    } else if (row.operation === null) {
+      // We stopped after marking it running but before the backend's answer was stored.
+      progress = backend.idempotentStart
+        ? await attempt(() => backend.start(req))
+        : {
+            status: 'failed',
+            reason: `firebreak stopped while starting this rollback, so it may or may not have started in ${backend.label}. Check there before retrying.`,
+          };
+    } else if (now().getTime() - (row.startedAt ?? row.requestedAt).getTime() > backend.waitForMs) {
+      progress = {
+        status: 'failed',
+        reason: `${backend.label} did not report a result within ${minutes(backend.waitForMs)}.`,
+      };
+    } else {
+      progress = await attempt(() => backend.poll(req, row.operation ?? {}));
+    }
+
+    if (progress.status !== 'running') {
+      finish(rollbackId, progress);
+      return;
+    }
+    const at = now();
+    const first = row.operation === null;
+    db.transaction((tx) => {
+      const current = findRollback(tx, rollbackId);
+      // A callback may have finished it meanwhile.
+      if (current?.status !== 'running') return;
+      tx.update(rollbacks)
+        .set({ operation: progress.operation, externalUrl: progress.url ?? current.externalUrl })
+        .where(eq(rollbacks.id, rollbackId))
+        .run();
+      if (first) {
+        enqueueNotice(
+          tx,
+          { ...where(current), threadKey: rollbackThread(rollbackId) },
+          {
+            type: 'rollback_started',
+            rollbackId,
+            detail: progress.detail ?? null,
+            url: progress.url ?? null,
+          },
+          at,
+        );
+      }
+      enqueue(
+        tx,
+        {
+          kind: ROLLBACK_KIND,
+          lane: rollbackLane(current.service, current.environment),
+          payload: { rollbackId },
+          delayMs: backend.pollIntervalMs,
+        },
+        at,
+      );
+    });
+    deps.kick();
+  }
+
+  /** Records the outcome once (a late callback or poll after it changes nothing) and reports it. */
+  function finish(
+    rollbackId: number,
+    progress: Exclude<RollbackProgress, { status: 'running' }>,
+  ): boolean {
+    const at = now();
+    const done = db.transaction((tx) => {
+      const row = findRollback(tx, rollbackId);
+      if (!row || row.status === 'succeeded' || row.status === 'failed') return false;
+      const to = findDeploy(tx, row.toDeployId) as DeployRow;
+      const ok = progress.status === 'succeeded';
+      tx.update(rollbacks)
+        .set({
+          status: progress.status,
+          finishedAt: at,
+          startedAt: row.startedAt ?? at,
+          externalUrl: progress.url ?? row.externalUrl,
+          output: clip(progress.output),
+          error: ok ? null : clip(progress.reason, 2000),
+        })
+        .where(eq(rollbacks.id, rollbackId))
+        .run();
+      log(tx, row, ok ? 'rollback_succeeded' : 'rollback_failed', 'firebreak', at, {
+        to: to.version,
+        url: progress.url ?? row.externalUrl,
+        ...(ok ? {} : { reason: progress.reason }),
+      });
+      if (ok) succeeded(tx, { ...row, finishedAt: at }, to, progress, at);
+      else {
+        enqueueNotice(
+          tx,
+          { ...where(row), threadKey: rollbackThread(rollbackId), broadcast: true },
+          {
+            type: 'rollback_failed',
+            rollbackId,
+            service: row.service,
+            environment: row.environment,
+            to: to.version,
+            reason: progress.reason,
+            url: progress.url ?? row.externalUrl,
+            output: clip(progress.output, 1500),
+            retry: {
+              incidentId: row.incidentId,
+              deployId: row.fromDeployId,
+              toDeployId: row.toDeployId,
+            },
+          },
+          at,
+        );
+      }
+      if (row.incidentId !== null) enqueuePublish(tx, row.incidentId, at);
+      return true;
+    });
+    deps.kick();
+    return done;
+  }
+
+  function succeeded(
+    tx: Tx,
+    row: RollbackRow,
+    to: DeployRow,
+    progress: Extract<RollbackProgress, { status: 'succeeded' }>,
+    at: Date,
+  ) {
+    // What now runs is the target version again: a deploy of its own, so the next rollback
+    // and `/deploy list` know (the backend may or may not send a deploy event for it too).
+    tx.insert(deploys)
+      .values({
+        source: 'firebreak',
+        dedupeKey: `firebreak:rollback:${row.id}`,
+        service: row.service,
+        serviceKnown: to.serviceKnown,
+        environment: row.environment,
+        status: 'succeeded',
+        version: to.version,
+        previousVersion:
+          row.fromDeployId === null ? null : (findDeploy(tx, row.fromDeployId)?.version ?? null),
+        sha: to.sha,
+        actor: row.requestedBy,
+        url: progress.url ?? row.externalUrl,
+        rollbackHandle: to.rollbackHandle,
+        isRollback: true,
+        startedAt: row.startedAt,
+        finishedAt: at,
+        at,
+        receivedAt: at,
+        updatedAt: at,
+      })
+      .onConflictDoNothing()
+      .run();
+    // Shipit's precedent: after a rollback, hold deploys until someone ships the fix on purpose.
+    let freeze: FreezeRow | null = null;
+    if (policy.freezeAfterMs !== null) {
+      const alreadyFrozen =
+        deps.freezes.blocking(tx, { service: row.service, environment: row.environment }).length >
+        0;
+      if (!alreadyFrozen) {
+        freeze = deps.freezes.insert(
+          tx,
+          {
+            services: [row.service],
+            environments: [row.environment],
+            durationMs: policy.freezeAfterMs,
+            reason: `Rolled back to ${to.version}${row.incidentId ? ` for ${incidentRef(row.incidentId)}` : ''}; deploy the fix on purpose.`,
+            incidentId: row.incidentId,
+            channelId: row.channelId,
+          },
+          { id: 'firebreak', source: 'firebreak' },
+          at,
+        );
+      }
+    }
+    const incident = row.incidentId === null ? null : getIncident(tx, row.incidentId);
+    enqueueNotice(
+      tx,
+      { ...where(row), threadKey: rollbackThread(row.id), broadcast: true },
+      {
+        type: 'rollback_succeeded',
+        rollbackId: row.id,
+        service: row.service,
+        environment: row.environment,
+        to: to.version,
+        url: progress.url ?? row.externalUrl,
+        output: clip(progress.output, 1500),
+        detail: progress.detail ?? null,
+        mitigate:
+          incident && !incident.mitigatedAt && incident.state !== 'resolved' ? incident.id : null,
+        freeze: freeze ? freezeFacts(freeze) : null,
+      },
+      at,
+    );
+  }
+
+  /** A receiver's callback (webhook backend): only a running rollback can be finished by it. */
+  function report(
+    rollbackId: number,
+    progress: Exclude<RollbackProgress, { status: 'running' }>,
+  ): boolean {
+    const row = findRollback(db, rollbackId);
+    if (!row) throw new AppError('not_found', `There is no rollback #${rollbackId}.`);
+    return finish(rollbackId, progress);
+  }
+
+  /** Rollbacks under way or recent, for `/deploy status`. */
+  function recent(service?: string, limit = 5): RollbackRow[] {
+    return db
+      .select()
+      .from(rollbacks)
+      .where(service ? eq(rollbacks.service, service) : undefined)
+      .orderBy(desc(rollbacks.id))
+      .limit(limit)
+      .all();
+  }
+
+  return { plan, request, step, report, recent, find: (id: number) => findRollback(db, id) };
+}
+
+export type Rollbacks = ReturnType<typeof createRollbacks>;
