@@ -11,7 +11,17 @@ import { type Job, startableJobs } from './cron.js';
 import { MIGRATIONS_FOLDER, migrationsApplied, openDb } from './db/client.js';
 import { outbox } from './db/schema.js';
 import { pruneDeliveries } from './deliveries.js';
+import { createBackendResolver } from './deploy/backends/registry.js';
+import { verifySignature } from './deploy/backends/webhook.js';
+import { createFreezes } from './deploy/freezes.js';
+import { createDeployIntake } from './deploy/intake.js';
+import { deployListener } from './deploy/listener.js';
+import { createNoticeDelivery, NOTICE_KIND, type NoticeDelivery } from './deploy/notices.js';
+import { createRollbacks, ROLLBACK_KIND } from './deploy/rollback.js';
+import { createSuspects } from './deploy/suspects.js';
 import { alertRoutes } from './http/alerts.js';
+import { deployRoutes } from './http/deploys.js';
+import { freezeGateRoutes } from './http/freeze-gate.js';
 import { healthRoutes } from './http/health.js';
 import { createHttpHandler } from './http/server.js';
 import type { IncidentListener } from './incidents/events.js';
@@ -22,7 +32,9 @@ import { createIncidents } from './incidents/service.js';
 import { boltLogger } from './log.js';
 import { createOutboxWorker } from './outbox/worker.js';
 import { slackChat } from './slack/chat.js';
+import { slackDeployChat } from './slack/deploy-chat.js';
 import { registerListeners } from './slack/listeners.js';
+import { slackActorOf } from './slack/user-groups.js';
 
 export interface AppOptions {
   log: Logger;
@@ -107,6 +119,18 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     now,
     announceChannel: file.incidents.announceChannel,
   });
+  // Deploys: rollback backends per service+environment, freezes, suspects, rollbacks.
+  const backends = createBackendResolver(file.services, { now });
+  const deliverNotice = createNoticeDelivery({
+    db,
+    chat: slackDeployChat({
+      client: web,
+      call: chat.call,
+      publicUrl: config.http.publicUrl ?? null,
+    }),
+  });
+  // Late-bound: the services below need `kick`, which needs the worker, whose handlers need them.
+  let rollbacksRef: ReturnType<typeof createRollbacks> | undefined;
   const worker = createOutboxWorker({
     db,
     now,
@@ -114,13 +138,59 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     handlers: {
       'incident.publish': (item) => publisher.publish(Number(item.payload.incidentId)),
       'chat.message': (item) => publisher.deliver(item.payload as unknown as MessageDelivery),
+      [NOTICE_KIND]: (item) => deliverNotice(item.payload as unknown as NoticeDelivery),
+      [ROLLBACK_KIND]: async (item) => {
+        await rollbacksRef?.step(Number(item.payload.rollbackId));
+      },
     },
     ...options.outbox,
   });
   const kick = () => worker.kick();
+  const deploysPolicy = file.deploys;
+  const freezes = createFreezes({
+    db,
+    now,
+    kick,
+    policy: {
+      defaultMs: deploysPolicy.freezeDefault,
+      maxMs: deploysPolicy.freezeMax,
+      deployers: file.permissions.deployers,
+    },
+  });
+  const suspects = createSuspects({
+    db,
+    now,
+    kick,
+    policy: { windowMs: deploysPolicy.suspectWindow, max: deploysPolicy.maxSuspects },
+  });
+  const rollbacks = createRollbacks({
+    db,
+    now,
+    kick,
+    backendFor: backends.resolve,
+    freezes,
+    policy: {
+      deployers: file.permissions.deployers,
+      rollbacksExempt: deploysPolicy.rollbacksExempt,
+      freezeAfterMs: deploysPolicy.freezeAfterRollback ? deploysPolicy.freezeDefault : null,
+      publicUrl: config.http.publicUrl ?? null,
+    },
+  });
+  rollbacksRef = rollbacks;
+  const deployIntake = createDeployIntake({
+    db,
+    now,
+    catalog,
+    freezes,
+    kick,
+    policy: {
+      defaultEnvironment: file.incidents.defaultEnvironment,
+      rollbacksExempt: deploysPolicy.rollbacksExempt,
+    },
+  });
 
   // Modules that react to incident changes inside the same transaction (PagerDuty, deploys…).
-  const listeners: IncidentListener[] = [];
+  const listeners: IncidentListener[] = [deployListener({ suspects, freezes })];
   const incidents = createIncidents({
     db,
     now,
@@ -164,7 +234,33 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     clientOptions: { slackApiUrl: config.slack.apiUrl },
     ...(receiver ? { receiver } : { socketMode: true, appToken: config.slack.appToken }),
   });
-  registerListeners(bolt, { db, now, incidents });
+  const actorOf = slackActorOf({
+    client: web,
+    groupIds: [...file.permissions.deployers, ...file.permissions.commanders],
+    log,
+  });
+  registerListeners(bolt, {
+    db,
+    now,
+    incidents,
+    deploys: {
+      db,
+      catalog,
+      incidents,
+      freezes,
+      rollbacks,
+      suspects,
+      actorOf,
+      policy: {
+        defaultEnvironment: file.incidents.defaultEnvironment,
+        freezeDefaultMs: deploysPolicy.freezeDefault,
+        freezeMaxMs: deploysPolicy.freezeMax,
+        environments: [
+          ...new Set(Object.values(file.services).flatMap((s) => Object.keys(s.environments))),
+        ],
+      },
+    },
+  });
   bolt.error(async (error) => {
     log.error({ err: error }, 'slack listener failed');
   });
@@ -180,6 +276,24 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
         isDraining: () => draining,
       }),
       ...alertRoutes({ intake, ingestToken: config.ingestToken }),
+      ...deployRoutes({
+        intake: deployIntake,
+        rollbacks,
+        ingestToken: config.ingestToken,
+        githubWebhookSecret: config.githubWebhookSecret,
+        callbackSecret: (id) => {
+          const row = rollbacks.find(id);
+          return row ? backends.webhookSecret(row.service, row.environment) : null;
+        },
+        verifyCallback: (secret, headers, body) => verifySignature(secret, headers, body, now()),
+      }),
+      ...freezeGateRoutes({
+        freezes,
+        resolveService: (name) => catalog.resolve(name).service,
+        defaultEnvironment: file.incidents.defaultEnvironment,
+        auth: deploysPolicy.gateAuth,
+        apiToken: config.apiToken,
+      }),
     ],
   });
   const server: Server = createServer(
@@ -197,6 +311,8 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
         db.delete(outbox).where(lt(outbox.updatedAt, cutoff)).run();
       },
     },
+    // Freezes lift themselves at expiry; due times live in SQLite, so a restart misses none.
+    { name: 'freeze-expiry', schedule: '*/30 * * * * *', run: () => void freezes.expireDue() },
   ];
   const cron = startableJobs(jobs, log);
 

@@ -1,7 +1,8 @@
-import { and, asc, desc, eq, gt, isNull, lt, ne } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, isNull } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
 import { alerts, deploys, freezes, incidentDeploys, pages, rollbacks } from '../db/schema.js';
 import { blockingFreezes } from '../deploy/freeze.js';
+import { rollbackTarget } from '../deploy/suspects.js';
 import type { Incident } from './incident.js';
 import { getIncident } from './store.js';
 
@@ -114,21 +115,7 @@ function suspectsOf(db: DbOrTx, incident: Incident): SuspectView[] {
     .orderBy(asc(incidentDeploys.rank))
     .all();
   return rows.map(({ link, deploy }) => {
-    const target = db
-      .select({ id: deploys.id, version: deploys.version })
-      .from(deploys)
-      .where(
-        and(
-          eq(deploys.service, deploy.service),
-          eq(deploys.environment, deploy.environment),
-          eq(deploys.status, 'succeeded'),
-          lt(deploys.at, deploy.at),
-          ne(deploys.id, deploy.id),
-        ),
-      )
-      .orderBy(desc(deploys.at), desc(deploys.id))
-      .limit(1)
-      .get();
+    const target = rollbackTarget(db, deploy);
     const rollback = db
       .select({ id: rollbacks.id, status: rollbacks.status })
       .from(rollbacks)

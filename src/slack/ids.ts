@@ -43,4 +43,12 @@ export const blocks = {
   cardFreeze: 'card_freeze',
   cardPages: 'card_pages',
   suspect: (deployId: number) => `suspect_${deployId}`,
+  freezeServices: 'freeze_services',
+  freezeEnvironments: 'freeze_environments',
+  freezeDuration: 'freeze_duration',
+  freezeReason: 'freeze_reason',
+  freezeOptions: 'freeze_options',
 } as const;
+
+/** The one input inside each modal block. */
+export const inputAction = 'value';

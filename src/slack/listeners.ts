@@ -2,18 +2,22 @@ import type { App } from '@slack/bolt';
 import type { Db } from '../db/client.js';
 import { claimDelivery } from '../deliveries.js';
 import type { Incidents } from '../incidents/service.js';
+import { registerDeployListeners } from './deploy-listeners.js';
+import type { DeploySlackServices } from './deploy-services.js';
 import { replyWithAppErrors } from './errors.js';
 
 export interface SlackServices {
   db: Db;
   now: () => Date;
   incidents: Incidents;
+  deploys?: DeploySlackServices;
 }
 
 /** The routing table: one line per command, action, view and event. */
 export function registerListeners(app: App, services: SlackServices): void {
   app.use(replyWithAppErrors);
   app.use(dropRedeliveredEvents(services));
+  if (services.deploys) registerDeployListeners(app, services.deploys);
 }
 
 /**

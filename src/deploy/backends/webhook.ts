@@ -29,7 +29,7 @@ export function signature(secret: string, timestamp: string, body: string): stri
 /** Verifies a request signed the same way (the receiver's callback to us). */
 export function verifySignature(
   secret: string,
-  headers: { timestamp: string | undefined; signature: string | undefined },
+  headers: { timestamp?: string | undefined; signature?: string | undefined },
   body: string,
   now: Date,
 ): boolean {

@@ -2,6 +2,7 @@ import type { types } from '@slack/bolt';
 import { incidentRef, SEVERITIES, type Severity, type State } from '../../incidents/incident.js';
 import type { IncidentView, SuspectView } from '../../incidents/view.js';
 import { actions, blocks as ids } from '../ids.js';
+import { rollbackButton } from './deploy.js';
 import {
   channelLink,
   duration,
@@ -169,32 +170,23 @@ function suspectBlocks(view: IncidentView): Block[] {
     if (view.incident.state === 'resolved') continue;
     const rollbackActive =
       s.rollback && (s.rollback.status === 'requested' || s.rollback.status === 'running');
+    const rolledBack = s.rollback?.status === 'succeeded';
     const elements: types.Button[] = [];
-    if (s.rollbackTo && !rollbackActive) {
-      elements.push({
-        type: 'button',
-        action_id: actions.rollback,
-        text: plain(`Roll back to ${s.rollbackTo.version}`),
-        style: 'danger',
-        value: JSON.stringify({
-          incidentId: view.incident.id,
-          deployId: s.deployId,
-          toDeployId: s.rollbackTo.deployId,
-        }),
-        confirm: {
-          title: plain('Roll back?', 100),
-          text: mrkdwn(
-            truncate(
-              `Roll back *${escapeText(s.service)}* in *${escapeText(s.environment)}* from *${escapeText(s.version)}* to *${escapeText(s.rollbackTo.version)}*.`,
-              300,
-            ),
-            300,
-          ),
-          confirm: plain('Roll back', 30),
-          deny: plain('Cancel', 30),
-          style: 'danger',
-        },
-      });
+    if (s.rollbackTo && !rollbackActive && !rolledBack) {
+      elements.push(
+        rollbackButton(
+          { incidentId: view.incident.id, deployId: s.deployId, toDeployId: s.rollbackTo.deployId },
+          {
+            service: s.service,
+            environment: s.environment,
+            from: s.version,
+            to: s.rollbackTo.version,
+          },
+          s.rollback?.status === 'failed'
+            ? `Retry roll back to ${s.rollbackTo.version}`
+            : `Roll back to ${s.rollbackTo.version}`,
+        ),
+      );
     }
     if (s.verdict === 'suspect') {
       elements.push({
@@ -206,9 +198,13 @@ function suspectBlocks(view: IncidentView): Block[] {
     }
     const note = rollbackActive
       ? `⏳ Rollback ${s.rollback?.status}…`
-      : s.rollbackTo
-        ? null
-        : 'No earlier successful deploy to roll back to.';
+      : rolledBack
+        ? `✅ Rolled back to ${escapeText(s.rollbackTo?.version ?? 'the previous version')}.`
+        : s.rollback?.status === 'failed'
+          ? '❌ The last rollback failed (see its thread).'
+          : s.rollbackTo
+            ? null
+            : 'No earlier successful deploy to roll back to.';
     if (note) out.push({ type: 'context', elements: [mrkdwn(note)] });
     if (elements.length > 0)
       out.push({ type: 'actions', block_id: ids.suspect(s.deployId), elements });
