@@ -405,3 +405,64 @@ test('a template value that is not a valid revision is refused before anything r
   expect(bot.app.db.select().from(rollbacks).all()).toHaveLength(0);
   expect(list(bot.app.db, 1).some((e) => e.kind.startsWith('rollback_'))).toBe(false);
 });
+
+test('/deploy rollback <service> asks to confirm from → to; outside an incident progress goes to that channel', async () => {
+  receiver = await startRollbackReceiver(SECRET);
+  bot = await startTestApp({ configYaml: webhookConfig(receiver.url) });
+  bot.slack.addChannel({ id: 'C0OPS', name: 'ops', members: ['U0BOT00001'] });
+  await postDeploy(bot, { id: 'd-1', version: 'v1', minutesAgo: 60 });
+  await postDeploy(bot, { id: 'd-2', version: 'v2', minutesAgo: 6 });
+  await deployCommand(bot, {
+    user: DEPLOYER,
+    channel: 'C0OPS',
+    text: 'rollback checkout-api',
+    responseId: 'p',
+  });
+  const prompt = await eventually(
+    () => bot?.slack.responsesTo('p')[0] as { blocks: unknown; response_type: string },
+  );
+  expect(prompt.response_type).toBe('ephemeral');
+  expect(JSON.stringify(prompt.blocks)).toMatch(/from \*v2\*.*to \*v1\*/);
+  const button = rollbackButtonOf(prompt.blocks);
+  expect(JSON.parse(button.value)).toEqual({ incidentId: null, deployId: 2, toDeployId: 1 });
+  await click(bot, { user: DEPLOYER, channel: 'C0OPS', button, responseId: 'c' });
+  await eventually(() =>
+    bot?.slack.messages('C0OPS').some((m) => m.text.includes('to v1 succeeded')),
+  );
+  expect(receiver.rollbacks).toHaveLength(1);
+
+  // Nothing earlier to go to: the prompt says so and offers no button.
+  await deployCommand(bot, {
+    user: DEPLOYER,
+    channel: 'C0OPS',
+    text: 'rollback search',
+    responseId: 'q',
+  });
+  const none = await eventually(
+    () => bot?.slack.responsesTo('q')[0] as { blocks: unknown; text: string },
+  );
+  expect(none.text).toContain('No deploys of search');
+  expect(buttons(none.blocks)).toEqual([]);
+});
+
+test('Not related takes a suspect off the card and into the timeline', async () => {
+  receiver = await startRollbackReceiver(SECRET);
+  bot = await startTestApp({ configYaml: webhookConfig(receiver.url) });
+  const { channelId, card } = await deployTwiceThenAlert(bot);
+  expect(JSON.stringify(card.blocks)).toContain('deploys/d-2|v2>');
+  const notRelated = buttons(card.blocks).filter((b) => b.action_id === 'deploy_not_related');
+  expect(notRelated).toHaveLength(2);
+  await click(bot, {
+    user: STRANGER,
+    channel: channelId,
+    button: notRelated[0] as FoundButton,
+    responseId: 'n',
+  });
+  await eventually(() =>
+    list(bot?.app.db as TestApp['app']['db'], 1).some((e) => e.kind === 'suspect_marked'),
+  );
+  await bot.app.outbox.drain(5000);
+  const after = JSON.stringify(bot.slack.pinnedMessages(channelId)[0]?.blocks);
+  expect(after).not.toContain('deploys/d-2|v2>');
+  expect(after).toContain('deploys/d-1|v1>');
+});

@@ -88,6 +88,7 @@ export async function click(
       user: input.user,
       channel: input.channel,
       message_ts: input.messageTs,
+      trigger_id: input.triggerId,
       actions: [
         {
           action_id: input.button.action_id,

@@ -1,0 +1,155 @@
+import { eq } from 'drizzle-orm';
+import { afterEach, expect, test } from 'vitest';
+import { deploys, incidentDeploys } from '../../src/db/schema.js';
+import { findSuspects, rankSuspects, rollbackTarget } from '../../src/deploy/suspects.js';
+import type { Actor } from '../../src/incidents/events.js';
+import { buildIncidentView } from '../../src/incidents/view.js';
+import { list } from '../../src/timeline/timeline.js';
+import { deployCore } from '../support/deploy-core.js';
+
+let close: (() => void) | undefined;
+afterEach(() => close?.());
+const ana: Actor = { id: 'U0ANA0001', source: 'slack' };
+
+function setup(options?: Parameters<typeof deployCore>[0]) {
+  const core = deployCore(options);
+  close = core.close;
+  return core;
+}
+
+const versions = (rows: { version: string }[]) => rows.map((r) => r.version);
+
+test('suspects: the window before detection, failed and running first, then the most recent', () => {
+  const core = setup();
+  core.deploy('old', 'v0', 200); // outside the 2 h window
+  core.deploy('a', 'v1', 100);
+  core.deploy('b', 'v2', 50, { status: 'failed' });
+  core.deploy('c', 'v3', 20);
+  core.deploy('d', 'v4', 5);
+  core.deploy('e', 'v5', 300, { status: 'started' }); // still running, started before the window
+  core.deploy('s1', 'x1', 5, { serviceNames: ['search'] }); // another service
+  core.deploy('p1', 'y1', 5, { environment: 'staging' }); // another environment
+  core.deploy('late', 'v9', -5); // after detection
+  const found = findSuspects(
+    core.db,
+    { services: ['checkout'], environment: 'production', detectedAt: core.clock.now },
+    { windowMs: 120 * 60_000, max: 5 },
+  );
+  expect(versions(found)).toEqual(['v2', 'v5', 'v4', 'v3', 'v1']);
+  expect(
+    versions(
+      findSuspects(
+        core.db,
+        { services: ['checkout'], environment: 'production', detectedAt: core.clock.now },
+        { windowMs: 120 * 60_000, max: 3 },
+      ),
+    ),
+  ).toEqual(['v2', 'v5', 'v4']);
+});
+
+test('a deploy running for more than a day is abandoned, not a suspect', () => {
+  const core = setup();
+  core.deploy('stuck', 'v1', 25 * 60, { status: 'started' });
+  expect(
+    findSuspects(
+      core.db,
+      { services: ['checkout'], environment: 'production', detectedAt: core.clock.now },
+      { windowMs: 120 * 60_000, max: 3 },
+    ),
+  ).toEqual([]);
+});
+
+test('rankSuspects is stable on ties (newest arrival first)', () => {
+  const at = new Date();
+  const row = (id: number, status: 'succeeded' | 'failed') =>
+    ({ id, status, at, version: `v${id}` }) as Parameters<typeof rankSuspects>[0][number];
+  expect(
+    versions(rankSuspects([row(1, 'succeeded'), row(2, 'succeeded'), row(3, 'failed')])),
+  ).toEqual(['v3', 'v2', 'v1']);
+});
+
+test('alert-created and declared incidents get their suspects in the opening transaction', () => {
+  const core = setup();
+  core.deploy('a', 'v1', 60);
+  core.deploy('b', 'v2', 6);
+  core.alerts.ingest([
+    {
+      source: 'generic',
+      key: 'k',
+      groupKey: null,
+      status: 'firing',
+      title: 'Checkout 5xx',
+      description: null,
+      service: 'checkout-api',
+      environment: 'production',
+      severityLabel: 'critical',
+      labels: {},
+      annotations: {},
+      url: null,
+      startsAt: null,
+      endsAt: null,
+    },
+  ]);
+  const view = buildIncidentView(core.db, 1, core.clock.now);
+  expect(
+    view.suspects.map((s) => [s.version, s.minutesBeforeDetection, s.rollbackTo?.version ?? null]),
+  ).toEqual([
+    ['v2', 6, 'v1'],
+    ['v1', 60, null],
+  ]);
+
+  const declared = core.incidents.declare(
+    { title: 'Search slow', severity: 'sev3', services: ['search'] },
+    ana,
+  );
+  expect(buildIncidentView(core.db, declared.id, core.clock.now).suspects).toEqual([]);
+  core.deploy('s', 'x1', 3, { serviceNames: ['search'] });
+  const third = core.incidents.declare(
+    { title: 'Search down', severity: 'sev2', services: ['search'] },
+    ana,
+  );
+  expect(
+    buildIncidentView(core.db, third.id, core.clock.now).suspects.map((s) => s.version),
+  ).toEqual(['x1']);
+});
+
+test('Not related sets the verdict once, records suspect_marked, and the card stops offering it', () => {
+  const core = setup();
+  core.deploy('a', 'v1', 60);
+  core.deploy('b', 'v2', 6);
+  const incident = core.incidents.declare(
+    { title: 'Checkout down', severity: 'sev2', services: ['checkout'] },
+    ana,
+  );
+  expect(core.suspects.markNotRelated(incident.id, 2, ana)).toBe(true);
+  expect(core.suspects.markNotRelated(incident.id, 2, ana)).toBe(false);
+  expect(
+    core.db
+      .select()
+      .from(incidentDeploys)
+      .all()
+      .find((l) => l.deployId === 2),
+  ).toMatchObject({
+    verdict: 'not_related',
+    verdictBy: ana.id,
+  });
+  const marked = list(core.db, incident.id).filter((e) => e.kind === 'suspect_marked');
+  expect(marked).toHaveLength(1);
+  expect(marked[0]?.payload).toMatchObject({ deployId: 2, verdict: 'not_related', version: 'v2' });
+  expect(() => core.suspects.markNotRelated(incident.id, 999, ana)).toThrow(/not a suspect/);
+});
+
+test('the rollback target is the last successful deploy before, never a failed one, never one already undone', () => {
+  const core = setup();
+  core.deploy('a', 'v1', 60);
+  core.deploy('b', 'v2', 50, { status: 'failed' });
+  core.deploy('c', 'v3', 40);
+  const row = (version: string) => {
+    const found = core.db.select().from(deploys).where(eq(deploys.version, version)).get();
+    if (!found) throw new Error(version);
+    return found;
+  };
+  expect(rollbackTarget(core.db, row('v3'))?.version).toBe('v1');
+  expect(rollbackTarget(core.db, row('v2'))?.version).toBe('v1');
+  expect(rollbackTarget(core.db, row('v1'))).toBeUndefined();
+});
