@@ -79,6 +79,7 @@ export async function click(
     button: FoundButton;
     responseId: string;
     messageTs?: string;
+    triggerId?: string;
   },
 ) {
   return sendBlockAction(
