@@ -9,14 +9,23 @@ export interface FreezeWindow {
   blocksRollbacks: boolean;
 }
 
+// Compiled patterns, kept because the freeze gate matches the same few globs on every request.
+const compiled = new Map<string, RegExp>();
+
 /** `*` matches any run of characters; everything else is literal; case does not matter. */
 export function globMatches(pattern: string, value: string): boolean {
-  const escaped = pattern
-    .toLowerCase()
-    .split('*')
-    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${escaped}$`).test(value.toLowerCase());
+  let regex = compiled.get(pattern);
+  if (!regex) {
+    const escaped = pattern
+      .toLowerCase()
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*');
+    regex = new RegExp(`^${escaped}$`);
+    if (compiled.size >= 1000) compiled.clear();
+    compiled.set(pattern, regex);
+  }
+  return regex.test(value.toLowerCase());
 }
 
 export const isActive = (w: FreezeWindow, now: Date): boolean =>

@@ -52,6 +52,29 @@ export function createFreezes(deps: {
 }) {
   const { db, now, policy } = deps;
 
+  // The gate's view of the freezes: every freeze not lifted and not yet expired when loaded,
+  // filtered by time on each read. Dropped on every change made here, and reloaded at least
+  // every second in case another process wrote the file. CI may ask many times a second; this
+  // keeps each answer to a few comparisons in memory.
+  let cached: { rows: FreezeRow[]; loadedAt: number } | null = null;
+  const CACHE_MS = 1000;
+  function gateRows(at: Date): FreezeRow[] {
+    if (!cached || performance.now() - cached.loadedAt > CACHE_MS) {
+      cached = {
+        rows: db
+          .select()
+          .from(freezes)
+          .where(and(isNull(freezes.liftedAt), gt(freezes.expiresAt, at)))
+          .all(),
+        loadedAt: performance.now(),
+      };
+    }
+    return cached.rows;
+  }
+  const changed = () => {
+    cached = null;
+  };
+
   const activeRows = (tx: DbOrTx, at: Date): FreezeRow[] =>
     tx
       .select()
@@ -132,6 +155,7 @@ export function createFreezes(deps: {
       })
       .returning()
       .get();
+    changed();
     log(tx, row, 'freeze_created', actor, at);
     enqueueNotice(
       tx,
@@ -175,6 +199,7 @@ export function createFreezes(deps: {
       .set({ liftedAt, liftedBy: expired ? 'expired' : actor.id })
       .where(eq(freezes.id, row.id))
       .run();
+    changed();
     const ended = { ...row, liftedAt, liftedBy: expired ? 'expired' : actor.id };
     log(tx, ended, expired ? 'freeze_expired' : 'freeze_lifted', actor, liftedAt);
     enqueueNotice(
@@ -247,7 +272,7 @@ export function createFreezes(deps: {
 
   function gate(service: string, environment: string): GateAnswer {
     const at = now();
-    const blocking = blockingFreezes(activeRows(db, at), { service, environment }, at);
+    const blocking = blockingFreezes(gateRows(at), { service, environment }, at);
     if (blocking.length === 0) return { allowed: true, freezes: [], retryAfterSeconds: 0 };
     const until = Math.max(...blocking.map((f) => f.expiresAt.getTime()));
     return {

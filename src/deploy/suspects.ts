@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gte, lt, lte, or } from 'drizzle-orm';
+import { and, count, desc, eq, gte, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db/client.js';
 import { type DeployRow, deploys, incidentDeploys, rollbacks } from '../db/schema.js';
 import { AppError } from '../errors.js';
@@ -38,46 +38,56 @@ export function rankSuspects(rows: readonly DeployRow[]): DeployRow[] {
 /**
  * The deploys most likely to have caused an incident: those to its services and environment
  * in the look-back window before detection, plus any still running at detection. Two index
- * seeks per service (deploys_service_env_at, deploys_running), however many deploys are stored.
+ * seeks per service (deploys_service_env_at), prepared once per database connection.
  */
-export function findSuspects(db: DbOrTx, query: SuspectQuery, policy: SuspectPolicy): DeployRow[] {
-  const detected = query.detectedAt.getTime();
-  const from = new Date(detected - policy.windowMs);
-  const until = query.detectedAt;
-  const byId = new Map<number, DeployRow>();
-  for (const service of new Set(query.services)) {
-    const inWindow = db
-      .select()
-      .from(deploys)
-      .where(
-        and(
-          eq(deploys.service, service),
-          eq(deploys.environment, query.environment),
-          gte(deploys.at, from),
-          lte(deploys.at, until),
-        ),
-      )
-      .orderBy(desc(deploys.at))
-      .limit(CANDIDATES)
-      .all();
-    const running = db
-      .select()
-      .from(deploys)
-      .where(
-        and(
-          eq(deploys.service, service),
-          eq(deploys.environment, query.environment),
-          eq(deploys.status, 'started'),
-          gte(deploys.at, new Date(detected - STALE_RUNNING_MS)),
-          lte(deploys.at, until),
-        ),
-      )
-      .orderBy(desc(deploys.at))
-      .limit(policy.max)
-      .all();
-    for (const row of [...inWindow, ...running]) byId.set(row.id, row);
-  }
-  return rankSuspects([...byId.values()]).slice(0, policy.max);
+export function suspectFinder(db: Db) {
+  const window = db
+    .select()
+    .from(deploys)
+    .where(
+      and(
+        eq(deploys.service, sql.placeholder('service')),
+        eq(deploys.environment, sql.placeholder('environment')),
+        gte(deploys.at, sql.placeholder('from')),
+        lte(deploys.at, sql.placeholder('until')),
+      ),
+    )
+    .orderBy(desc(deploys.at))
+    .limit(CANDIDATES)
+    .prepare();
+  const running = db
+    .select()
+    .from(deploys)
+    .where(
+      and(
+        eq(deploys.service, sql.placeholder('service')),
+        eq(deploys.environment, sql.placeholder('environment')),
+        eq(deploys.status, 'started'),
+        gte(deploys.at, sql.placeholder('staleFrom')),
+        lte(deploys.at, sql.placeholder('until')),
+      ),
+    )
+    .orderBy(desc(deploys.at))
+    .limit(sql.placeholder('max'))
+    .prepare();
+
+  // Statements prepared on the connection serve its transactions too (better-sqlite3 is synchronous).
+  return function find(query: SuspectQuery, policy: SuspectPolicy): DeployRow[] {
+    const detected = query.detectedAt.getTime();
+    const byId = new Map<number, DeployRow>();
+    for (const service of new Set(query.services)) {
+      const args = { service, environment: query.environment, until: detected };
+      for (const row of window.all({ ...args, from: detected - policy.windowMs }))
+        byId.set(row.id, row);
+      for (const row of running.all({
+        ...args,
+        staleFrom: detected - STALE_RUNNING_MS,
+        max: policy.max,
+      }))
+        byId.set(row.id, row);
+    }
+    return rankSuspects([...byId.values()]).slice(0, policy.max);
+  };
 }
 
 /** Links suspects to an incident, after any it already has; verdicts already given are kept. */
@@ -173,11 +183,11 @@ export function createSuspects(deps: {
   policy: SuspectPolicy;
 }) {
   const { db, now, policy } = deps;
+  const findSuspects = suspectFinder(db);
 
   function onOpened(tx: DbOrTx, incident: Incident): number {
     if (incident.services.length === 0) return 0;
     const rows = findSuspects(
-      tx,
       {
         services: incident.services,
         environment: incident.environment,

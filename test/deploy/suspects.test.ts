@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, expect, test } from 'vitest';
 import { deploys, incidentDeploys } from '../../src/db/schema.js';
-import { findSuspects, rankSuspects, rollbackTarget } from '../../src/deploy/suspects.js';
+import { rankSuspects, rollbackTarget, suspectFinder } from '../../src/deploy/suspects.js';
 import type { Actor } from '../../src/incidents/events.js';
 import { buildIncidentView } from '../../src/incidents/view.js';
 import { list } from '../../src/timeline/timeline.js';
@@ -30,16 +30,14 @@ test('suspects: the window before detection, failed and running first, then the 
   core.deploy('s1', 'x1', 5, { serviceNames: ['search'] }); // another service
   core.deploy('p1', 'y1', 5, { environment: 'staging' }); // another environment
   core.deploy('late', 'v9', -5); // after detection
-  const found = findSuspects(
-    core.db,
+  const found = suspectFinder(core.db)(
     { services: ['checkout'], environment: 'production', detectedAt: core.clock.now },
     { windowMs: 120 * 60_000, max: 5 },
   );
   expect(versions(found)).toEqual(['v2', 'v5', 'v4', 'v3', 'v1']);
   expect(
     versions(
-      findSuspects(
-        core.db,
+      suspectFinder(core.db)(
         { services: ['checkout'], environment: 'production', detectedAt: core.clock.now },
         { windowMs: 120 * 60_000, max: 3 },
       ),
@@ -51,8 +49,7 @@ test('a deploy running for more than a day is abandoned, not a suspect', () => {
   const core = setup();
   core.deploy('stuck', 'v1', 25 * 60, { status: 'started' });
   expect(
-    findSuspects(
-      core.db,
+    suspectFinder(core.db)(
       { services: ['checkout'], environment: 'production', detectedAt: core.clock.now },
       { windowMs: 120 * 60_000, max: 3 },
     ),
