@@ -124,7 +124,7 @@ test('Grafana and generic alerts open incidents too, and the bot stays healthy a
 test('Slack requests: unsigned → 401, stale (more than 5 minutes old) → 401, signed → handled', async () => {
   const body =
     'token=x&command=%2Fincident&text=help&user_id=U1&channel_id=C1&team_id=T1&response_url=http%3A%2F%2F127.0.0.1%3A9%2Fr&trigger_id=1.2.3';
-  const post = (headers: Record<string, string>) =>
+  const post = (headers: Record<string, string> | ReturnType<typeof signSlackRequest>) =>
     fetch(`${bot.base}/slack/events`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
