@@ -15,6 +15,7 @@ import { alertRoutes } from './http/alerts.js';
 import { healthRoutes } from './http/health.js';
 import { createHttpHandler } from './http/server.js';
 import type { IncidentListener } from './incidents/events.js';
+import { createInbox } from './incidents/inbox.js';
 import { createAlertIntake } from './incidents/intake.js';
 import type { MessageDelivery } from './incidents/messages.js';
 import { createPublisher } from './incidents/publish.js';
@@ -32,7 +33,13 @@ export interface AppOptions {
   slackMinPostIntervalMs?: number;
   /** Timeout of one Slack Web API call. */
   slackTimeoutMs?: number;
-  outbox?: { pollMs?: number; baseDelayMs?: number; maxDelayMs?: number; concurrency?: number };
+  outbox?: {
+    pollMs?: number;
+    baseDelayMs?: number;
+    maxDelayMs?: number;
+    concurrency?: number;
+    rerunDelayMs?: number;
+  };
   /** Start the cron sweepers (tests drive them by hand). */
   cron?: boolean;
 }
@@ -44,6 +51,7 @@ export interface FirebreakApp {
   readonly db: ReturnType<typeof openDb>['db'];
   readonly sqlite: ReturnType<typeof openDb>['sqlite'];
   readonly outbox: ReturnType<typeof createOutboxWorker>;
+  readonly inbox: ReturnType<typeof createInbox>;
   readonly jobs: readonly Job[];
 }
 
@@ -150,6 +158,8 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     },
   });
 
+  const inbox = createInbox({ db, now, intake, kick, log: log.child({ component: 'inbox' }) });
+
   const socketMode = Boolean(config.slack.appToken);
   const receiver = socketMode
     ? undefined
@@ -179,7 +189,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
         dbReady: () => sqlite.open && migrationsApplied(sqlite, expectedMigrations),
         isDraining: () => draining,
       }),
-      ...alertRoutes({ intake, ingestToken: config.ingestToken }),
+      ...alertRoutes({ inbox, ingestToken: config.ingestToken }),
     ],
   });
   const server: Server = createServer(
@@ -204,6 +214,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     db,
     sqlite,
     outbox: worker,
+    inbox,
     jobs,
     async start() {
       await new Promise<void>((resolve, reject) => {
@@ -214,6 +225,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
         });
       });
       if (socketMode) await bolt.start();
+      inbox.start();
       worker.start();
       if (options.cron !== false) cron.start();
       const { port } = server.address() as AddressInfo;
@@ -234,6 +246,9 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
       server.closeAllConnections();
       await closed;
       await cron.stop();
+      // Turn what was accepted into incidents now, so their Slack effects are queued before we go.
+      inbox.stop();
+      inbox.drain(Math.max(0, deadline - Date.now()) / 2);
       await worker.stop(Math.max(0, deadline - Date.now()));
       if (socketMode) await bolt.stop().catch(() => {});
       close();

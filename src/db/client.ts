@@ -39,6 +39,29 @@ export function openDb(path: string, options: { migrate?: boolean } = {}): OpenD
   };
 }
 
+const statements = new WeakMap<object, Map<string, unknown>>();
+
+/**
+ * A drizzle prepared statement built once per connection and reused. Building a query costs
+ * ~50× more than running it; the hot paths (alert intake, timeline, outbox) use this.
+ * `db` and its transactions share one connection (drizzle's session), and so share the cache;
+ * a statement prepared here runs inside whatever transaction is open on that connection.
+ */
+export function prepared<T>(db: DbOrTx, key: string, build: (db: DbOrTx) => T): T {
+  const session = (db as unknown as { session: object }).session;
+  let forSession = statements.get(session);
+  if (!forSession) {
+    forSession = new Map();
+    statements.set(session, forSession);
+  }
+  let statement = forSession.get(key) as T | undefined;
+  if (statement === undefined) {
+    statement = build(db);
+    forSession.set(key, statement);
+  }
+  return statement;
+}
+
 /** Readiness: the file answers and every migration we ship has been applied. */
 export function migrationsApplied(sqlite: Database.Database, expected: number): boolean {
   const table = sqlite

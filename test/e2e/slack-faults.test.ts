@@ -37,7 +37,7 @@ test('Slack answering 500 and then 429 while an alert arrives: still 202, and th
   bot.slack.failNext('chat.postMessage', { status: 429, retryAfter: 1 }, 1);
   const res = await bot.post('/webhooks/alertmanager', alertBody());
   expect(res.status).toBe(202);
-  expect(await bot.app.outbox.drain(15_000)).toBe(true);
+  expect(await bot.settle(15_000)).toBe(true);
   const channels = [...bot.slack.state.channels.values()].filter((c) => c.name.startsWith('inc-'));
   expect(channels.map((c) => c.name)).toEqual([CHANNEL]);
   expect(bot.slack.pinnedMessages(channels[0]?.id ?? '')).toHaveLength(1);
@@ -58,7 +58,7 @@ test('Slack down for a while: alerts are accepted, and everything is delivered o
   await new Promise((r) => setTimeout(r, 500));
   expect(bot.slack.state.channels.size).toBe(0);
   bot.slack.down(false);
-  expect(await bot.app.outbox.drain(20_000)).toBe(true);
+  expect(await bot.settle(20_000)).toBe(true);
   const names = [...bot.slack.state.channels.values()].map((c) => c.name).sort();
   expect(names).toEqual(['inc-1-alert-0', 'inc-2-alert-1', 'inc-3-alert-2']);
   for (const channel of bot.slack.state.channels.values())
@@ -69,9 +69,9 @@ test('a permanent Slack error parks the effect instead of retrying forever, and 
   bot = await startTestApp();
   bot.slack.failNext('conversations.create', { error: 'restricted_action' }, 1);
   await bot.post('/webhooks/alerts', { dedupeKey: 'a', group: 'a', title: 'First' });
-  await bot.app.outbox.drain(5000);
+  await bot.settle(5000);
   await bot.post('/webhooks/alerts', { dedupeKey: 'b', group: 'b', title: 'Second' });
-  await bot.app.outbox.drain(5000);
+  await bot.settle(5000);
   const rows = bot.app.db.select().from(outbox).all();
   expect(rows.find((r) => r.payload.incidentId === 1)?.status).toBe('failed');
   expect(rows.find((r) => r.payload.incidentId === 1)?.lastError).toMatch(/restricted_action/);
