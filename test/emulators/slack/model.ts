@@ -147,6 +147,8 @@ export interface RateLimitHit {
   method: string;
   channel?: string;
   at: number;
+  /** Seconds the caller was told to wait (the Retry-After header). */
+  retryAfter: number;
 }
 
 export interface TriggerId {
