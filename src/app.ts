@@ -40,6 +40,8 @@ export interface AppOptions {
     concurrency?: number;
     rerunDelayMs?: number;
   };
+  /** How long a write waits for a lock held by another connection. */
+  dbBusyTimeoutMs?: number;
   /** Start the cron sweepers (tests drive them by hand). */
   cron?: boolean;
 }
@@ -60,7 +62,7 @@ const DAY = 24 * 60 * 60_000;
 export function createApp(config: Config, options: AppOptions): FirebreakApp {
   const { log } = options;
   const now = options.now ?? (() => new Date());
-  const { db, sqlite, close } = openDb(config.databasePath);
+  const { db, sqlite, close } = openDb(config.databasePath, { busyTimeoutMs: options.dbBusyTimeoutMs });
   const expectedMigrations = (
     JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as {
       entries: unknown[];

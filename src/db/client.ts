@@ -21,9 +21,11 @@ export interface OpenDb {
 }
 
 /** Opens (creating if needed) the SQLite file, sets the pragmas and applies the migrations. */
-export function openDb(path: string, options: { migrate?: boolean } = {}): OpenDb {
+export function openDb(path: string, options: { migrate?: boolean; busyTimeoutMs?: number } = {}): OpenDb {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const sqlite = new Database(path, { timeout: 5000 });
+  // How long a write waits for another connection's lock (a backup, an operator's sqlite3)
+  // before giving up with SQLITE_BUSY, which webhooks answer as 503 + Retry-After.
+  const sqlite = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
   // FULL: a 202 means the alert survives a power cut, not only a process crash.
