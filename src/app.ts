@@ -23,6 +23,7 @@ import { createIncidents } from './incidents/service.js';
 import { boltLogger } from './log.js';
 import { createOutboxWorker } from './outbox/worker.js';
 import { slackChat } from './slack/chat.js';
+import { answerMalformedWith400 } from './slack/errors.js';
 import { registerListeners } from './slack/listeners.js';
 
 export interface AppOptions {
@@ -62,7 +63,9 @@ const DAY = 24 * 60 * 60_000;
 export function createApp(config: Config, options: AppOptions): FirebreakApp {
   const { log } = options;
   const now = options.now ?? (() => new Date());
-  const { db, sqlite, close } = openDb(config.databasePath, { busyTimeoutMs: options.dbBusyTimeoutMs });
+  const { db, sqlite, close } = openDb(config.databasePath, {
+    busyTimeoutMs: options.dbBusyTimeoutMs,
+  });
   const expectedMigrations = (
     JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as {
       entries: unknown[];
@@ -169,6 +172,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
         signingSecret: config.slack.signingSecret ?? '',
         endpoints: '/slack/events',
         logger: boltLogger(log),
+        processEventErrorHandler: answerMalformedWith400,
       });
   const bolt = new App({
     authorize,

@@ -21,7 +21,10 @@ export interface OpenDb {
 }
 
 /** Opens (creating if needed) the SQLite file, sets the pragmas and applies the migrations. */
-export function openDb(path: string, options: { migrate?: boolean; busyTimeoutMs?: number } = {}): OpenDb {
+export function openDb(
+  path: string,
+  options: { migrate?: boolean; busyTimeoutMs?: number } = {},
+): OpenDb {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   // How long a write waits for another connection's lock (a backup, an operator's sqlite3)
   // before giving up with SQLITE_BUSY, which webhooks answer as 503 + Retry-After.

@@ -79,7 +79,7 @@ export function createInbox(deps: InboxDeps) {
       for (const w of batch) w.reject(error);
       return;
     }
-    batch.forEach((w, i) => w.resolve(ids[i] ?? { id: 0 }));
+    for (const [i, w] of batch.entries()) w.resolve(ids[i] ?? { id: 0 });
     kick();
   }
 

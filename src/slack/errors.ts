@@ -1,4 +1,9 @@
-import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
+import {
+  type AnyMiddlewareArgs,
+  HTTPModuleFunctions,
+  type Middleware,
+  type ReceiverProcessEventErrorHandlerArgs,
+} from '@slack/bolt';
 import { isAppError } from '../errors.js';
 
 /**
@@ -21,4 +26,26 @@ export const replyWithAppErrors: Middleware<AnyMiddlewareArgs> = async (args) =>
     }
     args.logger.warn(`not shown to the user (no response_url): ${error.message}`);
   }
+};
+
+/**
+ * HTTPReceiver's last resort when processing a request threw before anything answered it.
+ * Bolt reads payload fields without checking their shape, so a signed but malformed payload
+ * makes Bolt's own code throw a TypeError: that is a bad request (400), not our failure.
+ * Everything else keeps Bolt's default (401 for authorization, 500 and a log line otherwise).
+ */
+export const answerMalformedWith400 = async (
+  args: ReceiverProcessEventErrorHandlerArgs,
+): Promise<boolean> => {
+  const { error, response, logger } = args;
+  const frame = (error as Error)?.stack?.split('\n')[1] ?? '';
+  if (error instanceof TypeError && frame.includes('@slack/bolt')) {
+    logger.warn(`malformed Slack payload: ${error.message}`);
+    if (!response.headersSent) {
+      response.writeHead(400);
+      response.end();
+    }
+    return true;
+  }
+  return HTTPModuleFunctions.defaultProcessEventErrorHandler(args);
 };

@@ -44,9 +44,16 @@ test(`kill -9 at random points during a storm (${RUNS} runs): no accepted alert 
           try {
             const res = await fetch(`${bot.base}/webhooks/alerts`, {
               method: 'POST',
-              headers: { 'content-type': 'application/json', authorization: `Bearer ${INGEST_TOKEN}` },
+              headers: {
+                'content-type': 'application/json',
+                authorization: `Bearer ${INGEST_TOKEN}`,
+              },
               body: JSON.stringify({
-                alerts: keys.map((key) => ({ dedupeKey: key, group: `g${n % GROUPS}`, title: `Storm group ${n % GROUPS}` })),
+                alerts: keys.map((key) => ({
+                  dedupeKey: key,
+                  group: `g${n % GROUPS}`,
+                  title: `Storm group ${n % GROUPS}`,
+                })),
               }),
             });
             if (res.status === 202) for (const key of keys) accepted.add(key);
@@ -71,7 +78,13 @@ test(`kill -9 at random points during a storm (${RUNS} runs): no accepted alert 
         return rows.length > 0 && rows.every((r) => r.channelId && r.cardTs) ? rows : undefined;
       }, 30_000);
       expect(accepted.size).toBeGreaterThan(0);
-      const stored = new Set(db.select({ key: alerts.dedupeKey }).from(alerts).all().map((a) => a.key));
+      const stored = new Set(
+        db
+          .select({ key: alerts.dedupeKey })
+          .from(alerts)
+          .all()
+          .map((a) => a.key),
+      );
       const lost = [...accepted].filter((key) => !stored.has(key));
       expect(lost).toEqual([]);
       expect(incidentRows).toHaveLength(GROUPS);
@@ -79,10 +92,14 @@ test(`kill -9 at random points during a storm (${RUNS} runs): no accepted alert 
       expect(channels).toHaveLength(GROUPS);
       expect(new Set(incidentRows.map((r) => r.channelId)).size).toBe(GROUPS);
       for (const row of incidentRows) {
-        const cards = slack.messages(row.channelId ?? '').filter((m) => JSON.stringify(m.blocks).includes('card_header'));
+        const cards = slack
+          .messages(row.channelId ?? '')
+          .filter((m) => JSON.stringify(m.blocks).includes('card_header'));
         expect(cards).toHaveLength(1);
       }
-      console.log(`kill -9 × ${RUNS}: ${accepted.size} alerts acknowledged, all stored; ${channels.length} channels for ${incidentRows.length} incidents`);
+      console.log(
+        `kill -9 × ${RUNS}: ${accepted.size} alerts acknowledged, all stored; ${channels.length} channels for ${incidentRows.length} incidents`,
+      );
     } finally {
       close();
     }

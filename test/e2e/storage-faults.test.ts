@@ -27,7 +27,13 @@ test('the database locked by another process → 503 with Retry-After, nothing h
   }
   expect((await bot.post('/webhooks/alerts', alert('locked'))).status).toBe(202);
   await bot.settle();
-  expect(bot.app.db.select().from(alerts).all().map((a) => a.dedupeKey)).toEqual(['locked']);
+  expect(
+    bot.app.db
+      .select()
+      .from(alerts)
+      .all()
+      .map((a) => a.dedupeKey),
+  ).toEqual(['locked']);
 });
 
 test('a full disk → 503 with Retry-After, not a lost alert; accepted again once there is room', async () => {
@@ -44,5 +50,12 @@ test('a full disk → 503 with Retry-After, not a lost alert; accepted again onc
   bot.app.sqlite.pragma('max_page_count = 1073741823');
   expect((await bot.post('/webhooks/alerts', big)).status).toBe(202);
   await bot.settle();
-  expect(bot.app.db.select().from(alerts).all().map((a) => a.dedupeKey).sort()).toEqual(['before', 'during']);
+  expect(
+    bot.app.db
+      .select()
+      .from(alerts)
+      .all()
+      .map((a) => a.dedupeKey)
+      .sort(),
+  ).toEqual(['before', 'during']);
 });

@@ -266,7 +266,12 @@ export async function startSlackEmulator(
     const channel = str(args, 'channel') ?? str(args, 'channel_id');
     const retryAfter = limiter?.check(method, channel);
     if (retryAfter !== undefined) {
-      state.rateLimited.push({ method, ...(channel === undefined ? {} : { channel }), at, retryAfter });
+      state.rateLimited.push({
+        method,
+        ...(channel === undefined ? {} : { channel }),
+        at,
+        retryAfter,
+      });
       return reply(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(retryAfter) });
     }
     const ctx: MethodContext = {
