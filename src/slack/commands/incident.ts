@@ -147,6 +147,13 @@ export function incidentSubcommands({
         });
       },
     },
+    reopen: {
+      usage: 'reopen <reason> — reopen a resolved incident',
+      needsIncident: true,
+      async run(ctx) {
+        incidents.reopen(here(ctx).id, unescapeSlack(ctx.args), ctx.actor);
+      },
+    },
     list: {
       usage: 'list — the open incidents and their channels',
       async run(ctx) {
