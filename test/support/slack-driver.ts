@@ -156,9 +156,9 @@ export function slackDriver(bot: TestApp) {
         | { callback_id?: string; private_metadata?: string; blocks: unknown[] }
         | undefined,
 
-    /** Waits until the incident has a channel with its card (after the outbox ran). */
+    /** Waits until the incident has a channel with its card (after the inbox and the outbox ran). */
     async channelOf(incidentId: number): Promise<string> {
-      await bot.app.outbox.drain(10_000);
+      await bot.settle(10_000);
       return eventually(() => findIncident(bot.app.db, incidentId)?.channelId ?? false);
     },
 
