@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { App, type Authorize, HTTPReceiver, webApi } from '@slack/bolt';
-import { lt } from 'drizzle-orm';
+import { and, lt, ne } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { createCatalog } from './catalog.js';
 import type { Config } from './config.js';
@@ -14,14 +14,17 @@ import { pruneDeliveries } from './deliveries.js';
 import { alertRoutes } from './http/alerts.js';
 import { healthRoutes } from './http/health.js';
 import { createHttpHandler } from './http/server.js';
+import { ARCHIVE_KIND, archiveHandler, createArchiving } from './incidents/archive.js';
 import type { IncidentListener } from './incidents/events.js';
 import { createInbox } from './incidents/inbox.js';
 import { createAlertIntake } from './incidents/intake.js';
 import type { MessageDelivery } from './incidents/messages.js';
 import { createPublisher } from './incidents/publish.js';
+import { createReminders } from './incidents/reminders.js';
 import { createIncidents } from './incidents/service.js';
 import { boltLogger } from './log.js';
 import { createOutboxWorker } from './outbox/worker.js';
+import { createActorResolver } from './slack/actors.js';
 import { slackChat } from './slack/chat.js';
 import { answerMalformedWith400 } from './slack/errors.js';
 import { registerListeners } from './slack/listeners.js';
@@ -45,6 +48,8 @@ export interface AppOptions {
   dbBusyTimeoutMs?: number;
   /** Start the cron sweepers (tests drive them by hand). */
   cron?: boolean;
+  /** Called with the Bolt app before the listeners are registered (the manifest test reads them). */
+  onSlackApp?: (app: App) => void;
 }
 
 export interface FirebreakApp {
@@ -127,10 +132,13 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     handlers: {
       'incident.publish': (item) => publisher.publish(Number(item.payload.incidentId)),
       'chat.message': (item) => publisher.deliver(item.payload as unknown as MessageDelivery),
+      [ARCHIVE_KIND]: (item) =>
+        archived(item.payload as { incidentId: number; resolvedAt: number }),
     },
     ...options.outbox,
   });
   const kick = () => worker.kick();
+  const archived = archiveHandler({ db, chat, now });
 
   // Modules that react to incident changes inside the same transaction (PagerDuty, deploys…).
   const listeners: IncidentListener[] = [];
@@ -146,7 +154,23 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
       unownedReminderMs: file.incidents.unownedReminder,
       deployers: file.permissions.deployers,
       commanders: file.permissions.commanders,
+      archiveAfterMs: file.incidents.archiveAfter,
     },
+  });
+  const reminders = createReminders({
+    db,
+    now,
+    kick,
+    policy: {
+      reminders: file.incidents.reminders,
+      unownedReminderMs: file.incidents.unownedReminder,
+    },
+  });
+  const archiving = createArchiving({
+    db,
+    now,
+    kick,
+    archiveAfterMs: file.incidents.archiveAfter,
   });
   const intake = createAlertIntake({
     db,
@@ -160,6 +184,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
       reminders: file.incidents.reminders,
       unownedReminderMs: file.incidents.unownedReminder,
       autoResolve: file.incidents.autoResolve,
+      archiveAfterMs: file.incidents.archiveAfter,
     },
   });
 
@@ -177,10 +202,29 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
   const bolt = new App({
     authorize,
     logger: boltLogger(log),
-    clientOptions: { slackApiUrl: config.slack.apiUrl },
+    // Listeners call Slack while someone waits (views.open has 3 s): retry briefly, not for
+    // half an hour (WebClient's default). Socket Mode's apps.connections.open uses it too.
+    clientOptions: {
+      slackApiUrl: config.slack.apiUrl,
+      retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 1000 },
+    },
     ...(receiver ? { receiver } : { socketMode: true, appToken: config.slack.appToken }),
   });
-  registerListeners(bolt, { db, now, incidents });
+  options.onSlackApp?.(bolt);
+  registerListeners(bolt, {
+    db,
+    now,
+    catalog,
+    incidents,
+    reminders,
+    archiving,
+    actorOf: createActorResolver({
+      client: web,
+      privileged: [...file.permissions.deployers, ...file.permissions.commanders],
+      now,
+      log: log.child({ component: 'slack-actors' }),
+    }),
+  });
   bolt.error(async (error) => {
     log.error({ err: error }, 'slack listener failed');
   });
@@ -210,7 +254,18 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
       run: () => {
         const cutoff = new Date(now().getTime() - 7 * DAY);
         pruneDeliveries(db, cutoff);
-        db.delete(outbox).where(lt(outbox.updatedAt, cutoff)).run();
+        // Pending items are work still to do (an archive may be scheduled days ahead).
+        db.delete(outbox)
+          .where(and(lt(outbox.updatedAt, cutoff), ne(outbox.status, 'pending')))
+          .run();
+      },
+    },
+    {
+      // Due times are on the incident rows; each sweep posts what is due and moves it on.
+      name: 'reminders',
+      schedule: '*/30 * * * * *',
+      run: () => {
+        reminders.sweep();
       },
     },
   ];

@@ -4,9 +4,10 @@ import type { Db, Tx } from '../db/client.js';
 import { incidents } from '../db/schema.js';
 import type { NormalizedAlert } from '../ingest/alert.js';
 import { record } from '../timeline/timeline.js';
-import type { Actor, IncidentEvent, IncidentListener } from './events.js';
+import { type Actor, type IncidentEvent, type IncidentListener, SYSTEM } from './events.js';
 import { type Severity, severityFromLabel, severityRank } from './incident.js';
 import { intakeQueries } from './intake-queries.js';
+import { resolveInTx } from './resolution.js';
 import { addServices, enqueueMessage, enqueuePublish, getIncident } from './store.js';
 
 export interface IntakePolicy {
@@ -17,6 +18,8 @@ export interface IntakePolicy {
   /** Nag about a missing owner this long after an incident opens without one. */
   unownedReminderMs: number;
   autoResolve: boolean;
+  /** After resolving, offer to archive the channel this long later (unset: no offer). */
+  archiveAfterMs?: number;
 }
 
 export interface IntakeDeps {
@@ -323,30 +326,18 @@ export function createAlertIntake(deps: IntakeDeps) {
       at,
     );
     if (autoResolved) {
-      tx.update(incidents)
-        .set({
-          state: 'resolved',
-          resolvedAt: at,
-          mitigatedAt: row.mitigatedAt ?? at,
-          resolution: 'Every alert resolved.',
-          nextUpdateDueAt: null,
-          ownerReminderAt: null,
-          updatedAt: at,
-        })
-        .where(eq(incidents.id, incidentId))
-        .run();
-      record(
-        tx,
-        {
-          incidentId,
-          kind: 'resolved',
-          at,
-          actor: 'firebreak',
-          source: 'firebreak',
-          payload: { from: row.state, summary: 'Every alert resolved.', automatic: true },
-        },
+      // The same resolve as a person's (listeners, reminders stopped, the message with the
+      // archive offer), which also says why, so no separate "every alert resolved" message.
+      resolveInTx(tx, {
+        incident: getIncident(tx, incidentId),
+        summary: 'Every alert resolved.',
+        actor: SYSTEM,
         at,
-      );
+        emit,
+        automatic: true,
+        archiveAfterMs: policy.archiveAfterMs,
+      });
+      return;
     }
     enqueueMessage(
       tx,

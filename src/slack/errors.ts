@@ -1,8 +1,10 @@
 import {
+  type AckFn,
   type AnyMiddlewareArgs,
   HTTPModuleFunctions,
   type Middleware,
   type ReceiverProcessEventErrorHandlerArgs,
+  type ViewResponseAction,
 } from '@slack/bolt';
 import { isAppError } from '../errors.js';
 
@@ -49,3 +51,24 @@ export const answerMalformedWith400 = async (
   }
   return HTTPModuleFunctions.defaultProcessEventErrorHandler(args);
 };
+
+/**
+ * A modal submission is answered in the HTTP response itself, so a refusal belongs in the form,
+ * next to `field`, rather than in a reply nobody sees. The work is synchronous SQLite, well
+ * inside Slack's 3 s; anything but an AppError is still acked (Slack would show a timeout)
+ * and then goes on to app.error().
+ */
+export async function commitOrShowErrors<T>(
+  ack: AckFn<ViewResponseAction>,
+  field: string,
+  work: () => T,
+): Promise<T | undefined> {
+  try {
+    return work();
+  } catch (error) {
+    const message = isAppError(error) ? error.message : 'Something went wrong; try again.';
+    await ack({ response_action: 'errors', errors: { [field]: message } });
+    if (!isAppError(error)) throw error;
+    return undefined;
+  }
+}

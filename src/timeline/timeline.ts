@@ -41,6 +41,8 @@ export const TIMELINE_KINDS = [
   'followup_changed',
   'cause_recorded',
   'channel_created',
+  'channel_archive_scheduled',
+  'channel_archived',
   'delivery_failed',
 ] as const;
 export type TimelineKind = (typeof TIMELINE_KINDS)[number];

@@ -45,3 +45,22 @@ export const mrkdwn = (text: string, max = 3000) => ({
   type: 'mrkdwn' as const,
   text: truncate(text, max),
 });
+
+const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;
+
+/** A Slack user as a mention; a system actor ("firebreak", "alertmanager") by its name. */
+export const who = (actor: string): string =>
+  SLACK_USER.test(actor) ? `<@${actor}>` : `*${escapeText(actor)}*`;
+
+const MENTION = /<(?:@[UW][A-Z0-9]+|#C[A-Z0-9]+|!subteam\^S[A-Z0-9]+)(?:\|[^<>]*)?>/g;
+
+/** Escapes like escapeText but keeps user, channel and user-group mentions people typed working. */
+export function escapeKeepingMentions(text: string): string {
+  let out = '';
+  let last = 0;
+  for (const match of text.matchAll(MENTION)) {
+    out += escapeText(text.slice(last, match.index)) + match[0];
+    last = match.index + match[0].length;
+  }
+  return out + escapeText(text.slice(last));
+}
