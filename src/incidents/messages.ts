@@ -1,3 +1,4 @@
+import type { PagingMessage } from '../paging/messages.js';
 import type { Severity } from './incident.js';
 
 /**
@@ -10,7 +11,8 @@ export type ChatMessage =
   | { type: 'note_added'; by: string; text: string }
   | { type: 'severity_changed'; by: string; from: Severity; to: Severity }
   | { type: 'resolved'; by: string; summary: string }
-  | { type: 'reopened'; by: string; reason: string };
+  | { type: 'reopened'; by: string; reason: string }
+  | PagingMessage;
 
 export type MessageTarget =
   /** The incident's own channel. */

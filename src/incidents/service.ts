@@ -233,7 +233,8 @@ export function createIncidents(deps: LifecycleDeps) {
     return getIncident(db, id);
   }
 
-  function acknowledge(id: number, actor: Actor): Incident {
+  /** `when`: the time it really happened, when it was elsewhere first (a PagerDuty acknowledge). */
+  function acknowledge(id: number, actor: Actor, when?: Date): Incident {
     return change(id, (tx, incident, at) => {
       requireOpen(incident);
       if (incident.acknowledgedAt && incident.state !== 'triage') {
@@ -244,14 +245,25 @@ export function createIncidents(deps: LifecycleDeps) {
         tx,
         id,
         {
-          acknowledgedAt: incident.acknowledgedAt ?? at,
+          acknowledgedAt: incident.acknowledgedAt ?? when ?? at,
           state: incident.state === 'triage' ? 'investigating' : incident.state,
           ownerId,
           ownerReminderAt: ownerId ? null : undefined,
         },
         at,
       );
-      log(tx, incident, 'acknowledged', actor, at, { from: incident.state });
+      record(
+        tx,
+        {
+          incidentId: id,
+          kind: 'acknowledged',
+          at: when ?? at,
+          actor: actor.id,
+          source: actor.source,
+          payload: { from: incident.state },
+        },
+        at,
+      );
       if (ownerId !== incident.ownerId)
         log(tx, incident, 'owner_changed', actor, at, { from: null, to: ownerId });
       const updated = getIncident(tx, id);
@@ -343,19 +355,21 @@ export function createIncidents(deps: LifecycleDeps) {
     });
   }
 
-  function resolve(id: number, summary: string, actor: Actor): Incident {
+  /** `when`: the time it really happened, when it was elsewhere first (PagerDuty resolved it). */
+  function resolve(id: number, summary: string, actor: Actor, when?: Date): Incident {
     guard(id, actor, 'resolve', (i) => isOpen(i.state) && i.ownerId !== null);
     return change(id, (tx, incident, at) => {
       if (!isOpen(incident.state)) return incident; // resolving twice is one resolve
       const text = summary.trim();
+      const resolvedAt = when ?? at;
       write(
         tx,
         id,
         {
           state: 'resolved',
-          resolvedAt: at,
-          mitigatedAt: incident.mitigatedAt ?? at,
-          acknowledgedAt: incident.acknowledgedAt ?? at,
+          resolvedAt,
+          mitigatedAt: incident.mitigatedAt ?? resolvedAt,
+          acknowledgedAt: incident.acknowledgedAt ?? resolvedAt,
           resolution: text || null,
           nextUpdateDueAt: null,
           ownerReminderAt: null,

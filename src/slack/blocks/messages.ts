@@ -4,7 +4,8 @@ import type { ChatMessage } from '../../incidents/messages.js';
 import type { IncidentView } from '../../incidents/view.js';
 import { actions } from '../ids.js';
 import { severityLabel } from './incident-card.js';
-import { escapeText, mrkdwn, plain, truncate } from './text.js';
+import { renderPagingMessage } from './paging.js';
+import { actorMention, escapeText, mrkdwn, plain, truncate } from './text.js';
 
 export interface RenderedMessage {
   text: string;
@@ -50,20 +51,27 @@ export function renderMessage(message: ChatMessage, view: IncidentView): Rendere
       return { text: truncate(`Note on ${ref}: ${message.text}`, 3000), blocks: [section(text)] };
     }
     case 'severity_changed': {
-      const text = `⚠️ <@${message.by}> changed the severity of ${ref} from ${severityLabel(message.from)} to ${severityLabel(message.to)}.`;
+      const text = `⚠️ ${actorMention(message.by)} changed the severity of ${ref} from ${severityLabel(message.from)} to ${severityLabel(message.to)}.`;
       return { text, blocks: [section(text)] };
     }
     case 'resolved': {
       const summary = message.summary
         ? `\n>${escapeText(truncate(message.summary, 2800)).replace(/\n/g, '\n>')}`
         : '';
-      const text = `✅ <@${message.by}> resolved ${ref}.${summary}`;
+      const text = `✅ ${actorMention(message.by)} resolved ${ref}.${summary}`;
       return { text: truncate(text, 3000), blocks: [section(text)] };
     }
     case 'reopened': {
-      const text = `🔁 <@${message.by}> reopened ${ref}: ${escapeText(truncate(message.reason, 2800))}`;
+      const text = `🔁 ${actorMention(message.by)} reopened ${ref}: ${escapeText(truncate(message.reason, 2800))}`;
       return { text: truncate(text, 3000), blocks: [section(text)] };
     }
+    case 'page_requested':
+    case 'page_retrying':
+    case 'page_triggered':
+    case 'page_failed':
+    case 'pagerduty_update':
+    case 'owner_from_pagerduty':
+      return renderPagingMessage(message, view);
     default:
       return message satisfies never;
   }

@@ -13,6 +13,14 @@ export function truncate(text: string, max: number, marker = '… (truncated)'):
 export const mention = (userId: string | null | undefined): string =>
   userId ? `<@${userId}>` : '_unassigned_';
 
+/** Who acted: a Slack mention for users, a name for systems ("pagerduty:PX…" → PagerDuty). */
+export const actorMention = (id: string): string =>
+  /^[UW][A-Z0-9]{2,}$/.test(id)
+    ? `<@${id}>`
+    : id.startsWith('pagerduty')
+      ? 'PagerDuty'
+      : escapeText(id);
+
 export const channelLink = (channelId: string): string => `<#${channelId}>`;
 
 /** A date Slack renders in each reader's own time zone, with a UTC fallback. */
