@@ -4,7 +4,7 @@ import type { Db, Tx } from '../db/client.js';
 import { incidents } from '../db/schema.js';
 import type { NormalizedAlert } from '../ingest/alert.js';
 import { record } from '../timeline/timeline.js';
-import type { Actor, IncidentEvent, IncidentListener } from './events.js';
+import { type Actor, type IncidentEvent, type IncidentListener, SYSTEM } from './events.js';
 import { type Severity, severityFromLabel, severityRank } from './incident.js';
 import { intakeQueries } from './intake-queries.js';
 import { addServices, enqueueMessage, enqueuePublish, getIncident } from './store.js';
@@ -347,6 +347,14 @@ export function createAlertIntake(deps: IntakeDeps) {
         },
         at,
       );
+      // Listeners close what they opened for it (PagerDuty pages), as after a resolve in Slack.
+      emit(tx, {
+        type: 'resolved',
+        incident: getIncident(tx, incidentId),
+        actor: SYSTEM,
+        at,
+        summary: 'Every alert resolved.',
+      });
     }
     enqueueMessage(
       tx,

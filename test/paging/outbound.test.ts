@@ -47,7 +47,7 @@ test('paging records the request, then one PagerDuty incident on the escalation 
     incidentKey: `firebreak-INC-${incident.id}-checkout`,
     title: `INC-${incident.id} Checkout returns 500`,
   });
-  expect((create?.args[0] as { details: string }).details).toContain(
+  expect((create?.args[0] as { details?: string } | undefined)?.details).toContain(
     'https://slack.com/app_redirect?channel=C0INC0001',
   );
   expect(setup.pagesOf(incident.id)).toMatchObject([
