@@ -458,3 +458,65 @@ test('webhooks: bad or missing signature is 401 and stores nothing; unknown type
   expect(JSON.parse(replay.body)).toEqual({ outcome: 'duplicate' });
   expect(rows()).toEqual(before);
 });
+
+test('a service routed by integration key is paged through the Events API v2 (no REST token needed), resolved the same way', async () => {
+  const { bot: b, pd: emu } = await start({
+    config: `
+incidents:
+  autoResolve: true
+services:
+  payments:
+    pagerduty:
+      routingKey: e93facc04764012d7bfb002500d5d1a6
+`,
+    env: { PAGERDUTY_TOKEN: '', PAGERDUTY_FROM: '' },
+  });
+  const incident = await alert(b, 'payments-down', 'payments');
+  await click(b, incident, 'c1');
+  await b.app.outbox.drain(10_000);
+  await click(b, incident, 'c2');
+  await b.app.outbox.drain(10_000);
+  expect(emu.events).toMatchObject([
+    {
+      status: 202,
+      event_action: 'trigger',
+      dedup_key: 'firebreak-INC-1-payments',
+      deduplicated: false,
+    },
+  ]);
+  expect(emu.incidents).toMatchObject([{ service: { id: 'PSVC001' }, status: 'triggered' }]);
+  expect(texts(b, incident.channelId).join('\n')).toContain(
+    'Paged the on-call of *payments*: the PagerDuty Events API.',
+  );
+
+  await b.post('/webhooks/alerts', {
+    dedupeKey: 'payments-down',
+    title: 'x',
+    service: 'payments',
+    status: 'resolved',
+  });
+  await b.app.outbox.drain(10_000);
+  expect(emu.events.map((e) => [e.event_action, e.dedup_key])).toEqual([
+    ['trigger', 'firebreak-INC-1-payments'],
+    ['resolve', 'firebreak-INC-1-payments'],
+  ]);
+  expect(emu.incidents[0]?.status).toBe('resolved');
+  expect(emu.requests.filter((r) => !r.path.startsWith('/v2/'))).toEqual([]);
+});
+
+test('a PagerDuty call that hangs is cut off and retried; the incident key keeps it to one page', async () => {
+  const { bot: b, pd: emu } = await start({ app: { pagerDuty: { timeoutMs: 300 } } });
+  const incident = await alert(b);
+  emu.failNext('POST /incidents', { delayMs: 2000 });
+  await click(b, incident, 'c');
+  await b.app.outbox.drain(15_000);
+  const said = texts(b, incident.channelId);
+  expect(said.some((t) => t.includes('has not taken the page'))).toBe(true);
+  expect(said.filter((t) => t.includes('Paged the on-call'))).toHaveLength(1);
+  // The hung request reaches PagerDuty late; its incident key makes it a duplicate, not a second page.
+  await eventually(
+    () => emu.requests.filter((r) => r.path === '/incidents' && r.status !== 0).length === 2,
+    5000,
+  );
+  expect(emu.incidents).toHaveLength(1);
+});
