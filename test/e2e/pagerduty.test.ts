@@ -74,7 +74,8 @@ async function alert(b: TestApp, key = 'checkout-5xx', service = 'checkout') {
   });
   expect(res.status).toBe(202);
   await b.app.outbox.drain(10_000);
-  const incident = findIncident(b.app.db, (await res.json()).incidents[0]);
+  const { incidents: touched } = (await res.json()) as { incidents: number[] };
+  const incident = findIncident(b.app.db, touched[0] ?? 0);
   if (!incident?.channelId) throw new Error('no incident channel');
   return { ...incident, channelId: incident.channelId };
 }

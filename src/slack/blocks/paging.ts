@@ -53,7 +53,7 @@ export function renderPagingMessage(message: PagingMessage, view: IncidentView):
     case 'page_triggered': {
       if (message.existing) {
         return plainMessage(
-          `📟 ${bold(message.service)} was already paged: ${pdLink(message.htmlUrl, message.pdIncidentId)}. Nothing new was paged.`,
+          `📟 ${bold(message.service)} is paged: ${pdLink(message.htmlUrl, message.pdIncidentId)} was already open in PagerDuty with this incident's key, so nothing new was paged.`,
         );
       }
       const who = message.assignees.length ? `, assigned to ${names(message.assignees)}` : '';
