@@ -1,6 +1,12 @@
-import { isNull } from 'drizzle-orm';
+import { eq, isNull } from 'drizzle-orm';
 import { afterEach, expect, test } from 'vitest';
-import { deliveries, incidents, timelineEvents, userDirectory } from '../../src/db/schema.js';
+import {
+  alerts,
+  deliveries,
+  incidents,
+  timelineEvents,
+  userDirectory,
+} from '../../src/db/schema.js';
 import { findIncident } from '../../src/incidents/store.js';
 import { list, verify } from '../../src/timeline/timeline.js';
 import {
@@ -73,9 +79,9 @@ async function alert(b: TestApp, key = 'checkout-5xx', service = 'checkout') {
     severity: 'critical',
   });
   expect(res.status).toBe(202);
-  await b.app.outbox.drain(10_000);
-  const { incidents: touched } = (await res.json()) as { incidents: number[] };
-  const incident = findIncident(b.app.db, touched[0] ?? 0);
+  await b.settle(10_000);
+  const row = b.app.db.select().from(alerts).where(eq(alerts.dedupeKey, key)).get();
+  const incident = findIncident(b.app.db, row?.incidentId ?? 0);
   if (!incident?.channelId) throw new Error('no incident channel');
   return { ...incident, channelId: incident.channelId };
 }
@@ -125,14 +131,15 @@ const writes = (emu: PagerDutyEmulator) =>
   emu.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`);
 
 test('both ways: a click pages once on the escalation policy; PagerDuty acknowledge, reassign and resolve move the incident; firebreak resolve resolves PagerDuty', async () => {
-  // The bot's clock, moved by hand: PagerDuty's webhooks arrive minutes after what they report.
-  let clock = Date.now();
+  // The bot's clock runs, and jumps ahead by hand: PagerDuty's webhooks arrive minutes after
+  // what they report.
+  let ahead = 0;
   const minutes = (n: number) => {
-    clock += n * 60_000;
+    ahead += n * 60_000;
   };
   const { bot: b, pd: emu } = await start({
     config: `${CONFIG}\nincidents:\n  autoResolve: true\n`,
-    app: { now: () => new Date(clock) },
+    app: { now: () => new Date(Date.now() + ahead) },
   });
 
   // An alert opens the incident; who is on call for the service's policy owns it.
@@ -146,7 +153,7 @@ test('both ways: a click pages once on the escalation policy; PagerDuty acknowle
 
   // The click: one PagerDuty incident on PEPOL01, urgency from severity, a link back, a dedupe key.
   expect((await click(b, incident, 'click-1')).status).toBe(200);
-  await b.app.outbox.drain(10_000);
+  await b.settle(10_000);
   expect(emu.incidents).toHaveLength(1);
   const [created] = emu.incidents;
   if (!created) throw new Error('no PagerDuty incident');
@@ -164,7 +171,7 @@ test('both ways: a click pages once on the escalation policy; PagerDuty acknowle
 
   // A second click pages nothing new and says so, privately.
   await click(b, incident, 'click-2');
-  await b.app.outbox.drain(10_000);
+  await b.settle(10_000);
   expect(emu.incidents).toHaveLength(1);
   const reply = await eventually(() => b.slack.responsesTo('click-2')[0] as { text: string });
   expect(reply.text).toContain('already paged');
@@ -220,7 +227,7 @@ test('both ways: a click pages once on the escalation policy; PagerDuty acknowle
   );
   minutes(1);
   expect(reassign.status).toBe(202);
-  await b.app.outbox.drain(10_000);
+  await b.settle(10_000);
   expect(findIncident(b.app.db, incident.id)?.ownerId).toBe('U0BOB0001');
   const afterReassign = texts(b, incident.channelId).join('\n');
   expect(afterReassign).toContain('Bob Backup acknowledged');
@@ -241,7 +248,7 @@ test('both ways: a click pages once on the escalation policy; PagerDuty acknowle
       })
     ).status,
   ).toBe(202);
-  await b2.app.outbox.drain(10_000);
+  await b2.settle(10_000);
   expect(findIncident(b2.app.db, incident.id)?.state).toBe('resolved');
   expect(emu.incident(created.id)?.status).toBe('resolved');
   const put = emu.requests.find((r) => r.method === 'PUT');
@@ -257,7 +264,7 @@ test('both ways: a click pages once on the escalation policy; PagerDuty acknowle
     new Date(),
   );
   expect(echo.status).toBe(202);
-  await b2.app.outbox.drain(10_000);
+  await b2.settle(10_000);
   expect(writes(emu)).toEqual(['POST /incidents', 'PUT /incidents']);
   expect(verify(b2.app.db).problems).toEqual([]);
 });
@@ -269,7 +276,7 @@ test('PagerDuty answering 429 and 500: the channel says paging is retrying, then
   emu.failNext('POST /incidents', { status: 429, retryAfter: 0 }, 4);
   emu.failNext('POST /incidents', { status: 500 }, 1);
   await click(b, incident, 'c');
-  await b.app.outbox.drain(15_000);
+  await b.settle(15_000);
   expect(emu.incidents).toHaveLength(1);
   const said = texts(b, incident.channelId);
   const retrying = said.filter((t) => t.includes('has not taken the page'));
@@ -285,7 +292,7 @@ test('PagerDuty down for good: the channel is told paging failed, with a button 
   const incident = await alert(b);
   emu.failNext('POST /incidents', { status: 503 }, 3);
   await click(b, incident, 'c');
-  await b.app.outbox.drain(15_000);
+  await b.settle(15_000);
   expect(emu.incidents).toHaveLength(0);
   const failed = b.slack
     .messages(incident.channelId)
@@ -296,7 +303,7 @@ test('PagerDuty down for good: the channel is told paging failed, with a button 
 
   // PagerDuty is back: trying again pages once.
   await click(b, incident, 'c2');
-  await b.app.outbox.drain(15_000);
+  await b.settle(15_000);
   expect(emu.incidents).toHaveLength(1);
 });
 
@@ -311,7 +318,7 @@ test('a page waiting for PagerDuty survives a restart and goes out once', async 
   const restarted = await b.restart();
   bot = restarted;
   emu.down(false);
-  await restarted.app.outbox.drain(15_000);
+  await restarted.settle(15_000);
   expect(emu.incidents).toHaveLength(1);
   expect(
     texts(restarted, incident.channelId).filter((t) => t.includes('Paged the on-call')),
@@ -364,7 +371,7 @@ test('/incident page [service] pages the named service, and explains an unmapped
   const refused = await eventually(() => b.slack.responsesTo('no-mapping')[0] as { text: string });
   expect(refused.text).toContain('no PagerDuty mapping');
   await send('page checkout-api', 'ok');
-  await b.app.outbox.drain(10_000);
+  await b.settle(10_000);
   expect(emu.incidents).toMatchObject([
     { incident_key: 'firebreak-INC-1-checkout', escalation_policy: { id: 'PEPOL01' } },
   ]);
@@ -435,7 +442,7 @@ test('webhooks: bad or missing signature is 401 and stores nothing; unknown type
     webhookId: 'wh-replayed',
   });
   expect(first.status).toBe(202);
-  await b.app.outbox.drain(10_000);
+  await b.settle(10_000);
   const opened = findIncident(b.app.db, 1);
   expect(opened).toMatchObject({
     title: 'Checkout down',
@@ -474,9 +481,9 @@ services:
   });
   const incident = await alert(b, 'payments-down', 'payments');
   await click(b, incident, 'c1');
-  await b.app.outbox.drain(10_000);
+  await b.settle(10_000);
   await click(b, incident, 'c2');
-  await b.app.outbox.drain(10_000);
+  await b.settle(10_000);
   expect(emu.events).toMatchObject([
     {
       status: 202,
@@ -496,7 +503,7 @@ services:
     service: 'payments',
     status: 'resolved',
   });
-  await b.app.outbox.drain(10_000);
+  await b.settle(10_000);
   expect(emu.events.map((e) => [e.event_action, e.dedup_key])).toEqual([
     ['trigger', 'firebreak-INC-1-payments'],
     ['resolve', 'firebreak-INC-1-payments'],
@@ -510,7 +517,7 @@ test('a PagerDuty call that hangs is cut off and retried; the incident key keeps
   const incident = await alert(b);
   emu.failNext('POST /incidents', { delayMs: 2000 });
   await click(b, incident, 'c');
-  await b.app.outbox.drain(15_000);
+  await b.settle(15_000);
   const said = texts(b, incident.channelId);
   expect(said.some((t) => t.includes('has not taken the page'))).toBe(true);
   expect(said.filter((t) => t.includes('Paged the on-call'))).toHaveLength(1);
