@@ -13,6 +13,7 @@ import { outbox } from './db/schema.js';
 import { pruneDeliveries } from './deliveries.js';
 import { alertRoutes } from './http/alerts.js';
 import { healthRoutes } from './http/health.js';
+import { pagerDutyRoutes } from './http/pagerduty.js';
 import { createHttpHandler } from './http/server.js';
 import { ARCHIVE_KIND, archiveHandler, createArchiving } from './incidents/archive.js';
 import type { IncidentListener } from './incidents/events.js';
@@ -23,9 +24,15 @@ import { createPublisher } from './incidents/publish.js';
 import { createReminders } from './incidents/reminders.js';
 import { createIncidents } from './incidents/service.js';
 import { boltLogger } from './log.js';
-import { createOutboxWorker } from './outbox/worker.js';
+import { createOutboxWorker, type OutboxHandler } from './outbox/worker.js';
+import { createPagerDuty } from './pagerduty.js';
+import { createPagerDelivery } from './paging/delivery.js';
+import { createPagerDutyInbound } from './paging/inbound.js';
+import type { PagingPolicy } from './paging/policy.js';
+import { createPaging } from './paging/service.js';
 import { createActorResolver } from './slack/actors.js';
 import { slackChat } from './slack/chat.js';
+import { slackPeople } from './slack/directory.js';
 import { answerMalformedWith400 } from './slack/errors.js';
 import { registerListeners } from './slack/listeners.js';
 
@@ -50,6 +57,8 @@ export interface AppOptions {
   cron?: boolean;
   /** Called with the Bolt app before the listeners are registered (the manifest test reads them). */
   onSlackApp?: (app: App) => void;
+  /** Timeout of one PagerDuty call, and attempts before a page is reported failed. */
+  pagerDuty?: { timeoutMs?: number; maxAttempts?: number };
 }
 
 export interface FirebreakApp {
@@ -125,20 +134,22 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     now,
     announceChannel: file.incidents.announceChannel,
   });
+  // Modules whose handlers need the lifecycle service (built below, after the worker) add theirs later.
+  const handlers: Record<string, OutboxHandler> = {
+    'incident.publish': (item) => publisher.publish(Number(item.payload.incidentId)),
+    'chat.message': (item) => publisher.deliver(item.payload as unknown as MessageDelivery),
+  };
   const worker = createOutboxWorker({
     db,
     now,
     log: log.child({ component: 'outbox' }),
-    handlers: {
-      'incident.publish': (item) => publisher.publish(Number(item.payload.incidentId)),
-      'chat.message': (item) => publisher.deliver(item.payload as unknown as MessageDelivery),
-      [ARCHIVE_KIND]: (item) =>
-        archived(item.payload as { incidentId: number; resolvedAt: number }),
-    },
+    handlers,
     ...options.outbox,
   });
   const kick = () => worker.kick();
   const archived = archiveHandler({ db, chat, now });
+  handlers[ARCHIVE_KIND] = (item) =>
+    archived(item.payload as { incidentId: number; resolvedAt: number });
 
   // Modules that react to incident changes inside the same transaction (PagerDuty, deploys…).
   const listeners: IncidentListener[] = [];
@@ -190,6 +201,41 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
 
   const inbox = createInbox({ db, now, intake, kick, log: log.child({ component: 'inbox' }) });
 
+  // PagerDuty both ways: paging and owner lookups out through the outbox, webhooks in.
+  const pagingPolicy: PagingPolicy = {
+    restEnabled: Boolean(config.pagerDuty.token),
+    services: file.services,
+    urgency: file.pagerduty.urgency,
+    priorities: file.pagerduty.priorities,
+    autoResolve: file.pagerduty.autoResolve,
+  };
+  const paging = createPaging({ db, now, catalog, kick, policy: pagingPolicy });
+  listeners.push(paging.listener);
+  const slackOrigin = new URL(config.slack.apiUrl).origin;
+  Object.assign(
+    handlers,
+    createPagerDelivery({
+      db,
+      now,
+      kick,
+      policy: pagingPolicy,
+      pager: createPagerDuty({ ...config.pagerDuty, timeoutMs: options.pagerDuty?.timeoutMs }),
+      people: slackPeople(chat.call, web),
+      incidents,
+      // Slack's own redirect opens the channel in the app (GovSlack and emulators: their host).
+      channelUrl: (channelId) => `${slackOrigin}/app_redirect?channel=${channelId}`,
+      maxAttempts: options.pagerDuty?.maxAttempts,
+    }),
+  );
+  const pagerDutyInbound = createPagerDutyInbound({
+    db,
+    now,
+    kick,
+    policy: pagingPolicy,
+    intake,
+    incidents,
+  });
+
   const socketMode = Boolean(config.slack.appToken);
   const receiver = socketMode
     ? undefined
@@ -218,6 +264,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     incidents,
     reminders,
     archiving,
+    paging,
     actorOf: createActorResolver({
       client: web,
       privileged: [...file.permissions.deployers, ...file.permissions.commanders],
@@ -240,6 +287,10 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
         isDraining: () => draining,
       }),
       ...alertRoutes({ inbox, ingestToken: config.ingestToken }),
+      ...pagerDutyRoutes({
+        secrets: config.pagerDuty.webhookSecrets,
+        receive: pagerDutyInbound.receive,
+      }),
     ],
   });
   const server: Server = createServer(

@@ -1,3 +1,4 @@
+import type { PagingMessage } from '../paging/messages.js';
 import type { Severity, State } from './incident.js';
 
 /**
@@ -24,7 +25,8 @@ export type ChatMessage =
   /** Nobody has taken command since `since` (epoch ms). */
   | { type: 'owner_missing'; since: number }
   /** The channel will be archived at `at` (epoch ms). */
-  | { type: 'archive_scheduled'; by: string; at: number };
+  | { type: 'archive_scheduled'; by: string; at: number }
+  | PagingMessage;
 
 export type MessageTarget =
   /** The incident's own channel. */

@@ -11,6 +11,8 @@ export interface ResolveStep {
   summary: string;
   actor: Actor;
   at: Date;
+  /** When it really happened, if it happened elsewhere first (PagerDuty resolved it). */
+  when?: Date;
   emit: (tx: Tx, event: IncidentEvent) => void;
   /** Offer to archive the channel this long after resolving (config); undefined: no offer. */
   archiveAfterMs?: number;
@@ -26,12 +28,15 @@ export interface ResolveStep {
 export function resolveInTx(tx: Tx, step: ResolveStep): Incident {
   const { incident, actor, at } = step;
   const summary = step.summary.trim();
+  const resolvedAt = step.when ?? at;
   tx.update(incidents)
     .set({
       state: 'resolved',
-      resolvedAt: at,
-      mitigatedAt: incident.mitigatedAt ?? at,
-      acknowledgedAt: step.automatic ? incident.acknowledgedAt : (incident.acknowledgedAt ?? at),
+      resolvedAt,
+      mitigatedAt: incident.mitigatedAt ?? resolvedAt,
+      acknowledgedAt: step.automatic
+        ? incident.acknowledgedAt
+        : (incident.acknowledgedAt ?? resolvedAt),
       resolution: summary || null,
       nextUpdateDueAt: null,
       ownerReminderAt: null,
@@ -44,7 +49,7 @@ export function resolveInTx(tx: Tx, step: ResolveStep): Incident {
     {
       incidentId: incident.id,
       kind: 'resolved',
-      at,
+      at: resolvedAt,
       actor: actor.id,
       source: actor.source,
       payload: { from: incident.state, summary, ...(step.automatic ? { automatic: true } : {}) },

@@ -236,7 +236,8 @@ export function createIncidents(deps: LifecycleDeps) {
     return getIncident(db, id);
   }
 
-  function acknowledge(id: number, actor: Actor): Incident {
+  /** `when`: the time it really happened, when it was elsewhere first (a PagerDuty acknowledge). */
+  function acknowledge(id: number, actor: Actor, when?: Date): Incident {
     return change(id, (tx, incident, at) => {
       requireOpen(incident);
       if (incident.acknowledgedAt && incident.state !== 'triage') {
@@ -247,14 +248,25 @@ export function createIncidents(deps: LifecycleDeps) {
         tx,
         id,
         {
-          acknowledgedAt: incident.acknowledgedAt ?? at,
+          acknowledgedAt: incident.acknowledgedAt ?? when ?? at,
           state: incident.state === 'triage' ? 'investigating' : incident.state,
           ownerId,
           ownerReminderAt: ownerId ? null : undefined,
         },
         at,
       );
-      log(tx, incident, 'acknowledged', actor, at, { from: incident.state });
+      record(
+        tx,
+        {
+          incidentId: id,
+          kind: 'acknowledged',
+          at: when ?? at,
+          actor: actor.id,
+          source: actor.source,
+          payload: { from: incident.state },
+        },
+        at,
+      );
       if (ownerId !== incident.ownerId)
         log(tx, incident, 'owner_changed', actor, at, { from: null, to: ownerId });
       const updated = getIncident(tx, id);
@@ -362,7 +374,8 @@ export function createIncidents(deps: LifecycleDeps) {
     });
   }
 
-  function resolve(id: number, summary: string, actor: Actor): Incident {
+  /** `when`: the time it really happened, when it was elsewhere first (PagerDuty resolved it). */
+  function resolve(id: number, summary: string, actor: Actor, when?: Date): Incident {
     guard(id, actor, 'resolve', (i) => isOpen(i.state) && i.ownerId !== null);
     return change(id, (tx, incident, at) => {
       if (!isOpen(incident.state)) return incident; // resolving twice is one resolve
@@ -370,6 +383,7 @@ export function createIncidents(deps: LifecycleDeps) {
         incident,
         summary,
         actor,
+        ...(when ? { when } : {}),
         at,
         emit,
         archiveAfterMs: policy.archiveAfterMs,

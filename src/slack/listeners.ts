@@ -5,6 +5,7 @@ import { claimDelivery } from '../deliveries.js';
 import type { Archiving } from '../incidents/archive.js';
 import type { Reminders } from '../incidents/reminders.js';
 import type { Incidents } from '../incidents/service.js';
+import type { Paging } from '../paging/service.js';
 import { archiveClicked } from './actions/archive.js';
 import {
   acknowledgeClicked,
@@ -12,9 +13,11 @@ import {
   severityChosen,
   takeCommandClicked,
 } from './actions/incident-card.js';
+import { pageOnCallClicked } from './actions/page.js';
 import { postUpdateClicked, snoozeClicked } from './actions/reminders.js';
 import type { ActorOf } from './actors.js';
 import { incidentSubcommands } from './commands/incident.js';
+import { pageSubcommand } from './commands/page.js';
 import { routeSubcommands } from './commands/router.js';
 import { replyWithAppErrors } from './errors.js';
 import { actions, commands, shortcuts, snoozeActionPattern, views } from './ids.js';
@@ -31,6 +34,7 @@ export interface SlackServices {
   archiving: Archiving;
   /** A Slack user as an Actor, with the configured user groups they are in (permissions). */
   actorOf: ActorOf;
+  paging: Paging;
 }
 
 /** The routing table: one line per command, action, view and event. */
@@ -39,7 +43,7 @@ export function registerListeners(app: App, services: SlackServices): void {
   app.use(dropRedeliveredEvents(services));
 
   // Each module contributes its own subcommands; the help text is generated from this table.
-  const incidentTable = { ...incidentSubcommands(services) };
+  const incidentTable = { ...incidentSubcommands(services), page: pageSubcommand(services) };
   app.command(commands.incident, routeSubcommands({ ...services, table: incidentTable }));
 
   app.action(actions.acknowledge, acknowledgeClicked(services));
@@ -49,6 +53,7 @@ export function registerListeners(app: App, services: SlackServices): void {
   app.action(actions.postUpdate, postUpdateClicked(services));
   app.action(snoozeActionPattern, snoozeClicked(services));
   app.action(actions.archive, archiveClicked(services));
+  app.action(actions.pageOnCall, pageOnCallClicked(services));
 
   app.view(views.declare, declareSubmitted(services));
   app.view(views.resolve, resolveSubmitted(services));

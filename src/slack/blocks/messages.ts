@@ -5,6 +5,7 @@ import { SNOOZE_MINUTES } from '../../incidents/reminders.js';
 import type { IncidentView } from '../../incidents/view.js';
 import { actions, snoozeActionId } from '../ids.js';
 import { severityLabel, stateLabel } from './incident-card.js';
+import { renderPagingMessage } from './paging.js';
 import {
   channelLink,
   duration,
@@ -158,6 +159,13 @@ export function renderMessage(message: ChatMessage, view: IncidentView): Rendere
       const text = `🗄️ ${who(message.by)} scheduled this channel to be archived ${slackDate(new Date(message.at))}. Reopening ${ref} before then keeps it.`;
       return { text, blocks: [section(text)] };
     }
+    case 'page_requested':
+    case 'page_retrying':
+    case 'page_triggered':
+    case 'page_failed':
+    case 'pagerduty_update':
+    case 'owner_from_pagerduty':
+      return renderPagingMessage(message, view);
     default:
       return message satisfies never;
   }
