@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { App, type Authorize, HTTPReceiver, webApi } from '@slack/bolt';
-import { lt } from 'drizzle-orm';
+import { and, lt, ne } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { createCatalog } from './catalog.js';
 import type { Config } from './config.js';
@@ -23,18 +23,29 @@ import { alertRoutes } from './http/alerts.js';
 import { deployRoutes } from './http/deploys.js';
 import { freezeGateRoutes } from './http/freeze-gate.js';
 import { healthRoutes } from './http/health.js';
+import { pagerDutyRoutes } from './http/pagerduty.js';
 import { createHttpHandler } from './http/server.js';
+import { ARCHIVE_KIND, archiveHandler, createArchiving } from './incidents/archive.js';
 import type { IncidentListener } from './incidents/events.js';
+import { createInbox } from './incidents/inbox.js';
 import { createAlertIntake } from './incidents/intake.js';
 import type { MessageDelivery } from './incidents/messages.js';
 import { createPublisher } from './incidents/publish.js';
+import { createReminders } from './incidents/reminders.js';
 import { createIncidents } from './incidents/service.js';
 import { boltLogger } from './log.js';
-import { createOutboxWorker } from './outbox/worker.js';
+import { createOutboxWorker, type OutboxHandler } from './outbox/worker.js';
+import { createPagerDuty } from './pagerduty.js';
+import { createPagerDelivery } from './paging/delivery.js';
+import { createPagerDutyInbound } from './paging/inbound.js';
+import type { PagingPolicy } from './paging/policy.js';
+import { createPaging } from './paging/service.js';
+import { createActorResolver } from './slack/actors.js';
 import { slackChat } from './slack/chat.js';
 import { slackDeployChat } from './slack/deploy-chat.js';
+import { slackPeople } from './slack/directory.js';
+import { answerMalformedWith400 } from './slack/errors.js';
 import { registerListeners } from './slack/listeners.js';
-import { slackActorOf } from './slack/user-groups.js';
 
 export interface AppOptions {
   log: Logger;
@@ -44,9 +55,21 @@ export interface AppOptions {
   slackMinPostIntervalMs?: number;
   /** Timeout of one Slack Web API call. */
   slackTimeoutMs?: number;
-  outbox?: { pollMs?: number; baseDelayMs?: number; maxDelayMs?: number; concurrency?: number };
+  outbox?: {
+    pollMs?: number;
+    baseDelayMs?: number;
+    maxDelayMs?: number;
+    concurrency?: number;
+    rerunDelayMs?: number;
+  };
+  /** How long a write waits for a lock held by another connection. */
+  dbBusyTimeoutMs?: number;
   /** Start the cron sweepers (tests drive them by hand). */
   cron?: boolean;
+  /** Called with the Bolt app before the listeners are registered (the manifest test reads them). */
+  onSlackApp?: (app: App) => void;
+  /** Timeout of one PagerDuty call, and attempts before a page is reported failed. */
+  pagerDuty?: { timeoutMs?: number; maxAttempts?: number };
 }
 
 export interface FirebreakApp {
@@ -56,6 +79,7 @@ export interface FirebreakApp {
   readonly db: ReturnType<typeof openDb>['db'];
   readonly sqlite: ReturnType<typeof openDb>['sqlite'];
   readonly outbox: ReturnType<typeof createOutboxWorker>;
+  readonly inbox: ReturnType<typeof createInbox>;
   readonly jobs: readonly Job[];
 }
 
@@ -64,7 +88,9 @@ const DAY = 24 * 60 * 60_000;
 export function createApp(config: Config, options: AppOptions): FirebreakApp {
   const { log } = options;
   const now = options.now ?? (() => new Date());
-  const { db, sqlite, close } = openDb(config.databasePath);
+  const { db, sqlite, close } = openDb(config.databasePath, {
+    busyTimeoutMs: options.dbBusyTimeoutMs,
+  });
   const expectedMigrations = (
     JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as {
       entries: unknown[];
@@ -119,33 +145,25 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     now,
     announceChannel: file.incidents.announceChannel,
   });
-  // Deploys: rollback backends per service+environment, freezes, suspects, rollbacks.
-  const backends = createBackendResolver(file.services, { now });
-  const deliverNotice = createNoticeDelivery({
-    db,
-    chat: slackDeployChat({
-      client: web,
-      call: chat.call,
-      publicUrl: config.http.publicUrl ?? null,
-    }),
-  });
-  // Late-bound: the services below need `kick`, which needs the worker, whose handlers need them.
-  let rollbacksRef: ReturnType<typeof createRollbacks> | undefined;
+  // Modules whose handlers need the lifecycle service (built below, after the worker) add theirs later.
+  const handlers: Record<string, OutboxHandler> = {
+    'incident.publish': (item) => publisher.publish(Number(item.payload.incidentId)),
+    'chat.message': (item) => publisher.deliver(item.payload as unknown as MessageDelivery),
+  };
   const worker = createOutboxWorker({
     db,
     now,
     log: log.child({ component: 'outbox' }),
-    handlers: {
-      'incident.publish': (item) => publisher.publish(Number(item.payload.incidentId)),
-      'chat.message': (item) => publisher.deliver(item.payload as unknown as MessageDelivery),
-      [NOTICE_KIND]: (item) => deliverNotice(item.payload as unknown as NoticeDelivery),
-      [ROLLBACK_KIND]: async (item) => {
-        await rollbacksRef?.step(Number(item.payload.rollbackId));
-      },
-    },
+    handlers,
     ...options.outbox,
   });
   const kick = () => worker.kick();
+  const archived = archiveHandler({ db, chat, now });
+  handlers[ARCHIVE_KIND] = (item) =>
+    archived(item.payload as { incidentId: number; resolvedAt: number });
+
+  // Deploys: rollback backends per service+environment, freezes, suspects, rollbacks.
+  const backends = createBackendResolver(file.services, { now });
   const deploysPolicy = file.deploys;
   const freezes = createFreezes({
     db,
@@ -176,7 +194,6 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
       publicUrl: config.http.publicUrl ?? null,
     },
   });
-  rollbacksRef = rollbacks;
   const deployIntake = createDeployIntake({
     db,
     now,
@@ -188,6 +205,16 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
       rollbacksExempt: deploysPolicy.rollbacksExempt,
     },
   });
+  const deliverNotice = createNoticeDelivery({
+    db,
+    chat: slackDeployChat({
+      client: web,
+      call: chat.call,
+      publicUrl: config.http.publicUrl ?? null,
+    }),
+  });
+  handlers[NOTICE_KIND] = (item) => deliverNotice(item.payload as unknown as NoticeDelivery);
+  handlers[ROLLBACK_KIND] = (item) => rollbacks.step(Number(item.payload.rollbackId));
 
   // Modules that react to incident changes inside the same transaction (PagerDuty, deploys…).
   const listeners: IncidentListener[] = [deployListener({ suspects, freezes })];
@@ -203,7 +230,23 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
       unownedReminderMs: file.incidents.unownedReminder,
       deployers: file.permissions.deployers,
       commanders: file.permissions.commanders,
+      archiveAfterMs: file.incidents.archiveAfter,
     },
+  });
+  const reminders = createReminders({
+    db,
+    now,
+    kick,
+    policy: {
+      reminders: file.incidents.reminders,
+      unownedReminderMs: file.incidents.unownedReminder,
+    },
+  });
+  const archiving = createArchiving({
+    db,
+    now,
+    kick,
+    archiveAfterMs: file.incidents.archiveAfter,
   });
   const intake = createAlertIntake({
     db,
@@ -217,7 +260,45 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
       reminders: file.incidents.reminders,
       unownedReminderMs: file.incidents.unownedReminder,
       autoResolve: file.incidents.autoResolve,
+      archiveAfterMs: file.incidents.archiveAfter,
     },
+  });
+
+  const inbox = createInbox({ db, now, intake, kick, log: log.child({ component: 'inbox' }) });
+
+  // PagerDuty both ways: paging and owner lookups out through the outbox, webhooks in.
+  const pagingPolicy: PagingPolicy = {
+    restEnabled: Boolean(config.pagerDuty.token),
+    services: file.services,
+    urgency: file.pagerduty.urgency,
+    priorities: file.pagerduty.priorities,
+    autoResolve: file.pagerduty.autoResolve,
+  };
+  const paging = createPaging({ db, now, catalog, kick, policy: pagingPolicy });
+  listeners.push(paging.listener);
+  const slackOrigin = new URL(config.slack.apiUrl).origin;
+  Object.assign(
+    handlers,
+    createPagerDelivery({
+      db,
+      now,
+      kick,
+      policy: pagingPolicy,
+      pager: createPagerDuty({ ...config.pagerDuty, timeoutMs: options.pagerDuty?.timeoutMs }),
+      people: slackPeople(chat.call, web),
+      incidents,
+      // Slack's own redirect opens the channel in the app (GovSlack and emulators: their host).
+      channelUrl: (channelId) => `${slackOrigin}/app_redirect?channel=${channelId}`,
+      maxAttempts: options.pagerDuty?.maxAttempts,
+    }),
+  );
+  const pagerDutyInbound = createPagerDutyInbound({
+    db,
+    now,
+    kick,
+    policy: pagingPolicy,
+    intake,
+    incidents,
   });
 
   const socketMode = Boolean(config.slack.appToken);
@@ -227,22 +308,35 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
         signingSecret: config.slack.signingSecret ?? '',
         endpoints: '/slack/events',
         logger: boltLogger(log),
+        processEventErrorHandler: answerMalformedWith400,
       });
   const bolt = new App({
     authorize,
     logger: boltLogger(log),
-    clientOptions: { slackApiUrl: config.slack.apiUrl },
+    // Listeners call Slack while someone waits (views.open has 3 s): retry briefly, not for
+    // half an hour (WebClient's default). Socket Mode's apps.connections.open uses it too.
+    clientOptions: {
+      slackApiUrl: config.slack.apiUrl,
+      retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 1000 },
+    },
     ...(receiver ? { receiver } : { socketMode: true, appToken: config.slack.appToken }),
   });
-  const actorOf = slackActorOf({
+  options.onSlackApp?.(bolt);
+  const actorOf = createActorResolver({
     client: web,
-    groupIds: [...file.permissions.deployers, ...file.permissions.commanders],
-    log,
+    privileged: [...file.permissions.deployers, ...file.permissions.commanders],
+    now,
+    log: log.child({ component: 'slack-actors' }),
   });
   registerListeners(bolt, {
     db,
     now,
+    catalog,
     incidents,
+    reminders,
+    archiving,
+    paging,
+    actorOf,
     deploys: {
       db,
       catalog,
@@ -275,7 +369,11 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
         dbReady: () => sqlite.open && migrationsApplied(sqlite, expectedMigrations),
         isDraining: () => draining,
       }),
-      ...alertRoutes({ intake, ingestToken: config.ingestToken }),
+      ...alertRoutes({ inbox, ingestToken: config.ingestToken }),
+      ...pagerDutyRoutes({
+        secrets: config.pagerDuty.webhookSecrets,
+        receive: pagerDutyInbound.receive,
+      }),
       ...deployRoutes({
         intake: deployIntake,
         rollbacks,
@@ -308,7 +406,18 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
       run: () => {
         const cutoff = new Date(now().getTime() - 7 * DAY);
         pruneDeliveries(db, cutoff);
-        db.delete(outbox).where(lt(outbox.updatedAt, cutoff)).run();
+        // Pending items are work still to do (an archive may be scheduled days ahead).
+        db.delete(outbox)
+          .where(and(lt(outbox.updatedAt, cutoff), ne(outbox.status, 'pending')))
+          .run();
+      },
+    },
+    {
+      // Due times are on the incident rows; each sweep posts what is due and moves it on.
+      name: 'reminders',
+      schedule: '*/30 * * * * *',
+      run: () => {
+        reminders.sweep();
       },
     },
     // Freezes lift themselves at expiry; due times live in SQLite, so a restart misses none.
@@ -320,6 +429,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     db,
     sqlite,
     outbox: worker,
+    inbox,
     jobs,
     async start() {
       await new Promise<void>((resolve, reject) => {
@@ -330,6 +440,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
         });
       });
       if (socketMode) await bolt.start();
+      inbox.start();
       worker.start();
       if (options.cron !== false) cron.start();
       const { port } = server.address() as AddressInfo;
@@ -350,6 +461,9 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
       server.closeAllConnections();
       await closed;
       await cron.stop();
+      // Turn what was accepted into incidents now, so their Slack effects are queued before we go.
+      inbox.stop();
+      inbox.drain(Math.max(0, deadline - Date.now()) / 2);
       await worker.stop(Math.max(0, deadline - Date.now()));
       if (socketMode) await bolt.stop().catch(() => {});
       close();

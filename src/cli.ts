@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import { ConfigError } from './config.js';
 import { openDb } from './db/client.js';
 import { serve } from './main.js';
@@ -66,4 +67,12 @@ export async function main(argv: string[], env: Env = process.env): Promise<void
     }
     throw error;
   }
+}
+
+// `node dist/cli.js <command>` (or through tsx) runs the CLI; bin/firebreak.js imports main().
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    process.stderr.write(`firebreak: ${(error as Error).message}\n`);
+    process.exit(1);
+  });
 }

@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './log.js';
@@ -35,7 +36,7 @@ export async function serve(env: Record<string, string | undefined>): Promise<vo
   await app.start();
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   serve(process.env).catch((error: unknown) => {
     process.stderr.write(`firebreak: ${(error as Error).message}\n`);
     process.exit(1);

@@ -21,9 +21,14 @@ export interface OpenDb {
 }
 
 /** Opens (creating if needed) the SQLite file, sets the pragmas and applies the migrations. */
-export function openDb(path: string, options: { migrate?: boolean } = {}): OpenDb {
+export function openDb(
+  path: string,
+  options: { migrate?: boolean; busyTimeoutMs?: number } = {},
+): OpenDb {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const sqlite = new Database(path, { timeout: 5000 });
+  // How long a write waits for another connection's lock (a backup, an operator's sqlite3)
+  // before giving up with SQLITE_BUSY, which webhooks answer as 503 + Retry-After.
+  const sqlite = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
   // FULL: a 202 means the alert survives a power cut, not only a process crash.
@@ -37,6 +42,29 @@ export function openDb(path: string, options: { migrate?: boolean } = {}): OpenD
       if (sqlite.open) sqlite.close();
     },
   };
+}
+
+const statements = new WeakMap<object, Map<string, unknown>>();
+
+/**
+ * A drizzle prepared statement built once per connection and reused. Building a query costs
+ * ~50× more than running it; the hot paths (alert intake, timeline, outbox) use this.
+ * `db` and its transactions share one connection (drizzle's session), and so share the cache;
+ * a statement prepared here runs inside whatever transaction is open on that connection.
+ */
+export function prepared<T>(db: DbOrTx, key: string, build: (db: DbOrTx) => T): T {
+  const session = (db as unknown as { session: object }).session;
+  let forSession = statements.get(session);
+  if (!forSession) {
+    forSession = new Map();
+    statements.set(session, forSession);
+  }
+  let statement = forSession.get(key) as T | undefined;
+  if (statement === undefined) {
+    statement = build(db);
+    forSession.set(key, statement);
+  }
+  return statement;
 }
 
 /** Readiness: the file answers and every migration we ship has been applied. */

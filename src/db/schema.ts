@@ -180,6 +180,27 @@ export const outbox = sqliteTable(
   ],
 );
 
+export const INBOX_STATUSES = ['pending', 'done', 'failed'] as const;
+
+/**
+ * Alerts as accepted: a webhook commits its validated alerts here (one insert) and answers 202;
+ * turning them into incidents happens right after, in batches. A crash in between loses
+ * nothing: pending rows are processed at the next start.
+ */
+export const inbox = sqliteTable(
+  'inbox',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    source: text('source').notNull(),
+    alerts: json<Record<string, unknown>[]>('alerts').notNull(),
+    status: text('status', { enum: INBOX_STATUSES }).notNull().default('pending'),
+    error: text('error'),
+    receivedAt: ms('received_at').notNull(),
+    processedAt: ms('processed_at'),
+  },
+  (t) => [index('inbox_status').on(t.status, t.id)],
+);
+
 /** Delivery ids already processed (Slack event_id, PagerDuty X-Webhook-Id, GitHub X-GitHub-Delivery). */
 export const deliveries = sqliteTable(
   'deliveries',
@@ -388,6 +409,7 @@ export type IncidentRow = typeof incidents.$inferSelect;
 export type AlertRow = typeof alerts.$inferSelect;
 export type TimelineRow = typeof timelineEvents.$inferSelect;
 export type OutboxRow = typeof outbox.$inferSelect;
+export type InboxRow = typeof inbox.$inferSelect;
 export type DeployRow = typeof deploys.$inferSelect;
 export type RollbackRow = typeof rollbacks.$inferSelect;
 export type FreezeRow = typeof freezes.$inferSelect;

@@ -1,4 +1,4 @@
-import type { AlertIntake } from '../incidents/intake.js';
+import type { Inbox } from '../incidents/inbox.js';
 import type { NormalizedAlert } from '../ingest/alert.js';
 import { alertmanagerToAlerts } from '../ingest/alertmanager.js';
 import { genericToAlerts } from '../ingest/generic.js';
@@ -11,12 +11,15 @@ import type { Route, RouteHandler } from './server.js';
 export const ALERT_BODY_LIMIT = 1024 * 1024;
 
 export interface AlertRouteDeps {
-  intake: AlertIntake;
+  inbox: Pick<Inbox, 'accept'>;
   ingestToken: string | undefined;
   onReceived?: (source: string, count: number) => void;
 }
 
-/** Parse, commit, then answer 202: a 202 means the alerts are on disk. */
+/**
+ * Authenticate, parse, commit, then answer 202: a 202 means the alerts are on disk. Incidents are
+ * made from them a moment later by the inbox processor (so a storm is absorbed at insert speed).
+ */
 const alertWebhook =
   (
     source: string,
@@ -26,13 +29,9 @@ const alertWebhook =
   async (req, res) => {
     requireToken(req, deps.ingestToken, 'INGEST_TOKEN');
     const alerts = normalize(await readJson(req, ALERT_BODY_LIMIT));
-    const result = deps.intake.ingest(alerts);
+    const { id } = await deps.inbox.accept(source, alerts);
     deps.onReceived?.(source, alerts.length);
-    sendJson(res, 202, {
-      accepted: result.received,
-      changed: result.changed,
-      incidents: result.touched,
-    });
+    sendJson(res, 202, { accepted: alerts.length, id });
   };
 
 export const alertRoutes = (deps: AlertRouteDeps): Route[] => [

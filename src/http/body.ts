@@ -19,21 +19,22 @@ export class HttpError extends Error {
   }
 }
 
+// The rest of the body is not read, so the connection cannot be reused.
+const tooLarge = (maxBytes: number) =>
+  new HttpError(413, `body larger than ${maxBytes} bytes`, {}, { connection: 'close' });
+
 /** Reads the raw body, refusing (413) anything above maxBytes before buffering it all. */
 export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
     req.resume();
-    throw new HttpError(413, `body larger than ${maxBytes} bytes`);
+    throw tooLarge(maxBytes);
   }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > maxBytes) {
-      req.resume();
-      throw new HttpError(413, `body larger than ${maxBytes} bytes`);
-    }
+    if (size > maxBytes) throw tooLarge(maxBytes);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { ZodError } from 'zod';
 import { type ErrorCode, isAppError } from '../errors.js';
 import { HttpError, sendJson } from './body.js';
+import { readSlackBody } from './slack-body.js';
 
 export type Params = Record<string, string>;
 export type RouteHandler = (
@@ -71,7 +72,11 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/slack/events' && options.slack) {
       if (options.isDraining()) return refuse(res);
-      return options.slack(req, res);
+      const slack = options.slack;
+      readSlackBody(req)
+        .then(() => slack(req, res))
+        .catch((error: unknown) => sendError(res, error, options.log, req));
+      return;
     }
     let pathMatched = false;
     for (const { route, regex, names } of compiled) {

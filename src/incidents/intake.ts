@@ -1,18 +1,14 @@
-import { and, count, desc, eq, ne } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Catalog } from '../catalog.js';
 import type { Db, Tx } from '../db/client.js';
-import { type AlertRow, alerts, incidentServices, incidents } from '../db/schema.js';
+import { incidents } from '../db/schema.js';
 import type { NormalizedAlert } from '../ingest/alert.js';
 import { record } from '../timeline/timeline.js';
-import type { Actor, IncidentEvent, IncidentListener } from './events.js';
+import { type Actor, type IncidentEvent, type IncidentListener, SYSTEM } from './events.js';
 import { type Severity, severityFromLabel, severityRank } from './incident.js';
-import {
-  addServices,
-  enqueueMessage,
-  enqueuePublish,
-  findIncidentRow,
-  getIncident,
-} from './store.js';
+import { intakeQueries } from './intake-queries.js';
+import { resolveInTx } from './resolution.js';
+import { addServices, enqueueMessage, enqueuePublish, getIncident } from './store.js';
 
 export interface IntakePolicy {
   defaultEnvironment: string;
@@ -22,6 +18,8 @@ export interface IntakePolicy {
   /** Nag about a missing owner this long after an incident opens without one. */
   unownedReminderMs: number;
   autoResolve: boolean;
+  /** After resolving, offer to archive the channel this long later (unset: no offer). */
+  archiveAfterMs?: number;
 }
 
 export interface IntakeDeps {
@@ -34,6 +32,8 @@ export interface IntakeDeps {
   /** Told about incidents opened (and severities raised) inside the transaction. */
   listeners?: readonly IncidentListener[];
 }
+
+type KnownAlert = NonNullable<ReturnType<ReturnType<typeof intakeQueries>['openAlert']['get']>>;
 
 export interface IntakeResult {
   received: number;
@@ -59,27 +59,30 @@ export function createAlertIntake(deps: IntakeDeps) {
     source: alert.source,
   });
 
+  /** Applies alerts inside the caller's transaction (the inbox processes many deliveries in one). */
+  function applyBatch(tx: Tx, batch: readonly NormalizedAlert[], at: Date): IntakeResult {
+    const touched = new Set<number>();
+    const opened: number[] = [];
+    const wasFiring = new Map<number, number>();
+    let changed = 0;
+    for (const alert of batch) {
+      const outcome = apply(tx, alert, at, wasFiring);
+      if (outcome.opened) opened.push(outcome.incidentId);
+      if (outcome.changed && outcome.incidentId) {
+        changed++;
+        touched.add(outcome.incidentId);
+      }
+    }
+    for (const incidentId of touched) {
+      settleAlerts(tx, incidentId, wasFiring.get(incidentId) ?? 0, at);
+      enqueuePublish(tx, incidentId, at);
+    }
+    return { received: batch.length, changed, opened, touched: [...touched] };
+  }
+
   function ingest(batch: readonly NormalizedAlert[]): IntakeResult {
     const at = now();
-    const result = db.transaction((tx) => {
-      const touched = new Set<number>();
-      const opened: number[] = [];
-      const wasFiring = new Map<number, number>();
-      let changed = 0;
-      for (const alert of batch) {
-        const outcome = apply(tx, alert, at, wasFiring);
-        if (outcome.opened) opened.push(outcome.incidentId);
-        if (outcome.changed && outcome.incidentId) {
-          changed++;
-          touched.add(outcome.incidentId);
-        }
-      }
-      for (const incidentId of touched) {
-        settleAlerts(tx, incidentId, wasFiring.get(incidentId) ?? 0, at);
-        enqueuePublish(tx, incidentId, at);
-      }
-      return { received: batch.length, changed, opened, touched: [...touched] };
-    });
+    const result = db.transaction((tx) => applyBatch(tx, batch, at));
     if (result.touched.length > 0) deps.kick();
     return result;
   }
@@ -113,7 +116,7 @@ export function createAlertIntake(deps: IntakeDeps) {
       previous?.status === 'firing' &&
       previous.startsAt?.getTime() === alert.startsAt?.getTime()
     ) {
-      tx.update(alerts).set({ lastSeenAt: at }).where(eq(alerts.id, previous.id)).run();
+      intakeQueries(tx).touchAlert.run({ id: previous.id, atMs: at.getTime() });
       return { incidentId: previous.incidentId, changed: false, opened: false };
     }
 
@@ -125,29 +128,25 @@ export function createAlertIntake(deps: IntakeDeps) {
     } else {
       rememberFiring(tx, incidentId, wasFiring);
       escalate(tx, incidentId, severity, alert, at);
-      if (service) addServices(tx, incidentId, [service]);
+      if (service) intakeQueries(tx).addService.run({ id: incidentId, service });
     }
-    tx.insert(alerts)
-      .values({
-        incidentId,
-        source: alert.source,
-        dedupeKey: alert.key,
-        groupKey: alert.groupKey,
-        status: 'firing',
-        title: alert.title,
-        description: alert.description,
-        service,
-        environment,
-        severity,
-        labels: alert.labels,
-        annotations: alert.annotations,
-        url: alert.url,
-        startsAt: alert.startsAt,
-        endsAt: alert.endsAt,
-        firstSeenAt: at,
-        lastSeenAt: at,
-      })
-      .run();
+    intakeQueries(tx).insertAlert.run({
+      incidentId,
+      source: alert.source,
+      dedupeKey: alert.key,
+      groupKey: alert.groupKey,
+      title: alert.title,
+      description: alert.description,
+      service,
+      environment,
+      severity,
+      labels: alert.labels,
+      annotations: alert.annotations,
+      url: alert.url,
+      startsAtMs: alert.startsAt?.getTime() ?? null,
+      endsAtMs: alert.endsAt?.getTime() ?? null,
+      at,
+    });
     record(
       tx,
       {
@@ -170,46 +169,22 @@ export function createAlertIntake(deps: IntakeDeps) {
     return { incidentId, changed: true, opened };
   }
 
-  /** The alert as held by an open incident (the usual case for updates). */
-  function openAlert(tx: Tx, alert: NormalizedAlert): AlertRow | undefined {
-    return tx
-      .select({ alert: alerts })
-      .from(alerts)
-      .innerJoin(incidents, eq(incidents.id, alerts.incidentId))
-      .where(
-        and(
-          eq(alerts.source, alert.source),
-          eq(alerts.dedupeKey, alert.key),
-          ne(incidents.state, 'resolved'),
-        ),
-      )
-      .orderBy(desc(alerts.id))
-      .limit(1)
-      .get()?.alert;
-  }
+  const openAlert = (tx: Tx, alert: NormalizedAlert): KnownAlert | undefined =>
+    intakeQueries(tx).openAlert.get({ source: alert.source, key: alert.key });
 
-  function latestAlert(tx: Tx, alert: NormalizedAlert): AlertRow | undefined {
-    return tx
-      .select()
-      .from(alerts)
-      .where(and(eq(alerts.source, alert.source), eq(alerts.dedupeKey, alert.key)))
-      .orderBy(desc(alerts.id))
-      .limit(1)
-      .get();
-  }
+  const latestAlert = (tx: Tx, alert: NormalizedAlert): KnownAlert | undefined =>
+    intakeQueries(tx).latestAlert.get({ source: alert.source, key: alert.key });
 
-  function updateAlert(tx: Tx, row: AlertRow, alert: NormalizedAlert, at: Date): boolean {
+  function updateAlert(tx: Tx, row: KnownAlert, alert: NormalizedAlert, at: Date): boolean {
     const refired = alert.status === 'firing' && row.status === 'resolved';
     const resolved = alert.status === 'resolved' && row.status === 'firing';
-    tx.update(alerts)
-      .set({
-        status: alert.status,
-        lastSeenAt: at,
-        endsAt: alert.endsAt,
-        ...(refired ? { startsAt: alert.startsAt } : {}),
-      })
-      .where(eq(alerts.id, row.id))
-      .run();
+    intakeQueries(tx).updateAlert.run({
+      id: row.id,
+      status: alert.status,
+      atMs: at.getTime(),
+      endsAtMs: alert.endsAt?.getTime() ?? null,
+      startsAtMs: (refired ? alert.startsAt : row.startsAt)?.getTime() ?? null,
+    });
     if (!refired && !resolved) return false;
     record(
       tx,
@@ -232,32 +207,11 @@ export function createAlertIntake(deps: IntakeDeps) {
     service: string | null,
     environment: string,
   ) {
-    if (groupKey) {
-      const byGroup = tx
-        .select({ id: incidents.id })
-        .from(incidents)
-        .where(and(eq(incidents.groupKey, groupKey), ne(incidents.state, 'resolved')))
-        .get();
-      if (byGroup) return byGroup.id;
-    }
-    if (service) {
-      const byService = tx
-        .select({ id: incidents.id })
-        .from(incidents)
-        .innerJoin(incidentServices, eq(incidentServices.incidentId, incidents.id))
-        .where(
-          and(
-            eq(incidentServices.service, service),
-            eq(incidents.environment, environment),
-            ne(incidents.state, 'resolved'),
-          ),
-        )
-        .orderBy(desc(incidents.id))
-        .limit(1)
-        .get();
-      if (byService) return byService.id;
-    }
-    return null;
+    const q = intakeQueries(tx);
+    const byGroup = groupKey ? q.openByGroup.get({ groupKey }) : undefined;
+    if (byGroup) return byGroup.id;
+    const byService = service ? q.openByService.get({ service, environment }) : undefined;
+    return byService?.id ?? null;
   }
 
   function openIncident(
@@ -321,7 +275,7 @@ export function createAlertIntake(deps: IntakeDeps) {
     alert: NormalizedAlert,
     at: Date,
   ) {
-    const current = findIncidentRow(tx, incidentId);
+    const current = intakeQueries(tx).incidentBrief.get({ id: incidentId });
     if (!current || severityRank(severity) >= severityRank(current.severity)) return;
     tx.update(incidents).set({ severity, updatedAt: at }).where(eq(incidents.id, incidentId)).run();
     record(
@@ -345,15 +299,8 @@ export function createAlertIntake(deps: IntakeDeps) {
     });
   }
 
-  function firingCount(tx: Tx, incidentId: number): number {
-    return (
-      tx
-        .select({ n: count() })
-        .from(alerts)
-        .where(and(eq(alerts.incidentId, incidentId), eq(alerts.status, 'firing')))
-        .get()?.n ?? 0
-    );
-  }
+  const firingCount = (tx: Tx, incidentId: number): number =>
+    intakeQueries(tx).firing.get({ id: incidentId })?.n ?? 0;
 
   function rememberFiring(tx: Tx, incidentId: number, wasFiring: Map<number, number>) {
     if (!wasFiring.has(incidentId)) wasFiring.set(incidentId, firingCount(tx, incidentId));
@@ -362,10 +309,9 @@ export function createAlertIntake(deps: IntakeDeps) {
   /** When the last firing alert resolves: say so in the channel, and resolve if configured. */
   function settleAlerts(tx: Tx, incidentId: number, firingBefore: number, at: Date) {
     if (firingBefore === 0 || firingCount(tx, incidentId) > 0) return;
-    const row = findIncidentRow(tx, incidentId);
+    const row = intakeQueries(tx).incidentBrief.get({ id: incidentId });
     if (!row || row.state === 'resolved') return;
-    const resolvedCount =
-      tx.select({ n: count() }).from(alerts).where(eq(alerts.incidentId, incidentId)).get()?.n ?? 0;
+    const resolvedCount = intakeQueries(tx).all.get({ id: incidentId })?.n ?? 0;
     const autoResolved = policy.autoResolve;
     record(
       tx,
@@ -380,30 +326,18 @@ export function createAlertIntake(deps: IntakeDeps) {
       at,
     );
     if (autoResolved) {
-      tx.update(incidents)
-        .set({
-          state: 'resolved',
-          resolvedAt: at,
-          mitigatedAt: row.mitigatedAt ?? at,
-          resolution: 'Every alert resolved.',
-          nextUpdateDueAt: null,
-          ownerReminderAt: null,
-          updatedAt: at,
-        })
-        .where(eq(incidents.id, incidentId))
-        .run();
-      record(
-        tx,
-        {
-          incidentId,
-          kind: 'resolved',
-          at,
-          actor: 'firebreak',
-          source: 'firebreak',
-          payload: { from: row.state, summary: 'Every alert resolved.', automatic: true },
-        },
+      // The same resolve as a person's (listeners, reminders stopped, the message with the
+      // archive offer), which also says why, so no separate "every alert resolved" message.
+      resolveInTx(tx, {
+        incident: getIncident(tx, incidentId),
+        summary: 'Every alert resolved.',
+        actor: SYSTEM,
         at,
-      );
+        emit,
+        automatic: true,
+        archiveAfterMs: policy.archiveAfterMs,
+      });
+      return;
     }
     enqueueMessage(
       tx,
@@ -414,7 +348,7 @@ export function createAlertIntake(deps: IntakeDeps) {
     );
   }
 
-  return { ingest };
+  return { ingest, applyBatch };
 }
 
 export type AlertIntake = ReturnType<typeof createAlertIntake>;

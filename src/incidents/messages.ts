@@ -1,4 +1,5 @@
-import type { Severity } from './incident.js';
+import type { PagingMessage } from '../paging/messages.js';
+import type { Severity, State } from './incident.js';
 
 /**
  * Messages the core asks the chat edge to post, in domain terms. The edge renders each type
@@ -9,8 +10,23 @@ export type ChatMessage =
   | { type: 'status_update'; by: string; text: string }
   | { type: 'note_added'; by: string; text: string }
   | { type: 'severity_changed'; by: string; from: Severity; to: Severity }
-  | { type: 'resolved'; by: string; summary: string }
-  | { type: 'reopened'; by: string; reason: string };
+  /** `archiveAfterMs`: offer to archive the channel that long after resolving (config). */
+  | { type: 'resolved'; by: string; summary: string; archiveAfterMs?: number }
+  | { type: 'reopened'; by: string; reason: string }
+  | { type: 'owner_changed'; by: string; from: string | null; to: string }
+  | { type: 'state_changed'; by: string; from: State; to: State }
+  /** A status update is due (epoch ms); addressed to the owner, with Post update and Snooze. */
+  | {
+      type: 'status_update_due';
+      ownerId: string | null;
+      dueAt: number;
+      lastUpdateAt: number | null;
+    }
+  /** Nobody has taken command since `since` (epoch ms). */
+  | { type: 'owner_missing'; since: number }
+  /** The channel will be archived at `at` (epoch ms). */
+  | { type: 'archive_scheduled'; by: string; at: number }
+  | PagingMessage;
 
 export type MessageTarget =
   /** The incident's own channel. */

@@ -39,4 +39,6 @@ export interface Chat {
     view: IncidentView,
     threadTs?: string,
   ): Promise<{ ts: string }>;
+  /** Archives the channel; an already archived one is fine. */
+  archiveChannel(channelId: string): Promise<void>;
 }

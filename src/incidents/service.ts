@@ -15,6 +15,7 @@ import {
   severityRank,
 } from './incident.js';
 import type { ChatMessage } from './messages.js';
+import { resolveInTx } from './resolution.js';
 import {
   addServices,
   enqueueMessage,
@@ -30,6 +31,8 @@ export interface LifecyclePolicy {
   /** Users and user groups allowed to change what only the owner may change. */
   deployers: readonly string[];
   commanders: readonly string[];
+  /** After resolving, offer to archive the channel this long later (unset: no offer). */
+  archiveAfterMs?: number;
 }
 
 export interface LifecycleDeps {
@@ -233,7 +236,8 @@ export function createIncidents(deps: LifecycleDeps) {
     return getIncident(db, id);
   }
 
-  function acknowledge(id: number, actor: Actor): Incident {
+  /** `when`: the time it really happened, when it was elsewhere first (a PagerDuty acknowledge). */
+  function acknowledge(id: number, actor: Actor, when?: Date): Incident {
     return change(id, (tx, incident, at) => {
       requireOpen(incident);
       if (incident.acknowledgedAt && incident.state !== 'triage') {
@@ -244,14 +248,25 @@ export function createIncidents(deps: LifecycleDeps) {
         tx,
         id,
         {
-          acknowledgedAt: incident.acknowledgedAt ?? at,
+          acknowledgedAt: incident.acknowledgedAt ?? when ?? at,
           state: incident.state === 'triage' ? 'investigating' : incident.state,
           ownerId,
           ownerReminderAt: ownerId ? null : undefined,
         },
         at,
       );
-      log(tx, incident, 'acknowledged', actor, at, { from: incident.state });
+      record(
+        tx,
+        {
+          incidentId: id,
+          kind: 'acknowledged',
+          at: when ?? at,
+          actor: actor.id,
+          source: actor.source,
+          payload: { from: incident.state },
+        },
+        at,
+      );
       if (ownerId !== incident.ownerId)
         log(tx, incident, 'owner_changed', actor, at, { from: null, to: ownerId });
       const updated = getIncident(tx, id);
@@ -269,6 +284,12 @@ export function createIncidents(deps: LifecycleDeps) {
       log(tx, incident, 'owner_changed', actor, at, { from: incident.ownerId, to: ownerId });
       const updated = getIncident(tx, id);
       emit(tx, { type: 'owner_changed', incident: updated, actor, at, from: incident.ownerId });
+      post(
+        tx,
+        updated,
+        { type: 'owner_changed', by: actor.id, from: incident.ownerId, to: ownerId },
+        at,
+      );
       return updated;
     });
   }
@@ -283,7 +304,11 @@ export function createIncidents(deps: LifecycleDeps) {
     return change(id, (tx, incident, at) => {
       requireOpen(incident);
       if (incident.severity === severity) return incident;
-      write(tx, id, { severity }, at);
+      // A worse severity wants updates more often: bring the next reminder forward, never back.
+      const due = reminderAt(severity, at);
+      const current = findIncidentRow(tx, id)?.nextUpdateDueAt ?? null;
+      const nextUpdateDueAt = due && (!current || due < current) ? due : undefined;
+      write(tx, id, { severity, nextUpdateDueAt }, at);
       log(tx, incident, 'severity_changed', actor, at, { from: incident.severity, to: severity });
       const updated = getIncident(tx, id);
       emit(tx, { type: 'severity_changed', incident: updated, actor, at, from: incident.severity });
@@ -322,6 +347,12 @@ export function createIncidents(deps: LifecycleDeps) {
       log(tx, incident, 'state_changed', actor, at, { from: incident.state, to: state });
       const updated = getIncident(tx, id);
       emit(tx, { type: 'state_changed', incident: updated, actor, at, from: incident.state });
+      post(
+        tx,
+        updated,
+        { type: 'state_changed', by: actor.id, from: incident.state, to: state },
+        at,
+      );
       if (!incident.acknowledgedAt)
         emit(tx, { type: 'acknowledged', incident: updated, actor, at });
       if (updated.mitigatedAt && !incident.mitigatedAt)
@@ -343,31 +374,29 @@ export function createIncidents(deps: LifecycleDeps) {
     });
   }
 
-  function resolve(id: number, summary: string, actor: Actor): Incident {
+  /** `when`: the time it really happened, when it was elsewhere first (PagerDuty resolved it). */
+  function resolve(id: number, summary: string, actor: Actor, when?: Date): Incident {
     guard(id, actor, 'resolve', (i) => isOpen(i.state) && i.ownerId !== null);
     return change(id, (tx, incident, at) => {
       if (!isOpen(incident.state)) return incident; // resolving twice is one resolve
-      const text = summary.trim();
-      write(
-        tx,
-        id,
-        {
-          state: 'resolved',
-          resolvedAt: at,
-          mitigatedAt: incident.mitigatedAt ?? at,
-          acknowledgedAt: incident.acknowledgedAt ?? at,
-          resolution: text || null,
-          nextUpdateDueAt: null,
-          ownerReminderAt: null,
-        },
+      return resolveInTx(tx, {
+        incident,
+        summary,
+        actor,
+        ...(when ? { when } : {}),
         at,
-      );
-      log(tx, incident, 'resolved', actor, at, { from: incident.state, summary: text });
-      const updated = getIncident(tx, id);
-      emit(tx, { type: 'resolved', incident: updated, actor, at, summary: text });
-      post(tx, updated, { type: 'resolved', by: actor.id, summary: text }, at, false);
-      return updated;
+        emit,
+        archiveAfterMs: policy.archiveAfterMs,
+      });
     });
+  }
+
+  /**
+   * Refuses (with the audit entry) before a resolve form is shown to someone who may not
+   * resolve, so nobody writes a summary only to be turned away.
+   */
+  function assertMayResolve(id: number, actor: Actor): void {
+    guard(id, actor, 'resolve', (i) => isOpen(i.state) && i.ownerId !== null);
   }
 
   function reopen(id: number, reason: string, actor: Actor): Incident {
@@ -452,6 +481,7 @@ export function createIncidents(deps: LifecycleDeps) {
     setState,
     markMitigated,
     resolve,
+    assertMayResolve,
     reopen,
     statusUpdate,
     note,

@@ -1,5 +1,5 @@
 import { and, asc, count, eq, inArray, lte, min, sql } from 'drizzle-orm';
-import type { Db, DbOrTx } from '../db/client.js';
+import { type Db, type DbOrTx, prepared } from '../db/client.js';
 import { type OutboxRow, outbox } from '../db/schema.js';
 
 export interface OutboxItem {
@@ -27,19 +27,35 @@ export function enqueue(tx: DbOrTx, item: OutboxItem, now: Date): void {
     createdAt: now,
     updatedAt: now,
   };
-  if (!item.coalesceKey) {
-    tx.insert(outbox).values(row).run();
-    return;
-  }
-  tx.insert(outbox)
-    .values(row)
-    .onConflictDoUpdate({
-      target: outbox.coalesceKey,
-      targetWhere: sql`${outbox.status} = 'pending' AND ${outbox.coalesceKey} IS NOT NULL`,
-      set: { rerun: true, updatedAt: now },
-    })
-    .run();
+  const q = queries(tx);
+  if (item.coalesceKey) q.upsert.run(row);
+  else q.insert.run(row);
 }
+
+const queries = (db: DbOrTx) =>
+  prepared(db, 'outbox', (d) => {
+    const values = {
+      kind: sql.placeholder('kind'),
+      lane: sql.placeholder('lane'),
+      payload: sql.placeholder('payload'),
+      coalesceKey: sql.placeholder('coalesceKey'),
+      nextAttemptAt: sql.placeholder('nextAttemptAt'),
+      createdAt: sql.placeholder('createdAt'),
+      updatedAt: sql.placeholder('updatedAt'),
+    };
+    return {
+      insert: d.insert(outbox).values(values).prepare(),
+      upsert: d
+        .insert(outbox)
+        .values(values)
+        .onConflictDoUpdate({
+          target: outbox.coalesceKey,
+          targetWhere: sql`${outbox.status} = 'pending' AND ${outbox.coalesceKey} IS NOT NULL`,
+          set: { rerun: true, updatedAt: sql`excluded.updated_at` },
+        })
+        .prepare(),
+    };
+  });
 
 /**
  * Items ready to run: due, and first in their lane (a later item of a lane waits for the
@@ -69,19 +85,31 @@ export function dueItems(
   return rows.filter((r) => !skipLanes.has(r.lane)).slice(0, limit);
 }
 
-/** Done, unless a rerun was asked for while it ran: then it stays first in its lane and runs again now. */
-export function complete(db: Db, id: number, now: Date): void {
-  db.update(outbox)
-    .set({
-      status: sql`CASE WHEN ${outbox.rerun} THEN 'pending' ELSE 'done' END`,
-      rerun: false,
-      attempts: sql`CASE WHEN ${outbox.rerun} THEN 0 ELSE ${outbox.attempts} END`,
-      nextAttemptAt: now,
-      lastError: null,
-      updatedAt: now,
-    })
-    .where(eq(outbox.id, id))
-    .run();
+/**
+ * Marks an item done. If a rerun was asked for while it ran, a fresh copy goes to the back of
+ * its lane, due after `rerunDelayMs`: a storm then refreshes an incident card at most once per
+ * delay, and messages enqueued meanwhile are not held up behind it.
+ */
+export function complete(db: Db, id: number, now: Date, rerunDelayMs = 0): void {
+  db.transaction((tx) => {
+    const row = tx.select().from(outbox).where(eq(outbox.id, id)).get();
+    tx.update(outbox)
+      .set({ status: 'done', rerun: false, lastError: null, updatedAt: now })
+      .where(eq(outbox.id, id))
+      .run();
+    if (!row?.rerun) return;
+    tx.insert(outbox)
+      .values({
+        kind: row.kind,
+        lane: row.lane,
+        payload: row.payload,
+        coalesceKey: row.coalesceKey,
+        nextAttemptAt: new Date(now.getTime() + rerunDelayMs),
+        createdAt: now,
+        updatedAt: now,
+      })
+      .run();
+  });
 }
 
 export function reschedule(

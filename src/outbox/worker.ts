@@ -46,6 +46,8 @@ export interface WorkerOptions {
   maxAttempts?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /** How long a coalesced item waits before running again when more changes came in meanwhile. */
+  rerunDelayMs?: number;
   /** Called when an item is given up, so the failure can be recorded and shown. */
   onGiveUp?: (item: OutboxRow, error: string) => void;
   onResult?: (kind: string, outcome: 'done' | 'retry' | 'failed', ms: number) => void;
@@ -116,7 +118,7 @@ export function createOutboxWorker(options: WorkerOptions): OutboxWorker {
     })()
       .then(
         () => {
-          complete(db, item.id, now());
+          complete(db, item.id, now(), options.rerunDelayMs ?? 1000);
           options.onResult?.(item.kind, 'done', Date.now() - started);
         },
         (error: unknown) => settleFailure(item, error, started),

@@ -213,6 +213,17 @@ export function slackChat(options: SlackChatOptions): Chat & { call: typeof call
       }
     },
 
+    async archiveChannel(channelId) {
+      try {
+        await call('conversations.archive', () =>
+          client.conversations.archive({ channel: channelId }),
+        );
+      } catch (error) {
+        if (!(error instanceof SlackCallError) || error.slackError !== 'already_archived')
+          throw error;
+      }
+    },
+
     async post(channelId, message, view, threadTs) {
       const rendered = renderMessage(message, view);
       return {

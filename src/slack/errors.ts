@@ -1,4 +1,11 @@
-import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
+import {
+  type AckFn,
+  type AnyMiddlewareArgs,
+  HTTPModuleFunctions,
+  type Middleware,
+  type ReceiverProcessEventErrorHandlerArgs,
+  type ViewResponseAction,
+} from '@slack/bolt';
 import { isAppError } from '../errors.js';
 
 /**
@@ -22,3 +29,46 @@ export const replyWithAppErrors: Middleware<AnyMiddlewareArgs> = async (args) =>
     args.logger.warn(`not shown to the user (no response_url): ${error.message}`);
   }
 };
+
+/**
+ * HTTPReceiver's last resort when processing a request threw before anything answered it.
+ * Bolt reads payload fields without checking their shape, so a signed but malformed payload
+ * makes Bolt's own code throw a TypeError: that is a bad request (400), not our failure.
+ * Everything else keeps Bolt's default (401 for authorization, 500 and a log line otherwise).
+ */
+export const answerMalformedWith400 = async (
+  args: ReceiverProcessEventErrorHandlerArgs,
+): Promise<boolean> => {
+  const { error, response, logger } = args;
+  const frame = (error as Error)?.stack?.split('\n')[1] ?? '';
+  if (error instanceof TypeError && frame.includes('@slack/bolt')) {
+    logger.warn(`malformed Slack payload: ${error.message}`);
+    if (!response.headersSent) {
+      response.writeHead(400);
+      response.end();
+    }
+    return true;
+  }
+  return HTTPModuleFunctions.defaultProcessEventErrorHandler(args);
+};
+
+/**
+ * A modal submission is answered in the HTTP response itself, so a refusal belongs in the form,
+ * next to `field`, rather than in a reply nobody sees. The work is synchronous SQLite, well
+ * inside Slack's 3 s; anything but an AppError is still acked (Slack would show a timeout)
+ * and then goes on to app.error().
+ */
+export async function commitOrShowErrors<T>(
+  ack: AckFn<ViewResponseAction>,
+  field: string,
+  work: () => T,
+): Promise<T | undefined> {
+  try {
+    return work();
+  } catch (error) {
+    const message = isAppError(error) ? error.message : 'Something went wrong; try again.';
+    await ack({ response_action: 'errors', errors: { [field]: message } });
+    if (!isAppError(error)) throw error;
+    return undefined;
+  }
+}

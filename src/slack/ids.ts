@@ -50,5 +50,19 @@ export const blocks = {
   freezeOptions: 'freeze_options',
 } as const;
 
-/** The one input inside each modal block. */
+/** The one input inside each freeze-modal block. */
 export const inputAction = 'value';
+
+/** The reminder's Snooze buttons share one message block, so each needs its own action_id. */
+export const snoozeActionId = (minutes: number) => `${actions.snooze}_${minutes}`;
+export const snoozeActionPattern = new RegExp(`^${actions.snooze}_\\d+$`);
+
+/** Input blocks of the modals (block_id and action_id alike); field errors are keyed by them. */
+export const fields = {
+  title: 'incident_title',
+  severity: 'incident_severity',
+  services: 'incident_services',
+  description: 'incident_description',
+  summary: 'resolve_summary',
+  update: 'status_update_text',
+} as const;

@@ -1,15 +1,42 @@
 import type { App } from '@slack/bolt';
+import type { Catalog } from '../catalog.js';
 import type { Db } from '../db/client.js';
 import { claimDelivery } from '../deliveries.js';
+import type { Archiving } from '../incidents/archive.js';
+import type { Reminders } from '../incidents/reminders.js';
 import type { Incidents } from '../incidents/service.js';
+import type { Paging } from '../paging/service.js';
+import { archiveClicked } from './actions/archive.js';
+import {
+  acknowledgeClicked,
+  resolveClicked,
+  severityChosen,
+  takeCommandClicked,
+} from './actions/incident-card.js';
+import { pageOnCallClicked } from './actions/page.js';
+import { postUpdateClicked, snoozeClicked } from './actions/reminders.js';
+import type { ActorOf } from './actors.js';
+import { incidentSubcommands } from './commands/incident.js';
+import { pageSubcommand } from './commands/page.js';
+import { routeSubcommands } from './commands/router.js';
 import { registerDeployListeners } from './deploy-listeners.js';
 import type { DeploySlackServices } from './deploy-services.js';
 import { replyWithAppErrors } from './errors.js';
+import { actions, commands, shortcuts, snoozeActionPattern, views } from './ids.js';
+import { declareFromMessage } from './shortcuts/declare-from-message.js';
+import { declareSubmitted } from './views/declare.js';
+import { resolveSubmitted, statusUpdateSubmitted } from './views/resolve.js';
 
 export interface SlackServices {
   db: Db;
   now: () => Date;
+  catalog: Catalog;
   incidents: Incidents;
+  reminders: Reminders;
+  archiving: Archiving;
+  /** A Slack user as an Actor, with the configured user groups they are in (permissions). */
+  actorOf: ActorOf;
+  paging: Paging;
   deploys?: DeploySlackServices;
 }
 
@@ -17,6 +44,29 @@ export interface SlackServices {
 export function registerListeners(app: App, services: SlackServices): void {
   app.use(replyWithAppErrors);
   app.use(dropRedeliveredEvents(services));
+
+  // Each module contributes its own subcommands; the help text is generated from this table.
+  const incidentTable = { ...incidentSubcommands(services), page: pageSubcommand(services) };
+  app.command(commands.incident, routeSubcommands({ ...services, table: incidentTable }));
+
+  app.action(actions.acknowledge, acknowledgeClicked(services));
+  app.action(actions.takeCommand, takeCommandClicked(services));
+  app.action(actions.severity, severityChosen(services));
+  app.action(actions.resolve, resolveClicked(services));
+  app.action(actions.postUpdate, postUpdateClicked(services));
+  app.action(snoozeActionPattern, snoozeClicked(services));
+  app.action(actions.archive, archiveClicked(services));
+  app.action(actions.pageOnCall, pageOnCallClicked(services));
+
+  app.view(views.declare, declareSubmitted(services));
+  app.view(views.resolve, resolveSubmitted(services));
+  app.view(views.statusUpdate, statusUpdateSubmitted(services));
+
+  app.shortcut(
+    { callback_id: shortcuts.declareFromMessage, type: 'message_action' },
+    declareFromMessage(services),
+  );
+
   if (services.deploys) registerDeployListeners(app, services.deploys);
 }
 

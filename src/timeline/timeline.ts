@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { and, asc, eq } from 'drizzle-orm';
-import type { Db, DbOrTx } from '../db/client.js';
+import { and, asc, eq, sql } from 'drizzle-orm';
+import { type Db, type DbOrTx, prepared } from '../db/client.js';
 import { type TimelineRow, timelineEvents, timelineHeads } from '../db/schema.js';
 
 /** Every kind of fact the record holds. Add a kind here before recording it. */
@@ -41,6 +41,8 @@ export const TIMELINE_KINDS = [
   'followup_changed',
   'cause_recorded',
   'channel_created',
+  'channel_archive_scheduled',
+  'channel_archived',
   'delivery_failed',
 ] as const;
 export type TimelineKind = (typeof TIMELINE_KINDS)[number];
@@ -123,16 +125,10 @@ export function eventHash(row: Hashed): string {
  * change it describes. Returns null when the dedupeKey was already recorded.
  */
 export function record(tx: DbOrTx, input: TimelineInput, recordedAt: Date): TimelineEntry | null {
+  const q = queries(tx);
   const stream = streamOf(input.incidentId);
-  if (input.dedupeKey) {
-    const seen = tx
-      .select({ id: timelineEvents.id })
-      .from(timelineEvents)
-      .where(and(eq(timelineEvents.stream, stream), eq(timelineEvents.dedupeKey, input.dedupeKey)))
-      .get();
-    if (seen) return null;
-  }
-  const last = tx.select().from(timelineHeads).where(eq(timelineHeads.stream, stream)).get();
+  if (input.dedupeKey && q.seen.get({ stream, dedupeKey: input.dedupeKey })) return null;
+  const last = q.head.get({ stream });
   const row: Hashed = {
     stream,
     incidentId: input.incidentId,
@@ -147,17 +143,69 @@ export function record(tx: DbOrTx, input: TimelineInput, recordedAt: Date): Time
     prevHash: last?.hash ?? GENESIS_HASH,
   };
   const hash = eventHash(row);
-  const inserted = tx
-    .insert(timelineEvents)
-    .values({ ...row, hash })
-    .returning()
-    .get();
-  tx.insert(timelineHeads)
-    .values({ stream, seq: row.seq, hash })
-    .onConflictDoUpdate({ target: timelineHeads.stream, set: { seq: row.seq, hash } })
-    .run();
-  return toEntry(inserted);
+  const { id } = q.insert.get({ ...row, hash }) as { id: number };
+  q.moveHead.run({ stream, seq: row.seq, hash });
+  return {
+    id,
+    incidentId: row.incidentId,
+    seq: row.seq,
+    at: row.at,
+    recordedAt,
+    kind: input.kind,
+    actor: row.actor,
+    source: row.source,
+    payload: row.payload,
+  };
 }
+
+const queries = (db: DbOrTx) =>
+  prepared(db, 'timeline', (d) => ({
+    seen: d
+      .select({ id: timelineEvents.id })
+      .from(timelineEvents)
+      .where(
+        and(
+          eq(timelineEvents.stream, sql.placeholder('stream')),
+          eq(timelineEvents.dedupeKey, sql.placeholder('dedupeKey')),
+        ),
+      )
+      .prepare(),
+    head: d
+      .select({ seq: timelineHeads.seq, hash: timelineHeads.hash })
+      .from(timelineHeads)
+      .where(eq(timelineHeads.stream, sql.placeholder('stream')))
+      .prepare(),
+    insert: d
+      .insert(timelineEvents)
+      .values({
+        stream: sql.placeholder('stream'),
+        incidentId: sql.placeholder('incidentId'),
+        seq: sql.placeholder('seq'),
+        at: sql.placeholder('at'),
+        recordedAt: sql.placeholder('recordedAt'),
+        kind: sql.placeholder('kind'),
+        actor: sql.placeholder('actor'),
+        source: sql.placeholder('source'),
+        payload: sql.placeholder('payload'),
+        dedupeKey: sql.placeholder('dedupeKey'),
+        prevHash: sql.placeholder('prevHash'),
+        hash: sql.placeholder('hash'),
+      })
+      .returning({ id: timelineEvents.id })
+      .prepare(),
+    moveHead: d
+      .insert(timelineHeads)
+      .values({
+        stream: sql.placeholder('stream'),
+        seq: sql.placeholder('seq'),
+        hash: sql.placeholder('hash'),
+      })
+      .onConflictDoUpdate({
+        target: timelineHeads.stream,
+        set: { seq: sql`excluded.seq`, hash: sql`excluded.hash` },
+      })
+      .prepare(),
+  }));
 
 function toEntry(row: TimelineRow): TimelineEntry {
   return {

@@ -30,7 +30,7 @@ test('an Alertmanager notification becomes one incident channel with the card pi
   }));
   const res = await bot.post('/webhooks/alertmanager', { ...body, alerts });
   expect(res.status).toBe(202);
-  expect(await res.json()).toEqual({ accepted: 2, changed: 2, incidents: [1] });
+  expect(await res.json()).toEqual({ accepted: 2, id: 1 });
 
   const { slack } = bot;
   const channel = await eventually(() => slack.channelByName('inc-1-high-cpu-core-temperature'));
@@ -50,7 +50,7 @@ test('an Alertmanager notification becomes one incident channel with the card pi
     state: 'triage',
     services: ['checkout'],
   });
-  expect(await bot.app.outbox.drain(5000)).toBe(true);
+  expect(await bot.settle(5000)).toBe(true);
   expect(slack.findCalls('conversations.create')).toHaveLength(1);
   expect(verify(bot.app.db).problems).toEqual([]);
 });
@@ -59,7 +59,7 @@ test('a resolved notification updates the card in place (chat.update, never a se
   bot = await startTestApp();
   const firing = fixture<Record<string, unknown>>('alertmanager/zulip.alert.json');
   await bot.post('/webhooks/alertmanager', firing);
-  await bot.app.outbox.drain(5000);
+  await bot.settle(5000);
   const resolved = {
     ...firing,
     status: 'resolved',
@@ -70,7 +70,7 @@ test('a resolved notification updates the card in place (chat.update, never a se
     })),
   };
   expect((await bot.post('/webhooks/alertmanager', resolved)).status).toBe(202);
-  await bot.app.outbox.drain(5000);
+  await bot.settle(5000);
   const channel = bot.slack.channelByName('inc-1-high-cpu-core-temperature');
   if (!channel) throw new Error('no channel');
   const messages = bot.slack.messages(channel.id);

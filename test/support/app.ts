@@ -21,6 +21,8 @@ export interface TestApp {
   /** POSTs JSON with the ingest token (or the headers given). */
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
   get(path: string, headers?: Record<string, string>): Promise<Response>;
+  /** Turns accepted alerts into incidents and delivers every Slack effect; false on timeout. */
+  settle(timeoutMs?: number): Promise<boolean>;
   /** Stops the bot; `keepDir` leaves the SQLite file for a restart. */
   stop(options?: { keepDir?: boolean; keepSlack?: boolean }): Promise<void>;
   /** Stops and starts the bot again on the same database (the crash/restart tests). */
@@ -61,7 +63,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     slackMinPostIntervalMs: 0,
     slackTimeoutMs: 5000,
-    outbox: { pollMs: 25, baseDelayMs: 25, maxDelayMs: 250 },
+    outbox: { pollMs: 25, baseDelayMs: 25, maxDelayMs: 250, rerunDelayMs: 10 },
     cron: false,
     ...options.app,
   });
@@ -85,6 +87,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
         body: typeof body === 'string' ? body : JSON.stringify(body),
       }),
     get: (path, headers) => fetch(`${base}${path}`, { headers }),
+    async settle(timeoutMs = 10_000) {
+      app.inbox.drain(timeoutMs);
+      return app.outbox.drain(timeoutMs);
+    },
     async stop({ keepDir = false, keepSlack = false } = {}) {
       await app.stop({ timeoutMs: 5000 });
       if (!options.slack && !keepSlack) await slack.close();

@@ -1,10 +1,22 @@
 import type { types } from '@slack/bolt';
 import { incidentRef } from '../../incidents/incident.js';
 import type { ChatMessage } from '../../incidents/messages.js';
+import { SNOOZE_MINUTES } from '../../incidents/reminders.js';
 import type { IncidentView } from '../../incidents/view.js';
-import { actions } from '../ids.js';
-import { severityLabel } from './incident-card.js';
-import { escapeText, mrkdwn, plain, truncate } from './text.js';
+import { actions, snoozeActionId } from '../ids.js';
+import { severityLabel, stateLabel } from './incident-card.js';
+import { renderPagingMessage } from './paging.js';
+import {
+  channelLink,
+  duration,
+  escapeKeepingMentions,
+  escapeText,
+  mrkdwn,
+  plain,
+  slackDate,
+  truncate,
+  who,
+} from './text.js';
 
 export interface RenderedMessage {
   text: string;
@@ -12,6 +24,10 @@ export interface RenderedMessage {
 }
 
 const section = (text: string): types.KnownBlock => ({ type: 'section', text: mrkdwn(text) });
+
+/** A block quote of text people typed, mentions kept. */
+const quote = (text: string, max: number) =>
+  `>${escapeKeepingMentions(truncate(text, max)).replace(/\n/g, '\n>')}`;
 
 /** Renders a domain message for Slack. Exhaustive: a new message type must be handled here. */
 export function renderMessage(message: ChatMessage, view: IncidentView): RenderedMessage {
@@ -39,31 +55,117 @@ export function renderMessage(message: ChatMessage, view: IncidentView): Rendere
       return { text: truncate(text, 3000), blocks };
     }
     case 'status_update': {
-      const text = `📣 *Status update* on ${ref} from <@${message.by}>\n${escapeText(truncate(message.text, 2900))}`;
+      const text = `📣 *Status update* on ${ref} from ${who(message.by)}\n${escapeKeepingMentions(truncate(message.text, 2900))}`;
       return {
         text: truncate(`Status update on ${ref}: ${message.text}`, 3000),
         blocks: [section(text)],
       };
     }
     case 'note_added': {
-      const text = `📝 <@${message.by}> added a note to the timeline:\n>${escapeText(truncate(message.text, 2900)).replace(/\n/g, '\n>')}`;
+      const text = `📝 ${who(message.by)} added a note to the timeline:\n${quote(message.text, 2900)}`;
       return { text: truncate(`Note on ${ref}: ${message.text}`, 3000), blocks: [section(text)] };
     }
     case 'severity_changed': {
-      const text = `⚠️ <@${message.by}> changed the severity of ${ref} from ${severityLabel(message.from)} to ${severityLabel(message.to)}.`;
+      const text = `⚠️ ${who(message.by)} changed the severity of ${ref} from ${severityLabel(message.from)} to ${severityLabel(message.to)}.`;
       return { text, blocks: [section(text)] };
     }
     case 'resolved': {
-      const summary = message.summary
-        ? `\n>${escapeText(truncate(message.summary, 2800)).replace(/\n/g, '\n>')}`
-        : '';
-      const text = `✅ <@${message.by}> resolved ${ref}.${summary}`;
-      return { text: truncate(text, 3000), blocks: [section(text)] };
+      const summary = message.summary ? `\n${quote(message.summary, 2800)}` : '';
+      const text = `✅ ${who(message.by)} resolved ${ref}.${summary}`;
+      const blocks: types.KnownBlock[] = [section(truncate(text, 3000))];
+      if (message.archiveAfterMs && view.incident.state === 'resolved') {
+        blocks.push({
+          type: 'actions',
+          elements: [
+            {
+              type: 'button',
+              action_id: actions.archive,
+              text: plain(`Archive this channel in ${duration(message.archiveAfterMs)}`),
+              value: String(view.incident.id),
+            },
+          ],
+        });
+      }
+      return { text: truncate(text, 3000), blocks };
     }
     case 'reopened': {
-      const text = `🔁 <@${message.by}> reopened ${ref}: ${escapeText(truncate(message.reason, 2800))}`;
+      const text = `🔁 ${who(message.by)} reopened ${ref}: ${escapeKeepingMentions(truncate(message.reason, 2800))}`;
       return { text: truncate(text, 3000), blocks: [section(text)] };
     }
+    case 'owner_changed': {
+      const text =
+        message.by === message.to
+          ? `🧑‍🚒 <@${message.to}> took command of ${ref}${message.from ? ` from <@${message.from}>` : ''}.`
+          : `🧑‍🚒 ${who(message.by)} handed ${ref} to <@${message.to}>.`;
+      return { text, blocks: [section(text)] };
+    }
+    case 'state_changed': {
+      const text = `🔎 ${who(message.by)} moved ${ref} from ${stateLabel(message.from)} to *${stateLabel(message.to)}*.`;
+      return { text, blocks: [section(text)] };
+    }
+    case 'status_update_due': {
+      const last = message.lastUpdateAt
+        ? `The last one was ${slackDate(new Date(message.lastUpdateAt), '{time}')}.`
+        : 'There has been none yet.';
+      const to = message.ownerId ? `<@${message.ownerId}>, a` : `Nobody owns ${ref}; a`;
+      const text = `⏰ ${to} status update on ${ref} is due. ${last} Post one so everyone following knows where things stand.`;
+      const id = view.incident.id;
+      const blocks: types.KnownBlock[] = [section(text)];
+      if (view.incident.state !== 'resolved') {
+        blocks.push({
+          type: 'actions',
+          elements: [
+            {
+              type: 'button',
+              action_id: actions.postUpdate,
+              text: plain('Post update'),
+              style: 'primary',
+              value: String(id),
+            },
+            ...SNOOZE_MINUTES.map(
+              (minutes): types.Button => ({
+                type: 'button',
+                action_id: snoozeActionId(minutes),
+                text: plain(`Snooze ${minutes} min`),
+                value: `${id}:${minutes}:${message.dueAt}`,
+              }),
+            ),
+          ],
+        });
+      }
+      return { text, blocks };
+    }
+    case 'owner_missing': {
+      const where = view.incident.channelId ? ` (${channelLink(view.incident.channelId)})` : '';
+      const text = `👤 *${ref}* ${escapeText(truncate(view.incident.title, 200))}${where} has had no owner since ${slackDate(new Date(message.since), '{time}')}. Someone please take command.`;
+      const blocks: types.KnownBlock[] = [section(text)];
+      if (view.incident.state !== 'resolved' && !view.incident.ownerId) {
+        blocks.push({
+          type: 'actions',
+          elements: [
+            {
+              type: 'button',
+              action_id: actions.takeCommand,
+              text: plain('Take command'),
+              style: 'primary',
+              value: String(view.incident.id),
+            },
+          ],
+        });
+      }
+      return { text, blocks };
+    }
+    case 'archive_scheduled': {
+      const text = `🗄️ ${who(message.by)} scheduled this channel to be archived ${slackDate(new Date(message.at))}. Reopening ${ref} before then keeps it.`;
+      return { text, blocks: [section(text)] };
+    }
+    case 'page_requested':
+    case 'page_retrying':
+    case 'page_triggered':
+    case 'page_failed':
+    case 'pagerduty_update':
+    case 'owner_from_pagerduty':
+      return renderPagingMessage(message, view);
     default:
       return message satisfies never;
   }

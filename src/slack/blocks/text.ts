@@ -13,6 +13,7 @@ export function truncate(text: string, max: number, marker = '… (truncated)'):
 export const mention = (userId: string | null | undefined): string =>
   userId ? `<@${userId}>` : '_unassigned_';
 
+/** Who acted: a Slack mention for users, a name for systems ("pagerduty:PX…" → PagerDuty). */
 export const channelLink = (channelId: string): string => `<#${channelId}>`;
 
 /** A date Slack renders in each reader's own time zone, with a UTC fallback. */
@@ -45,3 +46,26 @@ export const mrkdwn = (text: string, max = 3000) => ({
   type: 'mrkdwn' as const,
   text: truncate(text, max),
 });
+
+const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;
+
+/** A Slack user as a mention; a system actor ("firebreak", "alertmanager") by its name. */
+export const who = (actor: string): string =>
+  SLACK_USER.test(actor)
+    ? `<@${actor}>`
+    : actor.startsWith('pagerduty')
+      ? '*PagerDuty*'
+      : `*${escapeText(actor)}*`;
+
+const MENTION = /<(?:@[UW][A-Z0-9]+|#C[A-Z0-9]+|!subteam\^S[A-Z0-9]+)(?:\|[^<>]*)?>/g;
+
+/** Escapes like escapeText but keeps user, channel and user-group mentions people typed working. */
+export function escapeKeepingMentions(text: string): string {
+  let out = '';
+  let last = 0;
+  for (const match of text.matchAll(MENTION)) {
+    out += escapeText(text.slice(last, match.index)) + match[0];
+    last = match.index + match[0].length;
+  }
+  return out + escapeText(text.slice(last));
+}

@@ -31,6 +31,11 @@ const usersLookupByEmail: MethodHandler = (args, ctx) => {
     : ok({ user: userJson(user, ctx.identity.teamId) });
 };
 
+const usergroupsUsersList: MethodHandler = (args, ctx) => {
+  const members = ctx.state.usergroups.get(str(args, 'usergroup') ?? '');
+  return members === undefined ? fail('no_such_subteam') : ok({ users: [...members] });
+};
+
 // Token type (xapp-) is checked by the server before any handler runs.
 const appsConnectionsOpen: MethodHandler = (_args, ctx) =>
   ok({ url: `${ctx.url.replace(/^http/, 'ws')}/socket-mode` });
@@ -39,6 +44,7 @@ export const METHODS: Readonly<Record<string, MethodHandler>> = {
   'auth.test': authTest,
   'users.info': usersInfo,
   'users.lookupByEmail': usersLookupByEmail,
+  'usergroups.users.list': usergroupsUsersList,
   'apps.connections.open': appsConnectionsOpen,
   ...conversationMethods,
   ...chatMethods,

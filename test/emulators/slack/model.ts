@@ -147,6 +147,8 @@ export interface RateLimitHit {
   method: string;
   channel?: string;
   at: number;
+  /** Seconds the caller was told to wait (the Retry-After header). */
+  retryAfter: number;
 }
 
 export interface TriggerId {
@@ -162,6 +164,8 @@ export interface EmulatorState {
   pins: Map<string, Pin[]>;
   bookmarks: Bookmark[];
   users: Map<string, EmulatedUser>;
+  /** User groups (S…) → member user ids. */
+  usergroups: Map<string, string[]>;
   ephemerals: EphemeralMessage[];
   views: EmulatedView[];
   triggers: Map<string, TriggerId>;
@@ -181,6 +185,7 @@ export function createState(): EmulatorState {
     pins: new Map(),
     bookmarks: [],
     users: new Map(),
+    usergroups: new Map(),
     ephemerals: [],
     views: [],
     triggers: new Map(),
@@ -199,6 +204,7 @@ export function clearState(state: EmulatorState): void {
   state.pins.clear();
   state.bookmarks.length = 0;
   state.users.clear();
+  state.usergroups.clear();
   state.ephemerals.length = 0;
   state.views.length = 0;
   state.triggers.clear();

@@ -120,6 +120,8 @@ export interface SlackEmulator {
 
   addUser(user: SeedUser): EmulatedUser;
   addChannel(channel: SeedChannel): EmulatedChannel;
+  /** Creates or replaces a user group (S…) with these members. */
+  setUserGroup(id: string, users: string[]): void;
   /** A message from someone else (a human, say), for chat.update/pins/replies tests. */
   addMessage(message: SeedMessage): EmulatedMessage;
   /** A trigger_id views.open/push will accept once, within triggerTtlMs. */
@@ -266,7 +268,12 @@ export async function startSlackEmulator(
     const channel = str(args, 'channel') ?? str(args, 'channel_id');
     const retryAfter = limiter?.check(method, channel);
     if (retryAfter !== undefined) {
-      state.rateLimited.push({ method, ...(channel === undefined ? {} : { channel }), at });
+      state.rateLimited.push({
+        method,
+        ...(channel === undefined ? {} : { channel }),
+        at,
+        retryAfter,
+      });
       return reply(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(retryAfter) });
     }
     const ctx: MethodContext = {
@@ -375,6 +382,9 @@ export async function startSlackEmulator(
 
     addUser,
     addChannel,
+    setUserGroup: (id, users) => {
+      state.usergroups.set(id, [...users]);
+    },
     addMessage: (message) => insertMessage(state, now(), message),
     triggerId: () => mintTriggerId(state, now()),
     responseUrl: (id) => `${url}/response_url/${encodeURIComponent(id ?? nextId(state, 'R'))}`,

@@ -1,0 +1,124 @@
+import { and, desc, eq } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../db/client.js';
+import { timelineEvents } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import { enqueue } from '../outbox/outbox.js';
+import { record, streamOf } from '../timeline/timeline.js';
+import type { Actor } from './events.js';
+import { incidentRef } from './incident.js';
+import type { Chat } from './ports.js';
+import { enqueueMessage, findIncidentRow, getIncident } from './store.js';
+
+export const ARCHIVE_KIND = 'incident.archive';
+
+export interface ArchiveDeps {
+  db: Db;
+  now: () => Date;
+  kick: () => void;
+  /** How long after the click the channel is archived (config incidents.archiveAfter). */
+  archiveAfterMs: number | undefined;
+}
+
+/**
+ * "Archive this channel later", offered after resolving. The archive is a delayed outbox item
+ * (durable across restarts) in its own lane, so the wait never holds up the incident's
+ * messages; when it comes due it archives only if the incident is still resolved.
+ */
+export function createArchiving({ db, now, kick, archiveAfterMs }: ArchiveDeps) {
+  function schedule(id: number, actor: Actor): { at: Date; changed: boolean } {
+    if (!archiveAfterMs)
+      throw new AppError('invalid', 'Archiving incident channels is not configured.');
+    const at = now();
+    const result = db.transaction((tx) => {
+      const incident = getIncident(tx, id);
+      if (incident.state !== 'resolved' || !incident.resolvedAt)
+        throw new AppError('conflict', `${incidentRef(id)} is open again; its channel stays.`);
+      if (!incident.channelId)
+        throw new AppError('conflict', `${incidentRef(id)} has no channel to archive.`);
+      const archiveAt = new Date(at.getTime() + archiveAfterMs);
+      // One schedule per resolution: a double click, or a second person, changes nothing.
+      const recorded = record(
+        tx,
+        {
+          incidentId: id,
+          kind: 'channel_archive_scheduled',
+          at,
+          actor: actor.id,
+          source: actor.source,
+          payload: { channelId: incident.channelId, archiveAt: archiveAt.toISOString() },
+          dedupeKey: `archive:${incident.resolvedAt.getTime()}`,
+        },
+        at,
+      );
+      if (!recorded) return { at: scheduledAt(tx, id) ?? archiveAt, changed: false };
+      enqueue(
+        tx,
+        {
+          kind: ARCHIVE_KIND,
+          lane: `archive:incident:${id}`,
+          payload: { incidentId: id, resolvedAt: incident.resolvedAt.getTime() },
+          delayMs: archiveAfterMs,
+        },
+        at,
+      );
+      enqueueMessage(
+        tx,
+        id,
+        { kind: 'channel' },
+        { type: 'archive_scheduled', by: actor.id, at: archiveAt.getTime() },
+        at,
+      );
+      return { at: archiveAt, changed: true };
+    });
+    if (result.changed) kick();
+    return result;
+  }
+
+  return { schedule };
+}
+
+/** The outbox handler: archives the channel unless the incident was reopened meanwhile. */
+export function archiveHandler({ db, chat, now }: { db: Db; chat: Chat; now: () => Date }) {
+  return async (payload: { incidentId: number; resolvedAt: number }): Promise<void> => {
+    const row = findIncidentRow(db, payload.incidentId);
+    // Reopened (and perhaps resolved again, which offers its own archive): leave the channel.
+    if (!row?.channelId || row.state !== 'resolved') return;
+    if (row.resolvedAt?.getTime() !== payload.resolvedAt) return;
+    await chat.archiveChannel(row.channelId);
+    const at = now();
+    db.transaction((tx) =>
+      record(
+        tx,
+        {
+          incidentId: row.id,
+          kind: 'channel_archived',
+          at,
+          actor: 'firebreak',
+          source: 'firebreak',
+          payload: { channelId: row.channelId },
+          dedupeKey: `archived:${payload.resolvedAt}`,
+        },
+        at,
+      ),
+    );
+  };
+}
+
+function scheduledAt(tx: DbOrTx, incidentId: number): Date | null {
+  const row = tx
+    .select({ payload: timelineEvents.payload })
+    .from(timelineEvents)
+    .where(
+      and(
+        eq(timelineEvents.stream, streamOf(incidentId)),
+        eq(timelineEvents.kind, 'channel_archive_scheduled'),
+      ),
+    )
+    .orderBy(desc(timelineEvents.seq))
+    .limit(1)
+    .get();
+  const at = row?.payload.archiveAt;
+  return typeof at === 'string' ? new Date(at) : null;
+}
+
+export type Archiving = ReturnType<typeof createArchiving>;

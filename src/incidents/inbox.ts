@@ -1,0 +1,178 @@
+import { asc, count, eq, sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { Db } from '../db/client.js';
+import { type InboxRow, inbox } from '../db/schema.js';
+import type { NormalizedAlert } from '../ingest/alert.js';
+import type { AlertIntake } from './intake.js';
+
+export interface InboxDeps {
+  db: Db;
+  now: () => Date;
+  intake: AlertIntake;
+  log: Logger;
+  /** Wakes the outbox after a batch that enqueued Slack effects. */
+  kick: () => void;
+  /** Deliveries turned into incidents per transaction. */
+  batchSize?: number;
+}
+
+/**
+ * Accepting an alert is one insert and one commit, so a webhook answers 202 as fast as SQLite
+ * can make it durable, storm or not. The processor then applies pending deliveries in order,
+ * many per transaction, through the alert intake. A delivery that cannot be applied is kept,
+ * marked failed with the reason, and never blocks the others.
+ */
+export function createInbox(deps: InboxDeps) {
+  const { db, now, intake, log } = deps;
+  const batchSize = deps.batchSize ?? 500;
+  const insert = db
+    .insert(inbox)
+    .values({
+      source: sql.placeholder('source'),
+      alerts: sql.placeholder('alerts'),
+      receivedAt: sql.placeholder('receivedAt'),
+    })
+    .returning({ id: inbox.id })
+    .prepare();
+  const pending = db
+    .select()
+    .from(inbox)
+    .where(eq(inbox.status, 'pending'))
+    .orderBy(asc(inbox.id))
+    .limit(sql.placeholder('limit'))
+    .prepare();
+
+  let stopped = true;
+  let scheduled = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  interface Waiting {
+    source: string;
+    alerts: readonly NormalizedAlert[];
+    resolve: (value: { id: number }) => void;
+    reject: (error: unknown) => void;
+  }
+  let waiting: Waiting[] = [];
+
+  /**
+   * Resolves once the alerts are committed. Deliveries that arrive in the same turn of the event
+   * loop share one commit (group commit): under load one fsync covers many webhooks, and each
+   * still gets its 202 only after its own alerts are on disk.
+   */
+  function accept(source: string, alerts: readonly NormalizedAlert[]): Promise<{ id: number }> {
+    return new Promise((resolve, reject) => {
+      waiting.push({ source, alerts, resolve, reject });
+      if (waiting.length === 1) setImmediate(commitWaiting);
+    });
+  }
+
+  function commitWaiting() {
+    const batch = waiting;
+    waiting = [];
+    const receivedAt = now();
+    let ids: { id: number }[];
+    try {
+      ids = db.transaction(() =>
+        batch.map((w) => insert.get({ source: w.source, alerts: w.alerts, receivedAt })),
+      );
+    } catch (error) {
+      for (const w of batch) w.reject(error);
+      return;
+    }
+    for (const [i, w] of batch.entries()) w.resolve(ids[i] ?? { id: 0 });
+    kick();
+  }
+
+  /** Applies up to `limit` pending deliveries in one transaction; returns how many it took. */
+  function processPending(limit = batchSize): number {
+    const rows = pending.all({ limit });
+    if (rows.length === 0) return 0;
+    const at = now();
+    let touched = false;
+    db.transaction((tx) => {
+      for (const row of rows) {
+        try {
+          // A savepoint per delivery: one that fails is rolled back alone and marked failed.
+          const result = tx.transaction((inner) => intake.applyBatch(inner, revive(row), at));
+          touched ||= result.touched.length > 0;
+          tx.update(inbox)
+            .set({ status: 'done', processedAt: at })
+            .where(eq(inbox.id, row.id))
+            .run();
+        } catch (error) {
+          log.error(
+            { err: error, inboxId: row.id },
+            'an accepted alert delivery could not be applied',
+          );
+          tx.update(inbox)
+            .set({
+              status: 'failed',
+              processedAt: at,
+              error: String((error as Error)?.message ?? error).slice(0, 2000),
+            })
+            .where(eq(inbox.id, row.id))
+            .run();
+        }
+      }
+    });
+    if (touched) deps.kick();
+    return rows.length;
+  }
+
+  function run() {
+    scheduled = false;
+    if (stopped) return;
+    const started = Date.now();
+    try {
+      // Work in slices so accepting new alerts is never starved by a long backlog.
+      while (Date.now() - started < 25) {
+        if (processPending() === 0) return;
+      }
+      kick();
+    } catch (error) {
+      log.error({ err: error }, 'inbox processing failed; will retry');
+      timer = setTimeout(kick, 1000);
+      timer.unref();
+    }
+  }
+
+  function kick() {
+    if (stopped || scheduled) return;
+    scheduled = true;
+    setImmediate(run);
+  }
+
+  return {
+    accept,
+    processPending,
+    kick,
+    start() {
+      stopped = false;
+      kick();
+    },
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
+    /** Applies what is pending, within a time budget (shutdown, tests); true when nothing is left. */
+    drain(budgetMs = 5000): boolean {
+      const deadline = Date.now() + budgetMs;
+      while (Date.now() < deadline) if (processPending() === 0) return true;
+      return false;
+    },
+    pendingCount(): number {
+      return db.select({ n: count() }).from(inbox).where(eq(inbox.status, 'pending')).get()?.n ?? 0;
+    },
+  };
+}
+
+export type Inbox = ReturnType<typeof createInbox>;
+
+/** Alerts come back from JSON with their times as strings. */
+function revive(row: InboxRow): NormalizedAlert[] {
+  return (row.alerts as unknown as NormalizedAlert[]).map((a) => ({
+    ...a,
+    startsAt: a.startsAt ? new Date(a.startsAt) : null,
+    endsAt: a.endsAt ? new Date(a.endsAt) : null,
+  }));
+}

@@ -1,0 +1,184 @@
+import { and, desc, eq, isNull, lte, ne } from 'drizzle-orm';
+import type { Db, Tx } from '../db/client.js';
+import { incidents, timelineEvents } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import { record, streamOf } from '../timeline/timeline.js';
+import type { Actor } from './events.js';
+import { incidentRef, isOpen, type Severity } from './incident.js';
+import { enqueueMessage, findIncidentRow } from './store.js';
+
+export interface ReminderPolicy {
+  /** How often a status update is due, per severity; a severity without one is never reminded. */
+  reminders: Readonly<Partial<Record<Severity, number>>>;
+  /** How often to say that nobody has taken command. */
+  unownedReminderMs: number;
+}
+
+export interface ReminderDeps {
+  db: Db;
+  now: () => Date;
+  policy: ReminderPolicy;
+  kick: () => void;
+}
+
+export const SNOOZE_MINUTES = [30, 60] as const;
+export type SnoozeMinutes = (typeof SNOOZE_MINUTES)[number];
+
+export interface SweepResult {
+  statusReminders: number[];
+  ownerReminders: number[];
+}
+
+/**
+ * Status-update and missing-owner reminders. The due times live on the incident rows
+ * (nextUpdateDueAt, ownerReminderAt), so a restart loses none; a sweep posts what is due and
+ * moves the due time forward in the same transaction, so sweeping twice posts once.
+ */
+export function createReminders({ db, now, policy, kick }: ReminderDeps) {
+  function sweep(): SweepResult {
+    const at = now();
+    const result = db.transaction((tx) => {
+      const statusReminders = tx
+        .select()
+        .from(incidents)
+        .where(and(ne(incidents.state, 'resolved'), lte(incidents.nextUpdateDueAt, at)))
+        .all()
+        .map((row) => remindStatus(tx, row, at));
+      const ownerReminders = tx
+        .select()
+        .from(incidents)
+        .where(
+          and(
+            ne(incidents.state, 'resolved'),
+            isNull(incidents.ownerId),
+            lte(incidents.ownerReminderAt, at),
+          ),
+        )
+        .all()
+        .map((row) => remindOwner(tx, row, at));
+      return { statusReminders, ownerReminders };
+    });
+    if (result.statusReminders.length + result.ownerReminders.length > 0) kick();
+    return result;
+  }
+
+  function remindStatus(tx: Tx, row: typeof incidents.$inferSelect, at: Date): number {
+    const dueAt = row.nextUpdateDueAt ?? at;
+    const every = policy.reminders[row.severity];
+    tx.update(incidents)
+      .set({ nextUpdateDueAt: every ? new Date(at.getTime() + every) : null })
+      .where(eq(incidents.id, row.id))
+      .run();
+    const recorded = record(
+      tx,
+      {
+        incidentId: row.id,
+        kind: 'reminder_sent',
+        at,
+        actor: 'firebreak',
+        source: 'firebreak',
+        payload: { reminder: 'status_update', dueAt: dueAt.toISOString(), ownerId: row.ownerId },
+        dedupeKey: `reminder:status_update:${dueAt.getTime()}`,
+      },
+      at,
+    );
+    if (recorded) {
+      enqueueMessage(
+        tx,
+        row.id,
+        { kind: 'channel' },
+        {
+          type: 'status_update_due',
+          ownerId: row.ownerId,
+          dueAt: dueAt.getTime(),
+          lastUpdateAt: lastStatusUpdate(tx, row.id)?.getTime() ?? null,
+        },
+        at,
+      );
+    }
+    return row.id;
+  }
+
+  function remindOwner(tx: Tx, row: typeof incidents.$inferSelect, at: Date): number {
+    const dueAt = row.ownerReminderAt ?? at;
+    tx.update(incidents)
+      .set({ ownerReminderAt: new Date(at.getTime() + policy.unownedReminderMs) })
+      .where(eq(incidents.id, row.id))
+      .run();
+    const recorded = record(
+      tx,
+      {
+        incidentId: row.id,
+        kind: 'reminder_sent',
+        at,
+        actor: 'firebreak',
+        source: 'firebreak',
+        payload: { reminder: 'owner_missing', dueAt: dueAt.toISOString() },
+        dedupeKey: `reminder:owner_missing:${dueAt.getTime()}`,
+      },
+      at,
+    );
+    if (recorded) {
+      // Nobody may be in the channel yet, so say it where responders look too.
+      const message = { type: 'owner_missing', since: row.declaredAt.getTime() } as const;
+      enqueueMessage(tx, row.id, { kind: 'channel' }, message, at);
+      enqueueMessage(tx, row.id, { kind: 'announce' }, message, at);
+    }
+    return row.id;
+  }
+
+  /**
+   * Puts the status-update reminder off. `reminderDueAt` names the reminder the button was on,
+   * so a second click on the same reminder (or a double click) snoozes once.
+   */
+  function snooze(
+    id: number,
+    minutes: SnoozeMinutes,
+    reminderDueAt: number,
+    actor: Actor,
+  ): { until: Date; changed: boolean } {
+    const at = now();
+    return db.transaction((tx) => {
+      const row = findIncidentRow(tx, id);
+      if (!row) throw new AppError('not_found', `There is no incident ${incidentRef(id)}.`);
+      if (!isOpen(row.state))
+        throw new AppError('conflict', `${incidentRef(id)} is resolved; nothing to snooze.`);
+      const until = new Date(at.getTime() + minutes * 60_000);
+      const recorded = record(
+        tx,
+        {
+          incidentId: id,
+          kind: 'reminder_snoozed',
+          at,
+          actor: actor.id,
+          source: actor.source,
+          payload: { minutes, until: until.toISOString() },
+          dedupeKey: `reminder_snoozed:${reminderDueAt}`,
+        },
+        at,
+      );
+      if (!recorded) return { until: row.nextUpdateDueAt ?? until, changed: false };
+      tx.update(incidents).set({ nextUpdateDueAt: until }).where(eq(incidents.id, id)).run();
+      return { until, changed: true };
+    });
+  }
+
+  return { sweep, snooze };
+}
+
+function lastStatusUpdate(tx: Tx, incidentId: number): Date | undefined {
+  return tx
+    .select({ at: timelineEvents.at })
+    .from(timelineEvents)
+    .where(
+      and(
+        eq(timelineEvents.stream, streamOf(incidentId)),
+        eq(timelineEvents.kind, 'status_update'),
+      ),
+    )
+    .orderBy(desc(timelineEvents.seq))
+    .limit(1)
+    .get()?.at;
+}
+
+export type Reminders = ReturnType<typeof createReminders>;

@@ -1,0 +1,325 @@
+import { eq } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { type OutboxRow, type PageRow, pages, userDirectory } from '../db/schema.js';
+import { incidentRef, isOpen } from '../incidents/incident.js';
+import type { Incidents } from '../incidents/service.js';
+import { enqueueMessage, enqueuePublish, findIncident, getIncident } from '../incidents/store.js';
+import { DeliveryError, type OutboxHandler } from '../outbox/worker.js';
+import { record } from '../timeline/timeline.js';
+import type { PagingMessage } from './messages.js';
+import { EVENT_SEVERITY, mappingOf, type PagingPolicy, urgencyFor } from './policy.js';
+import type { PagedIncident, Pager, People } from './ports.js';
+import { findPage, type OwnerLookup, setPage } from './store.js';
+
+export interface PagerDeliveryDeps {
+  db: Db;
+  now: () => Date;
+  kick: () => void;
+  policy: PagingPolicy;
+  pager: Pager;
+  people: People;
+  incidents: Incidents;
+  /** A link back to the incident's channel, for the PagerDuty incident's details. */
+  channelUrl: (channelId: string) => string;
+  /**
+   * Attempts before a page is reported failed. Paging is urgent: after a couple of minutes
+   * people must know to page another way, instead of the outbox trying for an hour.
+   */
+  maxAttempts?: number;
+  /** How long an e-mail → chat user mapping is trusted before asking again. */
+  directoryTtlMs?: number;
+}
+
+const HOUR = 60 * 60_000;
+
+/** The outbox handlers that talk to PagerDuty (and to the chat directory for on-call owners). */
+export function createPagerDelivery(deps: PagerDeliveryDeps): Record<string, OutboxHandler> {
+  const { db, now, policy, pager } = deps;
+  const maxAttempts = deps.maxAttempts ?? 8;
+  const directoryTtlMs = deps.directoryTtlMs ?? 24 * HOUR;
+
+  const tell = (incidentId: number, message: PagingMessage, at: Date) =>
+    db.transaction((tx) => enqueueMessage(tx, incidentId, { kind: 'channel' }, message, at));
+
+  async function trigger(item: OutboxRow): Promise<void> {
+    const page = findPage(db, Number(item.payload.pageId));
+    if (!page || page.status === 'failed') return;
+    const incident = getIncident(db, page.incidentId);
+    const mapping = mappingOf(policy, page.service);
+    const link = incident.channelId ? deps.channelUrl(incident.channelId) : null;
+    const title = `${incidentRef(incident.id)} ${incident.title}`;
+    const details = [
+      `${incidentRef(incident.id)} · ${incident.severity} · ${incident.state}`,
+      incident.services.length ? `Services: ${incident.services.join(', ')}` : null,
+      link ? `Slack channel: ${link}` : null,
+      incident.description,
+    ]
+      .filter(Boolean)
+      .join('\n');
+    let paged: PagedIncident | null = null;
+    try {
+      const serviceId = page.pdServiceId ?? mapping?.serviceId;
+      if (serviceId && policy.restEnabled) {
+        paged = await pager.createIncident({
+          serviceId,
+          escalationPolicyId: mapping?.escalationPolicyId ?? null,
+          title,
+          urgency: urgencyFor(policy, incident.severity),
+          incidentKey: page.incidentKey,
+          details,
+        });
+      } else if (mapping?.routingKey) {
+        await pager.sendEvent({
+          routingKey: mapping.routingKey,
+          action: 'trigger',
+          dedupKey: page.incidentKey,
+          summary: title,
+          severity: EVENT_SEVERITY[incident.severity],
+          source: 'firebreak',
+          link,
+          details: { incident: incidentRef(incident.id), services: incident.services.join(', ') },
+        });
+      } else {
+        throw new DeliveryError(`${page.service} is no longer mapped to PagerDuty`, {
+          permanent: true,
+        });
+      }
+    } catch (error) {
+      failedAttempt(item, page, error);
+      return;
+    }
+    triggered(page, paged);
+  }
+
+  function triggered(page: PageRow, paged: PagedIncident | null) {
+    const at = now();
+    db.transaction((tx) => {
+      const current = findPage(tx, page.id) ?? page;
+      // A webhook may have linked another page to this PagerDuty incident first; keep that link.
+      const taken =
+        paged && paged.id !== current.pdIncidentId
+          ? tx.select({ id: pages.id }).from(pages).where(eq(pages.pdIncidentId, paged.id)).get()
+          : undefined;
+      setPage(tx, page.id, {
+        status: current.status === 'requested' ? 'triggered' : current.status,
+        pdIncidentId: taken ? current.pdIncidentId : (paged?.id ?? current.pdIncidentId),
+        htmlUrl: current.htmlUrl ?? paged?.htmlUrl ?? null,
+        updatedAt: at,
+      });
+      // One entry and one message per page, even when a retry after a crash pages again.
+      const entry = record(
+        tx,
+        {
+          incidentId: page.incidentId,
+          kind: 'page_triggered',
+          at,
+          actor: 'pagerduty',
+          source: 'pagerduty',
+          payload: {
+            service: page.service,
+            pdIncidentId: paged?.id ?? null,
+            htmlUrl: paged?.htmlUrl ?? null,
+            incidentKey: page.incidentKey,
+            existing: paged?.existing ?? false,
+            assignees: paged?.assignees ?? [],
+          },
+          dedupeKey: `page_triggered:${page.incidentKey}`,
+        },
+        at,
+      );
+      if (entry) {
+        enqueueMessage(
+          tx,
+          page.incidentId,
+          { kind: 'channel' },
+          {
+            type: 'page_triggered',
+            service: page.service,
+            pdIncidentId: paged?.id ?? null,
+            htmlUrl: paged?.htmlUrl ?? null,
+            assignees: paged?.assignees ?? [],
+            existing: paged?.existing ?? false,
+          },
+          at,
+        );
+      }
+      enqueuePublish(tx, page.incidentId, at);
+    });
+    deps.kick();
+  }
+
+  /** Tells the channel once that paging is being retried, and gives up with a clear message. */
+  function failedAttempt(item: OutboxRow, page: PageRow, error: unknown): void {
+    const failure =
+      error instanceof DeliveryError
+        ? error
+        : new DeliveryError(error instanceof Error ? error.message : String(error), {
+            cause: error,
+          });
+    const at = now();
+    if (failure.permanent || item.attempts + 1 >= maxAttempts) {
+      db.transaction((tx) => {
+        setPage(tx, page.id, { status: 'failed', updatedAt: at });
+        record(
+          tx,
+          {
+            incidentId: page.incidentId,
+            kind: 'page_failed',
+            at,
+            actor: 'firebreak',
+            source: 'firebreak',
+            payload: {
+              service: page.service,
+              reason: failure.message,
+              attempts: item.attempts + 1,
+            },
+          },
+          at,
+        );
+        enqueueMessage(
+          tx,
+          page.incidentId,
+          { kind: 'channel' },
+          { type: 'page_failed', service: page.service, reason: failure.message },
+          at,
+        );
+        enqueuePublish(tx, page.incidentId, at);
+      });
+      deps.kick();
+      return;
+    }
+    if (item.attempts === 0) {
+      tell(
+        page.incidentId,
+        { type: 'page_retrying', service: page.service, reason: failure.message },
+        at,
+      );
+      deps.kick();
+    }
+    throw failure;
+  }
+
+  /** Firebreak's acknowledge or resolve, sent to the PagerDuty side of a page. */
+  async function sync(item: OutboxRow, action: 'acknowledge' | 'resolve'): Promise<void> {
+    const page = findPage(db, Number(item.payload.pageId));
+    if (!page || page.status === 'failed' || page.status === 'resolved') return;
+    if (action === 'acknowledge' && page.status === 'acknowledged') return;
+    const mapping = mappingOf(policy, page.service);
+    const incident = getIncident(db, page.incidentId);
+    if (page.pdIncidentId && policy.restEnabled) {
+      if (action === 'acknowledge') await pager.acknowledge(page.pdIncidentId);
+      else await pager.resolve(page.pdIncidentId, incident.resolution ?? 'Resolved in firebreak.');
+    } else if (mapping?.routingKey) {
+      await pager.sendEvent({
+        routingKey: mapping.routingKey,
+        action,
+        dedupKey: page.incidentKey,
+        summary: `${incidentRef(incident.id)} ${incident.title}`,
+        severity: EVENT_SEVERITY[incident.severity],
+        source: 'firebreak',
+        link: null,
+        details: {},
+      });
+    } else {
+      throw new DeliveryError(`cannot ${action} ${page.service} in PagerDuty: no token or key`, {
+        permanent: true,
+      });
+    }
+    const at = now();
+    db.transaction((tx) => {
+      const current = findPage(tx, page.id) ?? page;
+      const status = action === 'resolve' ? 'resolved' : 'acknowledged';
+      if (current.status !== 'resolved') setPage(tx, page.id, { status, updatedAt: at });
+      record(
+        tx,
+        {
+          incidentId: page.incidentId,
+          kind: 'pagerduty_event',
+          at,
+          actor: 'firebreak',
+          source: 'firebreak',
+          payload: {
+            direction: 'outbound',
+            action,
+            service: page.service,
+            pdIncidentId: page.pdIncidentId,
+          },
+        },
+        at,
+      );
+      enqueuePublish(tx, page.incidentId, at);
+    });
+    deps.kick();
+  }
+
+  async function slackUserFor(email: string): Promise<string | null> {
+    const key = email.trim().toLowerCase();
+    const cached = db.select().from(userDirectory).where(eq(userDirectory.email, key)).get();
+    if (cached && now().getTime() - cached.fetchedAt.getTime() < directoryTtlMs)
+      return cached.slackUserId;
+    const slackUserId = await deps.people.findByEmail(key);
+    const fetchedAt = now();
+    db.insert(userDirectory)
+      .values({ email: key, slackUserId, fetchedAt })
+      .onConflictDoUpdate({ target: userDirectory.email, set: { slackUserId, fetchedAt } })
+      .run();
+    return slackUserId;
+  }
+
+  /** Who is on call (or who PagerDuty assigned), as a chat user, becomes the owner. */
+  async function lookupOwner(item: OutboxRow): Promise<void> {
+    const lookup = item.payload as unknown as OwnerLookup;
+    const before = findIncident(db, lookup.incidentId);
+    if (!before || !isOpen(before.state)) return;
+    if (lookup.mode === 'unowned' && before.ownerId) return;
+    const user = lookup.pdUserId
+      ? await pager.user(lookup.pdUserId)
+      : lookup.escalationPolicyId
+        ? await pager.onCall(lookup.escalationPolicyId)
+        : null;
+    if (!user) return;
+    const ownerId = user.email ? await slackUserFor(user.email) : null;
+    const at = now();
+    db.transaction((tx) => {
+      if (!ownerId) {
+        record(
+          tx,
+          {
+            incidentId: lookup.incidentId,
+            kind: 'pagerduty_event',
+            at,
+            actor: `pagerduty:${user.id}`,
+            source: 'pagerduty',
+            payload: { type: 'owner_not_in_chat', pagerUser: user.name, email: user.email },
+            dedupeKey: `owner_not_in_chat:${user.id}`,
+          },
+          at,
+        );
+        return;
+      }
+      // Looked up while the world moved on: check again before changing anything.
+      const current = getIncident(tx, lookup.incidentId);
+      if (!isOpen(current.state) || current.ownerId === ownerId) return;
+      if (lookup.mode === 'unowned' && current.ownerId) return;
+      deps.incidents.setOwner(lookup.incidentId, ownerId, {
+        id: `pagerduty:${user.id}`,
+        source: 'pagerduty',
+      });
+      enqueueMessage(
+        tx,
+        lookup.incidentId,
+        { kind: 'channel' },
+        { type: 'owner_from_pagerduty', ownerId, pagerUser: user.name, reason: lookup.reason },
+        at,
+      );
+    });
+    deps.kick();
+  }
+
+  return {
+    'pager.trigger': trigger,
+    'pager.acknowledge': (item) => sync(item, 'acknowledge'),
+    'pager.resolve': (item) => sync(item, 'resolve'),
+    'pager.lookupOwner': lookupOwner,
+  };
+}

@@ -1,0 +1,400 @@
+import { and, desc, eq } from 'drizzle-orm';
+import type { Db, Tx } from '../db/client.js';
+import { alerts, type PageRow, pages } from '../db/schema.js';
+import { claimDelivery } from '../deliveries.js';
+import { isAppError } from '../errors.js';
+import type { Actor } from '../incidents/events.js';
+import { type Incident, isOpen } from '../incidents/incident.js';
+import type { AlertIntake } from '../incidents/intake.js';
+import type { Incidents } from '../incidents/service.js';
+import { enqueueMessage, getIncident } from '../incidents/store.js';
+import type { NormalizedAlert } from '../ingest/alert.js';
+import { record } from '../timeline/timeline.js';
+import type { PagerDutyEvent, PagerDutyIncident } from './events.js';
+import type { PagerDutyUpdate } from './messages.js';
+import { type PagingPolicy, serviceForPagerDutyId, severityForPagerDuty } from './policy.js';
+import { enqueueOwnerLookup, openPagesOf, setPage } from './store.js';
+
+export interface InboundDeps {
+  db: Db;
+  now: () => Date;
+  kick: () => void;
+  policy: PagingPolicy;
+  intake: AlertIntake;
+  incidents: Incidents;
+}
+
+export type InboundResult =
+  | { outcome: 'duplicate' }
+  | { outcome: 'ignored'; reason: string }
+  | { outcome: 'applied'; incidentId: number; opened: boolean };
+
+const PAGE_STATUS: Record<string, PageRow['status'] | undefined> = {
+  triggered: 'triggered',
+  acknowledged: 'acknowledged',
+  resolved: 'resolved',
+};
+
+/**
+ * Follows PagerDuty into firebreak: each v3 webhook event is applied in one transaction with
+ * the claim of its delivery id, so a replay changes nothing and a 2xx means it is on disk.
+ * Changes made here carry actor source 'pagerduty', which the paging listener never sends back.
+ */
+export function createPagerDutyInbound(deps: InboundDeps) {
+  const { db, now, policy } = deps;
+
+  function receive(event: PagerDutyEvent, deliveryId: string | null): InboundResult {
+    const at = now();
+    const result = db.transaction((tx): InboundResult => {
+      const fresh =
+        claimDelivery(tx, 'pagerduty', deliveryId ?? `event:${event.id}`, at) &&
+        (deliveryId === null || claimDelivery(tx, 'pagerduty', `event:${event.id}`, at));
+      if (!fresh) return { outcome: 'duplicate' };
+      return apply(tx, event, at);
+    });
+    deps.kick();
+    return result;
+  }
+
+  function apply(tx: Tx, event: PagerDutyEvent, at: Date): InboundResult {
+    let page = event.incidentId ? linkedPage(tx, event) : undefined;
+    let opened = false;
+    if (!page && event.type === 'incident.triggered' && event.incident) {
+      const service = serviceForPagerDutyId(policy, event.incident.service.id);
+      if (service) {
+        page = openFromPagerDuty(tx, event, event.incident, service, at);
+        opened = true;
+      }
+    }
+    if (!page) {
+      const reason = !event.incidentId
+        ? `${event.type} is not about an incident`
+        : event.type === 'incident.triggered'
+          ? `PagerDuty service ${event.incident?.service.id ?? '?'} is not mapped in firebreak.yaml`
+          : 'no firebreak incident follows this PagerDuty incident';
+      audit(tx, event, at, reason);
+      return { outcome: 'ignored', reason };
+    }
+    record(
+      tx,
+      {
+        incidentId: page.incidentId,
+        kind: 'pagerduty_event',
+        at: event.occurredAt,
+        actor: actorOf(event).id,
+        source: 'pagerduty',
+        payload: describe(event),
+        dedupeKey: `pagerduty:${event.id}`,
+      },
+      at,
+    );
+    if (!opened) update(tx, event, page, at);
+    return { outcome: 'applied', incidentId: page.incidentId, opened };
+  }
+
+  /** The page this PagerDuty incident belongs to: by id, by incident key, or our page in flight. */
+  function linkedPage(tx: Tx, event: PagerDutyEvent): PageRow | undefined {
+    const pdId = event.incidentId ?? '';
+    const byId = tx.select().from(pages).where(eq(pages.pdIncidentId, pdId)).get();
+    if (byId) return byId;
+    const key = event.incident?.incidentKey;
+    let found = key ? tx.select().from(pages).where(eq(pages.incidentKey, key)).get() : undefined;
+    // Our trigger call is still waiting for its answer when PagerDuty's webhook about it arrives
+    // (older payloads carry no incident_key): it is the page we are making on that service.
+    if (!found && event.incident && event.type === 'incident.triggered') {
+      found = tx
+        .select()
+        .from(pages)
+        .where(
+          and(
+            eq(pages.pdServiceId, event.incident.service.id),
+            eq(pages.status, 'requested'),
+            eq(pages.origin, 'firebreak'),
+          ),
+        )
+        .orderBy(desc(pages.id))
+        .limit(1)
+        .get();
+    }
+    if (found && !found.pdIncidentId) {
+      setPage(tx, found.id, {
+        pdIncidentId: pdId,
+        htmlUrl: found.htmlUrl ?? event.incident?.htmlUrl ?? null,
+        updatedAt: now(),
+      });
+      return { ...found, pdIncidentId: pdId };
+    }
+    return found;
+  }
+
+  /** PagerDuty paged first: the incident counts as an alert, through the same intake. */
+  function openFromPagerDuty(
+    tx: Tx,
+    event: PagerDutyEvent,
+    incident: PagerDutyIncident,
+    service: string,
+    at: Date,
+  ): PageRow {
+    const severity = severityForPagerDuty(
+      policy,
+      incident.priority?.name ?? null,
+      incident.urgency,
+    );
+    const alert: NormalizedAlert = {
+      source: 'pagerduty',
+      key: incident.id,
+      groupKey: null,
+      status: 'firing',
+      title: incident.title || `PagerDuty incident ${incident.number ?? incident.id}`,
+      description: `PagerDuty incident #${incident.number ?? incident.id} on ${incident.service.name ?? incident.service.id}`,
+      service,
+      environment: null,
+      severityLabel: severity,
+      labels: { pagerduty_service: incident.service.id, urgency: incident.urgency ?? '' },
+      annotations: {},
+      url: incident.htmlUrl,
+      startsAt: event.occurredAt,
+      endsAt: null,
+    };
+    deps.intake.ingest([alert]);
+    const incidentId = alertIncident(tx, incident.id);
+    const row = tx
+      .insert(pages)
+      .values({
+        incidentId,
+        service,
+        pdServiceId: incident.service.id,
+        pdIncidentId: incident.id,
+        incidentKey: incident.incidentKey ?? `pagerduty:${incident.id}`,
+        status: PAGE_STATUS[incident.status] ?? 'triggered',
+        htmlUrl: incident.htmlUrl,
+        origin: 'pagerduty',
+        createdAt: at,
+        updatedAt: at,
+      })
+      .returning()
+      .get();
+    record(
+      tx,
+      {
+        incidentId,
+        kind: 'page_triggered',
+        at: event.occurredAt,
+        actor: actorOf(event).id,
+        source: 'pagerduty',
+        payload: {
+          origin: 'pagerduty',
+          service,
+          pdIncidentId: incident.id,
+          htmlUrl: incident.htmlUrl,
+        },
+        dedupeKey: `page_triggered:${row.incidentKey}`,
+      },
+      at,
+    );
+    tell(tx, incidentId, 'triggered', event, at);
+    const assignee = incident.assignees[0];
+    if (assignee && policy.restEnabled) {
+      enqueueOwnerLookup(
+        tx,
+        { incidentId, pdUserId: assignee.id, mode: 'unowned', reason: 'assigned' },
+        at,
+      );
+    }
+    return row;
+  }
+
+  function alertIncident(tx: Tx, pdIncidentId: string): number {
+    const row = tx
+      .select({ incidentId: alerts.incidentId })
+      .from(alerts)
+      .where(and(eq(alerts.source, 'pagerduty'), eq(alerts.dedupeKey, pdIncidentId)))
+      .orderBy(desc(alerts.id))
+      .limit(1)
+      .get();
+    if (!row) throw new Error(`the intake kept no alert for PagerDuty incident ${pdIncidentId}`);
+    return row.incidentId;
+  }
+
+  function update(tx: Tx, event: PagerDutyEvent, page: PageRow, at: Date) {
+    const incident = getIncident(tx, page.incidentId);
+    const actor = actorOf(event);
+    switch (event.type) {
+      case 'incident.acknowledged': {
+        if (page.status === 'acknowledged' || page.status === 'resolved') return;
+        setPage(tx, page.id, { status: 'acknowledged', updatedAt: at });
+        if (isOpen(incident.state))
+          attempt(() => deps.incidents.acknowledge(incident.id, actor, event.occurredAt));
+        tell(tx, incident.id, 'acknowledged', event, at);
+        if (event.agent?.isUser && policy.restEnabled) {
+          enqueueOwnerLookup(
+            tx,
+            {
+              incidentId: incident.id,
+              pdUserId: event.agent.id,
+              mode: 'unowned',
+              reason: 'acknowledged',
+            },
+            at,
+          );
+        }
+        return;
+      }
+      case 'incident.unacknowledged':
+        if (page.status === 'acknowledged')
+          setPage(tx, page.id, { status: 'triggered', updatedAt: at });
+        return;
+      case 'incident.escalated':
+      case 'incident.reassigned': {
+        if (!isOpen(incident.state) || page.status === 'resolved') return;
+        tell(
+          tx,
+          incident.id,
+          event.type === 'incident.escalated' ? 'escalated' : 'reassigned',
+          event,
+          at,
+        );
+        const assignee = event.incident?.assignees[0];
+        if (assignee && policy.restEnabled) {
+          enqueueOwnerLookup(
+            tx,
+            { incidentId: incident.id, pdUserId: assignee.id, mode: 'assign', reason: 'assigned' },
+            at,
+          );
+        }
+        return;
+      }
+      case 'incident.resolved':
+        resolved(tx, event, page, incident, at);
+        return;
+      case 'incident.priority_updated': {
+        const priority = event.incident?.priority?.name;
+        const severity = priority ? policy.priorities[priority] : undefined;
+        if (severity && isOpen(incident.state) && severity !== incident.severity)
+          attempt(() => deps.incidents.setSeverity(incident.id, severity, actor));
+        return;
+      }
+      default:
+        // incident.triggered for a page we made, annotations, and types added later: the
+        // timeline entry written above is all they need.
+        return;
+    }
+  }
+
+  function resolved(tx: Tx, event: PagerDutyEvent, page: PageRow, incident: Incident, at: Date) {
+    if (page.status === 'resolved') return; // our own resolve, coming back
+    setPage(tx, page.id, { status: 'resolved', updatedAt: at });
+    if (page.origin === 'pagerduty' && event.incident) {
+      deps.intake.ingest([
+        {
+          source: 'pagerduty',
+          key: event.incident.id,
+          groupKey: null,
+          status: 'resolved',
+          title: event.incident.title,
+          description: null,
+          service: page.service,
+          environment: incident.environment,
+          severityLabel: null,
+          labels: {},
+          annotations: {},
+          url: event.incident.htmlUrl,
+          startsAt: null,
+          endsAt: event.occurredAt,
+        },
+      ]);
+    }
+    if (!isOpen(incident.state)) return;
+    const stillOpen = openPagesOf(tx, incident.id).length;
+    const autoResolved = policy.autoResolve && stillOpen === 0;
+    if (autoResolved) {
+      attempt(() =>
+        deps.incidents.resolve(
+          incident.id,
+          'Resolved in PagerDuty.',
+          actorOf(event),
+          event.occurredAt,
+        ),
+      );
+    }
+    tell(tx, incident.id, 'resolved', event, at, { openPages: stillOpen, autoResolved });
+  }
+
+  function tell(
+    tx: Tx,
+    incidentId: number,
+    update: PagerDutyUpdate,
+    event: PagerDutyEvent,
+    at: Date,
+    extra: { openPages?: number; autoResolved?: boolean } = {},
+  ) {
+    enqueueMessage(
+      tx,
+      incidentId,
+      { kind: 'channel' },
+      {
+        type: 'pagerduty_update',
+        event: update,
+        pdIncidentId: event.incidentId ?? '',
+        htmlUrl: event.incident?.htmlUrl ?? null,
+        title: event.incident?.title ?? '',
+        who: event.agent?.isUser ? (event.agent.name ?? event.agent.id) : null,
+        assignees: (event.incident?.assignees ?? []).map((a) => a.name ?? a.id),
+        openPages: extra.openPages ?? 0,
+        autoResolved: extra.autoResolved ?? false,
+      },
+      at,
+    );
+  }
+
+  /** Events that change nothing are still recorded, in the audit stream, so they can be found. */
+  function audit(tx: Tx, event: PagerDutyEvent, at: Date, reason: string) {
+    record(
+      tx,
+      {
+        incidentId: null,
+        kind: 'pagerduty_event',
+        at: event.occurredAt,
+        actor: actorOf(event).id,
+        source: 'pagerduty',
+        payload: { ...describe(event), ignored: reason },
+        dedupeKey: `pagerduty:${event.id}`,
+      },
+      at,
+    );
+  }
+
+  return { receive };
+}
+
+export type PagerDutyInbound = ReturnType<typeof createPagerDutyInbound>;
+
+function actorOf(event: PagerDutyEvent): Actor {
+  return { id: event.agent ? `pagerduty:${event.agent.id}` : 'pagerduty', source: 'pagerduty' };
+}
+
+function describe(event: PagerDutyEvent): Record<string, unknown> {
+  return {
+    eventId: event.id,
+    type: event.type,
+    pdIncidentId: event.incidentId,
+    status: event.incident?.status ?? null,
+    title: event.incident?.title ?? null,
+    agent: event.agent?.name ?? event.agent?.id ?? null,
+    assignees: event.incident?.assignees.map((a) => a.name ?? a.id) ?? [],
+    priority: event.incident?.priority?.name ?? null,
+    note: event.note,
+  };
+}
+
+/**
+ * The incident moved on in firebreak since (resolved here first, say): what PagerDuty says is
+ * recorded, but a change the lifecycle refuses must not fail the whole delivery.
+ */
+function attempt(change: () => unknown): void {
+  try {
+    change();
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+  }
+}

@@ -1,0 +1,223 @@
+import type { Catalog } from '../catalog.js';
+import type { Db, Tx } from '../db/client.js';
+import { type PageRow, pages } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import type { Actor, IncidentListener } from '../incidents/events.js';
+import { type Incident, incidentRef, isOpen } from '../incidents/incident.js';
+import { enqueueMessage, enqueuePublish, getIncident } from '../incidents/store.js';
+import { record } from '../timeline/timeline.js';
+import {
+  mappingOf,
+  OFF_HELP,
+  type PagingPolicy,
+  pageableServices,
+  pageMode,
+  urgencyFor,
+} from './policy.js';
+import {
+  enqueueOwnerLookup,
+  enqueuePagerCall,
+  latestPage,
+  OPEN_PAGE_STATUSES,
+  openPagesOf,
+  pagesOf,
+  setPage,
+} from './store.js';
+
+export interface PagingDeps {
+  db: Db;
+  now: () => Date;
+  catalog: Catalog;
+  policy: PagingPolicy;
+  kick: () => void;
+}
+
+export interface AlreadyPaged {
+  service: string;
+  status: PageRow['status'];
+  pdIncidentId: string | null;
+  htmlUrl: string | null;
+}
+
+export interface PageOutcome {
+  incidentId: number;
+  /** Services paged now (the channel is told; the call goes out through the outbox). */
+  requested: string[];
+  /** Services with a page still open: a second click pages nothing new. */
+  alreadyPaged: AlreadyPaged[];
+}
+
+const isOpenPage = (page: PageRow) =>
+  (OPEN_PAGE_STATUSES as readonly string[]).includes(page.status);
+
+/**
+ * Decides what to page and records it; the PagerDuty calls themselves go out after commit
+ * through the outbox (src/paging/delivery.ts). Also the listener that sends firebreak's own
+ * acknowledge and resolve to PagerDuty — never the changes that came from PagerDuty.
+ */
+export function createPaging(deps: PagingDeps) {
+  const { db, now, catalog, policy } = deps;
+
+  function targetsFor(incident: Incident, service: string | null): string[] {
+    const configured = pageableServices(policy);
+    if (configured.length === 0) throw new AppError('unavailable', OFF_HELP);
+    if (service) {
+      const name = catalog.resolve(service).service;
+      if (pageMode(policy, name)) return [name];
+      const why =
+        mappingOf(policy, name)?.serviceId && !policy.restEnabled
+          ? `\`${name}\` is mapped to a PagerDuty service, but PAGERDUTY_TOKEN is not set.`
+          : `\`${name}\` has no PagerDuty mapping (firebreak.yaml \`services.${name}.pagerduty\`).`;
+      throw new AppError('invalid', `${why} Services that can be paged: ${configured.join(', ')}.`);
+    }
+    const mapped = incident.services.filter((s) => pageMode(policy, s));
+    if (mapped.length > 0) return mapped;
+    const services = incident.services.length
+      ? `${incidentRef(incident.id)}'s services (${incident.services.join(', ')}) have`
+      : `${incidentRef(incident.id)} has no services yet, so it has`;
+    throw new AppError(
+      'invalid',
+      `${services} no PagerDuty mapping. Use \`/incident page <service>\` with one of: ${configured.join(', ')}.`,
+    );
+  }
+
+  /** Pages the on-call of the incident's services (or of `service`). Safe to click twice. */
+  function page(incidentId: number, service: string | null, actor: Actor): PageOutcome {
+    const incident = getIncident(db, incidentId);
+    if (!isOpen(incident.state))
+      throw new AppError(
+        'conflict',
+        `${incidentRef(incidentId)} is resolved; there is nobody to page.`,
+      );
+    const targets = targetsFor(incident, service);
+    const at = now();
+    const outcome = db.transaction((tx) => {
+      const result: PageOutcome = { incidentId, requested: [], alreadyPaged: [] };
+      for (const target of targets) {
+        const previous = latestPage(tx, incidentId, target);
+        if (previous && isOpenPage(previous)) {
+          result.alreadyPaged.push({
+            service: target,
+            status: previous.status,
+            pdIncidentId: previous.pdIncidentId,
+            htmlUrl: previous.htmlUrl,
+          });
+          continue;
+        }
+        requestPage(tx, incident, target, previous, actor, at);
+        result.requested.push(target);
+      }
+      if (result.requested.length > 0) enqueuePublish(tx, incidentId, at);
+      return result;
+    });
+    if (outcome.requested.length > 0) deps.kick();
+    return outcome;
+  }
+
+  function requestPage(
+    tx: Tx,
+    incident: Incident,
+    service: string,
+    previous: PageRow | undefined,
+    actor: Actor,
+    at: Date,
+  ) {
+    const mapping = mappingOf(policy, service);
+    let row: PageRow;
+    if (previous?.status === 'failed' && previous.origin === 'firebreak') {
+      // Trying again after a failure keeps the incident key, so PagerDuty still dedupes.
+      setPage(tx, previous.id, { status: 'requested', requestedBy: actor.id, updatedAt: at });
+      row = { ...previous, status: 'requested' };
+    } else {
+      const count = pagesOf(tx, incident.id).filter((p) => p.service === service).length;
+      const base = `firebreak-${incidentRef(incident.id)}-${service}`;
+      row = tx
+        .insert(pages)
+        .values({
+          incidentId: incident.id,
+          service,
+          pdServiceId: mapping?.serviceId ?? null,
+          incidentKey: count === 0 ? base : `${base}-${count + 1}`,
+          status: 'requested',
+          requestedBy: actor.id,
+          origin: 'firebreak',
+          createdAt: at,
+          updatedAt: at,
+        })
+        .returning()
+        .get();
+    }
+    record(
+      tx,
+      {
+        incidentId: incident.id,
+        kind: 'page_requested',
+        at,
+        actor: actor.id,
+        source: actor.source,
+        payload: {
+          service,
+          incidentKey: row.incidentKey,
+          mode: pageMode(policy, service),
+          urgency: urgencyFor(policy, incident.severity),
+        },
+      },
+      at,
+    );
+    enqueueMessage(
+      tx,
+      incident.id,
+      { kind: 'channel' },
+      { type: 'page_requested', by: actor.id, service },
+      at,
+    );
+    enqueuePagerCall(tx, 'pager.trigger', row, at);
+  }
+
+  /** A new incident without an owner, on a service with an escalation policy: ask who is on call. */
+  function lookUpOnCall(tx: Tx, incident: Incident, at: Date) {
+    if (!policy.restEnabled || incident.ownerId) return;
+    for (const service of incident.services) {
+      const escalationPolicyId = mappingOf(policy, service)?.escalationPolicyId;
+      if (!escalationPolicyId) continue;
+      enqueueOwnerLookup(
+        tx,
+        { incidentId: incident.id, escalationPolicyId, mode: 'unowned', reason: 'on_call' },
+        at,
+      );
+      return;
+    }
+  }
+
+  const listener: IncidentListener = (tx, event) => {
+    // What PagerDuty told us is never sent back to it: that is what makes loops impossible.
+    if (event.actor.source === 'pagerduty') return;
+    switch (event.type) {
+      case 'opened':
+        lookUpOnCall(tx, event.incident, event.at);
+        return;
+      case 'acknowledged':
+        for (const page of openPagesOf(tx, event.incident.id)) {
+          if (page.status !== 'acknowledged')
+            enqueuePagerCall(tx, 'pager.acknowledge', page, event.at);
+        }
+        return;
+      case 'resolved':
+        for (const page of openPagesOf(tx, event.incident.id))
+          enqueuePagerCall(tx, 'pager.resolve', page, event.at);
+        return;
+      case 'owner_changed':
+      case 'severity_changed':
+      case 'state_changed':
+      case 'mitigated':
+      case 'reopened':
+        return;
+      default:
+        return event satisfies never;
+    }
+  };
+
+  return { page, listener };
+}
+
+export type Paging = ReturnType<typeof createPaging>;

@@ -1,0 +1,68 @@
+import { and, asc, desc, eq, inArray } from 'drizzle-orm';
+import type { DbOrTx } from '../db/client.js';
+import { type PageRow, pages } from '../db/schema.js';
+import { enqueue } from '../outbox/outbox.js';
+
+export const OPEN_PAGE_STATUSES = ['requested', 'triggered', 'acknowledged'] as const;
+
+/** Every PagerDuty call of one incident goes out in order (a resolve never overtakes its trigger). */
+export const pagerLane = (incidentId: number) => `pager:incident:${incidentId}`;
+/** Owner lookups wait for nobody: a page that keeps failing must not hold up the owner. */
+export const ownerLane = (incidentId: number) => `pager:owner:${incidentId}`;
+
+export type PagerKind = 'pager.trigger' | 'pager.acknowledge' | 'pager.resolve';
+
+export interface OwnerLookup {
+  incidentId: number;
+  /** Ask PagerDuty who is on call here… */
+  escalationPolicyId?: string;
+  /** …or who this PagerDuty user is. */
+  pdUserId?: string;
+  /** 'unowned': only when the incident has no owner yet; 'assign': PagerDuty reassigned it. */
+  mode: 'unowned' | 'assign';
+  reason: 'on_call' | 'acknowledged' | 'assigned';
+}
+
+export function enqueuePagerCall(tx: DbOrTx, kind: PagerKind, page: PageRow, now: Date): void {
+  enqueue(tx, { kind, lane: pagerLane(page.incidentId), payload: { pageId: page.id } }, now);
+}
+
+export function enqueueOwnerLookup(tx: DbOrTx, lookup: OwnerLookup, now: Date): void {
+  enqueue(
+    tx,
+    {
+      kind: 'pager.lookupOwner',
+      lane: ownerLane(lookup.incidentId),
+      payload: { ...lookup },
+    },
+    now,
+  );
+}
+
+export const findPage = (db: DbOrTx, id: number): PageRow | undefined =>
+  db.select().from(pages).where(eq(pages.id, id)).get();
+
+export const pagesOf = (db: DbOrTx, incidentId: number): PageRow[] =>
+  db.select().from(pages).where(eq(pages.incidentId, incidentId)).orderBy(asc(pages.id)).all();
+
+export const openPagesOf = (db: DbOrTx, incidentId: number): PageRow[] =>
+  db
+    .select()
+    .from(pages)
+    .where(and(eq(pages.incidentId, incidentId), inArray(pages.status, [...OPEN_PAGE_STATUSES])))
+    .orderBy(asc(pages.id))
+    .all();
+
+/** The newest page we sent for this incident and service. */
+export const latestPage = (db: DbOrTx, incidentId: number, service: string): PageRow | undefined =>
+  db
+    .select()
+    .from(pages)
+    .where(and(eq(pages.incidentId, incidentId), eq(pages.service, service)))
+    .orderBy(desc(pages.id))
+    .limit(1)
+    .get();
+
+export function setPage(db: DbOrTx, id: number, values: Partial<typeof pages.$inferInsert>): void {
+  db.update(pages).set(values).where(eq(pages.id, id)).run();
+}

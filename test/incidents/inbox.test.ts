@@ -1,0 +1,116 @@
+import { pino } from 'pino';
+import { afterEach, expect, test } from 'vitest';
+import { createCatalog } from '../../src/catalog.js';
+import { inbox as inboxTable, incidents } from '../../src/db/schema.js';
+import { createInbox } from '../../src/incidents/inbox.js';
+import { createAlertIntake } from '../../src/incidents/intake.js';
+import type { NormalizedAlert } from '../../src/ingest/alert.js';
+import { testDb } from '../support/db.js';
+
+let close: (() => void) | undefined;
+afterEach(() => close?.());
+
+function setup() {
+  const opened = testDb();
+  close = opened.close;
+  let kicks = 0;
+  const intake = createAlertIntake({
+    db: opened.db,
+    now: () => new Date('2026-11-22T10:00:00Z'),
+    catalog: createCatalog({}),
+    kick: () => {},
+    policy: {
+      defaultEnvironment: 'production',
+      severityLabels: undefined,
+      reminders: {},
+      unownedReminderMs: 60_000,
+      autoResolve: false,
+    },
+  });
+  const inbox = createInbox({
+    db: opened.db,
+    now: () => new Date('2026-11-22T10:00:00Z'),
+    intake,
+    kick: () => kicks++,
+    log: pino({ level: 'silent' }),
+  });
+  return { ...opened, inbox, kicks: () => kicks };
+}
+
+const alert = (key: string, over: Partial<NormalizedAlert> = {}): NormalizedAlert => ({
+  source: 'generic',
+  key,
+  groupKey: 'generic:g',
+  status: 'firing',
+  title: 'Queue backlog',
+  description: null,
+  service: null,
+  environment: null,
+  severityLabel: null,
+  labels: {},
+  annotations: {},
+  url: null,
+  startsAt: new Date('2026-11-22T09:59:00Z'),
+  endsAt: null,
+  ...over,
+});
+
+test('accepted alerts are on disk before any incident exists, and become one incident when processed', async () => {
+  const { db, inbox, kicks } = setup();
+  const accepted = await Promise.all([
+    inbox.accept('generic', [alert('a')]),
+    inbox.accept('generic', [alert('b'), alert('c')]),
+  ]);
+  expect(accepted.map((a) => a.id)).toEqual([1, 2]);
+  expect(inbox.pendingCount()).toBe(2);
+  expect(db.select().from(incidents).all()).toHaveLength(0);
+  expect(inbox.processPending()).toBe(2);
+  expect(db.select().from(incidents).all()).toHaveLength(1);
+  expect(
+    db
+      .select()
+      .from(inboxTable)
+      .all()
+      .map((r) => r.status),
+  ).toEqual(['done', 'done']);
+  expect(kicks()).toBeGreaterThan(0);
+});
+
+test('times survive the trip through the inbox', async () => {
+  const { db, inbox } = setup();
+  await inbox.accept('generic', [alert('a')]);
+  inbox.processPending();
+  expect(db.select().from(incidents).get()?.impactStartedAt?.toISOString()).toBe(
+    '2026-11-22T09:59:00.000Z',
+  );
+});
+
+test('a delivery that cannot be applied is kept and marked failed; the others go through', async () => {
+  const { db, inbox, sqlite } = setup();
+  await inbox.accept('generic', [alert('a')]);
+  await inbox.accept('generic', [alert('b')]);
+  // Corrupt the first one as a bug would: its alert has no key.
+  sqlite
+    .prepare(`UPDATE inbox SET alerts = '[{"source":"generic","status":"firing"}]' WHERE id = 1`)
+    .run();
+  inbox.processPending();
+  const rows = db.select().from(inboxTable).all();
+  expect(rows.map((r) => r.status)).toEqual(['failed', 'done']);
+  expect(rows[0]?.error).toBeTruthy();
+  expect(db.select().from(incidents).all()).toHaveLength(1);
+});
+
+test('many deliveries in one turn of the event loop share one commit', async () => {
+  const { inbox, db } = setup();
+  let commits = 0;
+  const transaction = db.transaction.bind(db);
+  db.transaction = ((...args: Parameters<typeof db.transaction>) => {
+    commits++;
+    return transaction(...args);
+  }) as typeof db.transaction;
+  await Promise.all(
+    Array.from({ length: 20 }, (_, i) => inbox.accept('generic', [alert(`k${i}`)])),
+  );
+  expect(inbox.pendingCount()).toBe(20);
+  expect(commits).toBe(1);
+});

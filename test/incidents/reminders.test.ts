@@ -1,0 +1,178 @@
+import { afterEach, expect, test } from 'vitest';
+import { createCatalog } from '../../src/catalog.js';
+import { incidents, outbox } from '../../src/db/schema.js';
+import type { Actor } from '../../src/incidents/events.js';
+import type { ChatMessage, MessageDelivery } from '../../src/incidents/messages.js';
+import { createReminders } from '../../src/incidents/reminders.js';
+import { createIncidents } from '../../src/incidents/service.js';
+import { list, verify } from '../../src/timeline/timeline.js';
+import { testDb } from '../support/db.js';
+
+const T0 = new Date('2026-11-22T10:00:00Z');
+let clock = T0;
+const at = (minutes: number) => {
+  clock = new Date(T0.getTime() + minutes * 60_000);
+  return clock;
+};
+let close: (() => void) | undefined;
+afterEach(() => close?.());
+
+const ana: Actor = { id: 'U0ANA0001', source: 'slack' };
+const bob: Actor = { id: 'U0BOB0001', source: 'slack' };
+const alerts: Actor = { id: 'alertmanager', source: 'alertmanager' };
+
+function setup() {
+  clock = T0;
+  const opened = testDb();
+  close = opened.close;
+  const policy = {
+    reminders: { sev1: 30 * 60_000, sev2: 60 * 60_000 },
+    unownedReminderMs: 10 * 60_000,
+  };
+  const deps = { db: opened.db, now: () => clock, kick: () => {} };
+  const service = createIncidents({
+    ...deps,
+    catalog: createCatalog({}),
+    policy: { ...policy, defaultEnvironment: 'production', deployers: [], commanders: [] },
+  });
+  const reminders = createReminders({ ...deps, policy });
+  /** Messages the reminders asked to post, as [target, message]. */
+  const posted = () =>
+    opened.db
+      .select()
+      .from(outbox)
+      .all()
+      .filter((o) => o.kind === 'chat.message')
+      .map((o) => o.payload as unknown as MessageDelivery)
+      .filter((d) => ['status_update_due', 'owner_missing'].includes(d.message.type))
+      .map((d): [string, ChatMessage] => [d.to.kind, d.message]);
+  const due = (id = 1) =>
+    opened.db
+      .select()
+      .from(incidents)
+      .all()
+      .find((r) => r.id === id)?.nextUpdateDueAt;
+  return {
+    ...opened,
+    service,
+    reminders,
+    posted,
+    due,
+    createAgain: () => createReminders({ ...deps, policy }),
+  };
+}
+
+test('a status update is due per severity: reminded once when due, again an interval later', () => {
+  const { db, service, reminders, posted } = setup();
+  service.declare({ title: 'Checkout down', severity: 'sev1' }, ana);
+  at(29);
+  expect(reminders.sweep().statusReminders).toEqual([]);
+  at(30);
+  expect(reminders.sweep().statusReminders).toEqual([1]);
+  expect(reminders.sweep().statusReminders).toEqual([]); // the same moment twice: once
+  expect(posted()).toEqual([
+    [
+      'channel',
+      { type: 'status_update_due', ownerId: ana.id, dueAt: at(30).getTime(), lastUpdateAt: null },
+    ],
+  ]);
+  at(59);
+  reminders.sweep();
+  at(61);
+  reminders.sweep();
+  expect(posted()).toHaveLength(2);
+  const sent = list(db, 1).filter((e) => e.kind === 'reminder_sent');
+  expect(sent.map((e) => e.payload)).toEqual([
+    { reminder: 'status_update', dueAt: at(30).toISOString(), ownerId: ana.id },
+    { reminder: 'status_update', dueAt: at(60).toISOString(), ownerId: ana.id },
+  ]);
+  expect(verify(db).problems).toEqual([]);
+});
+
+test('a status update restarts the clock; a restart of the process loses and doubles nothing', () => {
+  const { service, reminders, posted, due, createAgain } = setup();
+  service.declare({ title: 'Checkout down', severity: 'sev2' }, ana);
+  at(50);
+  service.statusUpdate(1, 'Rolling back', ana);
+  expect(due()).toEqual(at(110));
+  at(100);
+  expect(reminders.sweep().statusReminders).toEqual([]);
+  at(120); // the process was down at 110: the reminder still comes, once
+  const restarted = createAgain();
+  expect(restarted.sweep().statusReminders).toEqual([1]);
+  expect(createAgain().sweep().statusReminders).toEqual([]);
+  expect(posted().map(([, m]) => m)).toEqual([
+    {
+      type: 'status_update_due',
+      ownerId: ana.id,
+      dueAt: at(110).getTime(),
+      lastUpdateAt: at(50).getTime(),
+    },
+  ]);
+});
+
+test('snoozing puts the reminder off once, however often it is clicked', () => {
+  const { db, service, reminders, due } = setup();
+  service.declare({ title: 'Checkout down', severity: 'sev1' }, ana);
+  at(30);
+  reminders.sweep();
+  const reminderDue = at(30).getTime();
+  at(32);
+  expect(reminders.snooze(1, 60, reminderDue, bob)).toEqual({ until: at(92), changed: true });
+  at(33);
+  expect(reminders.snooze(1, 30, reminderDue, ana)).toEqual({ until: at(92), changed: false });
+  expect(due()).toEqual(at(92));
+  expect(list(db, 1).filter((e) => e.kind === 'reminder_snoozed')).toHaveLength(1);
+  at(91);
+  expect(reminders.sweep().statusReminders).toEqual([]);
+  at(92);
+  expect(reminders.sweep().statusReminders).toEqual([1]);
+});
+
+test('resolved incidents stop reminding and cannot be snoozed', () => {
+  const { service, reminders, posted } = setup();
+  service.declare({ title: 'Checkout down', severity: 'sev1' }, ana);
+  service.declare({ title: 'Nobody owns me', severity: 'sev1', ownerId: null }, alerts);
+  at(5);
+  service.resolve(1, 'fixed', ana);
+  service.resolve(2, 'fixed', ana);
+  at(600);
+  expect(reminders.sweep()).toEqual({ statusReminders: [], ownerReminders: [] });
+  expect(posted()).toEqual([]);
+  expect(() => reminders.snooze(1, 30, 0, ana)).toThrow(/INC-1 is resolved/);
+});
+
+test('an incident without an owner is called out in its channel and the announce channel until someone takes command', () => {
+  const { db, service, reminders, posted } = setup();
+  service.declare({ title: 'Disk full', severity: 'sev4', ownerId: null }, alerts);
+  at(9);
+  expect(reminders.sweep().ownerReminders).toEqual([]);
+  at(10);
+  expect(reminders.sweep().ownerReminders).toEqual([1]);
+  expect(reminders.sweep().ownerReminders).toEqual([]);
+  expect(posted()).toEqual([
+    ['channel', { type: 'owner_missing', since: T0.getTime() }],
+    ['announce', { type: 'owner_missing', since: T0.getTime() }],
+  ]);
+  at(20);
+  expect(reminders.sweep().ownerReminders).toEqual([1]);
+  service.setOwner(1, bob.id, bob);
+  at(60);
+  expect(reminders.sweep().ownerReminders).toEqual([]);
+  expect(list(db, 1).filter((e) => e.kind === 'reminder_sent')).toHaveLength(2);
+});
+
+test('raising the severity brings the next reminder forward (a sev4 without reminders starts having them)', () => {
+  const { service, due } = setup();
+  service.declare({ title: 'Slow search', severity: 'sev4' }, ana);
+  expect(due()).toBeNull();
+  at(5);
+  service.setSeverity(1, 'sev2', ana);
+  expect(due()).toEqual(at(65));
+  at(10);
+  service.setSeverity(1, 'sev1', ana);
+  expect(due()).toEqual(at(40));
+  at(15);
+  service.setSeverity(1, 'sev2', ana); // lowering never postpones a reminder already due sooner
+  expect(due()).toEqual(at(40));
+});

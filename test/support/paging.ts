@@ -1,0 +1,218 @@
+import { eq } from 'drizzle-orm';
+import { pino } from 'pino';
+import { createCatalog } from '../../src/catalog.js';
+import { outbox, type PageRow, pages } from '../../src/db/schema.js';
+import type { IncidentListener } from '../../src/incidents/events.js';
+import { createAlertIntake } from '../../src/incidents/intake.js';
+import type { ChatMessage } from '../../src/incidents/messages.js';
+import { createIncidents } from '../../src/incidents/service.js';
+import { createOutboxWorker, DeliveryError } from '../../src/outbox/worker.js';
+import { createPagerDelivery } from '../../src/paging/delivery.js';
+import { createPagerDutyInbound } from '../../src/paging/inbound.js';
+import type { PagingPolicy } from '../../src/paging/policy.js';
+import type {
+  PagedIncident,
+  PageRequest,
+  Pager,
+  PagerEvent,
+  PagerUser,
+  People,
+} from '../../src/paging/ports.js';
+import { createPaging } from '../../src/paging/service.js';
+import { testDb } from './db.js';
+
+type Op = 'createIncident' | 'acknowledge' | 'resolve' | 'onCall' | 'user' | 'sendEvent';
+
+/** A Pager that records what it was asked and answers from a small in-memory PagerDuty. */
+export function fakePager(users: PagerUser[] = [ALICE, BOB]) {
+  const calls: Array<{ op: Op; args: unknown[] }> = [];
+  const failures: Array<{ op: Op; error: Error }> = [];
+  const onCall = new Map<string, string>([['PEPOL01', 'PALICE1']]);
+  let n = 0;
+  const byKey = new Map<string, PagedIncident>();
+  const take = (op: Op, args: unknown[]) => {
+    calls.push({ op, args });
+    const i = failures.findIndex((f) => f.op === op);
+    if (i >= 0) {
+      const [failure] = failures.splice(i, 1);
+      throw failure?.error;
+    }
+  };
+  const pager: Pager = {
+    async createIncident(request: PageRequest) {
+      take('createIncident', [request]);
+      const known = byKey.get(request.incidentKey);
+      if (known) return { ...known, existing: true };
+      n++;
+      const created = {
+        id: `Q${n}`,
+        htmlUrl: `https://acme.pagerduty.com/incidents/Q${n}`,
+        existing: false,
+        assignees: ['Alice Oncall'],
+      };
+      byKey.set(request.incidentKey, created);
+      return created;
+    },
+    async acknowledge(id: string) {
+      take('acknowledge', [id]);
+    },
+    async resolve(id: string, resolution: string) {
+      take('resolve', [id, resolution]);
+    },
+    async onCall(policyId: string) {
+      take('onCall', [policyId]);
+      const userId = onCall.get(policyId);
+      return users.find((u) => u.id === userId) ?? null;
+    },
+    async user(id: string) {
+      take('user', [id]);
+      return users.find((u) => u.id === id) ?? null;
+    },
+    async sendEvent(event: PagerEvent) {
+      take('sendEvent', [event]);
+    },
+  };
+  return {
+    pager,
+    calls,
+    onCall,
+    ops: (op: Op) => calls.filter((c) => c.op === op),
+    failNext(op: Op, error: Error, times = 1) {
+      for (let i = 0; i < times; i++) failures.push({ op, error });
+    },
+  };
+}
+
+export function fakePeople(directory: Record<string, string>) {
+  const asked: string[] = [];
+  const people: People = {
+    async findByEmail(email) {
+      asked.push(email);
+      return directory[email] ?? null;
+    },
+  };
+  return { people, asked };
+}
+
+export const ALICE: PagerUser = { id: 'PALICE1', name: 'Alice Oncall', email: 'alice@example.com' };
+export const BOB: PagerUser = { id: 'PBOB002', name: 'Bob Backup', email: 'bob@example.com' };
+
+export const retryable = (message = 'PagerDuty answered HTTP 500') => new DeliveryError(message);
+export const permanent = (message = 'PagerDuty answered HTTP 400') =>
+  new DeliveryError(message, { permanent: true });
+
+export interface PagingSetupOptions {
+  policy?: Partial<PagingPolicy>;
+  maxAttempts?: number;
+}
+
+/** The paging core over a real SQLite database and the real lifecycle, with fake PagerDuty and Slack. */
+export function setupPaging(options: PagingSetupOptions = {}) {
+  // The real clock: the outbox's backoff waits on it.
+  const now = () => new Date();
+  const { db, close } = testDb();
+  const catalog = createCatalog({
+    checkout: { aliases: ['checkout-api'], owners: [] },
+    payments: { aliases: [], owners: [] },
+    search: { aliases: [], owners: [] },
+  });
+  const policy: PagingPolicy = {
+    restEnabled: true,
+    services: {
+      checkout: { pagerduty: { serviceId: 'PSVC001', escalationPolicyId: 'PEPOL01' } },
+      payments: { pagerduty: { routingKey: 'e93facc04764012d7bfb002500d5d1a6' } },
+      search: {},
+    },
+    urgency: { sev1: 'high', sev2: 'high', sev3: 'low', sev4: 'low' },
+    priorities: { P1: 'sev1', P2: 'sev2' },
+    autoResolve: false,
+    ...options.policy,
+  };
+  const fake = fakePager();
+  const directory = fakePeople({
+    'alice@example.com': 'U0ALICE01',
+    'bob@example.com': 'U0BOB0001',
+  });
+  const handlers: Record<string, Parameters<typeof createOutboxWorker>[0]['handlers'][string]> = {
+    'incident.publish': async () => {},
+    'chat.message': async () => {},
+  };
+  const worker = createOutboxWorker({
+    db,
+    now,
+    log: pino({ level: 'silent' }),
+    handlers,
+    pollMs: 10,
+    baseDelayMs: 1,
+    maxDelayMs: 5,
+  });
+  const kick = () => {};
+  const listeners: IncidentListener[] = [];
+  const lifecyclePolicy = {
+    defaultEnvironment: 'production',
+    reminders: {},
+    unownedReminderMs: 10 * 60_000,
+    deployers: [],
+    commanders: [],
+  };
+  const incidents = createIncidents({ db, now, catalog, kick, listeners, policy: lifecyclePolicy });
+  const intake = createAlertIntake({
+    db,
+    now,
+    catalog,
+    kick,
+    listeners,
+    policy: { ...lifecyclePolicy, severityLabels: undefined, autoResolve: false },
+  });
+  const paging = createPaging({ db, now, catalog, kick, policy });
+  listeners.push(paging.listener);
+  Object.assign(
+    handlers,
+    createPagerDelivery({
+      db,
+      now,
+      kick,
+      policy,
+      pager: fake.pager,
+      people: directory.people,
+      incidents,
+      channelUrl: (id) => `https://slack.com/app_redirect?channel=${id}`,
+      maxAttempts: options.maxAttempts ?? 4,
+    }),
+  );
+  const inbound = createPagerDutyInbound({ db, now, kick, policy, intake, incidents });
+
+  /** Chat messages enqueued so far, oldest first. */
+  const messages = (incidentId?: number): ChatMessage[] =>
+    db
+      .select()
+      .from(outbox)
+      .where(eq(outbox.kind, 'chat.message'))
+      .all()
+      .filter((r) => incidentId === undefined || r.payload.incidentId === incidentId)
+      .map((r) => r.payload.message as ChatMessage);
+
+  return {
+    db,
+    incidents,
+    intake,
+    paging,
+    inbound,
+    worker,
+    fake,
+    directory,
+    policy,
+    messages,
+    pagesOf: (incidentId: number): PageRow[] =>
+      db.select().from(pages).where(eq(pages.incidentId, incidentId)).all(),
+    now,
+    async drain() {
+      const done = await worker.drain(5000);
+      if (!done) throw new Error('outbox did not drain');
+    },
+    async close() {
+      await worker.stop();
+      close();
+    },
+  };
+}
