@@ -43,6 +43,7 @@ export const blocks = {
   cardFreeze: 'card_freeze',
   cardPages: 'card_pages',
   suspect: (deployId: number) => `suspect_${deployId}`,
+  announcement: (incidentId: number) => `announce_${incidentId}`,
 } as const;
 
 /** The reminder's Snooze buttons share one message block, so each needs its own action_id. */
