@@ -53,6 +53,10 @@ export const incidents = sqliteTable(
     cardTs: text('card_ts'),
     cardHash: text('card_hash'),
     cardPinned: integer('card_pinned', { mode: 'boolean' }).notNull().default(false),
+    // Set before the first post: if we die before storing the ts, the next run looks for the
+    // message it may have posted instead of posting a second one.
+    cardAttempted: integer('card_attempted', { mode: 'boolean' }).notNull().default(false),
+    announceAttempted: integer('announce_attempted', { mode: 'boolean' }).notNull().default(false),
     announceChannelId: text('announce_channel_id'),
     announceTs: text('announce_ts'),
     announceHash: text('announce_hash'),

@@ -8,6 +8,11 @@ export interface ShownMessage {
   hash: string | null;
 }
 
+export interface PostOptions {
+  /** An earlier attempt may have posted it before dying: look for it before posting again. */
+  mayExist?: boolean;
+}
+
 /**
  * What the core needs from the chat platform, in its own words. Implemented by
  * src/slack/chat.ts. Every method may be retried after a crash, so each must be safe to
@@ -25,6 +30,7 @@ export interface Chat {
     channelId: string,
     view: IncidentView,
     current: ShownMessage | null,
+    options?: PostOptions,
   ): Promise<ShownMessage>;
   pin(channelId: string, ts: string): Promise<void>;
   /** The one-message summary in the announce channel, posted once and updated in place. */
@@ -32,6 +38,7 @@ export interface Chat {
     channelId: string,
     view: IncidentView,
     current: ShownMessage | null,
+    options?: PostOptions,
   ): Promise<ShownMessage>;
   post(
     channelId: string,

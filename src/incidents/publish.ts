@@ -57,10 +57,12 @@ export function createPublisher({ db, chat, catalog, now, announceChannel }: Pub
     }
 
     const view = buildIncidentView(db, incidentId, now());
+    if (!row.cardTs && !row.cardAttempted) save(incidentId, { cardAttempted: true });
     const card = await chat.showCard(
       channelId,
       view,
       row.cardTs ? { ts: row.cardTs, hash: row.cardHash } : null,
+      { mayExist: row.cardAttempted },
     );
     if (card.ts !== row.cardTs || card.hash !== row.cardHash)
       save(incidentId, { cardTs: card.ts, cardHash: card.hash });
@@ -84,10 +86,12 @@ export function createPublisher({ db, chat, catalog, now, announceChannel }: Pub
     }
 
     if (announceChannel) {
+      if (!row.announceTs && !row.announceAttempted) save(incidentId, { announceAttempted: true });
       const shown = await chat.showAnnouncement(
         announceChannel,
         view,
         row.announceTs ? { ts: row.announceTs, hash: row.announceHash } : null,
+        { mayExist: row.announceAttempted },
       );
       if (shown.ts !== row.announceTs || shown.hash !== row.announceHash) {
         save(incidentId, {

@@ -275,7 +275,8 @@ export function createIncidents(deps: LifecycleDeps) {
     });
   }
 
-  function setOwner(id: number, ownerId: string, actor: Actor): Incident {
+  /** `announce: false` when the caller posts its own, richer message (PagerDuty's on-call lookup). */
+  function setOwner(id: number, ownerId: string, actor: Actor, { announce = true } = {}): Incident {
     guard(id, actor, 'change the owner of', (i) => i.ownerId !== null && i.ownerId !== ownerId);
     return change(id, (tx, incident, at) => {
       requireOpen(incident);
@@ -284,12 +285,14 @@ export function createIncidents(deps: LifecycleDeps) {
       log(tx, incident, 'owner_changed', actor, at, { from: incident.ownerId, to: ownerId });
       const updated = getIncident(tx, id);
       emit(tx, { type: 'owner_changed', incident: updated, actor, at, from: incident.ownerId });
-      post(
-        tx,
-        updated,
-        { type: 'owner_changed', by: actor.id, from: incident.ownerId, to: ownerId },
-        at,
-      );
+      if (announce) {
+        post(
+          tx,
+          updated,
+          { type: 'owner_changed', by: actor.id, from: incident.ownerId, to: ownerId },
+          at,
+        );
+      }
       return updated;
     });
   }

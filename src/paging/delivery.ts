@@ -301,10 +301,12 @@ export function createPagerDelivery(deps: PagerDeliveryDeps): Record<string, Out
       const current = getIncident(tx, lookup.incidentId);
       if (!isOpen(current.state) || current.ownerId === ownerId) return;
       if (lookup.mode === 'unowned' && current.ownerId) return;
-      deps.incidents.setOwner(lookup.incidentId, ownerId, {
-        id: `pagerduty:${user.id}`,
-        source: 'pagerduty',
-      });
+      deps.incidents.setOwner(
+        lookup.incidentId,
+        ownerId,
+        { id: `pagerduty:${user.id}`, source: 'pagerduty' },
+        { announce: false }, // owner_from_pagerduty below says it, with who is on call
+      );
       enqueueMessage(
         tx,
         lookup.incidentId,

@@ -5,6 +5,7 @@ import type { Chat, ShownMessage } from '../incidents/ports.js';
 import { DeliveryError } from '../outbox/worker.js';
 import { announcementBlocks, cardText, incidentCard, topicText } from './blocks/incident-card.js';
 import { renderMessage } from './blocks/messages.js';
+import { blocks as blockIds } from './ids.js';
 
 /** A failed Slack call, with Slack's error string when Slack answered `ok: false`. */
 export class SlackCallError extends DeliveryError {
@@ -89,13 +90,28 @@ export function slackChat(options: SlackChatOptions): Chat & { call: typeof call
     return result.ts;
   }
 
+  /** A message this bot posted in the channel whose blocks include `blockId`, newest first. */
+  async function findOwnMessage(channel: string, blockId: string): Promise<ShownMessage | null> {
+    const me = await options.botUserId();
+    const history = await call('conversations.history', () =>
+      client.conversations.history({ channel, limit: 200 }),
+    );
+    const found = history.messages?.find(
+      (m) => (m.user === me || Boolean(m.bot_id)) && m.blocks?.some((b) => b.block_id === blockId),
+    );
+    return found?.ts ? { ts: found.ts, hash: null } : null;
+  }
+
   async function show(
     channel: string,
     text: string,
     blocks: types.KnownBlock[],
-    current: ShownMessage | null,
+    known: ShownMessage | null,
+    mayExist: { blockId: string } | null,
   ): Promise<ShownMessage> {
     const hash = createHash('sha256').update(JSON.stringify({ text, blocks })).digest('hex');
+    // An earlier attempt may have posted it and died before the ts was stored: find it.
+    const current = known ?? (mayExist ? await findOwnMessage(channel, mayExist.blockId) : null);
     if (current && current.hash === hash) return current;
     if (current) {
       try {
@@ -190,8 +206,14 @@ export function slackChat(options: SlackChatOptions): Chat & { call: typeof call
       }
     },
 
-    showCard: (channelId, view, current) =>
-      show(channelId, cardText(view), incidentCard(view), current),
+    showCard: (channelId, view, current, { mayExist = false } = {}) =>
+      show(
+        channelId,
+        cardText(view),
+        incidentCard(view),
+        current,
+        mayExist ? { blockId: blockIds.cardHeader } : null,
+      ),
 
     async pin(channelId, ts) {
       try {
@@ -202,14 +224,15 @@ export function slackChat(options: SlackChatOptions): Chat & { call: typeof call
       }
     },
 
-    async showAnnouncement(channelId, view, current) {
+    async showAnnouncement(channelId, view, current, { mayExist = false } = {}) {
+      const find = mayExist ? { blockId: blockIds.announcement(view.incident.id) } : null;
       try {
-        return await show(channelId, cardText(view), announcementBlocks(view), current);
+        return await show(channelId, cardText(view), announcementBlocks(view), current, find);
       } catch (error) {
         if (!(error instanceof SlackCallError) || error.slackError !== 'not_in_channel')
           throw error;
         await call('conversations.join', () => client.conversations.join({ channel: channelId }));
-        return show(channelId, cardText(view), announcementBlocks(view), current);
+        return show(channelId, cardText(view), announcementBlocks(view), current, find);
       }
     },
 

@@ -43,6 +43,7 @@ export const blocks = {
   cardFreeze: 'card_freeze',
   cardPages: 'card_pages',
   suspect: (deployId: number) => `suspect_${deployId}`,
+  announcement: (incidentId: number) => `announce_${incidentId}`,
   freezeServices: 'freeze_services',
   freezeEnvironments: 'freeze_environments',
   freezeDuration: 'freeze_duration',

@@ -140,3 +140,40 @@ test('killed (kill -9) after the 202 while Slack is still creating the channel: 
   ).toBe(true);
   close();
 }, 60_000);
+
+test('killed while Slack is posting the card: after restart the card is found and updated, never posted twice', async () => {
+  slack = await startSlackEmulator();
+  dir = mkdtempSync(join(tmpdir(), 'firebreak-crash-'));
+  const env = {
+    SLACK_BOT_TOKEN: 'xoxb-test',
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    DATABASE_PATH: join(dir, 'firebreak.db'),
+    FIREBREAK_CONFIG: join(dir, 'none.yaml'),
+    INGEST_TOKEN,
+    LOG_LEVEL: 'warn',
+  };
+  slack.setDelay('chat.postMessage', 1500);
+  proc = await startBotProcess(env, await freePort());
+  const res = await fetch(`${proc.base}/webhooks/alertmanager`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${INGEST_TOKEN}` },
+    body: JSON.stringify(alertBody()),
+  });
+  expect(res.status).toBe(202);
+  const emulator = slack;
+  const channel = await eventually(() => emulator.channelByName(CHANNEL), 5000);
+  await new Promise((r) => setTimeout(r, 400)); // the card's chat.postMessage is in flight
+  await proc.kill9();
+  await eventually(() => emulator.messages(channel.id).length === 1, 5000); // Slack posted it anyway
+  slack.setDelay('chat.postMessage', 0);
+
+  proc = await startBotProcess(env, await freePort());
+  await eventually(() => emulator.pinnedMessages(channel.id).length === 1, 10_000);
+  await proc.terminate();
+  const cards = slack
+    .messages(channel.id)
+    .filter((m) => JSON.stringify(m.blocks).includes('card_header'));
+  expect(cards).toHaveLength(1);
+  expect(slack.findCalls('conversations.history').length).toBeGreaterThan(0);
+}, 60_000);

@@ -276,6 +276,7 @@ export function announcementBlocks(view: IncidentView): Block[] {
   return [
     {
       type: 'section',
+      block_id: ids.announcement(i.id),
       text: mrkdwn(
         `${i.state === 'resolved' ? '✅' : '🔥'} *${incidentRef(i.id)}* ${escapeText(truncate(i.title, 200))}\n${status} · ${where}`,
       ),
