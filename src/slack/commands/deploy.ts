@@ -7,6 +7,9 @@ import type { DeploySlackServices } from '../deploy-services.js';
 import type { SubcommandTable } from './types.js';
 
 const ephemeral = (text: string) => ({ response_type: 'ephemeral' as const, text });
+// The manifest asks Slack to escape command text (`should_escape`); a reason is plain text again.
+const unescape = (text: string) =>
+  text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
 export interface FreezeArgs {
   services: string[];
@@ -59,7 +62,9 @@ export function parseFreezeArgs(
     services,
     environments: [environment ?? incident?.environment ?? context.defaultEnvironment],
     durationMs,
-    reason: words.join(' ') || (incident ? `${incidentRef(incident.id)}: ${incident.title}` : ''),
+    reason:
+      unescape(words.join(' ')) ||
+      (incident ? `${incidentRef(incident.id)}: ${incident.title}` : ''),
   };
 }
 
