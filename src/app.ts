@@ -1,14 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { App, type Authorize, HTTPReceiver, webApi } from '@slack/bolt';
 import { and, lt, ne } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { createCatalog } from './catalog.js';
 import type { Config } from './config.js';
 import { type Job, startableJobs } from './cron.js';
-import { MIGRATIONS_FOLDER, migrationsApplied, openDb } from './db/client.js';
+import { migrationsApplied, openDb, shippedMigrations } from './db/client.js';
 import { outbox } from './db/schema.js';
 import { pruneDeliveries } from './deliveries.js';
 import { createBackendResolver } from './deploy/backends/registry.js';
@@ -91,11 +89,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
   const { db, sqlite, close } = openDb(config.databasePath, {
     busyTimeoutMs: options.dbBusyTimeoutMs,
   });
-  const expectedMigrations = (
-    JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as {
-      entries: unknown[];
-    }
-  ).entries.length;
+  const expectedMigrations = shippedMigrations();
   const file = config.file;
   const catalog = createCatalog(file.services);
 

@@ -1,6 +1,8 @@
+import { statSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from './config.js';
 import { openDb } from './db/client.js';
+import { doctor } from './doctor.js';
 import { serve } from './main.js';
 import { verify } from './timeline/timeline.js';
 
@@ -9,6 +11,8 @@ const USAGE = `firebreak <command>
   serve              run the bot (default)
   migrate            create the database file and apply migrations
   verify             check the timeline's hash chains; exit 1 when a row was changed or removed
+  doctor             check the configuration, database, Slack token and scopes, PagerDuty; say what is missing
+  backup <file>      copy the database to <file> while the bot runs (SQLite online backup)
 `;
 
 type Env = Record<string, string | undefined>;
@@ -27,6 +31,32 @@ const commands: Record<string, (args: string[], env: Env) => Promise<number>> = 
     close();
     process.stdout.write(`migrations applied to ${dbPath(env)}\n`);
     return 0;
+  },
+  async doctor(_args, env) {
+    const checks = await doctor(env);
+    for (const check of checks)
+      process.stdout.write(`${check.ok ? '✓' : '✗'} ${check.name}: ${check.detail}\n`);
+    const failed = checks.filter((c) => !c.ok).length;
+    process.stdout.write(failed === 0 ? '\nAll good.\n' : `\n${failed} problem(s) to fix.\n`);
+    return failed === 0 ? 0 : 1;
+  },
+  async backup(args, env) {
+    const [target] = args;
+    if (!target) {
+      process.stderr.write('usage: firebreak backup <file>\n');
+      return 2;
+    }
+    const { sqlite, close } = openDb(dbPath(env), { migrate: false });
+    try {
+      // The online backup API copies a consistent snapshot while the bot keeps writing.
+      await sqlite.backup(target);
+      process.stdout.write(
+        `backed up ${dbPath(env)} to ${target} (${statSync(target).size} bytes)\n`,
+      );
+      return 0;
+    } finally {
+      close();
+    }
   },
   async verify(_args, env) {
     const { db, close } = openDb(dbPath(env));

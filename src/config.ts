@@ -229,6 +229,9 @@ const Env = z
     }
   });
 
+/** Every environment variable the bot reads (the README and .env.example list the same). */
+export const ENV_NAMES: readonly string[] = Object.keys(Env.shape);
+
 export interface Config {
   readonly slack: {
     readonly botToken: string;

@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
@@ -65,6 +65,12 @@ export function prepared<T>(db: DbOrTx, key: string, build: (db: DbOrTx) => T): 
     forSession.set(key, statement);
   }
   return statement;
+}
+
+/** How many migrations this build ships (readiness compares it with what the file has applied). */
+export function shippedMigrations(): number {
+  const journal = join(MIGRATIONS_FOLDER, 'meta', '_journal.json');
+  return (JSON.parse(readFileSync(journal, 'utf8')) as { entries: unknown[] }).entries.length;
 }
 
 /** Readiness: the file answers and every migration we ship has been applied. */

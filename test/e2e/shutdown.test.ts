@@ -58,12 +58,25 @@ test('SIGTERM in the middle of a load: in-flight requests finish, the rest are r
   // Every acknowledged alert is in the database; the ones not yet made into incidents are
   // kept in the inbox and finished by the next start.
   const { db, close } = openDb(env.DATABASE_PATH);
-  const stored = () => new Set(db.select({ key: alerts.dedupeKey }).from(alerts).all().map((a) => a.key));
-  const pendingAtStop = db.select().from(inbox).all().filter((r) => r.status === 'pending').length;
+  const stored = () =>
+    new Set(
+      db
+        .select({ key: alerts.dedupeKey })
+        .from(alerts)
+        .all()
+        .map((a) => a.key),
+    );
+  const pendingAtStop = db
+    .select()
+    .from(inbox)
+    .all()
+    .filter((r) => r.status === 'pending').length;
   const again = await startBotProcess(env, await freePort());
   await eventually(() => [...accepted].every((key) => stored().has(key)), 15_000);
   await again.terminate();
   close();
   await slack.close();
-  console.log(`SIGTERM under load: ${accepted.size} accepted, ${pendingAtStop} still in the inbox at stop, outcomes ${JSON.stringify(Object.fromEntries(outcomes))}`);
+  console.log(
+    `SIGTERM under load: ${accepted.size} accepted, ${pendingAtStop} still in the inbox at stop, outcomes ${JSON.stringify(Object.fromEntries(outcomes))}`,
+  );
 }, 60_000);

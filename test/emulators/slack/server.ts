@@ -77,6 +77,8 @@ export interface SlackEmulatorOptions {
   socketAckTimeoutMs?: number;
   /** Default true: the bot may post to public channels it has not joined (chat:write.public). */
   chatWritePublic?: boolean;
+  /** Scopes the token holds, sent back in `x-oauth-scopes` as Slack does (default: plenty). */
+  grantedScopes?: readonly string[];
   /** Clock for ts, trigger expiry, rate windows and timestamps. Defaults to Date.now. */
   now?: () => number;
 }
@@ -147,9 +149,28 @@ export interface SlackEmulator {
 /** Slack allows five posts per response_url. */
 const RESPONSE_URL_USES = 5;
 
+const DEFAULT_SCOPES = [
+  'channels:history',
+  'channels:join',
+  'channels:manage',
+  'channels:read',
+  'chat:write',
+  'commands',
+  'files:write',
+  'groups:history',
+  'groups:read',
+  'groups:write',
+  'pins:write',
+  'reactions:read',
+  'usergroups:read',
+  'users:read',
+  'users:read.email',
+];
+
 export async function startSlackEmulator(
   options: SlackEmulatorOptions = {},
 ): Promise<SlackEmulator> {
+  const granted = options.grantedScopes ?? DEFAULT_SCOPES;
   const now = options.now ?? Date.now;
   const identity: Identity = {
     botUserId: options.botUserId ?? 'U0BOT00001',
@@ -216,7 +237,8 @@ export async function startSlackEmulator(
     const query = new URL(req.url ?? '/', 'http://x').searchParams;
     const parsed = await parseArgs(req.headers['content-type'], body, query);
     const args: Args = parsed === 'invalid_json' ? {} : parsed;
-    const reply = (status: number, result: SlackResult | string, headers = {}) => {
+    const reply = (status: number, result: SlackResult | string, extra = {}) => {
+      const headers = { 'x-oauth-scopes': granted.join(','), ...extra };
       const isResult = typeof result !== 'string';
       state.calls.push({
         method,
