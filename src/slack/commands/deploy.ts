@@ -8,7 +8,7 @@ import type { SubcommandTable } from './types.js';
 
 const ephemeral = (text: string) => ({ response_type: 'ephemeral' as const, text });
 // The manifest asks Slack to escape command text (`should_escape`); a reason is plain text again.
-const unescape = (text: string) =>
+const unescapeSlack = (text: string) =>
   text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
 export interface FreezeArgs {
@@ -63,7 +63,7 @@ export function parseFreezeArgs(
     environments: [environment ?? incident?.environment ?? context.defaultEnvironment],
     durationMs,
     reason:
-      unescape(words.join(' ')) ||
+      unescapeSlack(words.join(' ')) ||
       (incident ? `${incidentRef(incident.id)}: ${incident.title}` : ''),
   };
 }
