@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { App, type Authorize, HTTPReceiver, webApi } from '@slack/bolt';
 import { and, lt, ne } from 'drizzle-orm';
 import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
 import { createCatalog } from './catalog.js';
 import type { Config } from './config.js';
 import { type Job, startableJobs } from './cron.js';
@@ -10,11 +11,14 @@ import { migrationsApplied, openDb, shippedMigrations } from './db/client.js';
 import { outbox } from './db/schema.js';
 import { pruneDeliveries } from './deliveries.js';
 import { alertRoutes } from './http/alerts.js';
+import { apiRoutes } from './http/api.js';
 import { healthRoutes } from './http/health.js';
 import { pagerDutyRoutes } from './http/pagerduty.js';
+import { createTelemetry, metricsRoutes, type Telemetry } from './http/prometheus.js';
 import { createHttpHandler } from './http/server.js';
 import { ARCHIVE_KIND, archiveHandler, createArchiving } from './incidents/archive.js';
 import type { IncidentListener } from './incidents/events.js';
+import { createFollowups } from './incidents/followups.js';
 import { createInbox } from './incidents/inbox.js';
 import { createAlertIntake } from './incidents/intake.js';
 import type { MessageDelivery } from './incidents/messages.js';
@@ -28,11 +32,14 @@ import { createPagerDelivery } from './paging/delivery.js';
 import { createPagerDutyInbound } from './paging/inbound.js';
 import type { PagingPolicy } from './paging/policy.js';
 import { createPaging } from './paging/service.js';
+import { askForCause, createCauses } from './postmortem/cause.js';
 import { createActorResolver } from './slack/actors.js';
 import { slackChat } from './slack/chat.js';
 import { slackPeople } from './slack/directory.js';
 import { answerMalformedWith400 } from './slack/errors.js';
+import { captureHandlers } from './slack/events/timeline-capture.js';
 import { registerListeners } from './slack/listeners.js';
+import { createTimelineCapture } from './timeline/capture.js';
 
 export interface AppOptions {
   log: Logger;
@@ -68,6 +75,8 @@ export interface FirebreakApp {
   readonly outbox: ReturnType<typeof createOutboxWorker>;
   readonly inbox: ReturnType<typeof createInbox>;
   readonly jobs: readonly Job[];
+  /** Hooks for the Prometheus metrics (GET /metrics). */
+  readonly telemetry: Telemetry;
 }
 
 const DAY = 24 * 60 * 60_000;
@@ -81,6 +90,8 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
   const expectedMigrations = shippedMigrations();
   const file = config.file;
   const catalog = createCatalog(file.services);
+  const registry = new Registry();
+  const telemetry = createTelemetry(registry, { db, now });
 
   // The outbox's own client: no hidden retries (the outbox retries, durably) and 429s come
   // back to us at once instead of pausing every other call.
@@ -120,6 +131,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     channelPrefix: file.incidents.channelPrefix,
     privateChannels: file.incidents.private,
     minPostIntervalMs: options.slackMinPostIntervalMs,
+    onCall: telemetry.slackCall,
   });
   const publisher = createPublisher({
     db,
@@ -138,15 +150,27 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     now,
     log: log.child({ component: 'outbox' }),
     handlers,
+    onResult: telemetry.outboxResult,
     ...options.outbox,
   });
   const kick = () => worker.kick();
   const archived = archiveHandler({ db, chat, now });
   handlers[ARCHIVE_KIND] = (item) =>
     archived(item.payload as { incidentId: number; resolvedAt: number });
+  const capture = createTimelineCapture({ db, now, kick });
+  Object.assign(
+    handlers,
+    captureHandlers({
+      capture,
+      client: web,
+      call: chat.call,
+      botUserId: async () => (await whoAmI()).botUserId,
+      pinReaction: file.incidents.pinReaction,
+    }),
+  );
 
   // Modules that react to incident changes inside the same transaction (PagerDuty, deploys…).
-  const listeners: IncidentListener[] = [];
+  const listeners: IncidentListener[] = [askForCause];
   const incidents = createIncidents({
     db,
     now,
@@ -213,7 +237,11 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
       now,
       kick,
       policy: pagingPolicy,
-      pager: createPagerDuty({ ...config.pagerDuty, timeoutMs: options.pagerDuty?.timeoutMs }),
+      pager: createPagerDuty({
+        ...config.pagerDuty,
+        timeoutMs: options.pagerDuty?.timeoutMs,
+        onCall: telemetry.pagerdutyCall,
+      }),
       people: slackPeople(chat.call, web),
       incidents,
       // Slack's own redirect opens the channel in the app (GovSlack and emulators: their host).
@@ -251,6 +279,8 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     ...(receiver ? { receiver } : { socketMode: true, appToken: config.slack.appToken }),
   });
   options.onSlackApp?.(bolt);
+  const followups = createFollowups({ db, now });
+  const causes = createCauses({ db, now, kick });
   registerListeners(bolt, {
     db,
     now,
@@ -265,6 +295,11 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
       now,
       log: log.child({ component: 'slack-actors' }),
     }),
+    capture,
+    followups,
+    causes,
+    pinReaction: file.incidents.pinReaction,
+    defaultEnvironment: file.incidents.defaultEnvironment,
   });
   bolt.error(async (error) => {
     log.error({ err: error }, 'slack listener failed');
@@ -280,11 +315,17 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
         dbReady: () => sqlite.open && migrationsApplied(sqlite, expectedMigrations),
         isDraining: () => draining,
       }),
-      ...alertRoutes({ inbox, ingestToken: config.ingestToken }),
+      ...alertRoutes({
+        inbox,
+        ingestToken: config.ingestToken,
+        onReceived: telemetry.alertsReceived,
+      }),
       ...pagerDutyRoutes({
         secrets: config.pagerDuty.webhookSecrets,
         receive: pagerDutyInbound.receive,
       }),
+      ...apiRoutes({ db, now, apiToken: config.apiToken }),
+      ...metricsRoutes(registry),
     ],
   });
   const server: Server = createServer(
@@ -322,6 +363,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     outbox: worker,
     inbox,
     jobs,
+    telemetry,
     async start() {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
