@@ -79,12 +79,12 @@ async function main() {
   );
 
   const constant = await startChild(
-    ['--import', 'tsx', 'bench/gate-baseline-server.ts'],
+    ['--import', 'tsx', 'bench/servers/gate-baseline.ts'],
     { BASELINE: 'constant' },
     await freePort(),
   );
   const withSqlite = await startChild(
-    ['--import', 'tsx', 'bench/gate-baseline-server.ts'],
+    ['--import', 'tsx', 'bench/servers/gate-baseline.ts'],
     { BASELINE: 'sqlite', DATABASE_PATH: dbPath },
     await freePort(),
   );

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { App, type Authorize, HTTPReceiver, webApi } from '@slack/bolt';
 import { and, lt, ne } from 'drizzle-orm';
 import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
 import { createCatalog } from './catalog.js';
 import type { Config } from './config.js';
 import { type Job, startableJobs } from './cron.js';
@@ -18,13 +19,16 @@ import { createNoticeDelivery, NOTICE_KIND, type NoticeDelivery } from './deploy
 import { createRollbacks, ROLLBACK_KIND } from './deploy/rollback.js';
 import { createSuspects } from './deploy/suspects.js';
 import { alertRoutes } from './http/alerts.js';
+import { apiRoutes } from './http/api.js';
 import { deployRoutes } from './http/deploys.js';
 import { freezeGateRoutes } from './http/freeze-gate.js';
 import { healthRoutes } from './http/health.js';
 import { pagerDutyRoutes } from './http/pagerduty.js';
+import { createTelemetry, metricsRoutes, type Telemetry } from './http/prometheus.js';
 import { createHttpHandler } from './http/server.js';
 import { ARCHIVE_KIND, archiveHandler, createArchiving } from './incidents/archive.js';
 import type { IncidentListener } from './incidents/events.js';
+import { createFollowups } from './incidents/followups.js';
 import { createInbox } from './incidents/inbox.js';
 import { createAlertIntake } from './incidents/intake.js';
 import type { MessageDelivery } from './incidents/messages.js';
@@ -38,12 +42,15 @@ import { createPagerDelivery } from './paging/delivery.js';
 import { createPagerDutyInbound } from './paging/inbound.js';
 import type { PagingPolicy } from './paging/policy.js';
 import { createPaging } from './paging/service.js';
+import { askForCause, createCauses } from './postmortem/cause.js';
 import { createActorResolver } from './slack/actors.js';
 import { slackChat } from './slack/chat.js';
 import { slackDeployChat } from './slack/deploy-chat.js';
 import { slackPeople } from './slack/directory.js';
 import { answerMalformedWith400 } from './slack/errors.js';
+import { captureHandlers } from './slack/events/timeline-capture.js';
 import { registerListeners } from './slack/listeners.js';
+import { createTimelineCapture } from './timeline/capture.js';
 
 export interface AppOptions {
   log: Logger;
@@ -79,6 +86,8 @@ export interface FirebreakApp {
   readonly outbox: ReturnType<typeof createOutboxWorker>;
   readonly inbox: ReturnType<typeof createInbox>;
   readonly jobs: readonly Job[];
+  /** Hooks for the Prometheus metrics (GET /metrics). */
+  readonly telemetry: Telemetry;
 }
 
 const DAY = 24 * 60 * 60_000;
@@ -92,6 +101,8 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
   const expectedMigrations = shippedMigrations();
   const file = config.file;
   const catalog = createCatalog(file.services);
+  const registry = new Registry();
+  const telemetry = createTelemetry(registry, { db, now });
 
   // The outbox's own client: no hidden retries (the outbox retries, durably) and 429s come
   // back to us at once instead of pausing every other call.
@@ -131,6 +142,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     channelPrefix: file.incidents.channelPrefix,
     privateChannels: file.incidents.private,
     minPostIntervalMs: options.slackMinPostIntervalMs,
+    onCall: telemetry.slackCall,
   });
   const publisher = createPublisher({
     db,
@@ -149,12 +161,24 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     now,
     log: log.child({ component: 'outbox' }),
     handlers,
+    onResult: telemetry.outboxResult,
     ...options.outbox,
   });
   const kick = () => worker.kick();
   const archived = archiveHandler({ db, chat, now });
   handlers[ARCHIVE_KIND] = (item) =>
     archived(item.payload as { incidentId: number; resolvedAt: number });
+  const capture = createTimelineCapture({ db, now, kick });
+  Object.assign(
+    handlers,
+    captureHandlers({
+      capture,
+      client: web,
+      call: chat.call,
+      botUserId: async () => (await whoAmI()).botUserId,
+      pinReaction: file.incidents.pinReaction,
+    }),
+  );
 
   // Deploys: rollback backends per service+environment, freezes, suspects, rollbacks.
   const backends = createBackendResolver(file.services, { now });
@@ -211,7 +235,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
   handlers[ROLLBACK_KIND] = (item) => rollbacks.step(Number(item.payload.rollbackId));
 
   // Modules that react to incident changes inside the same transaction (PagerDuty, deploys…).
-  const listeners: IncidentListener[] = [deployListener({ suspects, freezes })];
+  const listeners: IncidentListener[] = [askForCause, deployListener({ suspects, freezes })];
   const incidents = createIncidents({
     db,
     now,
@@ -278,7 +302,11 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
       now,
       kick,
       policy: pagingPolicy,
-      pager: createPagerDuty({ ...config.pagerDuty, timeoutMs: options.pagerDuty?.timeoutMs }),
+      pager: createPagerDuty({
+        ...config.pagerDuty,
+        timeoutMs: options.pagerDuty?.timeoutMs,
+        onCall: telemetry.pagerdutyCall,
+      }),
       people: slackPeople(chat.call, web),
       incidents,
       // Slack's own redirect opens the channel in the app (GovSlack and emulators: their host).
@@ -316,6 +344,8 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     ...(receiver ? { receiver } : { socketMode: true, appToken: config.slack.appToken }),
   });
   options.onSlackApp?.(bolt);
+  const followups = createFollowups({ db, now });
+  const causes = createCauses({ db, now, kick });
   const actorOf = createActorResolver({
     client: web,
     privileged: [...file.permissions.deployers, ...file.permissions.commanders],
@@ -331,6 +361,11 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     archiving,
     paging,
     actorOf,
+    capture,
+    followups,
+    causes,
+    pinReaction: file.incidents.pinReaction,
+    defaultEnvironment: file.incidents.defaultEnvironment,
     deploys: {
       db,
       catalog,
@@ -363,11 +398,17 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
         dbReady: () => sqlite.open && migrationsApplied(sqlite, expectedMigrations),
         isDraining: () => draining,
       }),
-      ...alertRoutes({ inbox, ingestToken: config.ingestToken }),
+      ...alertRoutes({
+        inbox,
+        ingestToken: config.ingestToken,
+        onReceived: telemetry.alertsReceived,
+      }),
       ...pagerDutyRoutes({
         secrets: config.pagerDuty.webhookSecrets,
         receive: pagerDutyInbound.receive,
       }),
+      ...apiRoutes({ db, now, apiToken: config.apiToken }),
+      ...metricsRoutes(registry),
       ...deployRoutes({
         intake: deployIntake,
         rollbacks,
@@ -425,6 +466,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     outbox: worker,
     inbox,
     jobs,
+    telemetry,
     async start() {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);

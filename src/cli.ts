@@ -3,7 +3,10 @@ import { pathToFileURL } from 'node:url';
 import { ConfigError } from './config.js';
 import { openDb } from './db/client.js';
 import { doctor } from './doctor.js';
+import { isAppError } from './errors.js';
 import { serve } from './main.js';
+import { renderPostmortem } from './postmortem/draft.js';
+import { loadPostmortemRecord } from './postmortem/record.js';
 import { verify } from './timeline/timeline.js';
 
 const USAGE = `firebreak <command>
@@ -13,6 +16,7 @@ const USAGE = `firebreak <command>
   verify             check the timeline's hash chains; exit 1 when a row was changed or removed
   doctor             check the configuration, database, Slack token and scopes, PagerDuty; say what is missing
   backup <file>      copy the database to <file> while the bot runs (SQLite online backup)
+  postmortem <n>     print the postmortem draft of incident n (Markdown) to stdout
 `;
 
 type Env = Record<string, string | undefined>;
@@ -70,6 +74,25 @@ const commands: Record<string, (args: string[], env: Env) => Promise<number>> = 
           : `✗ ${result.problems.length} problem(s) in ${result.events} events\n`,
       );
       return result.problems.length === 0 ? 0 : 1;
+    } finally {
+      close();
+    }
+  },
+  async postmortem(args, env) {
+    const match = /^(?:INC-)?(\d+)$/i.exec(args[0] ?? '');
+    if (!match) {
+      process.stderr.write('usage: firebreak postmortem <incident number>\n');
+      return 2;
+    }
+    const { db, close } = openDb(dbPath(env));
+    try {
+      const record = loadPostmortemRecord(db, Number(match[1]));
+      process.stdout.write(renderPostmortem(record, { generatedAt: new Date() }));
+      return 0;
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      process.stderr.write(`firebreak: ${error.message}\n`);
+      return 1;
     } finally {
       close();
     }

@@ -26,7 +26,20 @@ export type ChatMessage =
   | { type: 'owner_missing'; since: number }
   /** The channel will be archived at `at` (epoch ms). */
   | { type: 'archive_scheduled'; by: string; at: number }
-  | PagingMessage;
+  | PagingMessage
+  | { type: 'timeline_pinned'; by: string; authorId: string | null; via: 'reaction' | 'shortcut' }
+  | { type: 'timeline_withdrawn'; by: string }
+  | { type: 'cause_question'; suspects: CauseOption[] };
+
+/** A suspect deploy offered as the answer to "Caused by a deploy?" when an incident resolves. */
+export interface CauseOption {
+  deployId: number;
+  service: string;
+  environment: string;
+  version: string;
+  /** ISO 8601; messages travel through the outbox as JSON. */
+  at: string;
+}
 
 export type MessageTarget =
   /** The incident's own channel. */

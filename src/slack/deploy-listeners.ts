@@ -7,17 +7,14 @@ import {
   notRelatedClicked,
   rollbackClicked,
 } from './actions/deploy.js';
-import { deploySubcommands } from './commands/deploy.js';
-import { routeSubcommands } from './commands/router.js';
 import type { DeploySlackServices } from './deploy-services.js';
-import { actions, commands, views } from './ids.js';
+import { actions, views } from './ids.js';
 
-/** `/deploy`, the card's deploy buttons, the freeze modal, and the buttons in deploy messages. */
+/**
+ * The card's deploy buttons, the freeze modal, and the buttons in deploy messages. (`/deploy`'s
+ * subcommands join the shared command table in listeners.ts, next to `stats`.)
+ */
 export function registerDeployListeners(app: App, s: DeploySlackServices): void {
-  app.command(
-    commands.deploy,
-    routeSubcommands({ db: s.db, table: deploySubcommands(s), actorOf: s.actorOf }),
-  );
   app.action<BlockButtonAction>(actions.rollback, rollbackClicked(s));
   app.action<BlockButtonAction>(actions.notRelated, notRelatedClicked(s));
   app.action<BlockButtonAction>(actions.freeze, freezeClicked(s));

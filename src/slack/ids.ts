@@ -14,6 +14,11 @@ export const actions = {
   liftFreeze: 'deploy_lift_freeze',
   archive: 'incident_archive',
   openLink: 'open_link',
+  causeDeploy: 'incident_cause_deploy',
+  causeNone: 'incident_cause_none',
+  followupDone: 'followup_done',
+  followupWontDo: 'followup_wont_do',
+  followupReopen: 'followup_reopen',
 } as const;
 
 export const views = {
@@ -44,6 +49,8 @@ export const blocks = {
   cardPages: 'card_pages',
   suspect: (deployId: number) => `suspect_${deployId}`,
   announcement: (incidentId: number) => `announce_${incidentId}`,
+  causeQuestion: 'cause_question',
+  followup: (id: number) => `followup_${id}`,
   freezeServices: 'freeze_services',
   freezeEnvironments: 'freeze_environments',
   freezeDuration: 'freeze_duration',

@@ -1,12 +1,16 @@
-import type { App } from '@slack/bolt';
+import type { App, BlockAction, ButtonAction, MessageShortcut } from '@slack/bolt';
 import type { Catalog } from '../catalog.js';
 import type { Db } from '../db/client.js';
 import { claimDelivery } from '../deliveries.js';
 import type { Archiving } from '../incidents/archive.js';
+import type { Followups } from '../incidents/followups.js';
 import type { Reminders } from '../incidents/reminders.js';
 import type { Incidents } from '../incidents/service.js';
 import type { Paging } from '../paging/service.js';
+import type { Causes } from '../postmortem/cause.js';
+import type { TimelineCapture } from '../timeline/capture.js';
 import { archiveClicked } from './actions/archive.js';
+import { causeAnswer } from './actions/cause.js';
 import {
   acknowledgeClicked,
   resolveClicked,
@@ -16,12 +20,21 @@ import {
 import { pageOnCallClicked } from './actions/page.js';
 import { postUpdateClicked, snoozeClicked } from './actions/reminders.js';
 import type { ActorOf } from './actors.js';
+import { deploySubcommands } from './commands/deploy.js';
+import { followupButton, followupSubcommands } from './commands/followup.js';
 import { incidentSubcommands } from './commands/incident.js';
 import { pageSubcommand } from './commands/page.js';
+import { postmortemSubcommands } from './commands/postmortem.js';
 import { routeSubcommands } from './commands/router.js';
+import { deployStatsSubcommands, incidentStatsSubcommands } from './commands/stats.js';
 import { registerDeployListeners } from './deploy-listeners.js';
 import type { DeploySlackServices } from './deploy-services.js';
 import { replyWithAppErrors } from './errors.js';
+import {
+  addToTimelineShortcut,
+  pinOnReaction,
+  withdrawOnReactionRemoved,
+} from './events/timeline-capture.js';
 import { actions, commands, shortcuts, snoozeActionPattern, views } from './ids.js';
 import { declareFromMessage } from './shortcuts/declare-from-message.js';
 import { declareSubmitted } from './views/declare.js';
@@ -37,6 +50,13 @@ export interface SlackServices {
   /** A Slack user as an Actor, with the configured user groups they are in (permissions). */
   actorOf: ActorOf;
   paging: Paging;
+  capture: TimelineCapture;
+  followups: Followups;
+  causes: Causes;
+  /** incidents.pinReaction: the reaction that copies a message into the timeline. */
+  pinReaction: string;
+  /** incidents.defaultEnvironment: where DORA metrics are measured. */
+  defaultEnvironment: string;
   deploys?: DeploySlackServices;
 }
 
@@ -46,8 +66,26 @@ export function registerListeners(app: App, services: SlackServices): void {
   app.use(dropRedeliveredEvents(services));
 
   // Each module contributes its own subcommands; the help text is generated from this table.
-  const incidentTable = { ...incidentSubcommands(services), page: pageSubcommand(services) };
+  const stats = { ...services, environment: services.defaultEnvironment };
+  const { help, ...lifecycle } = incidentSubcommands(services);
+  const incidentTable = {
+    ...lifecycle,
+    page: pageSubcommand(services),
+    ...postmortemSubcommands(services),
+    ...followupSubcommands(services),
+    ...incidentStatsSubcommands(stats),
+    ...(help ? { help } : {}),
+  };
   app.command(commands.incident, routeSubcommands({ ...services, table: incidentTable }));
+  const { help: deployHelp, ...deployActions } = services.deploys
+    ? deploySubcommands(services.deploys)
+    : {};
+  const deployTable = {
+    ...deployActions,
+    ...deployStatsSubcommands(stats),
+    ...(deployHelp ? { help: deployHelp } : {}),
+  };
+  app.command(commands.deploy, routeSubcommands({ ...services, table: deployTable }));
 
   app.action(actions.acknowledge, acknowledgeClicked(services));
   app.action(actions.takeCommand, takeCommandClicked(services));
@@ -57,6 +95,11 @@ export function registerListeners(app: App, services: SlackServices): void {
   app.action(snoozeActionPattern, snoozeClicked(services));
   app.action(actions.archive, archiveClicked(services));
   app.action(actions.pageOnCall, pageOnCallClicked(services));
+  app.action<BlockAction<ButtonAction>>(actions.causeDeploy, causeAnswer(services));
+  app.action<BlockAction<ButtonAction>>(actions.causeNone, causeAnswer(services));
+  app.action<BlockAction<ButtonAction>>(actions.followupDone, followupButton(services));
+  app.action<BlockAction<ButtonAction>>(actions.followupWontDo, followupButton(services));
+  app.action<BlockAction<ButtonAction>>(actions.followupReopen, followupButton(services));
 
   app.view(views.declare, declareSubmitted(services));
   app.view(views.resolve, resolveSubmitted(services));
@@ -66,6 +109,13 @@ export function registerListeners(app: App, services: SlackServices): void {
     { callback_id: shortcuts.declareFromMessage, type: 'message_action' },
     declareFromMessage(services),
   );
+  app.shortcut<MessageShortcut>(
+    { callback_id: shortcuts.addToTimeline, type: 'message_action' },
+    addToTimelineShortcut(services),
+  );
+
+  app.event('reaction_added', pinOnReaction(services));
+  app.event('reaction_removed', withdrawOnReactionRemoved(services));
 
   if (services.deploys) registerDeployListeners(app, services.deploys);
 }

@@ -17,6 +17,7 @@ import {
   truncate,
   who,
 } from './text.js';
+import { renderTimelineMessage } from './timeline.js';
 
 export interface RenderedMessage {
   text: string;
@@ -166,6 +167,10 @@ export function renderMessage(message: ChatMessage, view: IncidentView): Rendere
     case 'pagerduty_update':
     case 'owner_from_pagerduty':
       return renderPagingMessage(message, view);
+    case 'timeline_pinned':
+    case 'timeline_withdrawn':
+    case 'cause_question':
+      return renderTimelineMessage(message, view);
     default:
       return message satisfies never;
   }

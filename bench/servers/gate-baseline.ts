@@ -4,7 +4,7 @@
 //                     with one prepared statement and matching their globs.
 import { createServer } from 'node:http';
 import Database from 'better-sqlite3';
-import { blockingFreezes, type FreezeWindow } from '../src/deploy/freeze.js';
+import { blockingFreezes, type FreezeWindow } from '../../src/deploy/freeze.js';
 
 const mode = process.env.BASELINE ?? 'constant';
 const db =

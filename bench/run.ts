@@ -1,0 +1,11 @@
+// Runs every benchmark in bench/ one after another (npm run bench).
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const here = import.meta.dirname;
+for (const file of readdirSync(here).sort()) {
+  if (!file.endsWith('.ts') || file === 'run.ts' || file === 'support.ts') continue;
+  process.stdout.write(`\n== ${file}\n`);
+  execFileSync(process.execPath, ['--import', 'tsx', join(here, file)], { stdio: 'inherit' });
+}

@@ -1,0 +1,85 @@
+// Small helpers shared by the benchmarks: temp databases, timing, memory, tables.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { openDb } from '../src/db/client.js';
+import { incidents } from '../src/db/schema.js';
+
+setFlagsFromString('--expose-gc');
+const gcFn = runInNewContext('gc') as () => void;
+
+/** Full garbage collection, so heap numbers mean what is still reachable. */
+export function gc(): void {
+  gcFn();
+  gcFn();
+}
+
+export const heapMb = () => process.memoryUsage().heapUsed / 1024 / 1024;
+
+/** A fresh SQLite file with the real migrations and production pragmas (WAL, synchronous=FULL). */
+export function tempDb() {
+  const dir = mkdtempSync(join(tmpdir(), 'firebreak-bench-'));
+  const opened = openDb(join(dir, 'bench.db'));
+  return {
+    ...opened,
+    dispose() {
+      opened.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function insertIncident(
+  db: ReturnType<typeof openDb>['db'],
+  at: Date,
+  title = 'Bench incident',
+): number {
+  return db
+    .insert(incidents)
+    .values({
+      title,
+      severity: 'sev1',
+      state: 'resolved',
+      ownerId: 'U0ANA0001',
+      environment: 'production',
+      source: 'alert',
+      impactStartedAt: at,
+      detectedAt: at,
+      declaredAt: at,
+      acknowledgedAt: new Date(at.getTime() + 60_000),
+      mitigatedAt: new Date(at.getTime() + 3_600_000),
+      resolvedAt: new Date(at.getTime() + 7_200_000),
+      resolution: 'Rolled back.',
+      createdAt: at,
+      updatedAt: at,
+    })
+    .returning({ id: incidents.id })
+    .get().id;
+}
+
+/** Runs `fn` `runs` times after `warmup` runs; returns the times in ms, sorted. */
+export function time(fn: () => void, runs: number, warmup = 2): number[] {
+  for (let i = 0; i < warmup; i++) fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    fn();
+    times.push(performance.now() - started);
+  }
+  return times.sort((a, b) => a - b);
+}
+
+export const percentile = (sorted: readonly number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
+
+export function printTable(title: string, head: string[], rows: (string | number)[][]): void {
+  const cells = rows.map((r) => r.map(String));
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]?.length ?? 0)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padStart(widths[i] ?? 0)).join(' | ')} |`;
+  process.stdout.write(
+    `\n${title}\n${line(head)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n`,
+  );
+  for (const r of cells) process.stdout.write(`${line(r)}\n`);
+}

@@ -1,0 +1,238 @@
+import type { IncomingMessage } from 'node:http';
+import { and, asc, count, desc, eq, gt, gte, inArray, ne, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Db } from '../db/client.js';
+import {
+  alerts,
+  deploys,
+  followups,
+  incidentDeploys,
+  incidentServices,
+  incidents,
+  timelineEvents,
+} from '../db/schema.js';
+import { STATES } from '../incidents/incident.js';
+import { findIncident, toIncident } from '../incidents/store.js';
+import { renderPostmortem } from '../postmortem/draft.js';
+import { loadPostmortemRecord } from '../postmortem/record.js';
+import { streamOf } from '../timeline/timeline.js';
+import { requireToken } from './auth.js';
+import { HttpError, sendJson, sendText } from './body.js';
+import type { Route } from './server.js';
+
+export interface ApiDeps {
+  db: Db;
+  now: () => Date;
+  /** Unset: the API is closed and answers 401 saying so. */
+  apiToken: string | undefined;
+}
+
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
+/** An incident in the API's words (camelCase, ISO 8601 UTC). */
+export function incidentJson(incident: ReturnType<typeof toIncident>) {
+  return {
+    number: incident.id,
+    ref: `INC-${incident.id}`,
+    title: incident.title,
+    description: incident.description,
+    severity: incident.severity,
+    state: incident.state,
+    owner: incident.ownerId,
+    services: incident.services,
+    environment: incident.environment,
+    source: incident.source,
+    channelId: incident.channelId,
+    channelName: incident.channelName,
+    summary: incident.resolution,
+    impactStartedAt: iso(incident.impactStartedAt),
+    detectedAt: iso(incident.detectedAt),
+    declaredAt: iso(incident.declaredAt),
+    acknowledgedAt: iso(incident.acknowledgedAt),
+    mitigatedAt: iso(incident.mitigatedAt),
+    resolvedAt: iso(incident.resolvedAt),
+  };
+}
+
+const ListQuery = z.object({
+  // `open` means any state but resolved.
+  state: z.enum([...STATES, 'open']).optional(),
+  since: z.iso
+    .datetime({ offset: true })
+    .or(z.iso.date())
+    .transform((v) => new Date(v))
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+const TimelineQuery = z.object({
+  after: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(5000).default(1000),
+});
+
+const query = (url: URL) => Object.fromEntries(url.searchParams.entries());
+
+function incidentNumber(param: string | undefined): number {
+  const match = /^(?:INC-)?(\d{1,9})$/i.exec(param ?? '');
+  if (!match) throw new HttpError(404, `no incident ${param ?? ''}`);
+  return Number(match[1]);
+}
+
+/** Read-only incident API: `/api/v1/incidents[/:number[/timeline|/postmortem]]`, bearer API_TOKEN. */
+export function apiRoutes(deps: ApiDeps): Route[] {
+  const { db } = deps;
+  const auth = (req: IncomingMessage) => requireToken(req, deps.apiToken, 'API_TOKEN');
+  const load = (param: string | undefined) => {
+    const incident = findIncident(db, incidentNumber(param));
+    if (!incident) throw new HttpError(404, `There is no incident ${param}.`);
+    return incident;
+  };
+
+  return [
+    {
+      method: 'GET',
+      path: '/api/v1/incidents',
+      handler: async (req, res, _params, url) => {
+        auth(req);
+        const q = ListQuery.parse(query(url));
+        const where: (SQL | undefined)[] = [
+          q.state === 'open'
+            ? ne(incidents.state, 'resolved')
+            : q.state
+              ? eq(incidents.state, q.state)
+              : undefined,
+          q.since ? gte(incidents.declaredAt, q.since) : undefined,
+        ];
+        const rows = db
+          .select()
+          .from(incidents)
+          .where(and(...where))
+          .orderBy(desc(incidents.id))
+          .limit(q.limit)
+          .all();
+        const links =
+          rows.length === 0
+            ? []
+            : db
+                .select()
+                .from(incidentServices)
+                .where(
+                  inArray(
+                    incidentServices.incidentId,
+                    rows.map((r) => r.id),
+                  ),
+                )
+                .orderBy(asc(incidentServices.service))
+                .all();
+        sendJson(res, 200, {
+          incidents: rows.map((r) =>
+            incidentJson(
+              toIncident(
+                r,
+                links.filter((l) => l.incidentId === r.id).map((l) => l.service),
+              ),
+            ),
+          ),
+        });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/v1/incidents/:number',
+      handler: async (req, res, params) => {
+        auth(req);
+        const incident = load(params.number);
+        const alertCounts = db
+          .select({ status: alerts.status, n: count() })
+          .from(alerts)
+          .where(eq(alerts.incidentId, incident.id))
+          .groupBy(alerts.status)
+          .all();
+        const suspects = db
+          .select({ link: incidentDeploys, deploy: deploys })
+          .from(incidentDeploys)
+          .innerJoin(deploys, eq(deploys.id, incidentDeploys.deployId))
+          .where(eq(incidentDeploys.incidentId, incident.id))
+          .orderBy(asc(incidentDeploys.rank))
+          .all();
+        const followupRows = db
+          .select()
+          .from(followups)
+          .where(eq(followups.incidentId, incident.id))
+          .orderBy(asc(followups.id))
+          .all();
+        sendJson(res, 200, {
+          ...incidentJson(incident),
+          alerts: {
+            firing: alertCounts.find((r) => r.status === 'firing')?.n ?? 0,
+            resolved: alertCounts.find((r) => r.status === 'resolved')?.n ?? 0,
+          },
+          deploys: suspects.map(({ link, deploy }) => ({
+            id: deploy.id,
+            service: deploy.service,
+            environment: deploy.environment,
+            version: deploy.version,
+            status: deploy.status,
+            at: iso(deploy.at),
+            verdict: link.verdict,
+            verdictBy: link.verdictBy,
+          })),
+          followups: followupRows.map((f) => ({
+            id: f.id,
+            text: f.text,
+            owner: f.ownerId,
+            state: f.state,
+            createdAt: iso(f.createdAt),
+          })),
+        });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/v1/incidents/:number/timeline',
+      handler: async (req, res, params, url) => {
+        auth(req);
+        const incident = load(params.number);
+        const q = TimelineQuery.parse(query(url));
+        const rows = db
+          .select()
+          .from(timelineEvents)
+          .where(
+            and(eq(timelineEvents.stream, streamOf(incident.id)), gt(timelineEvents.seq, q.after)),
+          )
+          .orderBy(asc(timelineEvents.seq))
+          .limit(q.limit + 1)
+          .all();
+        const page = rows.slice(0, q.limit);
+        sendJson(res, 200, {
+          number: incident.id,
+          events: page.map((e) => ({
+            seq: e.seq,
+            at: iso(e.at),
+            recordedAt: iso(e.recordedAt),
+            kind: e.kind,
+            actor: e.actor,
+            source: e.source,
+            payload: e.payload,
+            hash: e.hash,
+            prevHash: e.prevHash,
+          })),
+          // Pass as `after` to read on; null on the last page.
+          nextAfter: rows.length > q.limit ? (page.at(-1)?.seq ?? null) : null,
+        });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/v1/incidents/:number/postmortem',
+      handler: async (req, res, params) => {
+        auth(req);
+        const incident = load(params.number);
+        const markdown = renderPostmortem(loadPostmortemRecord(db, incident.id), {
+          generatedAt: deps.now(),
+        });
+        sendText(res, 200, markdown, 'text/markdown; charset=utf-8');
+      },
+    },
+  ];
+}

@@ -1,0 +1,29 @@
+import type { DbOrTx } from '../db/client.js';
+import { type DoraStats, doraStats } from './dora.js';
+import { type IncidentStats, incidentStats } from './incidents.js';
+import { type DeployScope, loadDoraFacts, loadIncidentFacts, type Window } from './load.js';
+
+const DAY = 24 * 60 * 60_000;
+export const MAX_DAYS = 365;
+
+export const lastDays = (now: Date, days: number): Window => ({
+  since: new Date(now.getTime() - days * DAY),
+  until: now,
+});
+
+/** MTTA/MTTR per severity over the last `days` days. */
+export const incidentStatsFor = (db: DbOrTx, now: Date, days: number): IncidentStats => {
+  const window = lastDays(now, days);
+  return incidentStats(loadIncidentFacts(db, window), window);
+};
+
+/** The DORA keys of one service (or all) in one environment over the last `days` days. */
+export const doraStatsFor = (
+  db: DbOrTx,
+  now: Date,
+  days: number,
+  scope: DeployScope,
+): DoraStats => {
+  const window = lastDays(now, days);
+  return doraStats(loadDoraFacts(db, window, scope), window);
+};

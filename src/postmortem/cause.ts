@@ -1,0 +1,140 @@
+import { and, asc, eq, inArray } from 'drizzle-orm';
+import type { Db, Tx } from '../db/client.js';
+import { type DeployRow, deploys, incidentDeploys } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import type { Actor, IncidentListener } from '../incidents/events.js';
+import { incidentRef } from '../incidents/incident.js';
+import type { CauseOption } from '../incidents/messages.js';
+import { enqueueMessage, enqueuePublish, getIncident } from '../incidents/store.js';
+import { record } from '../timeline/timeline.js';
+
+export interface CauseDeps {
+  db: Db;
+  now: () => Date;
+  kick: () => void;
+}
+
+function suspects(tx: Tx, incidentId: number) {
+  return tx
+    .select({ link: incidentDeploys, deploy: deploys })
+    .from(incidentDeploys)
+    .innerJoin(deploys, eq(deploys.id, incidentDeploys.deployId))
+    .where(eq(incidentDeploys.incidentId, incidentId))
+    .orderBy(asc(incidentDeploys.rank))
+    .all();
+}
+
+/**
+ * When an incident resolves with suspect deploys and no cause recorded yet, ask in the channel
+ * "Caused by a deploy?" with the suspects as the answers. The answer is structured data
+ * (incident_deploys.verdict), which the postmortem and the change failure rate read.
+ */
+export const askForCause: IncidentListener = (tx, event) => {
+  if (event.type !== 'resolved') return;
+  const rows = suspects(tx, event.incident.id);
+  if (rows.length === 0 || rows.some((r) => r.link.verdict === 'causal')) return;
+  const open = rows.filter((r) => r.link.verdict === 'suspect');
+  if (open.length === 0) return;
+  const options: CauseOption[] = open.map(({ deploy }) => ({
+    deployId: deploy.id,
+    service: deploy.service,
+    environment: deploy.environment,
+    version: deploy.version,
+    at: deploy.at.toISOString(),
+  }));
+  enqueueMessage(
+    tx,
+    event.incident.id,
+    { kind: 'channel' },
+    { type: 'cause_question', suspects: options },
+    event.at,
+  );
+};
+
+export interface CauseAnswer {
+  /** The deploy confirmed as the cause; null for "not caused by any of these deploys". */
+  deploy: DeployRow | null;
+  /** False when the same answer had been recorded already. */
+  changed: boolean;
+}
+
+export function createCauses({ db, now, kick }: CauseDeps) {
+  /** Records the answer to "Caused by a deploy?" (a deploy id, or null for none of them). */
+  function recordCause(incidentId: number, deployId: number | null, actor: Actor): CauseAnswer {
+    const at = now();
+    const answer = db.transaction((tx): CauseAnswer => {
+      getIncident(tx, incidentId);
+      const rows = suspects(tx, incidentId);
+      if (deployId === null) {
+        const open = rows.filter((r) => r.link.verdict === 'suspect').map((r) => r.deploy.id);
+        if (open.length > 0) {
+          tx.update(incidentDeploys)
+            .set({ verdict: 'not_related', verdictBy: actor.id, verdictAt: at })
+            .where(
+              and(
+                eq(incidentDeploys.incidentId, incidentId),
+                inArray(incidentDeploys.deployId, open),
+              ),
+            )
+            .run();
+        }
+        const recorded = record(
+          tx,
+          {
+            incidentId,
+            kind: 'cause_recorded',
+            at,
+            actor: actor.id,
+            source: actor.source,
+            dedupeKey: 'cause:none',
+            payload: { deployId: null, causedByDeploy: false, notRelated: open },
+          },
+          at,
+        );
+        if (recorded) enqueuePublish(tx, incidentId, at);
+        return { deploy: null, changed: recorded !== null };
+      }
+      const row = rows.find((r) => r.deploy.id === deployId);
+      if (!row) {
+        throw new AppError(
+          'not_found',
+          `Deploy ${deployId} is not one of the suspects of ${incidentRef(incidentId)}.`,
+        );
+      }
+      if (row.link.verdict === 'causal') return { deploy: row.deploy, changed: false };
+      tx.update(incidentDeploys)
+        .set({ verdict: 'causal', verdictBy: actor.id, verdictAt: at })
+        .where(
+          and(eq(incidentDeploys.incidentId, incidentId), eq(incidentDeploys.deployId, deployId)),
+        )
+        .run();
+      record(
+        tx,
+        {
+          incidentId,
+          kind: 'cause_recorded',
+          at,
+          actor: actor.id,
+          source: actor.source,
+          payload: {
+            deployId,
+            causedByDeploy: true,
+            service: row.deploy.service,
+            environment: row.deploy.environment,
+            version: row.deploy.version,
+            from: row.link.verdict,
+          },
+        },
+        at,
+      );
+      enqueuePublish(tx, incidentId, at);
+      return { deploy: row.deploy, changed: true };
+    });
+    if (answer.changed) kick();
+    return answer;
+  }
+
+  return { recordCause };
+}
+
+export type Causes = ReturnType<typeof createCauses>;

@@ -1,0 +1,440 @@
+import { incidentRef } from '../incidents/incident.js';
+import { incidentDurations } from '../metrics/durations.js';
+import { humanDuration } from '../metrics/summary.js';
+import { cell, escapeInline, mdLink, messageBlock, truncateText } from './markdown.js';
+import type { PostmortemRecord, TimelineItem } from './record.js';
+
+export interface DraftOptions {
+  generatedAt: Date;
+  /** Characters of one message kept in the timeline before it is cut (and marked). */
+  maxMessage?: number;
+}
+
+const TO_FILL = (hint: string) => `_${hint}_`;
+
+/** `2026-11-22 10:02:13` (UTC): sortable, unambiguous, no locale. */
+export const utc = (date: Date | null | undefined): string =>
+  date ? date.toISOString().slice(0, 19).replace('T', ' ') : '—';
+
+const SLACK_ID = /^[UWB][A-Z0-9]{2,}$/;
+/** A Slack user as `@U0123ABCD`, a system actor ("alertmanager") as itself. */
+export const who = (id: string | null | undefined): string =>
+  !id ? '—' : SLACK_ID.test(id) ? `@${id}` : escapeInline(id);
+
+const sev = (s: string) => s.toUpperCase();
+const stateLabel = (s: string) => (s ? s[0]?.toUpperCase() + s.slice(1) : s);
+const str = (v: unknown): string | null =>
+  typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : null;
+const table = (head: string[], rows: string[][]) =>
+  [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`]
+    .concat(rows.map((r) => `| ${r.join(' | ')} |`))
+    .join('\n');
+
+/**
+ * The postmortem draft, written from the record (never from a blank page). Pure: the same
+ * record gives the same Markdown. Everything that came from people or other systems is
+ * escaped, code keeps its fences, long messages are cut with a marker.
+ */
+export function renderPostmortem(record: PostmortemRecord, options: DraftOptions): string {
+  const maxMessage = options.maxMessage ?? 3000;
+  const sections = [
+    header(record, options.generatedAt),
+    summary(record),
+    impact(record),
+    milestones(record),
+    alertsSection(record),
+    deploysSection(record),
+    rollbacksAndFreezes(record),
+    pagesSection(record),
+    timelineSection(record, maxMessage),
+    [
+      '## Contributing factors',
+      '',
+      TO_FILL(
+        'What made this possible? Technical causes, missing safeguards, process gaps. Avoid blaming people.',
+      ),
+    ].join('\n'),
+    ['## What went well', '', TO_FILL('What helped detect, respond and recover?')].join('\n'),
+    [
+      '## What went wrong, and where we got lucky',
+      '',
+      TO_FILL('What slowed the response down? What could have made it worse?'),
+    ].join('\n'),
+    followupsSection(record),
+  ];
+  return `${sections.join('\n\n')}\n`;
+}
+
+function header(r: PostmortemRecord, generatedAt: Date): string {
+  const i = r.incident;
+  const rows: [string, string][] = [
+    ['Severity', sev(i.severity)],
+    ['State', stateLabel(i.state)],
+    ['Owner', who(i.ownerId)],
+    ['Services', i.services.length ? cell(i.services.join(', ')) : '—'],
+    ['Environment', cell(i.environment)],
+    [
+      'Opened by',
+      i.source === 'declared'
+        ? `declared by ${who(i.createdBy)}`
+        : i.source === 'alert'
+          ? 'an alert'
+          : cell(i.source),
+    ],
+    ['Channel', i.channelName ? `#${cell(i.channelName)}` : '—'],
+  ];
+  return [
+    `# ${incidentRef(i.id)}: ${escapeInline(i.title)}`,
+    '',
+    `_Postmortem draft written by firebreak from the incident record on ${utc(generatedAt)} UTC. Edit it freely; the record itself does not change._`,
+    '',
+    table(
+      ['Field', 'Value'],
+      rows.map(([k, v]) => [k, v]),
+    ),
+  ].join('\n');
+}
+
+function summary(r: PostmortemRecord): string {
+  const i = r.incident;
+  const d = incidentDurations(i);
+  const parts = [
+    `${incidentRef(i.id)} was a ${sev(i.severity)} incident`,
+    i.services.length ? ` affecting ${escapeInline(i.services.join(', '))}` : '',
+    ` in ${escapeInline(i.environment)}`,
+    i.source === 'alert'
+      ? `, opened by an alert at ${utc(d.detection)} UTC`
+      : `, declared at ${utc(i.declaredAt)} UTC`,
+    d.toResolve !== null
+      ? `; it was resolved ${humanDuration(d.toResolve)} after impact started.`
+      : '; it is not resolved yet.',
+  ];
+  const causal = r.deploys.filter((x) => x.verdict === 'causal');
+  if (causal.length > 0) {
+    parts.push(
+      ` Confirmed cause: ${causal.map((c) => `the deploy of ${escapeInline(c.service)} ${escapeInline(c.version)}`).join(', ')}.`,
+    );
+  }
+  const written = i.resolution ?? i.description;
+  return [
+    '## Summary',
+    '',
+    parts.join(''),
+    '',
+    written
+      ? messageBlock(written, { indent: '', max: 5000 })
+      : TO_FILL('Two or three sentences: what happened, who was affected, how it was fixed.'),
+  ].join('\n');
+}
+
+function impact(r: PostmortemRecord): string {
+  const i = r.incident;
+  const d = incidentDurations(i);
+  const end = i.mitigatedAt ?? i.resolvedAt;
+  const window = end
+    ? `${utc(d.impactStart)} → ${utc(end)} UTC (${humanDuration(end.getTime() - d.impactStart.getTime())}${i.mitigatedAt ? ', until mitigated' : ''})`
+    : `${utc(d.impactStart)} UTC → ongoing`;
+  return [
+    '## Impact',
+    '',
+    `- **Impact window:** ${window}`,
+    `- **Services:** ${i.services.length ? escapeInline(i.services.join(', ')) : '—'} (${escapeInline(i.environment)})`,
+    `- **Who and what was affected:** ${TO_FILL('customers, requests, revenue, data — with numbers where you have them')}`,
+  ].join('\n');
+}
+
+function milestones(r: PostmortemRecord): string {
+  const i = r.incident;
+  const d = incidentDurations(i);
+  const dur = (ms: number | null) => (ms === null ? '—' : humanDuration(ms));
+  return [
+    '## Milestones',
+    '',
+    table(
+      ['Milestone', 'Time (UTC)'],
+      [
+        ['Impact started', utc(d.impactStart)],
+        ['Detected', utc(i.detectedAt ?? i.declaredAt)],
+        ['Declared', utc(i.declaredAt)],
+        ['Acknowledged', utc(i.acknowledgedAt)],
+        ['Mitigated', utc(i.mitigatedAt)],
+        ['Resolved', utc(i.resolvedAt)],
+      ],
+    ),
+    '',
+    table(
+      ['Duration', 'Value'],
+      [
+        ['Time to detect', dur(d.toDetect)],
+        ['Time to acknowledge', dur(d.toAcknowledge)],
+        ['Time to mitigate', dur(d.toMitigate)],
+        ['Time to resolve', dur(d.toResolve)],
+      ],
+    ),
+    '',
+    '_Detect, mitigate and resolve are measured from impact start; acknowledge from detection._',
+  ].join('\n');
+}
+
+function alertsSection(r: PostmortemRecord): string {
+  const { total, firing, items } = r.alerts;
+  if (total === 0) return ['## Alerts', '', 'No alerts are linked to this incident.'].join('\n');
+  const lines = [
+    '## Alerts',
+    '',
+    `${total} alert${total === 1 ? '' : 's'}${firing ? `, ${firing} still firing` : ', all resolved'}.`,
+    '',
+    table(
+      ['Alert', 'Service', 'Severity', 'Started (UTC)', 'Ended (UTC)', 'Status'],
+      items.map((a) => [
+        a.url ? mdLink(truncateText(a.title, 150), a.url) : cell(a.title, 150),
+        cell(a.service),
+        sev(a.severity),
+        utc(a.startsAt),
+        utc(a.endsAt),
+        a.status,
+      ]),
+    ),
+  ];
+  if (total > items.length) lines.push('', `_… and ${total - items.length} more._`);
+  return lines.join('\n');
+}
+
+function deploysSection(r: PostmortemRecord): string {
+  if (r.deploys.length === 0) {
+    return ['## Deploys', '', 'No suspect deploys were found for this incident.'].join('\n');
+  }
+  const detection = (r.incident.detectedAt ?? r.incident.declaredAt).getTime();
+  const verdict = (v: string, by: string | null) =>
+    v === 'causal'
+      ? `**caused it**${by ? ` (confirmed by ${who(by)})` : ''}`
+      : v === 'not_related'
+        ? `not related${by ? ` (${who(by)})` : ''}`
+        : 'suspect, unconfirmed';
+  const causal = r.deploys.filter((d) => d.verdict === 'causal');
+  return [
+    '## Deploys',
+    '',
+    table(
+      ['Deploy', 'Service', 'Environment', 'Deployed (UTC)', 'Before detection', 'By', 'Verdict'],
+      r.deploys.map((d) => {
+        const before = detection - d.at.getTime();
+        return [
+          `${mdLink(truncateText(d.version, 80), d.url)}${d.previousVersion ? ` (from ${cell(d.previousVersion, 80)})` : ''}${d.compareUrl ? ` · ${mdLink('diff', d.compareUrl)}` : ''}`,
+          cell(d.service),
+          cell(d.environment),
+          utc(d.at),
+          before >= 0 ? humanDuration(before) : `${humanDuration(-before)} after`,
+          d.actor ? cell(d.actor) : '—',
+          verdict(d.verdict, d.verdictBy),
+        ];
+      }),
+    ),
+    '',
+    causal.length > 0
+      ? `**Confirmed causal:** ${causal.map((d) => `${escapeInline(d.service)} ${escapeInline(d.version)}`).join(', ')}.`
+      : 'No deploy has been confirmed as the cause.',
+  ].join('\n');
+}
+
+function rollbacksAndFreezes(r: PostmortemRecord): string {
+  const lines = ['## Rollbacks and freezes', '', '### Rollbacks', ''];
+  if (r.rollbacks.length === 0) lines.push('None.');
+  else {
+    lines.push(
+      table(
+        ['Service', 'From → to', 'Status', 'Requested by', 'Requested (UTC)', 'Finished (UTC)'],
+        r.rollbacks.map((b) => [
+          `${cell(b.service)} (${cell(b.environment)})`,
+          `${cell(b.fromVersion, 80)} → ${cell(b.toVersion, 80)}`,
+          `${mdLink(b.status, b.externalUrl)}${b.error ? `: ${cell(b.error, 200)}` : ''}`,
+          who(b.requestedBy),
+          utc(b.requestedAt),
+          utc(b.finishedAt),
+        ]),
+      ),
+    );
+  }
+  lines.push('', '### Freezes', '');
+  if (r.freezes.length === 0) lines.push('None.');
+  else {
+    lines.push(
+      table(
+        ['Scope', 'Reason', 'By', 'Created (UTC)', 'Expires (UTC)', 'Lifted (UTC)'],
+        r.freezes.map((f) => [
+          `${cell(f.services.join(', '))} × ${cell(f.environments.join(', '))}`,
+          cell(f.reason),
+          who(f.createdBy),
+          utc(f.createdAt),
+          utc(f.expiresAt),
+          f.liftedAt ? `${utc(f.liftedAt)} by ${who(f.liftedBy)}` : '—',
+        ]),
+      ),
+    );
+  }
+  return lines.join('\n');
+}
+
+function pagesSection(r: PostmortemRecord): string {
+  if (r.pages.length === 0)
+    return ['## Pages', '', 'Nobody was paged through firebreak.'].join('\n');
+  return [
+    '## Pages',
+    '',
+    table(
+      ['Service', 'Status', 'Requested by', 'Created (UTC)', 'PagerDuty'],
+      r.pages.map((p) => [
+        cell(p.service),
+        p.status,
+        p.origin === 'pagerduty' ? 'PagerDuty' : who(p.requestedBy),
+        utc(p.createdAt),
+        p.htmlUrl ? mdLink('incident', p.htmlUrl) : '—',
+      ]),
+    ),
+  ].join('\n');
+}
+
+/** One line (and maybe a message body) per curated event. */
+function entry(item: TimelineItem, maxMessage: number): string {
+  const p = item.payload;
+  const by = who(item.actor);
+  const body = (text: unknown) =>
+    str(text) ? `\n\n${messageBlock(str(text) ?? '', { indent: '  ', max: maxMessage })}` : '';
+  let line: string;
+  let rest = '';
+  switch (item.kind) {
+    case 'incident_opened':
+      line = `Incident opened by an alert from ${by} (${sev(str(p.severity) ?? '')}): ${escapeInline(str(p.title) ?? '')}`;
+      break;
+    case 'incident_declared':
+      line = `Declared by ${by} (${sev(str(p.severity) ?? '')}): ${escapeInline(str(p.title) ?? '')}`;
+      break;
+    case 'alert_firing':
+      line = `First alert fired: ${escapeInline(str(p.title) ?? '')}${str(p.service) ? ` (${escapeInline(str(p.service) ?? '')})` : ''}`;
+      break;
+    case 'alerts_all_resolved':
+      line = `Every alert resolved${str(p.resolved) ? ` (${str(p.resolved)})` : ''}`;
+      break;
+    case 'state_changed':
+      line = `State ${escapeInline(str(p.from) ?? '?')} → ${escapeInline(str(p.to) ?? '?')} (${by})`;
+      break;
+    case 'severity_changed':
+      line = `Severity ${sev(str(p.from) ?? '?')} → ${sev(str(p.to) ?? '?')} (${by})`;
+      break;
+    case 'owner_changed':
+      line = `Owner ${p.from ? `${who(str(p.from))} → ` : ''}${who(str(p.to))} (${by})`;
+      break;
+    case 'acknowledged':
+      line = `Acknowledged by ${by}`;
+      break;
+    case 'mitigated':
+      line = `Marked mitigated by ${by}`;
+      break;
+    case 'resolved':
+      line = `Resolved by ${by}`;
+      rest = body(p.summary);
+      break;
+    case 'reopened':
+      line = `Reopened by ${by}`;
+      rest = body(p.reason);
+      break;
+    case 'status_update':
+      line = `📣 Status update from ${by}`;
+      rest = body(p.text);
+      break;
+    case 'note':
+      line = `📝 Note from ${by}${str(p.permalink) ? ` (${mdLink('message', str(p.permalink))})` : ''}`;
+      rest = body(p.text);
+      break;
+    case 'pinned': {
+      const author = str(p.authorId);
+      line = `📌 ${author ? who(author) : 'A message'}${str(p.permalink) ? ` (${mdLink('message', str(p.permalink))})` : ''}${author !== item.actor ? `, added by ${by}` : ''}`;
+      rest = body(p.text);
+      const files = Array.isArray(p.files) ? (p.files as { name?: unknown; url?: unknown }[]) : [];
+      if (files.length > 0) {
+        rest += `\n\n  Files: ${files.map((f) => mdLink(str(f.name) ?? 'file', str(f.url))).join(', ')}`;
+      }
+      break;
+    }
+    case 'deploy_seen':
+      line = `Deploy seen: ${escapeInline([str(p.service), str(p.version), str(p.environment) && `(${str(p.environment)})`].filter(Boolean).join(' '))}`;
+      break;
+    case 'rollback_requested':
+    case 'rollback_started':
+    case 'rollback_succeeded':
+    case 'rollback_failed': {
+      const what = item.kind.replace('rollback_', '');
+      const target = [str(p.service), str(p.environment) && `(${str(p.environment)})`]
+        .filter(Boolean)
+        .join(' ');
+      const versions =
+        str(p.fromVersion) || str(p.toVersion)
+          ? `: ${str(p.fromVersion) ?? '?'} → ${str(p.toVersion) ?? '?'}`
+          : '';
+      line = `↩️ Rollback ${what}${target ? ` of ${escapeInline(target)}` : ''}${escapeInline(versions)} (${by})`;
+      if (item.kind === 'rollback_failed' && str(p.error)) rest = body(p.error);
+      break;
+    }
+    case 'freeze_created':
+    case 'freeze_lifted':
+    case 'freeze_expired': {
+      const what = item.kind.replace('freeze_', '');
+      const scope = Array.isArray(p.services) ? (p.services as unknown[]).join(', ') : '';
+      line = `🧊 Deploy freeze ${what}${scope ? ` (${escapeInline(scope)})` : ''}${str(p.reason) ? `: ${escapeInline(str(p.reason) ?? '')}` : ''} (${by})`;
+      break;
+    }
+    case 'page_triggered':
+      line = `📟 Paged${str(p.service) ? ` ${escapeInline(str(p.service) ?? '')}` : ''} (${by})`;
+      break;
+    case 'page_failed':
+      line = `📟 Paging failed${str(p.service) ? ` for ${escapeInline(str(p.service) ?? '')}` : ''}${str(p.error) ? `: ${escapeInline(str(p.error) ?? '')}` : ''}`;
+      break;
+    case 'cause_recorded':
+      line =
+        p.causedByDeploy === true
+          ? `Cause recorded by ${by}: the deploy of ${escapeInline(`${str(p.service) ?? '?'} ${str(p.version) ?? ''}`.trim())}`
+          : `Cause recorded by ${by}: not one of the suspect deploys`;
+      break;
+    default:
+      line = `${escapeInline(item.kind)} (${by})`;
+  }
+  return `- **${utc(item.at)}** · ${line}${rest}`;
+}
+
+function timelineSection(r: PostmortemRecord, maxMessage: number): string {
+  const { items, omitted, omittedAfter } = r.timeline;
+  if (items.length === 0) return ['## Timeline', '', 'The timeline is empty.'].join('\n');
+  const lines = items.map((item) => entry(item, maxMessage));
+  if (omittedAfter !== null) {
+    lines.splice(
+      omittedAfter,
+      0,
+      `- _… ${omitted} more entries omitted here; the full record is at \`GET /api/v1/incidents/${r.incident.id}/timeline\`._`,
+    );
+  }
+  return [
+    '## Timeline',
+    '',
+    '_Times in UTC. Pinned messages appear at the time they were written._',
+    '',
+    lines.join('\n'),
+  ].join('\n');
+}
+
+function followupsSection(r: PostmortemRecord): string {
+  const lines = ['## Follow-ups', ''];
+  if (r.followups.length === 0) {
+    lines.push(
+      TO_FILL('None yet. Add them in the channel with /incident followup <text> [@owner].'),
+    );
+    return lines.join('\n');
+  }
+  for (const f of r.followups) {
+    const owner = f.ownerId ? ` — owner ${who(f.ownerId)}` : ' — no owner yet';
+    const text = escapeInline(truncateText(f.text, 1000));
+    if (f.state === 'done') lines.push(`- [x] #${f.id} ${text}${owner} (done)`);
+    else if (f.state === 'wont_do') lines.push(`- [ ] ~~#${f.id} ${text}~~${owner} (won't do)`);
+    else lines.push(`- [ ] #${f.id} ${text}${owner}`);
+  }
+  return lines.join('\n');
+}

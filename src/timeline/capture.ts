@@ -1,0 +1,200 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Db, Tx } from '../db/client.js';
+import { chatRefs, timelineEvents } from '../db/schema.js';
+import type { Actor } from '../incidents/events.js';
+import { enqueueMessage, getIncident } from '../incidents/store.js';
+import { enqueue } from '../outbox/outbox.js';
+import { record, streamOf, type TimelineEntry } from './timeline.js';
+
+/** A chat message copied into the timeline, as the edge read it from the chat platform. */
+export interface CapturedMessage {
+  channelId: string;
+  /** The platform's message id, which is also when it was written (Slack's `ts`). */
+  ts: string;
+  threadTs: string | null;
+  text: string;
+  authorId: string | null;
+  permalink: string | null;
+  files: readonly { name: string; url: string | null }[];
+}
+
+export type CaptureVia = 'reaction' | 'shortcut';
+
+export interface CaptureDeps {
+  db: Db;
+  now: () => Date;
+  kick: () => void;
+}
+
+// Slack caps a message at 40 000 characters; anything longer came from somewhere else.
+const TEXT_MAX = 40_000;
+
+/** `1763800000.000100` → the moment it names (Slack ts are seconds.microseconds). */
+export function tsToDate(ts: string): Date {
+  const [seconds = '0', fraction = ''] = ts.split('.');
+  return new Date(Number(seconds) * 1000 + Math.floor(Number(`0.${fraction || '0'}`) * 1000));
+}
+
+export const messageKey = (channelId: string, ts: string) => `${channelId}:${ts}`;
+/** The chat_refs key under which the bot replies in the captured message's thread. */
+export const messageRef = (channelId: string, ts: string) => `msg:${channelId}:${ts}`;
+
+/** Outbox kinds: read the message from the chat platform, then pin or withdraw it. */
+export const CAPTURE_KINDS = { pin: 'timeline.pin', withdraw: 'timeline.withdraw' } as const;
+
+/** What a capture request carries through the outbox. */
+export interface CaptureRequest {
+  incidentId: number;
+  channelId: string;
+  ts: string;
+  /** Who reacted. */
+  by: string;
+  via: CaptureVia;
+}
+
+/**
+ * Pins and withdrawals of channel messages. A message can be pinned, withdrawn and pinned
+ * again: each pin is its own generation (`pin:<key>:<n>`), so a duplicate (a second 📌, a
+ * Slack retry, the shortcut on an already pinned message) records nothing, while a real
+ * re-pin after a withdrawal records a new entry. Nothing is ever deleted.
+ */
+export function createTimelineCapture(deps: CaptureDeps) {
+  const { db, now } = deps;
+
+  function state(tx: Tx, incidentId: number, key: string) {
+    const rows = tx
+      .select({ kind: timelineEvents.kind, seq: timelineEvents.seq })
+      .from(timelineEvents)
+      .where(
+        and(
+          eq(timelineEvents.stream, streamOf(incidentId)),
+          inArray(timelineEvents.kind, ['pinned', 'pin_withdrawn']),
+          sql`json_extract(${timelineEvents.payload}, '$.messageKey') = ${key}`,
+        ),
+      )
+      .orderBy(timelineEvents.seq)
+      .all();
+    const pins = rows.filter((r) => r.kind === 'pinned');
+    const withdrawals = rows.length - pins.length;
+    return { pins: pins.length, pinned: pins.length > withdrawals, lastPinSeq: pins.at(-1)?.seq };
+  }
+
+  function remember(tx: Tx, channelId: string, ts: string) {
+    tx.insert(chatRefs)
+      .values({ key: messageRef(channelId, ts), channelId, ts })
+      .onConflictDoNothing()
+      .run();
+  }
+
+  /** Copies a message into the timeline at its original time; null when it is already there. */
+  function pin(
+    incidentId: number,
+    message: CapturedMessage,
+    actor: Actor,
+    via: CaptureVia,
+  ): TimelineEntry | null {
+    const at = now();
+    const key = messageKey(message.channelId, message.ts);
+    const entry = db.transaction((tx) => {
+      getIncident(tx, incidentId);
+      const current = state(tx, incidentId, key);
+      if (current.pinned) return null;
+      const recorded = record(
+        tx,
+        {
+          incidentId,
+          kind: 'pinned',
+          at: tsToDate(message.ts),
+          actor: actor.id,
+          source: actor.source,
+          dedupeKey: `pin:${key}:${current.pins + 1}`,
+          payload: {
+            messageKey: key,
+            channelId: message.channelId,
+            ts: message.ts,
+            threadTs: message.threadTs,
+            text: message.text.slice(0, TEXT_MAX),
+            truncated: message.text.length > TEXT_MAX,
+            authorId: message.authorId,
+            permalink: message.permalink,
+            files: message.files.map((f) => ({ name: f.name, url: f.url })),
+            via,
+          },
+        },
+        at,
+      );
+      if (!recorded) return null;
+      remember(tx, message.channelId, message.ts);
+      enqueueMessage(
+        tx,
+        incidentId,
+        { kind: 'thread', key: messageRef(message.channelId, message.ts) },
+        { type: 'timeline_pinned', by: actor.id, authorId: message.authorId, via },
+        at,
+      );
+      return recorded;
+    });
+    if (entry) deps.kick();
+    return entry;
+  }
+
+  /** Marks the current pin of a message withdrawn (a new event); false when it was not pinned. */
+  function withdraw(incidentId: number, channelId: string, ts: string, actor: Actor): boolean {
+    const at = now();
+    const key = messageKey(channelId, ts);
+    const done = db.transaction((tx) => {
+      const current = state(tx, incidentId, key);
+      if (!current.pinned) return false;
+      const recorded = record(
+        tx,
+        {
+          incidentId,
+          kind: 'pin_withdrawn',
+          at,
+          actor: actor.id,
+          source: actor.source,
+          dedupeKey: `unpin:${key}:${current.pins}`,
+          payload: { messageKey: key, channelId, ts, pinSeq: current.lastPinSeq },
+        },
+        at,
+      );
+      if (!recorded) return false;
+      remember(tx, channelId, ts);
+      enqueueMessage(
+        tx,
+        incidentId,
+        { kind: 'thread', key: messageRef(channelId, ts) },
+        { type: 'timeline_withdrawn', by: actor.id },
+        at,
+      );
+      return true;
+    });
+    if (done) deps.kick();
+    return done;
+  }
+
+  /**
+   * A reaction only names the message: reading it needs the chat platform, which may be down.
+   * The request is committed to the outbox first (per message, in order, so a quick
+   * add-then-remove is applied in that order) and carried out by the edge with retries.
+   */
+  function request(kind: keyof typeof CAPTURE_KINDS, input: CaptureRequest): void {
+    const at = now();
+    db.transaction((tx) => {
+      enqueue(
+        tx,
+        {
+          kind: CAPTURE_KINDS[kind],
+          lane: `timeline:${messageKey(input.channelId, input.ts)}`,
+          payload: { ...input },
+        },
+        at,
+      );
+    });
+    deps.kick();
+  }
+
+  return { pin, withdraw, request };
+}
+
+export type TimelineCapture = ReturnType<typeof createTimelineCapture>;

@@ -1,0 +1,322 @@
+import { afterEach, expect, test } from 'vitest';
+import { createCatalog } from '../../src/catalog.js';
+import { deploys, followups, incidentDeploys, rollbacks } from '../../src/db/schema.js';
+import { createIncidents } from '../../src/incidents/service.js';
+import { findIncident } from '../../src/incidents/store.js';
+import { askForCause } from '../../src/postmortem/cause.js';
+import { list } from '../../src/timeline/timeline.js';
+import { eventually, SIGNING_SECRET, startTestApp, type TestApp } from '../support/app.js';
+import {
+  blockActionPayload,
+  sendBlockAction,
+  sendSlashCommand,
+  slashCommandFields,
+} from '../support/slack-requests.js';
+
+let bot: TestApp | undefined;
+afterEach(async () => {
+  await bot?.stop();
+  bot = undefined;
+});
+
+const ANA = 'U0ANA0001';
+const BOB = 'U0BOB0001';
+const CONFIG = `
+services:
+  checkout:
+    aliases: [checkout-api]
+    owners: [${ANA}]
+`;
+
+async function incident() {
+  bot = await startTestApp({ configYaml: CONFIG });
+  bot.slack.addUser({ id: ANA, name: 'ana' });
+  bot.slack.addUser({ id: BOB, name: 'bob' });
+  const res = await bot.post('/webhooks/alerts', {
+    dedupeKey: 'checkout-5xx',
+    title: 'High 5xx on checkout',
+    service: 'checkout-api',
+    severity: 'critical',
+    startsAt: new Date(Date.now() - 5 * 60_000).toISOString(),
+  });
+  expect(res.status).toBe(202);
+  const app = bot.app;
+  const channelId = await eventually(() => findIncident(app.db, 1)?.channelId);
+  await app.outbox.drain(5000);
+  return { bot, channelId };
+}
+
+function command(text: string, channelId: string, responseId: string, command = '/incident') {
+  if (!bot) throw new Error('no bot');
+  return sendSlashCommand(
+    bot.base,
+    SIGNING_SECRET,
+    slashCommandFields({
+      command,
+      text,
+      channel_id: channelId,
+      user_id: ANA,
+      user_name: 'ana',
+      response_url: bot.slack.responseUrl(responseId),
+    }),
+  );
+}
+
+const responses = async (id: string, n = 1) => {
+  await eventually(() => (bot?.slack.responsesTo(id).length ?? 0) >= n);
+  return (bot?.slack.responsesTo(id) ?? []) as Record<string, unknown>[];
+};
+
+test('/incident postmortem posts the draft as a Markdown file in the incident channel', async () => {
+  const { bot, channelId } = await incident();
+  expect((await command('postmortem', channelId, 'pm')).status).toBe(200);
+  const file = await eventually(() => bot.slack.files().find((f) => f.completed));
+  expect(file.filename).toBe('INC-1-postmortem-draft.md');
+  expect(file.channels).toEqual([channelId]);
+  expect(file.content).toMatch(/^# INC-1: High 5xx on checkout\n/);
+  expect(file.content).toContain('## Timeline');
+  expect(file.content).toContain('## Follow-ups');
+  const shared = bot.slack.messages(channelId).find((m) => m.subtype === 'file_share');
+  expect(shared?.text).toContain('Postmortem draft for INC-1');
+
+  // From another channel, by number: posted in the incident's channel, and the asker is told.
+  expect((await command('postmortem INC-1', 'C0GENERAL1', 'pm-elsewhere')).status).toBe(200);
+  const [told] = await responses('pm-elsewhere');
+  expect(told).toMatchObject({
+    response_type: 'ephemeral',
+    text: `Posted the INC-1 postmortem draft in <#${channelId}>.`,
+  });
+  expect(bot.slack.files().filter((f) => f.channels.includes(channelId))).toHaveLength(2);
+
+  await command('postmortem INC-42', channelId, 'pm-unknown');
+  const [unknown] = await responses('pm-unknown');
+  expect(unknown).toMatchObject({
+    response_type: 'ephemeral',
+    text: '⚠️ There is no incident INC-42.',
+  });
+});
+
+test('/incident followup adds, lists and moves follow-ups (buttons and `done <id>`)', async () => {
+  const { bot, channelId } = await incident();
+  await command(`followup Alert on pool saturation <@${BOB}|bob>`, channelId, 'fu-add');
+  const [added] = await responses('fu-add');
+  expect(added).toMatchObject({ response_type: 'in_channel' });
+  expect(JSON.stringify(added)).toContain(`<@${BOB}>`);
+  const row = bot.app.db.select().from(followups).get();
+  expect(row).toMatchObject({
+    incidentId: 1,
+    text: 'Alert on pool saturation',
+    ownerId: BOB,
+    state: 'open',
+  });
+
+  await sendBlockAction(
+    bot.base,
+    SIGNING_SECRET,
+    blockActionPayload({
+      user: ANA,
+      channel: channelId,
+      actions: [{ action_id: 'followup_done', value: String(row?.id) }],
+      response_url: bot.slack.responseUrl('fu-done'),
+    }),
+  );
+  const [done] = await responses('fu-done');
+  expect(done).toMatchObject({ replace_original: true });
+  expect(JSON.stringify(done)).toContain('followup_reopen');
+  expect(bot.app.db.select().from(followups).get()?.state).toBe('done');
+
+  await command('followup wontdo 1', channelId, 'fu-wontdo');
+  await responses('fu-wontdo');
+  expect(bot.app.db.select().from(followups).get()?.state).toBe('wont_do');
+
+  await command('followup', channelId, 'fu-list');
+  const [listed] = await responses('fu-list');
+  expect(listed).toMatchObject({ response_type: 'ephemeral' });
+  expect(String(listed?.text)).toContain('~Alert on pool saturation~');
+
+  expect(
+    list(bot.app.db, 1)
+      .filter((e) => e.kind.startsWith('followup_'))
+      .map((e) => e.kind),
+  ).toEqual(['followup_added', 'followup_changed', 'followup_changed']);
+
+  await command('followup done 1', 'C0GENERAL1', 'fu-outside');
+  const [outside] = await responses('fu-outside');
+  expect(String(outside?.text)).toContain('works inside an incident channel');
+});
+
+test('resolving asks "Caused by a deploy?" with the suspects; the answer is recorded as structured data', async () => {
+  const { bot, channelId } = await incident();
+  const db = bot.app.db;
+  const deploy = db
+    .insert(deploys)
+    .values({
+      source: 'generic',
+      dedupeKey: 'generic:deploy-42',
+      service: 'checkout',
+      serviceKnown: true,
+      environment: 'production',
+      status: 'succeeded',
+      version: 'v42.0.0',
+      at: new Date(Date.now() - 10 * 60_000),
+      receivedAt: new Date(),
+      updatedAt: new Date(),
+    })
+    .returning()
+    .get();
+  db.insert(incidentDeploys).values({ incidentId: 1, deployId: deploy.id, rank: 0 }).run();
+
+  // Resolving is the incident lifecycle's job (issue 3's buttons); the service is the same.
+  const lifecycle = createIncidents({
+    db,
+    now: () => new Date(),
+    catalog: createCatalog({}),
+    kick: () => {},
+    listeners: [askForCause],
+    policy: {
+      defaultEnvironment: 'production',
+      reminders: {},
+      unownedReminderMs: 60_000,
+      deployers: [],
+      commanders: [],
+    },
+  });
+  lifecycle.resolve(1, 'rolled back', { id: ANA, source: 'slack' });
+  await bot.app.outbox.drain(5000);
+  const question = bot.slack
+    .messages(channelId)
+    .find((m) => m.text.includes('Was it caused by a deploy?'));
+  expect(question).toBeDefined();
+  const blocksJson = JSON.stringify(question?.blocks);
+  expect(blocksJson).toContain('incident_cause_deploy');
+  expect(blocksJson).toContain(`"value":"1:${deploy.id}"`);
+  expect(blocksJson).toContain('incident_cause_none');
+
+  await sendBlockAction(
+    bot.base,
+    SIGNING_SECRET,
+    blockActionPayload({
+      user: BOB,
+      channel: channelId,
+      message_ts: question?.ts,
+      actions: [{ action_id: 'incident_cause_deploy', value: `1:${deploy.id}` }],
+      response_url: bot.slack.responseUrl('cause'),
+    }),
+  );
+  const [answer] = await responses('cause');
+  expect(answer).toMatchObject({ replace_original: true });
+  expect(String(answer?.text)).toContain('caused by the deploy of *checkout* v42.0.0');
+  expect(db.select().from(incidentDeploys).get()).toMatchObject({
+    verdict: 'causal',
+    verdictBy: BOB,
+  });
+  expect(list(db, 1).find((e) => e.kind === 'cause_recorded')?.payload).toMatchObject({
+    deployId: deploy.id,
+    causedByDeploy: true,
+    version: 'v42.0.0',
+  });
+});
+
+test('/incident stats and /deploy stats answer only to the asker, from the record', async () => {
+  const { bot, channelId } = await incident();
+  const db = bot.app.db;
+  const day = 24 * 60 * 60_000;
+  const now = Date.now();
+  const insert = (id: string, at: number, extra: Partial<typeof deploys.$inferInsert> = {}) =>
+    db
+      .insert(deploys)
+      .values({
+        source: 'generic',
+        dedupeKey: `generic:${id}`,
+        service: 'checkout',
+        serviceKnown: true,
+        environment: 'production',
+        status: 'succeeded',
+        version: id,
+        at: new Date(at),
+        finishedAt: new Date(at),
+        commitAt: new Date(at - 2 * 60 * 60_000),
+        receivedAt: new Date(at),
+        updatedAt: new Date(at),
+        ...extra,
+      })
+      .returning()
+      .get();
+  const good = insert('v40', now - 3 * day);
+  const bad = insert('v41', now - 2 * day);
+  insert('v41-rollback', now - 2 * day + 30 * 60_000, { isRollback: true, commitAt: null });
+  insert('v42', now - day);
+  insert('search-v9', now - day, { service: 'search' });
+  insert('v43-staging', now - day, { environment: 'staging' });
+  insert('v44-failed', now - day, { status: 'failed' });
+  db.insert(rollbacks)
+    .values({
+      service: 'checkout',
+      environment: 'production',
+      fromDeployId: bad.id,
+      toDeployId: good.id,
+      backend: 'command',
+      idempotencyKey: 'rb-1',
+      status: 'succeeded',
+      requestedBy: ANA,
+      requestedAt: new Date(now - 2 * day + 10 * 60_000),
+      finishedAt: new Date(now - 2 * day + 30 * 60_000),
+    })
+    .run();
+
+  await command('stats checkout 7', channelId, 'deploy-stats', '/deploy');
+  const [dora] = await responses('deploy-stats');
+  expect(dora).toMatchObject({ response_type: 'ephemeral' });
+  const text = String(dora?.text);
+  expect(text).toContain('*Deploys of *checkout* to production, last 7 days*');
+  expect(text).toContain('4 deploys (1 rollback)');
+  expect(text).toContain('median 2 h, mean 2 h (3 of 3 changes)');
+  expect(text).toContain('33% (1 of 3 changes caused an incident or were rolled back)');
+  expect(text).toContain('*Failed-deploy recovery time:* median 30 min');
+
+  await command('stats 30', channelId, 'incident-stats');
+  const [stats] = await responses('incident-stats');
+  expect(stats).toMatchObject({ response_type: 'ephemeral' });
+  expect(String(stats?.text)).toMatch(/SEV1\s+1\s+1\s+—/);
+
+  await command('stats 9999', channelId, 'bad-days');
+  const [bad9999] = await responses('bad-days');
+  expect(bad9999).toMatchObject({ text: '⚠️ Pick between 1 and 365 days.' });
+});
+
+test('GET /metrics exposes alerts received, open incidents, outbox depth and Slack call results', async () => {
+  const { bot } = await incident();
+  const res = await bot.get('/metrics');
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toContain('text/plain');
+  const text = await res.text();
+  expect(text).toContain('firebreak_alerts_received_total{source="generic"} 1');
+  expect(text).toContain('firebreak_incidents_open{severity="sev1"} 1');
+  expect(text).toContain('firebreak_outbox_pending 0');
+  expect(text).toContain('firebreak_outbox_oldest_pending_age_seconds 0');
+  expect(text).toContain(
+    'firebreak_slack_calls_total{method="conversations.create",outcome="ok"} 1',
+  );
+  expect(text).toMatch(
+    /firebreak_slack_call_duration_seconds_count\{method="chat.postMessage"\} \d+/,
+  );
+  expect(text).toContain(
+    'firebreak_outbox_deliveries_total{kind="incident.publish",outcome="done"}',
+  );
+  expect(text).toContain('# TYPE firebreak_pagerduty_calls_total counter');
+
+  // Slack down: the outbox backs up, and the gauges say so.
+  bot.slack.down();
+  await bot.post('/webhooks/alerts', {
+    dedupeKey: 'search-slow',
+    title: 'Search slow',
+    service: 'search',
+  });
+  await new Promise((r) => setTimeout(r, 200));
+  const during = await (await bot.get('/metrics')).text();
+  expect(during).toMatch(/firebreak_outbox_pending [1-9]/);
+  expect(during).toMatch(
+    /firebreak_slack_calls_total\{method="conversations.create",outcome="error"\} [1-9]/,
+  );
+  bot.slack.down(false);
+});

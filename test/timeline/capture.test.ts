@@ -1,0 +1,106 @@
+import { afterEach, expect, test } from 'vitest';
+import { chatRefs, outbox } from '../../src/db/schema.js';
+import {
+  type CapturedMessage,
+  createTimelineCapture,
+  tsToDate,
+} from '../../src/timeline/capture.js';
+import { list, verify } from '../../src/timeline/timeline.js';
+import { testDb } from '../support/db.js';
+import { coreServices } from '../support/incidents.js';
+
+let close: (() => void) | undefined;
+afterEach(() => close?.());
+
+const ana = { id: 'U0ANA0001', source: 'slack' };
+const bob = { id: 'U0BOB0001', source: 'slack' };
+
+function setup() {
+  const opened = testDb();
+  close = opened.close;
+  const clock = { now: new Date('2026-11-22T10:30:00Z') };
+  const { incidents } = coreServices(opened.db, clock);
+  const incident = incidents.declare({ title: 'Checkout 500s', severity: 'sev2' }, ana);
+  let kicks = 0;
+  const capture = createTimelineCapture({
+    db: opened.db,
+    now: () => clock.now,
+    kick: () => kicks++,
+  });
+  return { ...opened, incident, capture, kicks: () => kicks };
+}
+
+const message: CapturedMessage = {
+  channelId: 'C0INC0001',
+  ts: '1763805600.000200', // 2025-11-22T10:00:00Z, before it was pinned
+  threadTs: null,
+  text: 'DB connections maxed at 500 ```SELECT 1```',
+  authorId: bob.id,
+  permalink: 'https://x.slack.com/archives/C0INC0001/p1763805600000200',
+  files: [{ name: 'graph.png', url: 'https://files.slack.com/graph.png' }],
+};
+
+test('a pinned message lands at its original time with author, permalink and files, and is confirmed in its thread', () => {
+  const { db, incident, capture } = setup();
+  const entry = capture.pin(incident.id, message, ana, 'reaction');
+  expect(entry).toMatchObject({ kind: 'pinned', actor: ana.id, source: 'slack' });
+  expect(entry?.at.toISOString()).toBe('2025-11-22T10:00:00.000Z');
+  expect(entry?.recordedAt.toISOString()).toBe('2026-11-22T10:30:00.000Z');
+  expect(entry?.payload).toMatchObject({
+    text: message.text,
+    authorId: bob.id,
+    permalink: message.permalink,
+    files: message.files,
+    via: 'reaction',
+  });
+  const confirmation = db
+    .select()
+    .from(outbox)
+    .all()
+    .find(
+      (o) => o.kind === 'chat.message' && JSON.stringify(o.payload).includes('timeline_pinned'),
+    );
+  expect(confirmation?.payload).toMatchObject({
+    to: { kind: 'thread', key: 'msg:C0INC0001:1763805600.000200' },
+  });
+  expect(db.select().from(chatRefs).all()).toEqual([
+    { key: 'msg:C0INC0001:1763805600.000200', channelId: 'C0INC0001', ts: message.ts },
+  ]);
+});
+
+test('pinning twice (two reactions, the shortcut after a reaction) makes one entry', () => {
+  const { db, incident, capture, kicks } = setup();
+  expect(capture.pin(incident.id, message, ana, 'reaction')).not.toBeNull();
+  expect(capture.pin(incident.id, message, bob, 'reaction')).toBeNull();
+  expect(capture.pin(incident.id, message, bob, 'shortcut')).toBeNull();
+  expect(list(db, incident.id).filter((e) => e.kind === 'pinned')).toHaveLength(1);
+  expect(kicks()).toBe(1);
+});
+
+test('withdrawing records an event (nothing is deleted); pinning again afterwards is a new entry', () => {
+  const { db, incident, capture } = setup();
+  const first = capture.pin(incident.id, message, ana, 'reaction');
+  expect(capture.withdraw(incident.id, message.channelId, message.ts, ana)).toBe(true);
+  expect(capture.withdraw(incident.id, message.channelId, message.ts, ana)).toBe(false);
+  const second = capture.pin(incident.id, message, bob, 'reaction');
+  expect(second?.seq).toBeGreaterThan(first?.seq ?? 0);
+  const kinds = list(db, incident.id).map((e) => e.kind);
+  expect(kinds.filter((k) => k === 'pinned')).toHaveLength(2);
+  expect(kinds.filter((k) => k === 'pin_withdrawn')).toHaveLength(1);
+  const withdrawn = list(db, incident.id).find((e) => e.kind === 'pin_withdrawn');
+  expect(withdrawn?.payload).toMatchObject({ pinSeq: first?.seq });
+  expect(verify(db).problems).toEqual([]);
+});
+
+test('withdrawing a message that was never pinned changes nothing', () => {
+  const { db, incident, capture } = setup();
+  const before = list(db, incident.id).length;
+  expect(capture.withdraw(incident.id, 'C0INC0001', '1763805600.000999', ana)).toBe(false);
+  expect(list(db, incident.id)).toHaveLength(before);
+});
+
+test('Slack timestamps convert to the millisecond they name', () => {
+  expect(tsToDate('1763805600.000200').toISOString()).toBe('2025-11-22T10:00:00.000Z');
+  expect(tsToDate('1763805600.123456').toISOString()).toBe('2025-11-22T10:00:00.123Z');
+  expect(tsToDate('1763805600').toISOString()).toBe('2025-11-22T10:00:00.000Z');
+});
