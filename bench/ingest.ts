@@ -75,7 +75,7 @@ async function main() {
 
   // 1. Baseline.
   const baseline = await startChild(
-    ['--import', 'tsx', 'bench/baseline-server.ts'],
+    ['bench/baseline-server.mjs'],
     { DATABASE_PATH: join(OUT, 'baseline.db') },
     await freePort(),
   );
@@ -87,7 +87,7 @@ async function main() {
   const slack = await startSlackEmulator();
   const dbPath = join(OUT, 'ingest.db');
   const bot = await startChild(
-    ['--import', 'tsx', 'src/cli.ts', 'serve'],
+    ['bin/firebreak.js', 'serve'],
     {
       SLACK_BOT_TOKEN: 'xoxb-bench',
       SLACK_SIGNING_SECRET: 'bench-signing-secret',
@@ -141,8 +141,8 @@ async function main() {
 
   printTable(
     'Ingest: POST /webhooks/alerts vs bare node:http + better-sqlite3 (same run, same pragmas)',
+    ['server', 'alerts/s', 'p50 ms', 'p99 ms', 'requests', 'errors', 'non-2xx', 'ratio'],
     [
-      ['server', 'alerts/s', 'p50 ms', 'p99 ms', 'requests', 'errors', 'non-2xx', 'ratio'],
       [
         'baseline',
         round(base.rps),
@@ -165,22 +165,27 @@ async function main() {
       ],
     ],
   );
-  printTable('Integrity after the load', [
+  printTable(
+    'Integrity after the load',
     ['alerts accepted (2xx)', 'alerts stored', 'incidents (groups: 50)'],
-    [ours.total - ours.non2xx - ours.errors, alerts, incidents],
-  ]);
-  printTable('Alert received → incident card posted (Slack emulator, 40 incidents)', [
+    [[ours.total - ours.non2xx - ours.errors, alerts, incidents]],
+  );
+  printTable(
+    'Alert received → incident card posted (Slack emulator, 40 incidents)',
     ['p50 ms', 'p99 ms', 'max ms'],
     [
-      round(percentile(latencies, 50)),
-      round(percentile(latencies, 99)),
-      round(Math.max(...latencies)),
+      [
+        round(percentile(latencies, 50)),
+        round(percentile(latencies, 99)),
+        round(Math.max(...latencies)),
+      ],
     ],
-  ]);
-  printTable('Memory (bot process)', [
+  );
+  printTable(
+    'Memory (bot process)',
     ['idle RSS MB', 'peak RSS under load MB'],
-    [idleRss, peakRss],
-  ]);
+    [[idleRss, peakRss]],
+  );
 }
 
 await main();

@@ -79,15 +79,20 @@ export function percentile(values: readonly number[], p: number): number {
 
 export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
-/** Prints rows as an aligned table; the first row is the header. */
-export function printTable(title: string, rows: readonly (readonly (string | number)[])[]): void {
-  const widths =
-    rows[0]?.map((_, i) => Math.max(...rows.map((r) => String(r[i] ?? '').length))) ?? [];
-  console.log(`\n${title}`);
-  rows.forEach((row, index) => {
-    console.log(row.map((cell, i) => String(cell).padEnd(widths[i] ?? 0)).join('  '));
-    if (index === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  });
+/** Prints a Markdown table (so results paste straight into bench/RESULTS.md). */
+export function printTable(
+  title: string,
+  head: readonly string[],
+  rows: readonly (readonly (string | number)[])[],
+): void {
+  const cells = rows.map((r) => r.map(String));
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]?.length ?? 0)));
+  const line = (r: readonly string[]) =>
+    `| ${r.map((c, i) => c.padStart(widths[i] ?? 0)).join(' | ')} |`;
+  process.stdout.write(
+    `\n${title}\n${line(head)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n`,
+  );
+  for (const r of cells) process.stdout.write(`${line(r)}\n`);
 }
 
 export const machine = () =>

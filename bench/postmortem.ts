@@ -7,7 +7,8 @@ import { alerts } from '../src/db/schema.js';
 import { renderPostmortem } from '../src/postmortem/draft.js';
 import { loadPostmortemRecord } from '../src/postmortem/record.js';
 import { record, type TimelineKind } from '../src/timeline/timeline.js';
-import { gc, heapMb, insertIncident, percentile, printTable, tempDb, time } from './support.js';
+import { percentile, printTable } from './lib.js';
+import { gc, heapMb, insertIncident, tempDb, time } from './support.js';
 
 const T0 = new Date('2026-11-22T10:00:00Z');
 const LONG = `${'Connection pool exhausted on checkout-db-3; retrying with backoff. '.repeat(60)}\n\`\`\`\n${'ERROR: too many connections\n'.repeat(40)}\`\`\``;
@@ -84,8 +85,8 @@ for (const events of [1_000, 10_000, 50_000]) {
   const heap = heapMb();
   rows.push([
     events.toLocaleString('en'),
-    percentile(times, 0.5).toFixed(1),
-    percentile(times, 0.95).toFixed(1),
+    percentile(times, 50).toFixed(1),
+    percentile(times, 95).toFixed(1),
     (times.at(-1) ?? 0).toFixed(1),
     kept.timeline.items.length,
     kept.timeline.omitted.toLocaleString('en'),

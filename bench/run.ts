@@ -4,8 +4,10 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const here = import.meta.dirname;
+// Helpers and the baseline server are not benchmarks.
+const NOT_BENCHMARKS = new Set(['run.ts', 'support.ts', 'lib.ts']);
 for (const file of readdirSync(here).sort()) {
-  if (!file.endsWith('.ts') || file === 'run.ts' || file === 'support.ts') continue;
+  if (!file.endsWith('.ts') || NOT_BENCHMARKS.has(file)) continue;
   process.stdout.write(`\n== ${file}\n`);
   execFileSync(process.execPath, ['--import', 'tsx', join(here, file)], { stdio: 'inherit' });
 }

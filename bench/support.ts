@@ -70,16 +70,3 @@ export function time(fn: () => void, runs: number, warmup = 2): number[] {
   }
   return times.sort((a, b) => a - b);
 }
-
-export const percentile = (sorted: readonly number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
-
-export function printTable(title: string, head: string[], rows: (string | number)[][]): void {
-  const cells = rows.map((r) => r.map(String));
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]?.length ?? 0)));
-  const line = (r: string[]) => `| ${r.map((c, i) => c.padStart(widths[i] ?? 0)).join(' | ')} |`;
-  process.stdout.write(
-    `\n${title}\n${line(head)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n`,
-  );
-  for (const r of cells) process.stdout.write(`${line(r)}\n`);
-}

@@ -4,7 +4,8 @@
 // synchronous=FULL) and one transaction for a whole batch (CPU cost of the chain itself).
 // Run: node --import tsx bench/timeline-append.ts
 import { record } from '../src/timeline/timeline.js';
-import { insertIncident, printTable, tempDb } from './support.js';
+import { printTable } from './lib.js';
+import { insertIncident, tempDb } from './support.js';
 
 const T0 = new Date('2026-11-22T10:00:00Z');
 const payload = (i: number) => ({ text: `status update ${i}: error rate back to 0.2%`, n: i });

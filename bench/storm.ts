@@ -1,0 +1,134 @@
+// Storm (issue 7): 10 000 alerts in 50 groups, sent as 200 Alertmanager notifications by 10
+// senders, against the bot talking to the Slack emulator. Reports how long accepting took
+// (every 202 means committed), how long until every incident had its channel and card, and
+// the same 200 notifications into the bare baseline server in the same run.
+//   npm run build && node --import tsx bench/storm.ts
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { startSlackEmulator } from '../test/emulators/slack.js';
+import { freePort, machine, printTable, round, sleep, startChild } from './lib.js';
+
+const GROUPS = 50;
+const NOTIFICATIONS = 200;
+const PER_NOTIFICATION = 50;
+const TOKEN = 'bench-ingest-token-0123456789';
+
+const notification = (n: number) => ({
+  version: '4',
+  groupKey: `{}:{alertname="Storm${n % GROUPS}"}`,
+  status: 'firing',
+  alerts: Array.from({ length: PER_NOTIFICATION }, (_, i) => ({
+    status: 'firing',
+    labels: { alertname: `Storm${n % GROUPS}`, severity: 'critical', pod: `pod-${n}-${i}` },
+    annotations: { summary: `Storm in group ${n % GROUPS}` },
+    startsAt: new Date().toISOString(),
+    fingerprint: `fp-${n}-${i}`,
+  })),
+});
+
+async function send(url: string, headers: Record<string, string>): Promise<number> {
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 10 }, async () => {
+      while (next < NOTIFICATIONS) {
+        const body = JSON.stringify(notification(next++));
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body,
+        });
+        if (res.status !== 202) throw new Error(`refused: ${res.status}`);
+        await res.arrayBuffer();
+      }
+    }),
+  );
+  return performance.now() - started;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'firebreak-storm-'));
+const slack = await startSlackEmulator();
+try {
+  console.log(
+    `machine: ${machine()}; ${NOTIFICATIONS * PER_NOTIFICATION} alerts in ${GROUPS} groups`,
+  );
+  const baseline = await startChild(
+    ['bench/baseline-server.mjs'],
+    { DATABASE_PATH: join(dir, 'base.db') },
+    await freePort(),
+  );
+  const baseMs = await send(`${baseline.base}/alerts`, {});
+  await baseline.stop();
+
+  const dbPath = join(dir, 'bot.db');
+  const bot = await startChild(
+    ['bin/firebreak.js', 'serve'],
+    {
+      SLACK_BOT_TOKEN: 'xoxb-bench',
+      SLACK_SIGNING_SECRET: 'bench-signing-secret',
+      SLACK_API_URL: slack.apiUrl,
+      DATABASE_PATH: dbPath,
+      FIREBREAK_CONFIG: join(dir, 'none.yaml'),
+      INGEST_TOKEN: TOKEN,
+      LOG_LEVEL: 'error',
+    },
+    await freePort(),
+  );
+  const started = performance.now();
+  const acceptMs = await send(`${bot.base}/webhooks/alertmanager`, {
+    authorization: `Bearer ${TOKEN}`,
+  });
+  const db = new Database(dbPath, { readonly: true });
+  let settledMs = 0;
+  for (;;) {
+    const row = db
+      .prepare('SELECT count(*) AS n, sum(card_ts IS NOT NULL) AS carded FROM incidents')
+      .get() as { n: number; carded: number };
+    const stored = (db.prepare('SELECT count(*) AS n FROM alerts').get() as { n: number }).n;
+    if (row.n === GROUPS && row.carded === GROUPS && stored === NOTIFICATIONS * PER_NOTIFICATION) {
+      settledMs = performance.now() - started;
+      break;
+    }
+    if (performance.now() - started > 120_000) throw new Error('storm did not settle in 2 minutes');
+    await sleep(20);
+  }
+  const channels = [...slack.state.channels.values()].filter((c) =>
+    c.name.startsWith('inc-'),
+  ).length;
+  db.close();
+  await bot.stop();
+  printTable(
+    'Storm: 10 000 alerts, 50 groups, 200 notifications from 10 senders',
+    [
+      'server',
+      'all accepted (ms)',
+      'alerts/s accepted',
+      'all incidents carded (ms)',
+      'channels',
+      'ratio (accept time)',
+    ],
+    [
+      [
+        'bare baseline',
+        round(baseMs),
+        round((NOTIFICATIONS * PER_NOTIFICATION * 1000) / baseMs),
+        '-',
+        '-',
+        '1.00',
+      ],
+      [
+        'firebreak',
+        round(acceptMs),
+        round((NOTIFICATIONS * PER_NOTIFICATION * 1000) / acceptMs),
+        round(settledMs),
+        channels,
+        (acceptMs / baseMs).toFixed(2),
+      ],
+    ],
+  );
+} finally {
+  await slack.close();
+  rmSync(dir, { recursive: true, force: true });
+}
