@@ -3,6 +3,7 @@
 // node:http server answering a constant {"allowed":true}, and a bare node:http server doing the
 // same SQLite read of the active freezes. The machine is shared, so the targets take turns for
 // a few rounds and the median round is reported. Ratios, not asserts.
+// Runs the built bot (npm run build first; `npm run bench` does).
 //   node --import tsx bench/gate.ts   (BENCH_SECONDS=3 BENCH_CONNECTIONS=16 BENCH_ROUNDS=3)
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -79,17 +80,17 @@ async function main() {
   );
 
   const constant = await startChild(
-    ['--import', 'tsx', 'bench/servers/gate-baseline.ts'],
+    ['bench/gate-baseline-server.mjs'],
     { BASELINE: 'constant' },
     await freePort(),
   );
   const withSqlite = await startChild(
-    ['--import', 'tsx', 'bench/servers/gate-baseline.ts'],
+    ['bench/gate-baseline-server.mjs'],
     { BASELINE: 'sqlite', DATABASE_PATH: dbPath },
     await freePort(),
   );
   const bot = await startChild(
-    ['--import', 'tsx', 'src/cli.ts', 'serve'],
+    ['bin/firebreak.js', 'serve'],
     {
       SLACK_BOT_TOKEN: 'xoxb-bench',
       SLACK_SIGNING_SECRET: 'bench-signing-secret',
@@ -121,9 +122,10 @@ async function main() {
       [...xs].sort((a, b) => a.rps - b.rps)[Math.floor(xs.length / 2)] as LoadResult;
     const results = runs.map(median);
     const base = results[0] as LoadResult;
-    printTable('Freeze gate (median round)', [
+    printTable(
+      'Freeze gate (median round)',
       ['target', 'req/s', 'p50 ms', 'p99 ms', 'status codes', 'ratio to bare', 'rounds req/s'],
-      ...targets.map(([label], i) => {
+      targets.map(([label], i) => {
         const r = results[i] as LoadResult;
         return [
           label,
@@ -135,7 +137,7 @@ async function main() {
           (runs[i] ?? []).map((x) => round(x.rps, 0)).join(', '),
         ];
       }),
-    ]);
+    );
   } finally {
     await bot.stop();
     await constant.stop();

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDb } from '../src/db/client.js';
 import { suspectFinder } from '../src/deploy/suspects.js';
+import { machine, printTable } from './lib.js';
 
 const DEPLOYS = Number(process.argv[2] ?? 100_000);
 const INCIDENTS = Number(process.argv[3] ?? 2_000);
@@ -115,21 +116,29 @@ try {
     return Math.min(n, 3);
   });
 
-  const ms = (v: number) => `${v.toFixed(3)} ms`;
+  const ms = (v: number) => v.toFixed(3);
   console.log(
-    `deploys stored: ${DEPLOYS} (${SERVICES} services × ${ENVIRONMENTS.length} environments over 90 days), loaded in ${(loadMs / 1000).toFixed(1)} s`,
+    `machine: ${machine()}; ${DEPLOYS} deploys (${SERVICES} services × ${ENVIRONMENTS.length} environments over 90 days, loaded in ${(loadMs / 1000).toFixed(1)} s); ${INCIDENTS} incidents (20% with two services), window 2 h, keep 3`,
   );
-  console.log(`incidents ranked: ${INCIDENTS} (20% with two services), window 2 h, keep 3\n`);
-  for (const r of [ours, floor, unindexed]) {
-    console.log(
-      `${r.label.padEnd(52)} mean ${ms(r.mean)}  p50 ${ms(r.p50)}  p99 ${ms(r.p99)}  max ${ms(r.max)}  suspects/incident ${r.found.toFixed(2)}`,
-    );
-  }
-  console.log(`\nratio findSuspects / raw seek (p50): ${(ours.p50 / floor.p50).toFixed(2)}×`);
+  printTable(
+    `Suspect ranking per incident${HOT ? ' (hot: every deploy to one service+environment)' : ''}`,
+    ['query', 'mean ms', 'p50 ms', 'p99 ms', 'max ms', 'suspects/incident'],
+    [ours, floor, unindexed].map((r) => [
+      r.label,
+      ms(r.mean),
+      ms(r.p50),
+      ms(r.p99),
+      ms(r.max),
+      r.found.toFixed(2),
+    ]),
+  );
+  console.log(`\nfindSuspects / raw seek (p50): ${(ours.p50 / floor.p50).toFixed(2)}×`);
   console.log(
-    `ratio table scan / findSuspects (p50): ${(unindexed.p50 / ours.p50).toFixed(0)}× slower without the index`,
+    `table scan / findSuspects (p50): ${(unindexed.p50 / ours.p50).toFixed(0)}× slower without the index`,
   );
-  console.log(`budget 5 ms per incident: p99 uses ${((ours.p99 / 5) * 100).toFixed(1)}% of it`);
+  console.log(
+    `budget 5 ms per incident: findSuspects p99 uses ${((ours.p99 / 5) * 100).toFixed(1)}% of it`,
+  );
 } finally {
   close();
   rmSync(dir, { recursive: true, force: true });
