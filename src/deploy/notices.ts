@@ -38,6 +38,8 @@ export interface RollbackButton {
   incidentId: number | null;
   deployId: number | null;
   toDeployId: number;
+  /** Set on buttons shown after a failed attempt: pressing it retries that attempt. */
+  retryOf?: number | null;
 }
 
 export type DeployNotice =

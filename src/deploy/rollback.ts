@@ -56,7 +56,17 @@ export interface RollbackPlan {
   /** Why there is nothing to roll back to, or no way to do it; null when the plan can run. */
   problem: string | null;
   backend: string | null;
+  /** The last attempt of this very rollback, when it failed: running it again is a retry of that. */
+  lastFailed: { id: number; error: string | null } | null;
 }
+
+/** One rollback decision: this incident (or none), this service and environment, this target. */
+const rollbackKey = (
+  incidentId: number | null,
+  service: string,
+  environment: string,
+  toDeployId: number,
+) => `${incidentId ?? 'none'}:${service}:${environment}:${toDeployId}`;
 
 export interface RollbackAsk {
   incidentId: number | null;
@@ -66,6 +76,8 @@ export interface RollbackAsk {
   toDeployId: number;
   /** Where to report progress when no incident is linked. */
   channelId?: string | null;
+  /** The failed attempt this one retries: set only by buttons shown after that failure. */
+  retryOf?: number | null;
 }
 
 const OUTPUT_MAX = 4000;
@@ -97,7 +109,11 @@ export function createRollbacks(deps: RollbackDeps) {
     tx.select().from(rollbacks).where(eq(rollbacks.id, id)).get();
 
   /** What `/deploy rollback <service> [env]` would do: latest deploy → the one before it. */
-  function plan(service: string, environment: string): RollbackPlan {
+  function plan(
+    service: string,
+    environment: string,
+    incidentId: number | null = null,
+  ): RollbackPlan {
     const from = latestDeploy(db, service, environment) ?? null;
     const to = from ? (rollbackTarget(db, from) ?? null) : null;
     const backend = deps.backendFor(service, environment);
@@ -108,8 +124,26 @@ export function createRollbacks(deps: RollbackDeps) {
         : !backend
           ? noBackend(service, environment)
           : null;
-    return { service, environment, from, to, problem, backend: backend?.label ?? null };
+    const last = to ? lastAttempt(rollbackKey(incidentId, service, environment, to.id)) : undefined;
+    return {
+      service,
+      environment,
+      from,
+      to,
+      problem,
+      backend: backend?.label ?? null,
+      lastFailed: last?.status === 'failed' ? { id: last.id, error: last.error } : null,
+    };
   }
+
+  const lastAttempt = (key: string) =>
+    db
+      .select()
+      .from(rollbacks)
+      .where(eq(rollbacks.idempotencyKey, key))
+      .orderBy(desc(rollbacks.id))
+      .limit(1)
+      .get();
 
   const noBackend = (service: string, environment: string) =>
     `No rollback backend is configured for ${service} in ${environment} (services.${service}.environments.${environment}.rollback in firebreak.yaml).`;
@@ -196,7 +230,7 @@ export function createRollbacks(deps: RollbackDeps) {
     }
 
     // The same click again: hand back the rollback it already started (or finished).
-    const key = `${incident?.id ?? 'none'}:${service}:${environment}:${to.id}`;
+    const key = rollbackKey(incident?.id ?? null, service, environment, to.id);
     const same = db
       .select()
       .from(rollbacks)
@@ -205,6 +239,16 @@ export function createRollbacks(deps: RollbackDeps) {
       )
       .get();
     if (same) return { rollback: same, created: false };
+    // After a failure only a deliberate retry starts it again: a button rendered before the
+    // failure (a stale card, a double click that raced a crash) must not re-run a rollback
+    // that may already have run.
+    const previous = lastAttempt(key);
+    if (previous?.status === 'failed' && ask.retryOf !== previous.id) {
+      throw new AppError(
+        'conflict',
+        `Rollback #${previous.id} of ${service} in ${environment} failed: ${previous.error ?? 'no reason given'} To try again, use Retry on its message or on the incident card.`,
+      );
+    }
 
     const expected = rollbackTarget(db, from);
     if (!expected)
@@ -451,6 +495,7 @@ export function createRollbacks(deps: RollbackDeps) {
               incidentId: row.incidentId,
               deployId: row.fromDeployId,
               toDeployId: row.toDeployId,
+              retryOf: row.id,
             },
           },
           at,

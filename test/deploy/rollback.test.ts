@@ -273,3 +273,23 @@ test('a late callback after the outcome is recorded changes nothing', async () =
       .map((e) => e.kind),
   ).toEqual(['rollback_requested', 'rollback_started', 'rollback_failed']);
 });
+
+test('after a failure only a deliberate retry starts the rollback again; a stale button is refused', async () => {
+  const core = setup();
+  const { rollback } = core.rollbacks.request(core.ask, deployer);
+  core.db
+    .update(rollbacks)
+    .set({ status: 'failed', error: 'The receiver answered 500.' })
+    .where(eq(rollbacks.id, rollback.id))
+    .run();
+  expect(() => core.rollbacks.request(core.ask, deployer)).toThrow(
+    /Rollback #1 of .* failed: The receiver answered 500\. To try again, use Retry/,
+  );
+  expect(() => core.rollbacks.request({ ...core.ask, retryOf: 99 }, deployer)).toThrow(/failed/);
+  const retried = core.rollbacks.request({ ...core.ask, retryOf: rollback.id }, deployer);
+  expect(retried).toMatchObject({ created: true, rollback: { id: 2, status: 'requested' } });
+  // The retry itself is then deduplicated like any click.
+  expect(core.rollbacks.request({ ...core.ask, retryOf: rollback.id }, deployer).created).toBe(
+    false,
+  );
+});

@@ -424,7 +424,12 @@ test('/deploy rollback <service> asks to confirm from → to; outside an inciden
   expect(prompt.response_type).toBe('ephemeral');
   expect(JSON.stringify(prompt.blocks)).toMatch(/from \*v2\*.*to \*v1\*/);
   const button = rollbackButtonOf(prompt.blocks);
-  expect(JSON.parse(button.value)).toEqual({ incidentId: null, deployId: 2, toDeployId: 1 });
+  expect(JSON.parse(button.value)).toEqual({
+    incidentId: null,
+    deployId: 2,
+    toDeployId: 1,
+    retryOf: null,
+  });
   await click(bot, { user: DEPLOYER, channel: 'C0OPS', button, responseId: 'c' });
   await eventually(() =>
     bot?.slack.messages('C0OPS').some((m) => m.text.includes('to v1 succeeded')),

@@ -20,6 +20,7 @@ const RollbackValue = z.object({
   incidentId: z.number().int().positive().nullable(),
   deployId: z.number().int().positive().nullable(),
   toDeployId: z.number().int().positive(),
+  retryOf: z.number().int().positive().nullish(),
 });
 const SuspectValue = z.object({
   incidentId: z.number().int().positive(),
@@ -45,6 +46,7 @@ export const rollbackClicked =
         incidentId: value.incidentId,
         fromDeployId: value.deployId,
         toDeployId: value.toDeployId,
+        retryOf: value.retryOf ?? null,
         channelId: body.channel?.id ?? null,
       },
       await s.actorOf(body.user.id),

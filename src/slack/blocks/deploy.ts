@@ -370,13 +370,21 @@ export function rollbackPrompt(plan: RollbackPlan, incidentId: number | null): B
   if (plan.problem || !plan.to || !plan.from)
     return [section(`⚠️ ${escapeText(plan.problem ?? 'Nothing to roll back.')}`)];
   const text = `Roll back ${target(plan.service, plan.environment)} from *${escapeText(plan.from.version)}* (${slackDate(plan.from.at)}) to *${escapeText(plan.to.version)}* (${slackDate(plan.to.at)}) via ${escapeText(plan.backend ?? '')}?`;
+  const warning = plan.lastFailed
+    ? `\n⚠️ The last attempt (#${plan.lastFailed.id}) failed: ${escapeText(truncate(plan.lastFailed.error ?? 'no reason given', 500))} Rolling back again retries it.`
+    : '';
   return [
-    section(text),
+    section(text + warning),
     {
       type: 'actions',
       elements: [
         rollbackButton(
-          { incidentId, deployId: plan.from.id, toDeployId: plan.to.id },
+          {
+            incidentId,
+            deployId: plan.from.id,
+            toDeployId: plan.to.id,
+            retryOf: plan.lastFailed?.id ?? null,
+          },
           {
             service: plan.service,
             environment: plan.environment,

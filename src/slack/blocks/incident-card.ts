@@ -175,7 +175,12 @@ function suspectBlocks(view: IncidentView): Block[] {
     if (s.rollbackTo && !rollbackActive && !rolledBack) {
       elements.push(
         rollbackButton(
-          { incidentId: view.incident.id, deployId: s.deployId, toDeployId: s.rollbackTo.deployId },
+          {
+            incidentId: view.incident.id,
+            deployId: s.deployId,
+            toDeployId: s.rollbackTo.deployId,
+            retryOf: s.rollback?.status === 'failed' ? s.rollback.id : null,
+          },
           {
             service: s.service,
             environment: s.environment,

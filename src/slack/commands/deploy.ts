@@ -158,7 +158,7 @@ export function deploySubcommands(s: DeploySlackServices): SubcommandTable {
           args.split(/\s+/).filter(Boolean)[1]?.toLowerCase() ??
           incident?.environment ??
           s.policy.defaultEnvironment;
-        const plan = s.rollbacks.plan(service, environment);
+        const plan = s.rollbacks.plan(service, environment, incident?.id ?? null);
         const blocks = rollbackPrompt(plan, incident?.id ?? null);
         await respond({
           response_type: 'ephemeral',
