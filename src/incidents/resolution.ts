@@ -57,7 +57,7 @@ export function resolveInTx(tx: Tx, step: ResolveStep): Incident {
     at,
   );
   const updated = getIncident(tx, incident.id);
-  step.emit(tx, { type: 'resolved', incident: updated, actor, at, summary });
+  // The "resolved" message first; what listeners ask next (cause, lifting freezes) follows it.
   enqueueMessage(
     tx,
     incident.id,
@@ -70,5 +70,6 @@ export function resolveInTx(tx: Tx, step: ResolveStep): Incident {
     },
     at,
   );
+  step.emit(tx, { type: 'resolved', incident: updated, actor, at, summary });
   return updated;
 }

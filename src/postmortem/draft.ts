@@ -367,12 +367,13 @@ function entry(item: TimelineItem, maxMessage: number): string {
       const target = [str(p.service), str(p.environment) && `(${str(p.environment)})`]
         .filter(Boolean)
         .join(' ');
-      const versions =
-        str(p.fromVersion) || str(p.toVersion)
-          ? `: ${str(p.fromVersion) ?? '?'} → ${str(p.toVersion) ?? '?'}`
-          : '';
+      // The deploy module records `from`/`to` (versions) and `reason`; older names kept as fallbacks.
+      const from = str(p.from) ?? str(p.fromVersion);
+      const to = str(p.to) ?? str(p.toVersion);
+      const versions = from || to ? `: ${from ?? '?'} → ${to ?? '?'}` : '';
       line = `↩️ Rollback ${what}${target ? ` of ${escapeInline(target)}` : ''}${escapeInline(versions)} (${by})`;
-      if (item.kind === 'rollback_failed' && str(p.error)) rest = body(p.error);
+      const reason = str(p.reason) ?? str(p.error);
+      if (item.kind === 'rollback_failed' && reason) rest = body(reason);
       break;
     }
     case 'freeze_created':

@@ -5,7 +5,7 @@ import type { DeployStatusReport } from '../../deploy/reports.js';
 import type { RollbackPlan } from '../../deploy/rollback.js';
 import { incidentRef } from '../../incidents/incident.js';
 import { actions, blocks as ids, inputAction, views } from '../ids.js';
-import { duration, escapeText, link, mrkdwn, plain, slackDate, truncate } from './text.js';
+import { duration, escapeText, link, mrkdwn, plain, sentence, slackDate, truncate } from './text.js';
 
 type Block = types.KnownBlock;
 
@@ -184,7 +184,7 @@ export function renderNotice(
       const rollbacks = f.blocksRollbacks
         ? ' Rollbacks are blocked too.'
         : ' Rollbacks are still allowed.';
-      const text = `🧊 ${who(notice.by)} froze deploys of ${scope(f)} until ${until(f.expiresAt)} (freeze #${f.id}): ${escapeText(truncate(f.reason, 500))}.${rollbacks}`;
+      const text = `🧊 ${who(notice.by)} froze deploys of ${scope(f)} until ${until(f.expiresAt)} (freeze #${f.id}): ${escapeText(sentence(truncate(f.reason, 500)))}${rollbacks}`;
       const blocks: Block[] = [section(text)];
       const [service] = f.services;
       const [environment] = f.environments;

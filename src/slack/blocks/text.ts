@@ -69,3 +69,6 @@ export function escapeKeepingMentions(text: string): string {
   }
   return out + escapeText(text.slice(last));
 }
+
+/** Ends the text with a full stop unless it already ends a sentence. */
+export const sentence = (text: string): string => (/[.!?…]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`);
