@@ -116,6 +116,8 @@ export const alerts = sqliteTable(
   (t) => [
     uniqueIndex('alerts_incident_key').on(t.incidentId, t.source, t.dedupeKey),
     index('alerts_key').on(t.source, t.dedupeKey),
+    // Firing counts per incident, on every alert and every card refresh.
+    index('alerts_incident_status').on(t.incidentId, t.status, t.lastSeenAt),
   ],
 );
 
@@ -177,7 +179,9 @@ export const outbox = sqliteTable(
   },
   (t) => [
     index('outbox_due').on(t.status, t.nextAttemptAt),
-    index('outbox_lane').on(t.lane, t.status, t.id),
+    // Lane heads are looked up on every scan: index only what is pending, so the done rows
+    // that accumulate (pruned after a week) never make a scan slower.
+    index('outbox_pending_lane').on(t.lane, t.id).where(sql`${t.status} = 'pending'`),
     uniqueIndex('outbox_pending_coalesce')
       .on(t.coalesceKey)
       .where(sql`${t.status} = 'pending' AND ${t.coalesceKey} IS NOT NULL`),

@@ -41,9 +41,17 @@ export function createInbox(deps: InboxDeps) {
     .orderBy(asc(inbox.id))
     .limit(sql.placeholder('limit'))
     .prepare();
+  // drizzle does not encode placeholders in `set`: epoch ms, and the ids as a JSON array.
+  const markDone = db
+    .update(inbox)
+    .set({ status: 'done', processedAt: sql`${sql.placeholder('at')}` })
+    .where(sql`${inbox.id} IN (SELECT value FROM json_each(${sql.placeholder('ids')}))`)
+    .prepare();
 
   let stopped = true;
   let scheduled = false;
+  // Deliveries may be pending (a restart, a failed batch): new ones then wait their turn, in order.
+  let backlog = true;
   let timer: NodeJS.Timeout | undefined;
 
   interface Waiting {
@@ -69,18 +77,41 @@ export function createInbox(deps: InboxDeps) {
   function commitWaiting() {
     const batch = waiting;
     waiting = [];
-    const receivedAt = now();
+    const at = now();
     let ids: { id: number }[];
+    let touched = false;
     try {
-      ids = db.transaction(() =>
-        batch.map((w) => insert.get({ source: w.source, alerts: w.alerts, receivedAt })),
-      );
+      ids = db.transaction((tx) => {
+        const stored = batch.map((w) =>
+          insert.get({ source: w.source, alerts: w.alerts, receivedAt: at }),
+        );
+        // Apply them in the same commit when nothing older is waiting (one fsync, not two). If
+        // that fails, the savepoint is undone and the deliveries stay pending for the processor,
+        // which applies them one by one; what was accepted is kept either way.
+        if (!backlog) {
+          try {
+            const result = tx.transaction((inner) =>
+              intake.applyBatch(
+                inner,
+                batch.flatMap((w) => w.alerts),
+                at,
+              ),
+            );
+            markDone.run({ ids: JSON.stringify(stored.map((r) => r.id)), at: at.getTime() });
+            touched = result.touched.length > 0;
+          } catch {
+            backlog = true;
+          }
+        }
+        return stored;
+      });
     } catch (error) {
       for (const w of batch) w.reject(error);
       return;
     }
     for (const [i, w] of batch.entries()) w.resolve(ids[i] ?? { id: 0 });
-    kick();
+    if (touched) deps.kick();
+    if (backlog) kick();
   }
 
   /** Applies up to `limit` pending deliveries in one transaction; returns how many it took. */
@@ -90,28 +121,35 @@ export function createInbox(deps: InboxDeps) {
     const at = now();
     let touched = false;
     db.transaction((tx) => {
-      for (const row of rows) {
-        try {
-          // A savepoint per delivery: one that fails is rolled back alone and marked failed.
-          const result = tx.transaction((inner) => intake.applyBatch(inner, revive(row), at));
-          touched ||= result.touched.length > 0;
-          tx.update(inbox)
-            .set({ status: 'done', processedAt: at })
-            .where(eq(inbox.id, row.id))
-            .run();
-        } catch (error) {
-          log.error(
-            { err: error, inboxId: row.id },
-            'an accepted alert delivery could not be applied',
-          );
-          tx.update(inbox)
-            .set({
-              status: 'failed',
-              processedAt: at,
-              error: String((error as Error)?.message ?? error).slice(0, 2000),
-            })
-            .where(eq(inbox.id, row.id))
-            .run();
+      try {
+        // Usually every delivery is fine: apply them together, so each incident is settled and
+        // republished once per batch rather than once per delivery.
+        const result = tx.transaction((inner) =>
+          intake.applyBatch(inner, rows.flatMap(revive), at),
+        );
+        touched = result.touched.length > 0;
+        markDone.run({ ids: JSON.stringify(rows.map((r) => r.id)), at: at.getTime() });
+      } catch {
+        // One of them cannot be applied: go one by one (a savepoint each), so only it fails.
+        for (const row of rows) {
+          try {
+            const result = tx.transaction((inner) => intake.applyBatch(inner, revive(row), at));
+            touched ||= result.touched.length > 0;
+            markDone.run({ ids: JSON.stringify([row.id]), at: at.getTime() });
+          } catch (error) {
+            log.error(
+              { err: error, inboxId: row.id },
+              'an accepted alert delivery could not be applied',
+            );
+            tx.update(inbox)
+              .set({
+                status: 'failed',
+                processedAt: at,
+                error: String((error as Error)?.message ?? error).slice(0, 2000),
+              })
+              .where(eq(inbox.id, row.id))
+              .run();
+          }
         }
       }
     });
@@ -126,7 +164,10 @@ export function createInbox(deps: InboxDeps) {
     try {
       // Work in slices so accepting new alerts is never starved by a long backlog.
       while (Date.now() - started < 25) {
-        if (processPending() === 0) return;
+        if (processPending() === 0) {
+          backlog = false;
+          return;
+        }
       }
       kick();
     } catch (error) {

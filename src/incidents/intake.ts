@@ -75,7 +75,7 @@ export function createAlertIntake(deps: IntakeDeps) {
     }
     for (const incidentId of touched) {
       settleAlerts(tx, incidentId, wasFiring.get(incidentId) ?? 0, at);
-      enqueuePublish(tx, incidentId, at);
+      enqueuePublish(tx, incidentId, at, { background: true });
     }
     return { received: batch.length, changed, opened, touched: [...touched] };
   }

@@ -112,14 +112,24 @@ export function hasService(tx: DbOrTx, incidentId: number, service: string): boo
   );
 }
 
-/** Ask the chat edge to make the channel, topic, card and announcement match the incident now. */
-export function enqueuePublish(tx: DbOrTx, incidentId: number, now: Date): void {
+/**
+ * Ask the chat edge to make the channel, topic, card and announcement match the incident now.
+ * `background`: nobody is waiting for it (alerts arriving); during a storm such refreshes are
+ * spaced out, while a person's click still shows at once.
+ */
+export function enqueuePublish(
+  tx: DbOrTx,
+  incidentId: number,
+  now: Date,
+  { background = false } = {},
+): void {
   enqueue(
     tx,
     {
       kind: 'incident.publish',
       lane: chatLane(incidentId),
       coalesceKey: `incident.publish:${incidentId}`,
+      urgent: !background,
       payload: { incidentId },
     },
     now,

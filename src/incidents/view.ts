@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, isNull } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, isNull } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
 import { alerts, deploys, freezes, incidentDeploys, pages, rollbacks } from '../db/schema.js';
 import { blockingFreezes } from '../deploy/freeze.js';
@@ -85,7 +85,16 @@ export function buildIncidentView(db: DbOrTx, incidentId: number, now: Date): In
 }
 
 function alertSummary(db: DbOrTx, incidentId: number): IncidentView['alerts'] {
-  const rows = db
+  // Counted in SQL and only the latest few loaded: a storm puts thousands of alerts on one card.
+  const counts = db
+    .select({ status: alerts.status, n: count() })
+    .from(alerts)
+    .where(eq(alerts.incidentId, incidentId))
+    .groupBy(alerts.status)
+    .all();
+  const firing = counts.find((c) => c.status === 'firing')?.n ?? 0;
+  const resolved = counts.find((c) => c.status === 'resolved')?.n ?? 0;
+  const latest = db
     .select({
       title: alerts.title,
       status: alerts.status,
@@ -94,15 +103,15 @@ function alertSummary(db: DbOrTx, incidentId: number): IncidentView['alerts'] {
       startsAt: alerts.startsAt,
     })
     .from(alerts)
-    .where(eq(alerts.incidentId, incidentId))
+    .where(
+      firing > 0
+        ? and(eq(alerts.incidentId, incidentId), eq(alerts.status, 'firing'))
+        : eq(alerts.incidentId, incidentId),
+    )
     .orderBy(desc(alerts.lastSeenAt), desc(alerts.id))
+    .limit(LATEST_ALERTS)
     .all();
-  const firing = rows.filter((r) => r.status === 'firing');
-  return {
-    firing: firing.length,
-    resolved: rows.length - firing.length,
-    latest: (firing.length > 0 ? firing : rows).slice(0, LATEST_ALERTS),
-  };
+  return { firing, resolved, latest };
 }
 
 function suspectsOf(db: DbOrTx, incident: Incident): SuspectView[] {

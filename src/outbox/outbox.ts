@@ -13,6 +13,11 @@ export interface OutboxItem {
    * the incident as it is now", which a storm would otherwise ask for thousands of times.
    */
   coalesceKey?: string;
+  /**
+   * For coalesced items: someone is waiting to see this (a click, a command), so a pending item
+   * that is holding back (a storm's debounced refresh) runs now instead.
+   */
+  urgent?: boolean;
   delayMs?: number;
 }
 
@@ -28,8 +33,9 @@ export function enqueue(tx: DbOrTx, item: OutboxItem, now: Date): void {
     updatedAt: now,
   };
   const q = queries(tx);
-  if (item.coalesceKey) q.upsert.run(row);
-  else q.insert.run(row);
+  if (!item.coalesceKey) q.insert.run(row);
+  else if (item.urgent) q.upsertUrgent.run(row);
+  else q.upsert.run(row);
 }
 
 const queries = (db: DbOrTx) =>
@@ -52,6 +58,19 @@ const queries = (db: DbOrTx) =>
           target: outbox.coalesceKey,
           targetWhere: sql`${outbox.status} = 'pending' AND ${outbox.coalesceKey} IS NOT NULL`,
           set: { rerun: true, updatedAt: sql`excluded.updated_at` },
+        })
+        .prepare(),
+      upsertUrgent: d
+        .insert(outbox)
+        .values(values)
+        .onConflictDoUpdate({
+          target: outbox.coalesceKey,
+          targetWhere: sql`${outbox.status} = 'pending' AND ${outbox.coalesceKey} IS NOT NULL`,
+          set: {
+            rerun: true,
+            updatedAt: sql`excluded.updated_at`,
+            nextAttemptAt: sql`min(${outbox.nextAttemptAt}, excluded.next_attempt_at)`,
+          },
         })
         .prepare(),
     };

@@ -85,6 +85,7 @@ export function createOutboxWorker(options: WorkerOptions): OutboxWorker {
   const inFlight = new Map<string, Promise<void>>();
   let stopped = true;
   let timer: NodeJS.Timeout | undefined;
+  let kicked = false;
 
   function schedule(delay: number) {
     if (stopped) return;
@@ -118,7 +119,7 @@ export function createOutboxWorker(options: WorkerOptions): OutboxWorker {
     })()
       .then(
         () => {
-          complete(db, item.id, now(), options.rerunDelayMs ?? 1000);
+          complete(db, item.id, now(), options.rerunDelayMs ?? 3000);
           options.onResult?.(item.kind, 'done', Date.now() - started);
         },
         (error: unknown) => settleFailure(item, error, started),
@@ -181,9 +182,14 @@ export function createOutboxWorker(options: WorkerOptions): OutboxWorker {
       schedule(0);
     },
     kick() {
-      if (stopped) return;
+      // Many commits in one turn of the event loop ask for one scan, not one each.
+      if (stopped || kicked) return;
+      kicked = true;
       if (timer) clearTimeout(timer);
-      setImmediate(scan);
+      setImmediate(() => {
+        kicked = false;
+        scan();
+      });
     },
     async stop(timeoutMs = 10_000) {
       stopped = true;

@@ -114,3 +114,45 @@ test('many deliveries in one turn of the event loop share one commit', async () 
   expect(inbox.pendingCount()).toBe(20);
   expect(commits).toBe(1);
 });
+
+test('once nothing older is waiting, a delivery is applied in the same commit that accepts it', async () => {
+  const { db, inbox } = setup();
+  inbox.start();
+  await new Promise((r) => setTimeout(r, 10)); // the first run finds no backlog
+  await inbox.accept('generic', [alert('a')]);
+  expect(db.select().from(incidents).all()).toHaveLength(1);
+  expect(
+    db
+      .select()
+      .from(inboxTable)
+      .all()
+      .map((r) => r.status),
+  ).toEqual(['done']);
+  inbox.stop();
+});
+
+test('a delivery that fails inline stays pending and is isolated by the processor; later ones keep their order', async () => {
+  const { db, inbox } = setup();
+  inbox.start();
+  await new Promise((r) => setTimeout(r, 10));
+  // No key: applying it throws inside the savepoint, so the accept still succeeds.
+  await inbox.accept('generic', [{ ...alert('x'), key: undefined as unknown as string }]);
+  await inbox.accept('generic', [alert('b')]);
+  expect(
+    db
+      .select()
+      .from(inboxTable)
+      .all()
+      .map((r) => r.status),
+  ).toEqual(['pending', 'pending']);
+  await new Promise((r) => setTimeout(r, 50));
+  expect(
+    db
+      .select()
+      .from(inboxTable)
+      .all()
+      .map((r) => r.status),
+  ).toEqual(['failed', 'done']);
+  expect(db.select().from(incidents).all()).toHaveLength(1);
+  inbox.stop();
+});

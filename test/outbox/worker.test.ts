@@ -162,3 +162,14 @@ test('backoff grows exponentially with jitter and is capped', () => {
   expect(backoffMs(3, 1000, 60_000, () => 1)).toBe(8000);
   expect(backoffMs(20, 1000, 60_000, () => 1)).toBe(60_000);
 });
+
+test('an urgent request pulls a held-back coalesced item forward; a background one leaves it waiting', () => {
+  const { db } = setup({});
+  const t0 = new Date('2026-11-22T10:00:00Z');
+  const later = new Date(t0.getTime() + 3000);
+  enqueue(db, { kind: 'sync', lane: 'x', payload: {}, coalesceKey: 'sync:1', delayMs: 3000 }, t0);
+  enqueue(db, { kind: 'sync', lane: 'x', payload: {}, coalesceKey: 'sync:1' }, t0);
+  expect(db.select().from(outbox).get()?.nextAttemptAt).toEqual(later);
+  enqueue(db, { kind: 'sync', lane: 'x', payload: {}, coalesceKey: 'sync:1', urgent: true }, t0);
+  expect(db.select().from(outbox).all().map((r) => r.nextAttemptAt)).toEqual([t0]);
+});

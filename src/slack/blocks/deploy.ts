@@ -5,7 +5,16 @@ import type { DeployStatusReport } from '../../deploy/reports.js';
 import type { RollbackPlan } from '../../deploy/rollback.js';
 import { incidentRef } from '../../incidents/incident.js';
 import { actions, blocks as ids, inputAction, views } from '../ids.js';
-import { duration, escapeText, link, mrkdwn, plain, sentence, slackDate, truncate } from './text.js';
+import {
+  duration,
+  escapeText,
+  link,
+  mrkdwn,
+  plain,
+  sentence,
+  slackDate,
+  truncate,
+} from './text.js';
 
 type Block = types.KnownBlock;
 

@@ -71,4 +71,5 @@ export function escapeKeepingMentions(text: string): string {
 }
 
 /** Ends the text with a full stop unless it already ends a sentence. */
-export const sentence = (text: string): string => (/[.!?…]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`);
+export const sentence = (text: string): string =>
+  /[.!?…]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`;

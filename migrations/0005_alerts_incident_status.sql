@@ -1,0 +1,1 @@
+CREATE INDEX `alerts_incident_status` ON `alerts` (`incident_id`,`status`,`last_seen_at`);

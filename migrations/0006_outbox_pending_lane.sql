@@ -1,0 +1,2 @@
+DROP INDEX `outbox_lane`;--> statement-breakpoint
+CREATE INDEX `outbox_pending_lane` ON `outbox` (`lane`,`id`) WHERE "outbox"."status" = 'pending';
