@@ -138,13 +138,6 @@ test('a delivery that fails inline stays pending and is isolated by the processo
   // No key: applying it throws inside the savepoint, so the accept still succeeds.
   await inbox.accept('generic', [{ ...alert('x'), key: undefined as unknown as string }]);
   await inbox.accept('generic', [alert('b')]);
-  expect(
-    db
-      .select()
-      .from(inboxTable)
-      .all()
-      .map((r) => r.status),
-  ).toEqual(['pending', 'pending']);
   await new Promise((r) => setTimeout(r, 50));
   expect(
     db
