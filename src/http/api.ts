@@ -1,18 +1,11 @@
 import type { IncomingMessage } from 'node:http';
-import { and, asc, count, desc, eq, gt, gte, inArray, ne, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, ne, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/client.js';
-import {
-  alerts,
-  deploys,
-  followups,
-  incidentDeploys,
-  incidentServices,
-  incidents,
-  timelineEvents,
-} from '../db/schema.js';
-import { STATES } from '../incidents/incident.js';
-import { findIncident, toIncident } from '../incidents/store.js';
+import { followups, incidents, timelineEvents } from '../db/schema.js';
+import { type Incident, STATES } from '../incidents/incident.js';
+import { findIncident, withServices } from '../incidents/store.js';
+import { buildIncidentView } from '../incidents/view.js';
 import { renderPostmortem } from '../postmortem/draft.js';
 import { loadPostmortemRecord } from '../postmortem/record.js';
 import { streamOf } from '../timeline/timeline.js';
@@ -30,7 +23,7 @@ export interface ApiDeps {
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
 /** An incident in the API's words (camelCase, ISO 8601 UTC). */
-export function incidentJson(incident: ReturnType<typeof toIncident>) {
+export function incidentJson(incident: Incident) {
   return {
     number: incident.id,
     ref: `INC-${incident.id}`,
@@ -110,30 +103,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
           .orderBy(desc(incidents.id))
           .limit(q.limit)
           .all();
-        const links =
-          rows.length === 0
-            ? []
-            : db
-                .select()
-                .from(incidentServices)
-                .where(
-                  inArray(
-                    incidentServices.incidentId,
-                    rows.map((r) => r.id),
-                  ),
-                )
-                .orderBy(asc(incidentServices.service))
-                .all();
-        sendJson(res, 200, {
-          incidents: rows.map((r) =>
-            incidentJson(
-              toIncident(
-                r,
-                links.filter((l) => l.incidentId === r.id).map((l) => l.service),
-              ),
-            ),
-          ),
-        });
+        sendJson(res, 200, { incidents: withServices(db, rows).map(incidentJson) });
       },
     },
     {
@@ -142,19 +112,8 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       handler: async (req, res, params) => {
         auth(req);
         const incident = load(params.number);
-        const alertCounts = db
-          .select({ status: alerts.status, n: count() })
-          .from(alerts)
-          .where(eq(alerts.incidentId, incident.id))
-          .groupBy(alerts.status)
-          .all();
-        const suspects = db
-          .select({ link: incidentDeploys, deploy: deploys })
-          .from(incidentDeploys)
-          .innerJoin(deploys, eq(deploys.id, incidentDeploys.deployId))
-          .where(eq(incidentDeploys.incidentId, incident.id))
-          .orderBy(asc(incidentDeploys.rank))
-          .all();
+        // The same view the incident card is drawn from.
+        const view = buildIncidentView(db, incident.id, deps.now());
         const followupRows = db
           .select()
           .from(followups)
@@ -163,19 +122,16 @@ export function apiRoutes(deps: ApiDeps): Route[] {
           .all();
         sendJson(res, 200, {
           ...incidentJson(incident),
-          alerts: {
-            firing: alertCounts.find((r) => r.status === 'firing')?.n ?? 0,
-            resolved: alertCounts.find((r) => r.status === 'resolved')?.n ?? 0,
-          },
-          deploys: suspects.map(({ link, deploy }) => ({
-            id: deploy.id,
-            service: deploy.service,
-            environment: deploy.environment,
-            version: deploy.version,
-            status: deploy.status,
-            at: iso(deploy.at),
-            verdict: link.verdict,
-            verdictBy: link.verdictBy,
+          alerts: { firing: view.alerts.firing, resolved: view.alerts.resolved },
+          deploys: view.suspects.map((s) => ({
+            id: s.deployId,
+            service: s.service,
+            environment: s.environment,
+            version: s.version,
+            status: s.status,
+            at: iso(s.at),
+            verdict: s.verdict,
+            verdictBy: s.verdictBy,
           })),
           followups: followupRows.map((f) => ({
             id: f.id,

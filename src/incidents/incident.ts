@@ -14,7 +14,17 @@ export type AlertSource = (typeof ALERT_SOURCES)[number];
 export const ALERT_STATUSES = ['firing', 'resolved'] as const;
 export type AlertStatus = (typeof ALERT_STATUSES)[number];
 
-export interface Incident {
+/** The moments of an incident, as stored (UTC); each is set once, in order. */
+export interface Milestones {
+  impactStartedAt: Date | null;
+  detectedAt: Date | null;
+  declaredAt: Date;
+  acknowledgedAt: Date | null;
+  mitigatedAt: Date | null;
+  resolvedAt: Date | null;
+}
+
+export interface Incident extends Milestones {
   id: number;
   title: string;
   description: string | null;
@@ -26,12 +36,6 @@ export interface Incident {
   source: IncidentSource;
   channelId: string | null;
   channelName: string | null;
-  impactStartedAt: Date | null;
-  detectedAt: Date | null;
-  declaredAt: Date;
-  acknowledgedAt: Date | null;
-  mitigatedAt: Date | null;
-  resolvedAt: Date | null;
   resolution: string | null;
   createdBy: string | null;
 }

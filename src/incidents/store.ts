@@ -62,12 +62,19 @@ export function findIncidentByChannel(db: DbOrTx, channelId: string): Incident |
 }
 
 export function openIncidents(db: DbOrTx): Incident[] {
-  const rows = db
-    .select()
-    .from(incidents)
-    .where(ne(incidents.state, 'resolved'))
-    .orderBy(asc(incidents.id))
-    .all();
+  return withServices(
+    db,
+    db
+      .select()
+      .from(incidents)
+      .where(ne(incidents.state, 'resolved'))
+      .orderBy(asc(incidents.id))
+      .all(),
+  );
+}
+
+/** Rows → incidents, with every incident's services read in one query. */
+export function withServices(db: DbOrTx, rows: readonly IncidentRow[]): Incident[] {
   if (rows.length === 0) return [];
   const links = db
     .select()
@@ -78,6 +85,7 @@ export function openIncidents(db: DbOrTx): Incident[] {
         rows.map((r) => r.id),
       ),
     )
+    .orderBy(asc(incidentServices.service))
     .all();
   return rows.map((r) =>
     toIncident(

@@ -28,6 +28,7 @@ export interface SuspectView {
   /** Minutes between the deploy and detection; negative when it landed after detection. */
   minutesBeforeDetection: number;
   verdict: 'suspect' | 'not_related' | 'causal';
+  verdictBy: string | null;
   /** The last successful deploy before this one: what Roll back would go back to. */
   rollbackTo: { deployId: number; version: string } | null;
   rollback: { id: number; status: 'requested' | 'running' | 'succeeded' | 'failed' } | null;
@@ -145,6 +146,7 @@ function suspectsOf(db: DbOrTx, incident: Incident): SuspectView[] {
       at: deploy.at,
       minutesBeforeDetection: Math.round((detected - deploy.at.getTime()) / 60_000),
       verdict: link.verdict,
+      verdictBy: link.verdictBy,
       rollbackTo: target ? { deployId: target.id, version: target.version } : null,
       rollback: rollback ?? null,
     };

@@ -1,12 +1,4 @@
-/** The milestones every incident has (or will have), as stored. */
-export interface Milestones {
-  impactStartedAt: Date | null;
-  detectedAt: Date | null;
-  declaredAt: Date;
-  acknowledgedAt: Date | null;
-  mitigatedAt: Date | null;
-  resolvedAt: Date | null;
-}
+import type { Milestones } from '../incidents/incident.js';
 
 /**
  * The durations the postmortem and /incident stats report, defined once:

@@ -1,5 +1,6 @@
+import type { Milestones } from '../incidents/incident.js';
 import { SEVERITIES, type Severity } from '../incidents/incident.js';
-import { incidentDurations, type Milestones } from './durations.js';
+import { incidentDurations } from './durations.js';
 import { type Summary, summarize } from './summary.js';
 
 export interface IncidentFact extends Milestones {

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { INGEST_TOKEN, startTestApp, type TestApp } from '../support/app.js';
 import { fixture } from '../support/fixtures.js';
+import { bodies } from '../support/fuzz.js';
 
 // Deploy events from outside are accepted or refused with a 4xx, never a 5xx: random JSON,
 // random bytes, and real payloads with one random change. The GitHub ones are signed correctly,
@@ -19,40 +20,6 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => bot.stop());
-
-/** A real payload with one random change: a key dropped, a value replaced, a type swapped. */
-function mutated(seed: unknown): fc.Arbitrary<unknown> {
-  const paths: (string | number)[][] = [];
-  const walk = (value: unknown, path: (string | number)[]) => {
-    paths.push(path);
-    if (value && typeof value === 'object')
-      for (const [k, v] of Object.entries(value))
-        walk(v, [...path, Array.isArray(value) ? Number(k) : k]);
-  };
-  walk(seed, []);
-  return fc
-    .tuple(
-      fc.constantFrom(...paths),
-      fc.oneof(fc.jsonValue(), fc.constant(undefined), fc.string({ maxLength: 500 })),
-    )
-    .map(([path, replacement]) => {
-      const copy = structuredClone(seed) as Record<string | number, unknown>;
-      if (path.length === 0) return replacement;
-      let parent: Record<string | number, unknown> = copy;
-      for (const key of path.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
-      const last = path[path.length - 1] as string | number;
-      if (replacement === undefined) delete parent[last];
-      else parent[last] = replacement;
-      return copy;
-    });
-}
-
-const bodies = (seeds: unknown[]) =>
-  fc.oneof(
-    fc.jsonValue().map((v) => JSON.stringify(v)),
-    fc.string({ maxLength: 1000 }),
-    ...seeds.map((seed) => mutated(seed).map((v) => JSON.stringify(v) ?? '')),
-  );
 
 const argocdSeed = {
   app: 'checkout-prod',

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { INGEST_TOKEN, SIGNING_SECRET, startTestApp, type TestApp } from '../support/app.js';
 import { fixture } from '../support/fixtures.js';
+import { bodies, mutated } from '../support/fuzz.js';
 import { signSlackRequest } from '../support/slack-requests.js';
 
 let bot: TestApp;
@@ -11,42 +12,6 @@ beforeAll(async () => {
 afterAll(async () => bot.stop());
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
-
-/** A real payload with one random change: a key dropped, a value replaced, a type swapped. */
-function mutated(seed: unknown): fc.Arbitrary<unknown> {
-  const paths: (string | number)[][] = [];
-  const walk = (value: unknown, path: (string | number)[]) => {
-    paths.push(path);
-    if (value && typeof value === 'object') {
-      for (const [k, v] of Object.entries(value))
-        walk(v, [...path, Array.isArray(value) ? Number(k) : k]);
-    }
-  };
-  walk(seed, []);
-  return fc
-    .tuple(
-      fc.constantFrom(...paths),
-      fc.oneof(fc.jsonValue(), fc.constant(undefined), fc.string({ maxLength: 3000 })),
-    )
-    .map(([path, replacement]) => {
-      const copy = structuredClone(seed) as Record<string | number, unknown>;
-      if (path.length === 0) return replacement;
-      let parent: Record<string | number, unknown> = copy;
-      for (const key of path.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
-      const last = path[path.length - 1] as string | number;
-      if (replacement === undefined) delete parent[last];
-      else parent[last] = replacement;
-      return copy;
-    });
-}
-
-const bodies = (seeds: unknown[]) =>
-  fc.oneof(
-    fc.jsonValue().map((v) => JSON.stringify(v)),
-    fc.string({ maxLength: 2000 }),
-    fc.uint8Array({ maxLength: 2000 }).map((bytes) => Buffer.from(bytes).toString('latin1')),
-    ...seeds.map((seed) => mutated(seed).map((v) => JSON.stringify(v) ?? '')),
-  );
 
 const WEBHOOKS: [string, unknown[]][] = [
   [

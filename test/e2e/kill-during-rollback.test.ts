@@ -5,10 +5,10 @@ import { afterAll, expect, test } from 'vitest';
 import { openDb } from '../../src/db/client.js';
 import { rollbacks } from '../../src/db/schema.js';
 import { startSlackEmulator } from '../emulators/slack.js';
-import { freePort } from '../support/alertmanager.js';
-import { eventually, INGEST_TOKEN, SIGNING_SECRET, type TestApp } from '../support/app.js';
+import { eventually, INGEST_TOKEN, type TestApp } from '../support/app.js';
 import { buttons, click, postDeploy } from '../support/deploys.js';
-import { type BotProcess, startBotProcess } from '../support/process.js';
+import { freePort } from '../support/net.js';
+import { type BotProcess, botEnv, startBotProcess } from '../support/process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'firebreak-kill-rollback-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,15 +41,7 @@ ${Array.from(
 test(`kill -9 at random points around a rollback (${RUNS} runs), then the same button again: never run twice, always a clear outcome`, async () => {
   writeFileSync(join(dir, 'firebreak.yaml'), config);
   const slack = await startSlackEmulator();
-  const env = {
-    SLACK_BOT_TOKEN: 'xoxb-test',
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: slack.apiUrl,
-    DATABASE_PATH: join(dir, 'firebreak.db'),
-    FIREBREAK_CONFIG: join(dir, 'firebreak.yaml'),
-    INGEST_TOKEN,
-    LOG_LEVEL: 'error',
-  };
+  const env = botEnv(slack.apiUrl, dir, 'firebreak.yaml');
   let proc: BotProcess = await startBotProcess(env, await freePort());
   // The deploy test helpers only need these three things of a running bot.
   const asBot = (p: BotProcess) =>

@@ -5,9 +5,9 @@ import { afterAll, expect, test } from 'vitest';
 import { openDb } from '../../src/db/client.js';
 import { alerts, incidents } from '../../src/db/schema.js';
 import { startSlackEmulator } from '../emulators/slack.js';
-import { freePort } from '../support/alertmanager.js';
-import { eventually, INGEST_TOKEN, SIGNING_SECRET } from '../support/app.js';
-import { type BotProcess, startBotProcess } from '../support/process.js';
+import { eventually, INGEST_TOKEN } from '../support/app.js';
+import { freePort } from '../support/net.js';
+import { type BotProcess, botEnv, startBotProcess } from '../support/process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'firebreak-kill-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,15 +20,7 @@ test(`kill -9 at random points during a storm (${RUNS} runs): no accepted alert 
   // Slack answers slowly, so kills land while channel creation and card posts are in flight.
   slack.setDelay('conversations.create', 150);
   slack.setDelay('chat.postMessage', 50);
-  const env = {
-    SLACK_BOT_TOKEN: 'xoxb-test',
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: slack.apiUrl,
-    DATABASE_PATH: join(dir, 'firebreak.db'),
-    FIREBREAK_CONFIG: join(dir, 'none.yaml'),
-    INGEST_TOKEN,
-    LOG_LEVEL: 'error',
-  };
+  const env = botEnv(slack.apiUrl, dir);
   const accepted = new Set<string>();
   let seq = 0;
   let proc: BotProcess | undefined;

@@ -5,24 +5,16 @@ import { afterAll, expect, test } from 'vitest';
 import { openDb } from '../../src/db/client.js';
 import { alerts, inbox } from '../../src/db/schema.js';
 import { startSlackEmulator } from '../emulators/slack.js';
-import { freePort } from '../support/alertmanager.js';
-import { eventually, INGEST_TOKEN, SIGNING_SECRET } from '../support/app.js';
-import { startBotProcess } from '../support/process.js';
+import { eventually, INGEST_TOKEN } from '../support/app.js';
+import { freePort } from '../support/net.js';
+import { botEnv, startBotProcess } from '../support/process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'firebreak-sigterm-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 test('SIGTERM in the middle of a load: in-flight requests finish, the rest are refused, nothing accepted is lost', async () => {
   const slack = await startSlackEmulator();
-  const env = {
-    SLACK_BOT_TOKEN: 'xoxb-test',
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: slack.apiUrl,
-    DATABASE_PATH: join(dir, 'firebreak.db'),
-    FIREBREAK_CONFIG: join(dir, 'none.yaml'),
-    INGEST_TOKEN,
-    LOG_LEVEL: 'error',
-  };
+  const env = botEnv(slack.apiUrl, dir);
   const bot = await startBotProcess(env, await freePort());
   const accepted = new Set<string>();
   const outcomes = new Map<number | string, number>();

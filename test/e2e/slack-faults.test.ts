@@ -5,16 +5,10 @@ import { afterEach, expect, test } from 'vitest';
 import { openDb } from '../../src/db/client.js';
 import { incidents, outbox } from '../../src/db/schema.js';
 import { type SlackEmulator, startSlackEmulator } from '../emulators/slack.js';
-import { freePort } from '../support/alertmanager.js';
-import {
-  eventually,
-  INGEST_TOKEN,
-  SIGNING_SECRET,
-  startTestApp,
-  type TestApp,
-} from '../support/app.js';
+import { eventually, INGEST_TOKEN, startTestApp, type TestApp } from '../support/app.js';
 import { fixture } from '../support/fixtures.js';
-import { type BotProcess, startBotProcess } from '../support/process.js';
+import { freePort } from '../support/net.js';
+import { type BotProcess, botEnv, startBotProcess } from '../support/process.js';
 
 let bot: TestApp | undefined;
 let proc: BotProcess | undefined;
@@ -81,15 +75,7 @@ test('a permanent Slack error parks the effect instead of retrying forever, and 
 test('killed (kill -9) after the 202 while Slack is still creating the channel: after restart the incident completes exactly once', async () => {
   slack = await startSlackEmulator();
   dir = mkdtempSync(join(tmpdir(), 'firebreak-crash-'));
-  const env = {
-    SLACK_BOT_TOKEN: 'xoxb-test',
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: slack.apiUrl,
-    DATABASE_PATH: join(dir, 'firebreak.db'),
-    FIREBREAK_CONFIG: join(dir, 'none.yaml'),
-    INGEST_TOKEN,
-    LOG_LEVEL: 'warn',
-  };
+  const env = botEnv(slack.apiUrl, dir);
   // Slack takes its time answering conversations.create; the process dies in between.
   slack.setDelay('conversations.create', 1500);
   proc = await startBotProcess(env, await freePort());
@@ -144,15 +130,7 @@ test('killed (kill -9) after the 202 while Slack is still creating the channel: 
 test('killed while Slack is posting the card: after restart the card is found and updated, never posted twice', async () => {
   slack = await startSlackEmulator();
   dir = mkdtempSync(join(tmpdir(), 'firebreak-crash-'));
-  const env = {
-    SLACK_BOT_TOKEN: 'xoxb-test',
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: slack.apiUrl,
-    DATABASE_PATH: join(dir, 'firebreak.db'),
-    FIREBREAK_CONFIG: join(dir, 'none.yaml'),
-    INGEST_TOKEN,
-    LOG_LEVEL: 'warn',
-  };
+  const env = botEnv(slack.apiUrl, dir);
   slack.setDelay('chat.postMessage', 1500);
   proc = await startBotProcess(env, await freePort());
   const res = await fetch(`${proc.base}/webhooks/alertmanager`, {

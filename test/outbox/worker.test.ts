@@ -171,5 +171,11 @@ test('an urgent request pulls a held-back coalesced item forward; a background o
   enqueue(db, { kind: 'sync', lane: 'x', payload: {}, coalesceKey: 'sync:1' }, t0);
   expect(db.select().from(outbox).get()?.nextAttemptAt).toEqual(later);
   enqueue(db, { kind: 'sync', lane: 'x', payload: {}, coalesceKey: 'sync:1', urgent: true }, t0);
-  expect(db.select().from(outbox).all().map((r) => r.nextAttemptAt)).toEqual([t0]);
+  expect(
+    db
+      .select()
+      .from(outbox)
+      .all()
+      .map((r) => r.nextAttemptAt),
+  ).toEqual([t0]);
 });

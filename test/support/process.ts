@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { INGEST_TOKEN, SIGNING_SECRET } from './app.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 
@@ -60,5 +61,18 @@ export async function startBotProcess(
       child.kill('SIGTERM');
       return exited;
     },
+  };
+}
+
+/** The environment of a bot process using `dir` for its database and config file. */
+export function botEnv(slackApiUrl: string, dir: string, config = 'none.yaml') {
+  return {
+    SLACK_BOT_TOKEN: 'xoxb-test',
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slackApiUrl,
+    DATABASE_PATH: join(dir, 'firebreak.db'),
+    FIREBREAK_CONFIG: join(dir, config),
+    INGEST_TOKEN,
+    LOG_LEVEL: 'error',
   };
 }
