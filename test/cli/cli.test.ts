@@ -1,33 +1,18 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
 import { openDb } from '../../src/db/client.js';
+import { runCli } from '../support/cli.js';
 import { coreServices } from '../support/incidents.js';
 
-const ROOT = join(import.meta.dirname, '../..');
 let dir: string | undefined;
 afterEach(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
   dir = undefined;
 });
 
-/** The real CLI in its own process, as an operator runs it. */
-function cli(
-  args: string[],
-  dbPath: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli.ts', ...args],
-      { cwd: ROOT, env: { ...process.env, DATABASE_PATH: dbPath }, timeout: 60_000 },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const cli = (args: string[], dbPath: string) => runCli(args, { DATABASE_PATH: dbPath });
 
 /** A database file with one incident and a few timeline events, closed again. */
 function seed(): string {

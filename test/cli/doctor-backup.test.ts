@@ -1,16 +1,13 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { type PagerDutyEmulator, startPagerDutyEmulator } from './emulators/pagerduty.js';
-import { type SlackEmulator, startSlackEmulator } from './emulators/slack.js';
-import { INGEST_TOKEN, SIGNING_SECRET, startTestApp } from './support/app.js';
+import { type PagerDutyEmulator, startPagerDutyEmulator } from '../emulators/pagerduty.js';
+import { type SlackEmulator, startSlackEmulator } from '../emulators/slack.js';
+import { INGEST_TOKEN, SIGNING_SECRET, startTestApp } from '../support/app.js';
+import { runCli } from '../support/cli.js';
 
-const run = promisify(execFile);
-const ROOT = join(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'firebreak-cli-'));
 let slack: SlackEmulator;
 let pd: PagerDutyEmulator;
@@ -24,23 +21,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The real CLI in its own process, as an operator runs it. */
-async function firebreak(args: string[], env: Record<string, string>) {
-  try {
-    const { stdout } = await run(
-      process.execPath,
-      ['--import', 'tsx', join(ROOT, 'src/cli.ts'), ...args],
-      {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH ?? '', ...env },
-      },
-    );
-    return { code: 0, out: stdout };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, out: e.stdout + e.stderr };
-  }
-}
+const firebreak = (args: string[], env: Record<string, string>) => runCli(args, env);
 
 const baseEnv = () => ({
   SLACK_BOT_TOKEN: 'xoxb-test',
