@@ -1,13 +1,24 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { INGEST_TOKEN, SIGNING_SECRET, startTestApp, type TestApp } from '../support/app.js';
+import { signWebhook } from '../emulators/pagerduty.js';
+import {
+  API_TOKEN,
+  INGEST_TOKEN,
+  SIGNING_SECRET,
+  startTestApp,
+  type TestApp,
+} from '../support/app.js';
 import { fixture } from '../support/fixtures.js';
 import { bodies, mutated } from '../support/fuzz.js';
 import { signSlackRequest } from '../support/slack-requests.js';
 
+const PD_SECRET = 'fuzz-pagerduty-secret-0123456789';
 let bot: TestApp;
 beforeAll(async () => {
-  bot = await startTestApp();
+  bot = await startTestApp({
+    env: { PAGERDUTY_WEBHOOK_SECRET: PD_SECRET },
+    configYaml: 'services:\n  checkout:\n    pagerduty: { serviceId: PSVC001 }\n',
+  });
 });
 afterAll(async () => bot.stop());
 
@@ -110,4 +121,60 @@ test('/slack/events: correctly signed random forms, interaction payloads and eve
     expect(statuses.filter((status) => status >= 500)).toEqual([]);
   }
   expect((await bot.get('/healthz')).status).toBe(200);
+}, 120_000);
+
+test('/webhooks/pagerduty: correctly signed random and mutated real events never get a 5xx', async () => {
+  const seeds = [
+    fixture('pagerduty/webhook-v3/incident.triggered.zulip.json'),
+    fixture('pagerduty/webhook-v3/incident.acknowledged.zulip.json'),
+    fixture('pagerduty/webhook-v3/incident.resolved.zulip.json'),
+  ];
+  let n = 0;
+  await fc.assert(
+    fc.asyncProperty(bodies(seeds), async (body) => {
+      const res = await fetch(`${bot.base}/webhooks/pagerduty`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-pagerduty-signature': signWebhook(body, [PD_SECRET]),
+          'x-webhook-id': `fuzz-${n++}`,
+        },
+        body,
+      });
+      await res.arrayBuffer();
+      expect(res.status).toBeLessThan(500);
+    }),
+    { numRuns: RUNS },
+  );
+  expect((await bot.get('/healthz')).status).toBe(200);
+}, 120_000);
+
+test('the read API and the freeze gate: random paths and query strings never get a 5xx', async () => {
+  const paths = fc.oneof(
+    fc.constantFrom(
+      '/api/v1/incidents',
+      '/api/v1/freeze-status',
+      '/api/v1/gates/deploy',
+      '/api/v1/incidents/1',
+    ),
+    fc.string({ maxLength: 20 }).map((s) => `/api/v1/incidents/${encodeURIComponent(s)}`),
+    fc.string({ maxLength: 20 }).map((s) => `/api/v1/incidents/${encodeURIComponent(s)}/timeline`),
+    fc
+      .string({ maxLength: 20 })
+      .map((s) => `/api/v1/incidents/${encodeURIComponent(s)}/postmortem`),
+  );
+  const queries = fc.dictionary(
+    fc.constantFrom('state', 'since', 'limit', 'after', 'service', 'environment', 'x'),
+    fc.oneof(fc.string({ maxLength: 40 }), fc.integer().map(String)),
+  );
+  await fc.assert(
+    fc.asyncProperty(paths, queries, fc.boolean(), async (path, query, authorized) => {
+      const res = await fetch(`${bot.base}${path}?${new URLSearchParams(query)}`, {
+        headers: authorized ? { authorization: `Bearer ${API_TOKEN}` } : {},
+      });
+      await res.arrayBuffer();
+      expect(res.status).toBeLessThan(500);
+    }),
+    { numRuns: RUNS },
+  );
 }, 120_000);
