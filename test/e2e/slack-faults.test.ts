@@ -72,12 +72,13 @@ test('a permanent Slack error parks the effect instead of retrying forever, and 
   expect(bot.slack.channelByName('inc-2-second')).toBeDefined();
 });
 
-test('killed (kill -9) after the 202 while Slack is still creating the channel: after restart the incident completes exactly once', async () => {
-  slack = await startSlackEmulator();
+/** A bot process whose Slack answers `method` slowly, after it accepted one Alertmanager notification. */
+async function alertWithSlowSlack(method: string) {
+  const emulator = await startSlackEmulator();
+  slack = emulator;
   dir = mkdtempSync(join(tmpdir(), 'firebreak-crash-'));
-  const env = botEnv(slack.apiUrl, dir);
-  // Slack takes its time answering conversations.create; the process dies in between.
-  slack.setDelay('conversations.create', 1500);
+  const env = botEnv(emulator.apiUrl, dir);
+  emulator.setDelay(method, 1500);
   proc = await startBotProcess(env, await freePort());
   const res = await fetch(`${proc.base}/webhooks/alertmanager`, {
     method: 'POST',
@@ -85,12 +86,17 @@ test('killed (kill -9) after the 202 while Slack is still creating the channel: 
     body: JSON.stringify(alertBody()),
   });
   expect(res.status).toBe(202);
-  const emulator = slack;
+  return { env, emulator, first: proc };
+}
+
+test('killed (kill -9) after the 202 while Slack is still creating the channel: after restart the incident completes exactly once', async () => {
+  // Slack takes its time answering conversations.create; the process dies in between.
+  const { env, emulator, first } = await alertWithSlowSlack('conversations.create');
   await new Promise((r) => setTimeout(r, 500)); // conversations.create is in flight now
-  await proc.kill9();
+  await first.kill9();
   // Slack finishes creating the channel nobody will hear about.
   await eventually(() => emulator.channelByName(CHANNEL), 5000);
-  slack.setDelay('conversations.create', 0);
+  emulator.setDelay('conversations.create', 0);
 
   proc = await startBotProcess(env, await freePort());
   const channel = await eventually(() => emulator.channelByName(CHANNEL));
@@ -98,14 +104,14 @@ test('killed (kill -9) after the 202 while Slack is still creating the channel: 
   await proc.terminate();
 
   // The restarted bot found the name taken by the channel it had created, and adopted it.
-  expect(slack.findCalls('conversations.create').map((c) => c.error ?? 'ok')).toEqual([
+  expect(emulator.findCalls('conversations.create').map((c) => c.error ?? 'ok')).toEqual([
     'ok',
     'name_taken',
   ]);
-  expect(slack.findCalls('conversations.list').length).toBeGreaterThan(0);
-  const names = [...slack.state.channels.values()].map((c) => c.name);
+  expect(emulator.findCalls('conversations.list').length).toBeGreaterThan(0);
+  const names = [...emulator.state.channels.values()].map((c) => c.name);
   expect(names.filter((n) => n.startsWith('inc-1-'))).toEqual([CHANNEL]);
-  const cards = slack
+  const cards = emulator
     .messages(channel.id)
     .filter((m) => JSON.stringify(m.blocks).includes('card_header'));
   expect(cards).toHaveLength(1);
@@ -128,30 +134,19 @@ test('killed (kill -9) after the 202 while Slack is still creating the channel: 
 }, 60_000);
 
 test('killed while Slack is posting the card: after restart the card is found and updated, never posted twice', async () => {
-  slack = await startSlackEmulator();
-  dir = mkdtempSync(join(tmpdir(), 'firebreak-crash-'));
-  const env = botEnv(slack.apiUrl, dir);
-  slack.setDelay('chat.postMessage', 1500);
-  proc = await startBotProcess(env, await freePort());
-  const res = await fetch(`${proc.base}/webhooks/alertmanager`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${INGEST_TOKEN}` },
-    body: JSON.stringify(alertBody()),
-  });
-  expect(res.status).toBe(202);
-  const emulator = slack;
+  const { env, emulator, first } = await alertWithSlowSlack('chat.postMessage');
   const channel = await eventually(() => emulator.channelByName(CHANNEL), 5000);
   await new Promise((r) => setTimeout(r, 400)); // the card's chat.postMessage is in flight
-  await proc.kill9();
+  await first.kill9();
   await eventually(() => emulator.messages(channel.id).length === 1, 5000); // Slack posted it anyway
-  slack.setDelay('chat.postMessage', 0);
+  emulator.setDelay('chat.postMessage', 0);
 
   proc = await startBotProcess(env, await freePort());
   await eventually(() => emulator.pinnedMessages(channel.id).length === 1, 10_000);
   await proc.terminate();
-  const cards = slack
+  const cards = emulator
     .messages(channel.id)
     .filter((m) => JSON.stringify(m.blocks).includes('card_header'));
   expect(cards).toHaveLength(1);
-  expect(slack.findCalls('conversations.history').length).toBeGreaterThan(0);
+  expect(emulator.findCalls('conversations.history').length).toBeGreaterThan(0);
 }, 60_000);
