@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { installCrashHandlers } from './crash.js';
 import { createLogger } from './log.js';
 
 /** Runs the bot until SIGTERM/SIGINT, then shuts down gracefully. */
@@ -18,12 +19,12 @@ export async function serve(env: Record<string, string | undefined>): Promise<vo
   const log = createLogger(config.logLevel);
   const app = createApp(config, { log });
   let stopping = false;
-  const stop = (signal: string) => {
+  const stop = (reason: string, exitCode = 0) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down');
+    log.info({ reason }, 'shutting down');
     app.stop({ timeoutMs: 20_000 }).then(
-      () => process.exit(0),
+      () => process.exit(exitCode),
       (error: unknown) => {
         log.error({ err: error }, 'shutdown failed');
         process.exit(1);
@@ -32,7 +33,7 @@ export async function serve(env: Record<string, string | undefined>): Promise<vo
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
-  process.on('unhandledRejection', (error) => log.error({ err: error }, 'unhandled rejection'));
+  installCrashHandlers({ log, shutdown: stop });
   await app.start();
 }
 

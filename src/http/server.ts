@@ -66,17 +66,30 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
   const compiled = options.routes.map((route) => ({ route, ...compile(route.path) }));
   let inFlight = 0;
 
+  // Every synchronous step (URL parsing, routing, decoding, the handler's synchronous part) runs
+  // inside this try, and every asynchronous failure ends in the same sendError: a request is
+  // always answered, and no request can throw out of the server's 'request' event (which would
+  // be an uncaught exception that ends the process).
   const listener: RequestListener = (req, res) => {
     inFlight++;
     res.once('close', () => inFlight--);
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const fail = (error: unknown) => {
+      req.resume();
+      sendError(res, error, options.log, req);
+    };
+    try {
+      dispatch(req, res)?.catch(fail);
+    } catch (error) {
+      fail(error);
+    }
+  };
+
+  const dispatch = (req: IncomingMessage, res: ServerResponse): Promise<void> | undefined => {
+    const url = requestUrl(req.url);
     if (url.pathname === '/slack/events' && options.slack) {
       if (options.isDraining()) return refuse(res);
       const slack = options.slack;
-      readSlackBody(req)
-        .then(() => slack(req, res))
-        .catch((error: unknown) => sendError(res, error, options.log, req));
-      return;
+      return readSlackBody(req).then(() => slack(req, res));
     }
     let pathMatched = false;
     for (const { route, regex, names } of compiled) {
@@ -85,14 +98,9 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
       pathMatched = true;
       if (route.method !== req.method) continue;
       if (route.refuseWhileDraining && options.isDraining()) return refuse(res);
-      const params = Object.fromEntries(
-        names.map((n, i) => [n, decodeURIComponent(match[i + 1] ?? '')]),
-      );
+      const params = Object.fromEntries(names.map((n, i) => [n, decodeSegment(match[i + 1])]));
       // Bolt-style routes do not await handlers; we do, and every failure ends the response.
-      route
-        .handler(req, res, params, url)
-        .catch((error: unknown) => sendError(res, error, options.log, req));
-      return;
+      return route.handler(req, res, params, url);
     }
     req.resume();
     if (pathMatched) sendJson(res, 405, { error: `method ${req.method} not allowed` });
@@ -107,7 +115,30 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
   };
 }
 
-function refuse(res: ServerResponse) {
+const malformedPath = (why: string) => new HttpError(400, `malformed path: ${why}`);
+
+/**
+ * The request target as a URL. Only origin-form (`/path?query`) is served; the path is kept as
+ * sent, so `//host/x` stays a path and is not read as another host.
+ */
+function requestUrl(target: string | undefined): URL {
+  if (!target?.startsWith('/')) throw malformedPath('expected /path');
+  try {
+    return new URL(`http://localhost${target}`);
+  } catch {
+    throw malformedPath('not a URL');
+  }
+}
+
+function decodeSegment(segment: string | undefined): string {
+  try {
+    return decodeURIComponent(segment ?? '');
+  } catch {
+    throw malformedPath('invalid percent-escape');
+  }
+}
+
+function refuse(res: ServerResponse): undefined {
   sendJson(
     res,
     503,
