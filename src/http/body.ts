@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { brotliDecompress, gunzip, inflate } from 'node:zlib';
+import { lingerAfterAnswer } from './linger.js';
 
 /** An HTTP answer for the caller's mistake (or our temporary trouble), with a JSON body. */
 export class HttpError extends Error {
@@ -19,25 +21,106 @@ export class HttpError extends Error {
   }
 }
 
-// The rest of the body is not read, so the connection cannot be reused.
-const tooLarge = (maxBytes: number) =>
-  new HttpError(413, `body larger than ${maxBytes} bytes`, {}, { connection: 'close' });
+// Answered before the rest of the body is read, so the connection is not reused; the rest is
+// read and discarded for a while so the client sees the 413 rather than a reset.
+function tooLarge(req: IncomingMessage, maxBytes: number): HttpError {
+  lingerAfterAnswer(req);
+  return new HttpError(413, `body larger than ${maxBytes} bytes`, {}, { connection: 'close' });
+}
 
-/** Reads the raw body, refusing (413) anything above maxBytes before buffering it all. */
-export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+export interface ReadBodyOptions {
+  /**
+   * Decode a `Content-Encoding: gzip | deflate | br` body (true, the default) or refuse any
+   * encoding with 415 (for senders that sign the bytes as sent and never compress, like Slack).
+   */
+  decode?: boolean;
+}
+
+/**
+ * Reads the raw body, refusing (413) anything above maxBytes before buffering it all. A
+ * compressed body is decoded, and the limit holds for the decoded bytes too: inflating stops as
+ * soon as it passes the limit, so a small zip bomb costs nothing. Unknown encodings are a 415.
+ */
+export async function readBody(
+  req: IncomingMessage,
+  maxBytes: number,
+  { decode = true }: ReadBodyOptions = {},
+): Promise<Buffer> {
+  const encoding = contentEncoding(req, decode);
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    req.resume();
-    throw tooLarge(maxBytes);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) throw tooLarge(maxBytes);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(req, maxBytes);
+  const raw = await new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) return void chunks.push(chunk);
+      stop();
+      reject(tooLarge(req, maxBytes));
+    };
+    const onEnd = () => {
+      stop();
+      resolve(Buffer.concat(chunks));
+    };
+    // The client went away (or broke the framing) mid-body: its mistake, and nobody to answer.
+    const onAborted = () => {
+      stop();
+      reject(new HttpError(400, 'request body ended early'));
+    };
+    const stop = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('aborted', onAborted);
+      req.off('error', onAborted);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('aborted', onAborted);
+    req.on('error', onAborted);
+  });
+  return encoding ? decompress(raw, encoding, maxBytes) : raw;
+}
+
+type Decoder = (
+  raw: Buffer,
+  options: { maxOutputLength: number },
+  done: (error: Error | null, decoded: Buffer) => void,
+) => void;
+const DECODERS: Record<string, Decoder> = {
+  gzip: gunzip,
+  'x-gzip': gunzip,
+  deflate: inflate,
+  br: brotliDecompress,
+};
+
+function contentEncoding(req: IncomingMessage, decode: boolean): string | undefined {
+  const codings = (req.headers['content-encoding'] ?? '')
+    .split(',')
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c !== '' && c !== 'identity');
+  if (codings.length === 0) return undefined;
+  const [only] = codings;
+  if (decode && codings.length === 1 && only && Object.hasOwn(DECODERS, only)) return only;
+  throw new HttpError(
+    415,
+    decode
+      ? `unsupported Content-Encoding "${codings.join(', ').slice(0, 100)}": send gzip, deflate, br or none`
+      : 'this endpoint takes uncompressed bodies only',
+    {},
+    decode ? { 'accept-encoding': 'gzip, deflate, br' } : {},
+  );
+}
+
+function decompress(raw: Buffer, encoding: string, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    // maxOutputLength makes zlib stop (and fail) as soon as the output passes the limit.
+    (DECODERS[encoding] as Decoder)(raw, { maxOutputLength: maxBytes }, (error, decoded) => {
+      if (!error) return resolve(decoded);
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+        return reject(new HttpError(413, `body larger than ${maxBytes} bytes once decompressed`));
+      reject(new HttpError(400, `body is not valid ${encoding}: ${error.message}`));
+    });
+  });
 }
 
 export function parseJson(raw: Buffer): unknown {

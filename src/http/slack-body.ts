@@ -49,7 +49,8 @@ function looksLikeSlack(body: unknown): boolean {
  * Slack sends (Bolt throws on those and answers 500). Signatures are still checked by Bolt.
  */
 export async function readSlackBody(req: IncomingMessage): Promise<void> {
-  const raw = await readBody(req, SLACK_BODY_LIMIT);
+  // Slack signs the bytes it sends and never compresses them.
+  const raw = await readBody(req, SLACK_BODY_LIMIT, { decode: false });
   let parsed: unknown = {};
   try {
     if (req.headers['content-type'] === 'application/x-www-form-urlencoded') {
