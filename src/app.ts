@@ -20,6 +20,7 @@ import { createRollbacks, ROLLBACK_KIND } from './deploy/rollback.js';
 import { createSuspects } from './deploy/suspects.js';
 import { alertRoutes } from './http/alerts.js';
 import { apiRoutes } from './http/api.js';
+import { capConnections } from './http/connections.js';
 import { deployRoutes } from './http/deploys.js';
 import { freezeGateRoutes } from './http/freeze-gate.js';
 import { healthRoutes } from './http/health.js';
@@ -73,6 +74,8 @@ export interface AppOptions {
   cron?: boolean;
   /** Called with the Bolt app before the listeners are registered (the manifest test reads them). */
   onSlackApp?: (app: App) => void;
+  /** Connections kept open at most (idle ones are closed first) and the header timeout. */
+  http?: { maxConnections?: number; headersTimeoutMs?: number };
   /** Timeout of one PagerDuty call, and attempts before a page is reported failed. */
   pagerDuty?: { timeoutMs?: number; maxAttempts?: number };
 }
@@ -429,10 +432,17 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
       }),
     ],
   });
+  // Short header timeout, checked every second (Node's default check is every 30 s), and a cap
+  // on connections that evicts idle ones first: idle sockets cannot crowd out real requests.
   const server: Server = createServer(
-    { requestTimeout: 30_000, headersTimeout: 15_000 },
+    {
+      requestTimeout: 30_000,
+      headersTimeout: options.http?.headersTimeoutMs ?? 10_000,
+      connectionsCheckingInterval: 1_000,
+    },
     http.listener,
   );
+  capConnections(server, options.http?.maxConnections ?? 512);
 
   const jobs: Job[] = [
     {

@@ -18,8 +18,12 @@ export interface BotProcess {
 export async function startBotProcess(
   env: Record<string, string>,
   port: number,
+  { maxOpenFiles }: { maxOpenFiles?: number } = {},
 ): Promise<BotProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli.ts'), 'serve'], {
+  const node = [process.execPath, '--import', 'tsx', join(ROOT, 'src/cli.ts'), 'serve'];
+  // prlimit execs node, so the child is the bot itself (signals reach it directly).
+  const argv = maxOpenFiles ? ['prlimit', `--nofile=${maxOpenFiles}`, ...node] : node;
+  const child = spawn(argv[0] as string, argv.slice(1), {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
