@@ -397,7 +397,6 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
       receiver &&
       refuseSlackReplays(receiver.requestListener, {
         signingSecret: config.slack.signingSecret ?? '',
-        now,
         claim: (signature, at) => claimDelivery(db, SLACK_REQUEST_SOURCE, signature, at),
       }),
     routes: [

@@ -20,7 +20,11 @@ export const SLACK_REQUEST_SOURCE = 'slack-request';
 
 export interface ReplayGuardOptions {
   signingSecret: string;
-  now: () => Date;
+  /**
+   * Wall-clock time, as Slack's timestamps and Bolt's staleness check use; not the app's
+   * injectable clock (tests move that one days away from the real time).
+   */
+  now?: () => Date;
   /**
    * Remembers a signature durably (SQLite, so a restart inside the window does not reopen it);
    * true the first time, false for a replay.
@@ -46,7 +50,7 @@ export function refuseSlackReplays(
     const timestamp = header(req, 'x-slack-request-timestamp') ?? '';
     const signature = header(req, 'x-slack-signature') ?? '';
     const raw = (req as IncomingMessage & { rawBody?: Buffer }).rawBody;
-    const at = options.now();
+    const at = options.now?.() ?? new Date();
     const seconds = /^\d{1,12}$/.test(timestamp) ? Number(timestamp) : Number.NaN;
     const age = Math.floor(at.getTime() / 1000) - seconds;
     if (age < -SLACK_REQUEST_WINDOW_S) {
