@@ -23,7 +23,8 @@ COPY bin ./bin
 COPY migrations ./migrations
 # firebreak doctor compares the granted Slack scopes with the manifest.
 COPY manifests/slack-app.yaml ./manifests/slack-app.yaml
-RUN mkdir -p /data /config && chown -R node:node /data
+# The database directory is the bot user's only (the files in it are created 0600).
+RUN mkdir -p /data /config && chown -R node:node /data && chmod 700 /data
 USER node
 VOLUME ["/data"]
 EXPOSE 3000

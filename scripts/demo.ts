@@ -83,6 +83,9 @@ services:
     PAGERDUTY_API_URL: pagerduty.url,
     PAGERDUTY_EVENTS_URL: pagerduty.url,
     LOG_LEVEL: 'silent',
+    // The rollback command gets these two from the bot's environment (and nothing else of it).
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
   });
   const app = createApp(config, {
     log: pino({ level: 'silent' }),

@@ -9,7 +9,7 @@ import type { Config } from './config.js';
 import { type Job, startableJobs } from './cron.js';
 import { migrationsApplied, openDb, shippedMigrations } from './db/client.js';
 import { outbox } from './db/schema.js';
-import { pruneDeliveries } from './deliveries.js';
+import { claimDelivery, pruneDeliveries } from './deliveries.js';
 import { createBackendResolver } from './deploy/backends/registry.js';
 import { verifySignature } from './deploy/backends/webhook.js';
 import { createFreezes } from './deploy/freezes.js';
@@ -27,6 +27,7 @@ import { healthRoutes } from './http/health.js';
 import { pagerDutyRoutes } from './http/pagerduty.js';
 import { createTelemetry, metricsRoutes, type Telemetry } from './http/prometheus.js';
 import { createHttpHandler } from './http/server.js';
+import { refuseSlackReplays, SLACK_REQUEST_SOURCE } from './http/slack-replay.js';
 import { ARCHIVE_KIND, archiveHandler, createArchiving } from './incidents/archive.js';
 import type { IncidentListener } from './incidents/events.js';
 import { createFollowups } from './incidents/followups.js';
@@ -395,7 +396,12 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
   const http = createHttpHandler({
     log,
     isDraining: () => draining,
-    slack: receiver?.requestListener,
+    slack:
+      receiver &&
+      refuseSlackReplays(receiver.requestListener, {
+        signingSecret: config.slack.signingSecret ?? '',
+        claim: (signature, at) => claimDelivery(db, SLACK_REQUEST_SOURCE, signature, at),
+      }),
     routes: [
       ...healthRoutes({
         dbReady: () => sqlite.open && migrationsApplied(sqlite, expectedMigrations),

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from './config.js';
-import { openDb } from './db/client.js';
+import { createPrivateFile, openDb } from './db/client.js';
 import { doctor } from './doctor.js';
 import { isAppError } from './errors.js';
 import { serve } from './main.js';
@@ -52,6 +52,8 @@ const commands: Record<string, (args: string[], env: Env) => Promise<number>> = 
     }
     const { sqlite, close } = openDb(dbPath(env), { migrate: false });
     try {
+      // A copy of the database is as private as the database (0600 when we create it).
+      createPrivateFile(target);
       // The online backup API copies a consistent snapshot while the bot keeps writing.
       await sqlite.backup(target);
       process.stdout.write(

@@ -58,11 +58,17 @@ const templated = z.string().superRefine((text, ctx) => {
       message: `uses {{${unknown.join('}}, {{')}}}; known: ${TEMPLATE_VARIABLES.join(', ')}`,
     });
 });
+const envName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
 const commandBackend = z.object({
   backend: z.literal('command'),
   argv: z.array(templated).min(1),
   timeout: duration.default(300_000),
   cwd: z.string().optional(),
+  // What the command gets besides PATH and HOME (values may use ${VAR}); after loading, its
+  // whole environment (see withCommandEnvironment).
+  env: z.record(envName, z.string()).default({}),
 });
 const githubBackend = z.object({
   backend: z.literal('github'),
@@ -311,7 +317,29 @@ export function parseFileConfig(
   }
   const result = FileConfig.safeParse(interpolate(raw, env, ''));
   if (!result.success) throw new ConfigError(firstProblem(result.error, label));
-  return result.data;
+  return withCommandEnvironment(result.data, env);
+}
+
+/** What a rollback command inherits from the bot's environment; nothing else is passed on. */
+export const COMMAND_INHERITS = ['PATH', 'HOME'] as const;
+
+/**
+ * A rollback command runs with PATH and HOME of the bot plus its own `env`, and nothing else:
+ * execFile would otherwise hand it every token and secret the bot was started with.
+ */
+function withCommandEnvironment(
+  file: FileConfig,
+  env: Record<string, string | undefined>,
+): FileConfig {
+  const inherited: Record<string, string> = {};
+  for (const name of COMMAND_INHERITS) {
+    const value = env[name];
+    if (value !== undefined) inherited[name] = value;
+  }
+  for (const service of Object.values(file.services))
+    for (const { rollback } of Object.values(service.environments))
+      if (rollback?.backend === 'command') rollback.env = { ...inherited, ...rollback.env };
+  return file;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { api } from '@pagerduty/pdjs';
 import { webApi } from '@slack/bolt';
@@ -22,6 +22,13 @@ export function manifestScopes(path = MANIFEST): string[] {
     oauth_config?: { scopes?: { bot?: string[] } };
   };
   return manifest.oauth_config?.scopes?.bot ?? [];
+}
+
+/** The database and its WAL files whose mode lets any user of the machine read or write them. */
+function worldAccessible(databasePath: string): string[] {
+  return [databasePath, `${databasePath}-wal`, `${databasePath}-shm`].filter(
+    (path) => existsSync(path) && (statSync(path).mode & 0o007) !== 0,
+  );
 }
 
 /**
@@ -72,6 +79,13 @@ export async function doctor(env: Record<string, string | undefined>): Promise<C
       ok,
       detail: `${config.databasePath}: ${ok ? 'migrated' : 'migrations missing'}, ${incidents} incidents, ${pending} Slack/PagerDuty effects pending, ${failed} failed`,
     });
+    const open = worldAccessible(config.databasePath);
+    if (open.length > 0)
+      checks.push({
+        name: 'database files',
+        ok: false,
+        detail: `${open.join(', ')} can be read by every user of this machine; run chmod 600 on them (firebreak creates them 0600, older versions did not)`,
+      });
   } catch (error) {
     checks.push({
       name: 'database',

@@ -104,6 +104,10 @@ test.each([
     /services.x.environments.prod.rollback.backend/,
   ],
   ['incidents: [unclosed', /not valid YAML/],
+  [
+    'services: { x: { environments: { prod: { rollback: { backend: command, argv: [k], env: { "A-B": v } } } } } }',
+    /services.x.environments.prod.rollback.env.A-B/,
+  ],
 ])('a bad config file value is named: %s', (yaml, message) => {
   expect(() => parseFileConfig(yaml)).toThrow(message);
 });

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fchmodSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -25,7 +25,7 @@ export function openDb(
   path: string,
   options: { migrate?: boolean; busyTimeoutMs?: number } = {},
 ): OpenDb {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:' && path !== '') createPrivateFile(path);
   // How long a write waits for another connection's lock (a backup, an operator's sqlite3)
   // before giving up with SQLITE_BUSY, which webhooks answer as 503 + Retry-After.
   const sqlite = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
@@ -42,6 +42,30 @@ export function openDb(
       if (sqlite.open) sqlite.close();
     },
   };
+}
+
+/**
+ * Creates `path` empty, readable and writable by the owner only (0600, whatever the umask), in a
+ * directory created 0700 when it is missing. The database holds incident notes, alert labels and
+ * who did what; SQLite gives the -wal and -shm files the database file's mode, so they are 0600
+ * too. An existing file or directory keeps its mode: it may be shared on purpose (/tmp, a volume
+ * with fsGroup), and `firebreak doctor` reports a database everyone can read.
+ */
+export function createPrivateFile(path: string): void {
+  const dir = dirname(path);
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw error;
+  }
+  try {
+    fchmodSync(fd, 0o600);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 const statements = new WeakMap<object, Map<string, unknown>>();

@@ -34,6 +34,15 @@ export interface DeployReceipt {
   incidents: number[];
 }
 
+const duplicate = (): DeployReceipt => ({
+  duplicate: true,
+  deployId: null,
+  service: null,
+  serviceKnown: false,
+  status: null,
+  incidents: [],
+});
+
 const FINAL: ReadonlySet<DeployRow['status']> = new Set(['succeeded', 'failed']);
 
 /**
@@ -95,11 +104,17 @@ export function createDeployIntake(deps: DeployIntakeDeps) {
     );
   }
 
-  function upsert(tx: Tx, input: NormalizedDeploy, at: Date): { row: DeployRow; changed: boolean } {
+  function upsert(
+    tx: Tx,
+    input: NormalizedDeploy,
+    at: Date,
+  ): { row: DeployRow; changed: boolean; repeated: boolean } {
     const { service, known } = resolveService(input.serviceNames);
     const environment = (input.environment ?? policy.defaultEnvironment).trim().toLowerCase();
     const dedupeKey = `${input.source}:${input.sourceId}`;
     const existing = tx.select().from(deploys).where(eq(deploys.dedupeKey, dedupeKey)).get();
+    // The same status of the same deploy again: a redelivery (a sender's retry), which changes nothing.
+    if (existing?.status === input.status) return { row: existing, changed: false, repeated: true };
     if (existing) {
       // Statuses can arrive out of order; a final status is never undone by a late "started".
       const status =
@@ -120,7 +135,7 @@ export function createDeployIntake(deps: DeployIntakeDeps) {
         .where(eq(deploys.id, existing.id))
         .returning()
         .get();
-      return { row, changed: status !== existing.status };
+      return { row, changed: status !== existing.status, repeated: false };
     }
     const when = input.finishedAt ?? input.startedAt ?? at;
     const previous = lastSucceeded(tx, service, environment, when);
@@ -157,7 +172,7 @@ export function createDeployIntake(deps: DeployIntakeDeps) {
       })
       .returning()
       .get();
-    return { row, changed: true };
+    return { row, changed: true, repeated: false };
   }
 
   function openIncidentsFor(tx: Tx, service: string, environment: string): number[] {
@@ -176,7 +191,10 @@ export function createDeployIntake(deps: DeployIntakeDeps) {
       .map((r) => r.id);
   }
 
-  /** Records one deploy event. With `delivery`, a replayed delivery id changes nothing. */
+  /**
+   * Records one deploy event. A redelivery changes nothing and says so (`duplicate`): the same
+   * `delivery` id again, or the status this deploy already has.
+   */
   function receive(
     input: NormalizedDeploy,
     options: { delivery?: { source: string; id: string } } = {},
@@ -187,16 +205,10 @@ export function createDeployIntake(deps: DeployIntakeDeps) {
         options.delivery &&
         !claimDelivery(tx, options.delivery.source, options.delivery.id, at)
       ) {
-        return {
-          duplicate: true,
-          deployId: null,
-          service: null,
-          serviceKnown: false,
-          status: null,
-          incidents: [],
-        };
+        return duplicate();
       }
-      const { row, changed } = upsert(tx, input, at);
+      const { row, changed, repeated } = upsert(tx, input, at);
+      if (repeated) return duplicate();
       const told: number[] = [];
       if (changed) {
         const frozenBy = deps.freezes.blocking(tx, {

@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { openDb } from '../../src/db/client.js';
 import { type PagerDutyEmulator, startPagerDutyEmulator } from '../emulators/pagerduty.js';
 import { type SlackEmulator, startSlackEmulator } from '../emulators/slack.js';
 import { INGEST_TOKEN, SIGNING_SECRET, startTestApp } from '../support/app.js';
@@ -83,16 +84,33 @@ test('backup copies a consistent database while the bot is running', async () =>
     await bot.post('/webhooks/alerts', { dedupeKey: 'b1', title: 'Backup me' });
     await bot.settle();
     const target = join(dir, 'backup.db');
-    const { code, out } = await firebreak(['backup', target], { DATABASE_PATH: bot.dbPath });
+    const umask = process.umask(0o022); // the CLI inherits it: the usual one, world-readable files
+    const { code, out } = await firebreak(['backup', target], {
+      DATABASE_PATH: bot.dbPath,
+    }).finally(() => process.umask(umask));
     expect(code).toBe(0);
     expect(out).toContain(`to ${target}`);
     expect(existsSync(target)).toBe(true);
+    expect(statSync(target).mode & 0o777).toBe(0o600);
     const copy = new Database(target, { readonly: true });
     expect(copy.prepare('SELECT title FROM incidents').all()).toEqual([{ title: 'Backup me' }]);
     copy.close();
   } finally {
     await bot.stop();
   }
+});
+
+test('doctor: a database every user can read is a problem to fix', async () => {
+  const path = join(dir, 'open.db');
+  openDb(path).close();
+  chmodSync(path, 0o644); // as earlier builds created it under umask 022
+  const { code, out } = await firebreak(['doctor'], { ...baseEnv(), DATABASE_PATH: path });
+  expect(out).toContain(`✗ database files: ${path} can be read by every user`);
+  expect(code).toBe(1);
+  chmodSync(path, 0o600);
+  expect((await firebreak(['doctor'], { ...baseEnv(), DATABASE_PATH: path })).out).not.toContain(
+    'database files',
+  );
 });
 
 test('an unknown command prints the usage and exits 2', async () => {

@@ -1,7 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import type {
   RollbackBackend,
   RollbackProgress,
@@ -10,6 +11,7 @@ import type {
 import { argocdBackend } from '../../src/deploy/backends/argocd.js';
 import { commandBackend } from '../../src/deploy/backends/command.js';
 import { githubBackend } from '../../src/deploy/backends/github.js';
+import { createBackendResolver } from '../../src/deploy/backends/registry.js';
 import { signature, verifySignature, webhookBackend } from '../../src/deploy/backends/webhook.js';
 import { AppError } from '../../src/errors.js';
 import { type ArgoCdEmulator, startArgoCd } from '../emulators/deploy/argocd.js';
@@ -209,6 +211,7 @@ describe('command backend with a real executable', () => {
         '--to-revision={{revision}}',
       ],
       timeoutMs,
+      env: { PATH: process.env.PATH ?? '' },
     });
   };
   const calls = () =>
@@ -269,12 +272,68 @@ describe('command backend with a real executable', () => {
   });
 
   test('an executable that does not exist is a failure saying so', async () => {
-    const missing = commandBackend({ argv: ['/nonexistent/kubectl', 'rollout'], timeoutMs: 1000 });
+    const missing = commandBackend({
+      argv: ['/nonexistent/kubectl', 'rollout'],
+      timeoutMs: 1000,
+      env: {},
+    });
     expect(await missing.start(request())).toMatchObject({
       status: 'failed',
       reason: '`/nonexistent/kubectl` was not found',
     });
   });
+});
+
+test("a rollback command sees PATH, HOME and its configured env, none of the bot's secrets", async () => {
+  // As main.ts does: the secrets are in the process environment and loadConfig reads it.
+  const secrets = {
+    SLACK_BOT_TOKEN: 'xoxb-secret-bot-token',
+    SLACK_SIGNING_SECRET: 'secret-signing-secret',
+    INGEST_TOKEN: 'secret-ingest-token-0123',
+    API_TOKEN: 'secret-api-token-0123456',
+    GITHUB_WEBHOOK_SECRET: 'secret-github-webhook',
+    KUBECONFIG: '/etc/firebreak/kubeconfig',
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'firebreak-command-env-'));
+  const envFile = join(dir, 'env.json');
+  const configPath = join(dir, 'firebreak.yaml');
+  writeFileSync(
+    configPath,
+    `
+services:
+  checkout:
+    environments:
+      production:
+        rollback:
+          backend: command
+          argv: ["${FAKE_DEPLOYER}", --env-to, "${envFile}", --, "{{revision}}"]
+          env: { KUBECONFIG: "\${KUBECONFIG}", CLUSTER: prod-eu }
+`,
+  );
+  const saved = { ...process.env };
+  Object.assign(process.env, secrets, { FIREBREAK_CONFIG: configPath });
+  try {
+    const config = loadConfig(process.env);
+    const backend = createBackendResolver(config.file.services, { now }).resolve(
+      'checkout',
+      'production',
+    );
+    expect(await backend?.start(request())).toMatchObject({ status: 'succeeded' });
+    const seen = JSON.parse(readFileSync(envFile, 'utf8')) as Record<string, string>;
+    expect(seen).toMatchObject({
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      KUBECONFIG: '/etc/firebreak/kubeconfig',
+      CLUSTER: 'prod-eu',
+    });
+    for (const name of Object.keys(secrets).filter((n) => n !== 'KUBECONFIG'))
+      expect(seen).not.toHaveProperty(name);
+    expect(Object.values(seen).join('\n')).not.toMatch(/secret/);
+  } finally {
+    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+    Object.assign(process.env, saved);
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 describe('github backend against a GitHub Actions emulator', () => {

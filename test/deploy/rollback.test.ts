@@ -242,7 +242,11 @@ test('after a crash between "running" and the backend\'s answer: resent when saf
   close?.();
 
   const once = setup(
-    commandBackend({ argv: [FAKE_DEPLOYER, '--', 'x', '{{revision}}'], timeoutMs: 5000 }),
+    commandBackend({
+      argv: [FAKE_DEPLOYER, '--', 'x', '{{revision}}'],
+      timeoutMs: 5000,
+      env: { PATH: process.env.PATH ?? '' },
+    }),
   );
   const b = once.rollbacks.request(once.ask, deployer).rollback;
   once.db

@@ -163,6 +163,37 @@ test('Argo CD notifications (bearer) become deploys; the Running → Succeeded o
   );
 });
 
+test('a redelivered deploy (same id, same status) answers 200 {"duplicate":true} and changes nothing', async () => {
+  bot = await startTestApp({ configYaml: CONFIG });
+  const deploy = { id: 'redelivered-1', version: 'v5', minutesAgo: 1 };
+  const first = await postDeploy(bot, deploy);
+  expect(first.status).toBe(202);
+  const before = bot.app.db.select().from(deploys).all();
+  const again = await postDeploy(bot, deploy);
+  expect(again.status).toBe(200);
+  expect(await again.json()).toEqual({ duplicate: true });
+  expect(bot.app.db.select().from(deploys).all()).toEqual(before);
+  // A new status of the same deploy is news, not a redelivery.
+  const failed = await postDeploy(bot, { ...deploy, status: 'failed' });
+  expect(failed.status).toBe(202);
+  expect(await failed.json()).toMatchObject({ status: 'failed' });
+
+  const argo = {
+    app: 'checkout-prod',
+    operationState: {
+      phase: 'Succeeded',
+      startedAt: '2026-11-22T11:00:00Z',
+      finishedAt: '2026-11-22T11:01:00Z',
+      syncResult: { revision: 'a3937462080c6946ff5ec4b5fa393e7c22388e4c' },
+    },
+    environment: 'production',
+  };
+  expect((await bot.post('/webhooks/argocd', argo)).status).toBe(202);
+  const argoAgain = await bot.post('/webhooks/argocd', argo);
+  expect(argoAgain.status).toBe(200);
+  expect(await argoAgain.json()).toEqual({ duplicate: true });
+});
+
 test('a deploy to a service with an open incident goes into its timeline and channel, loudly during a freeze', async () => {
   bot = await startTestApp({ configYaml: CONFIG });
   await bot.post('/webhooks/alerts', {

@@ -177,11 +177,17 @@ test('a Slack retry of an event (same event_id, X-Slack-Retry-Num) is claimed on
     { type: 'app_mention', user: ALICE, text: 'hi', ts: '1.000001', channel: GENERAL },
     { event_id: 'Ev0RETRY001' },
   );
-  const first = await sendEvent(bot.base, SIGNING_SECRET, envelope);
-  const retry = await sendEvent(bot.base, SIGNING_SECRET, envelope, {
-    'x-slack-retry-num': '1',
-    'x-slack-retry-reason': 'http_timeout',
-  });
+  const sentAt = Math.floor(Date.now() / 1000);
+  const first = await sendEvent(bot.base, SIGNING_SECRET, envelope, {}, { timestamp: sentAt });
+  // Slack signs each delivery attempt with its own timestamp (an identical copy is a replay,
+  // refused before this point: test/slack/replay.test.ts).
+  const retry = await sendEvent(
+    bot.base,
+    SIGNING_SECRET,
+    envelope,
+    { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' },
+    { timestamp: sentAt + 3 },
+  );
   expect([first.status, retry.status]).toEqual([200, 200]);
   const claims = bot.app.db.select().from(deliveries).all();
   expect(claims.filter((d) => d.deliveryId === 'Ev0RETRY001')).toHaveLength(1);

@@ -56,6 +56,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     INGEST_TOKEN,
     API_TOKEN,
     LOG_LEVEL: 'silent',
+    // As in production (loadConfig(process.env)): what a rollback command inherits.
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
     ...options.env,
   };
   const config = loadConfig(env);

@@ -12,6 +12,8 @@ export interface CommandBackendConfig {
   argv: readonly string[];
   timeoutMs: number;
   cwd?: string;
+  /** The command's whole environment (config: PATH, HOME and its `env`), never the bot's. */
+  env: Readonly<Record<string, string>>;
 }
 
 const OUTPUT_KEEP = 64 * 1024;
@@ -29,6 +31,9 @@ export function commandBackend(config: CommandBackendConfig): RollbackBackend {
         args,
         {
           cwd: config.cwd,
+          // Without `env`, execFile passes the bot's whole environment: its Slack token, ingest
+          // and API tokens, webhook secrets. A rollback script needs none of them.
+          env: { ...config.env },
           timeout: config.timeoutMs,
           killSignal: 'SIGKILL',
           maxBuffer: 16 * 1024 * 1024,

@@ -22,7 +22,12 @@ export function createBackend(
         deps,
       );
     case 'command':
-      return commandBackend({ argv: config.argv, timeoutMs: config.timeout, cwd: config.cwd });
+      return commandBackend({
+        argv: config.argv,
+        timeoutMs: config.timeout,
+        cwd: config.cwd,
+        env: config.env,
+      });
     case 'github':
       return githubBackend(
         {
