@@ -32,7 +32,9 @@ const scope = (f: Pick<FreezeFacts, 'services' | 'environments'>) =>
   `${escapeText(f.services.join(', '))} × ${escapeText(f.environments.join(', '))}`;
 const until = (iso: string) => slackDate(new Date(iso), '{date_short_pretty} {time}');
 const codeBlock = (output: string | null, max: number) =>
-  output?.trim() ? `\n\`\`\`${truncate(output.trim().replace(/```/g, "'''"), max)}\`\`\`` : '';
+  output?.trim()
+    ? `\n\`\`\`${escapeText(truncate(output.trim().replace(/```/g, "'''"), max))}\`\`\``
+    : '';
 
 export function liftButton(freezeId: number, label = 'Lift freeze'): types.Button {
   return {
@@ -107,7 +109,7 @@ export function renderNotice(
       const loud = `🚨 <!here> *Deploy during a freeze!* ${line}\nFrozen by ${notice.frozenBy.map(freezeLine).join('; ')}`;
       return {
         text: truncate(
-          `🚨 Deploy during a freeze: ${d.version} to ${d.service}/${d.environment}`,
+          `🚨 Deploy during a freeze: ${escapeText(d.version)} to ${escapeText(d.service)}/${escapeText(d.environment)}`,
           3000,
         ),
         blocks: [
@@ -155,7 +157,7 @@ export function renderNotice(
       if (buttons.length > 0) blocks.push({ type: 'actions', elements: buttons });
       return {
         text: truncate(
-          `✅ Rollback of ${notice.service}/${notice.environment} to ${notice.to} succeeded.`,
+          `✅ Rollback of ${escapeText(notice.service)}/${escapeText(notice.environment)} to ${escapeText(notice.to)} succeeded.`,
           3000,
         ),
         blocks,
@@ -165,7 +167,7 @@ export function renderNotice(
       const text = `❌ Rollback of ${target(notice.service, notice.environment)} to *${escapeText(notice.to)}* failed: ${escapeText(truncate(notice.reason, 1000))}${notice.url ? ` · ${link(notice.url, 'details')}` : ''}`;
       return {
         text: truncate(
-          `❌ Rollback of ${notice.service}/${notice.environment} to ${notice.to} failed: ${notice.reason}`,
+          `❌ Rollback of ${escapeText(notice.service)}/${escapeText(notice.environment)} to ${escapeText(notice.to)} failed: ${escapeText(notice.reason)}`,
           3000,
         ),
         blocks: [
@@ -205,10 +207,7 @@ export function renderNotice(
       }
       blocks.push({ type: 'actions', elements: [liftButton(f.id)] });
       return {
-        text: truncate(
-          `🧊 Deploys of ${f.services.join(', ')} × ${f.environments.join(', ')} frozen: ${f.reason}`,
-          3000,
-        ),
+        text: truncate(`🧊 Deploys of ${scope(f)} frozen: ${escapeText(f.reason)}`, 3000),
         blocks,
       };
     }

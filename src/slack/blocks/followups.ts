@@ -37,7 +37,10 @@ export function followupMessage(f: Followup, changedBy?: string): RenderedMessag
     { type: 'actions', block_id: blocks.followup(f.id), elements },
   ];
   return {
-    text: truncate(`Follow-up #${f.id} for ${incidentRef(f.incidentId)}: ${f.text}`, 3000),
+    text: truncate(
+      `Follow-up #${f.id} for ${incidentRef(f.incidentId)}: ${escapeText(f.text)}`,
+      3000,
+    ),
     blocks: blockList,
   };
 }

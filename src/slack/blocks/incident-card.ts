@@ -39,7 +39,7 @@ export const stateLabel = (s: State) => STATE_LABEL[s];
 export function cardText(view: IncidentView): string {
   const i = view.incident;
   return truncate(
-    `${incidentRef(i.id)} ${i.title} · ${SEVERITY_LABEL[i.severity]} · ${STATE_LABEL[i.state]}`,
+    `${incidentRef(i.id)} ${escapeText(i.title)} · ${SEVERITY_LABEL[i.severity]} · ${STATE_LABEL[i.state]}`,
     3000,
   );
 }
@@ -102,7 +102,7 @@ export function incidentCard(view: IncidentView): Block[] {
     const text = view.pages
       .map(
         (p) =>
-          `📟 ${link(p.htmlUrl, `PagerDuty ${p.pdIncidentId ?? ''}`.trim())} (${escapeText(p.service)}): ${p.status}`,
+          `📟 ${link(p.htmlUrl, `PagerDuty ${p.pdIncidentId ?? ''}`.trim())} (${escapeText(p.service)}): ${escapeText(p.status)}`,
       )
       .join('\n');
     out.push({ type: 'context', block_id: ids.cardPages, elements: [mrkdwn(text)] });
@@ -258,17 +258,26 @@ function cardActions(view: IncidentView, value: string): types.ActionsBlock {
   return { type: 'actions', block_id: ids.cardActions, elements };
 }
 
-/** The channel topic: what someone glancing at the channel header needs. Slack allows 250 characters. */
+/**
+ * The channel topic: what someone glancing at the channel header needs. Slack allows 250
+ * characters. Slack keeps `&`, `<` and `>` in a topic as entities, like in a message, so the
+ * title and services are escaped here too: a title of `<!channel>` stays text.
+ */
 export function topicText(view: IncidentView): string {
   const i = view.incident;
   const owner = i.ownerId ? `Owner <@${i.ownerId}>` : 'No owner';
-  const services = i.services.length ? ` · ${i.services.join(', ')}` : '';
-  return truncate(
-    `${SEVERITY_LABEL[i.severity]} · ${STATE_LABEL[i.state]} · ${owner}${services} · ${i.title}`,
-    250,
-    '…',
+  const services = i.services.length ? ` · ${escapeText(i.services.join(', '))}` : '';
+  return cutEntitySafe(
+    truncate(
+      `${SEVERITY_LABEL[i.severity]} · ${STATE_LABEL[i.state]} · ${owner}${services} · ${escapeText(i.title)}`,
+      250,
+      '…',
+    ),
   );
 }
+
+/** A cut may leave half an entity (`&am…`); drop it rather than show a stray `&`. */
+const cutEntitySafe = (text: string) => text.replace(/&[a-z]{0,3}…$/, '…');
 
 /** The one message in the announce channel, updated in place as the incident moves. */
 export function announcementBlocks(view: IncidentView): Block[] {

@@ -58,13 +58,16 @@ export function renderMessage(message: ChatMessage, view: IncidentView): Rendere
     case 'status_update': {
       const text = `📣 *Status update* on ${ref} from ${who(message.by)}\n${escapeKeepingMentions(truncate(message.text, 2900))}`;
       return {
-        text: truncate(`Status update on ${ref}: ${message.text}`, 3000),
+        text: truncate(`Status update on ${ref}: ${escapeKeepingMentions(message.text)}`, 3000),
         blocks: [section(text)],
       };
     }
     case 'note_added': {
       const text = `📝 ${who(message.by)} added a note to the timeline:\n${quote(message.text, 2900)}`;
-      return { text: truncate(`Note on ${ref}: ${message.text}`, 3000), blocks: [section(text)] };
+      return {
+        text: truncate(`Note on ${ref}: ${escapeKeepingMentions(message.text)}`, 3000),
+        blocks: [section(text)],
+      };
     }
     case 'severity_changed': {
       const text = `⚠️ ${who(message.by)} changed the severity of ${ref} from ${severityLabel(message.from)} to ${severityLabel(message.to)}.`;

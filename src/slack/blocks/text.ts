@@ -1,8 +1,53 @@
 // Small helpers that keep user-supplied text inside Slack's limits and out of its markup.
+//
+// The rule: every string that did not come from this code (an alert's title, a deploy's version,
+// a PagerDuty name, a backend's error) goes through escapeText before it is put into a mrkdwn
+// text, a message's `text` fallback or a channel topic, and every outside URL through link()
+// or safeUrl(). Slack then shows `<!channel>` as those characters instead of notifying anyone.
+// plain_text objects (headers, button labels, modal inputs) are not parsed for mentions or
+// links, so they take the text as it is: escaping there would show `&lt;` literally.
 
-/** Escapes the three characters Slack's mrkdwn treats as markup. */
+/**
+ * Escapes the three characters Slack treats as markup in mrkdwn, `text` fallbacks and topics.
+ * The one escaping function: no outside text reaches those fields without it.
+ */
 export const escapeText = (text: string): string =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** Slack's limit on a button's url; longer is refused as invalid_blocks. */
+export const URL_MAX = 3000;
+
+// Whitespace, control and invisible format characters (zero-width, right-to-left overrides): the
+// URL parser silently drops tabs and newlines, a space ends a link in Slack's markup, and the
+// invisible ones disguise where a link goes. An outside URL carrying any of them is refused.
+const UNSAFE_URL_CHARS = /[\s\p{Cc}\p{Cf}]/u;
+
+/**
+ * An outside URL that is safe to link to, or null: http(s) only, no user:password@ part (it
+ * disguises the real host), no whitespace or control characters, at most URL_MAX characters.
+ * What comes back is the parsed URL with `<`, `>` and `|` percent-encoded, so it can neither end
+ * Slack's `<url|label>` early nor start new markup.
+ */
+export function safeUrl(raw: string | null | undefined): string | null {
+  if (!raw || raw.length > URL_MAX || UNSAFE_URL_CHARS.test(raw)) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+  if (url.username || url.password) return null;
+  const href = url.href.replace(/</g, '%3C').replace(/>/g, '%3E').replace(/\|/g, '%7C');
+  return href.length <= URL_MAX ? href : null;
+}
+
+/** The one way to link outside URLs in mrkdwn: `<url|label>` when the URL is safe, else the label alone. */
+export function link(url: string | null | undefined, label: string): string {
+  const safe = safeUrl(url);
+  const text = escapeText(label).replace(/\|/g, '¦');
+  return safe ? `<${escapeText(safe)}|${text}>` : text;
+}
 
 /** Cuts to `max` characters and says so, so a reader knows something is missing. */
 export function truncate(text: string, max: number, marker = '… (truncated)'): string {
@@ -31,11 +76,6 @@ export function duration(ms: number): string {
   if (hours < 48) return rest ? `${hours} h ${rest} min` : `${hours} h`;
   return `${Math.round(hours / 24)} d`;
 }
-
-export const link = (url: string | null | undefined, label: string): string =>
-  url && /^https?:\/\//.test(url)
-    ? `<${url}|${escapeText(label).replace(/\|/g, '¦')}>`
-    : escapeText(label);
 
 export const plain = (text: string, max = 75) => ({
   type: 'plain_text' as const,
