@@ -13,6 +13,7 @@ import {
   plain,
   slackDate,
   truncate,
+  truncateMarkup,
 } from './text.js';
 
 type Block = types.KnownBlock;
@@ -38,7 +39,7 @@ export const stateLabel = (s: State) => STATE_LABEL[s];
 /** One-line summary: the notification text and the fallback for clients without blocks. */
 export function cardText(view: IncidentView): string {
   const i = view.incident;
-  return truncate(
+  return truncateMarkup(
     `${incidentRef(i.id)} ${escapeText(i.title)} · ${SEVERITY_LABEL[i.severity]} · ${STATE_LABEL[i.state]}`,
     3000,
   );
@@ -267,17 +268,12 @@ export function topicText(view: IncidentView): string {
   const i = view.incident;
   const owner = i.ownerId ? `Owner <@${i.ownerId}>` : 'No owner';
   const services = i.services.length ? ` · ${escapeText(i.services.join(', '))}` : '';
-  return cutEntitySafe(
-    truncate(
-      `${SEVERITY_LABEL[i.severity]} · ${STATE_LABEL[i.state]} · ${owner}${services} · ${escapeText(i.title)}`,
-      250,
-      '…',
-    ),
+  return truncateMarkup(
+    `${SEVERITY_LABEL[i.severity]} · ${STATE_LABEL[i.state]} · ${owner}${services} · ${escapeText(i.title)}`,
+    250,
+    '…',
   );
 }
-
-/** A cut may leave half an entity (`&am…`); drop it rather than show a stray `&`. */
-const cutEntitySafe = (text: string) => text.replace(/&[a-z]{0,3}…$/, '…');
 
 /** The one message in the announce channel, updated in place as the incident moves. */
 export function announcementBlocks(view: IncidentView): Block[] {

@@ -17,16 +17,16 @@ export const escapeText = (text: string): string =>
 /** Slack's limit on a button's url; longer is refused as invalid_blocks. */
 export const URL_MAX = 3000;
 
-// Whitespace, control and invisible format characters (zero-width, right-to-left overrides): the
-// URL parser silently drops tabs and newlines, a space ends a link in Slack's markup, and the
-// invisible ones disguise where a link goes. An outside URL carrying any of them is refused.
-const UNSAFE_URL_CHARS = /[\s\p{Cc}\p{Cf}]/u;
+// Slack's link markup (`<`, `>`, `|`), whitespace, control and invisible format characters
+// (zero-width, right-to-left overrides). Real monitoring and CI URLs percent-encode all of them;
+// one that carries them raw is trying to end the link early, or to hide where it goes (the URL
+// parser would even drop tabs and newlines silently). It is refused, not repaired.
+const UNSAFE_URL_CHARS = /[<>|\s\p{Cc}\p{Cf}]/u;
 
 /**
  * An outside URL that is safe to link to, or null: http(s) only, no user:password@ part (it
- * disguises the real host), no whitespace or control characters, at most URL_MAX characters.
- * What comes back is the parsed URL with `<`, `>` and `|` percent-encoded, so it can neither end
- * Slack's `<url|label>` early nor start new markup.
+ * disguises the real host), none of UNSAFE_URL_CHARS, at most URL_MAX characters (Slack's limit
+ * for a button's url). What comes back is the URL as the parser normalised it.
  */
 export function safeUrl(raw: string | null | undefined): string | null {
   if (!raw || raw.length > URL_MAX || UNSAFE_URL_CHARS.test(raw)) return null;
@@ -38,8 +38,8 @@ export function safeUrl(raw: string | null | undefined): string | null {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
   if (url.username || url.password) return null;
-  const href = url.href.replace(/</g, '%3C').replace(/>/g, '%3E').replace(/\|/g, '%7C');
-  return href.length <= URL_MAX ? href : null;
+  // The parser percent-encodes what it must; nothing it returns may still be markup.
+  return url.href.length <= URL_MAX && !UNSAFE_URL_CHARS.test(url.href) ? url.href : null;
 }
 
 /** The one way to link outside URLs in mrkdwn: `<url|label>` when the URL is safe, else the label alone. */
@@ -77,6 +77,19 @@ export function duration(ms: number): string {
   return `${Math.round(hours / 24)} d`;
 }
 
+/**
+ * truncate for text that is already Slack markup: never leaves half a token (`<https://…`,
+ * `<!date^…`) or half an entity (`&am`) at the cut, which Slack would show as raw markup.
+ */
+export function truncateMarkup(text: string, max: number, marker = '… (truncated)'): string {
+  if (text.length <= max) return text;
+  let kept = text.slice(0, Math.max(0, max - marker.length));
+  const open = kept.lastIndexOf('<');
+  if (open > kept.lastIndexOf('>')) kept = kept.slice(0, open);
+  kept = kept.replace(/&[#a-z0-9]{0,6}$/i, '');
+  return `${kept}${marker}`;
+}
+
 export const plain = (text: string, max = 75) => ({
   type: 'plain_text' as const,
   text: truncate(text, max, '…'),
@@ -84,7 +97,7 @@ export const plain = (text: string, max = 75) => ({
 });
 export const mrkdwn = (text: string, max = 3000) => ({
   type: 'mrkdwn' as const,
-  text: truncate(text, max),
+  text: truncateMarkup(text, max),
 });
 
 const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;
