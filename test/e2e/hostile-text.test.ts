@@ -99,6 +99,8 @@ test('hostile alerts, deploys, freezes and a rollback backend: nothing the bot p
   receiver = await startRollbackReceiver(SECRET);
   bot = await startTestApp({
     configYaml: `
+incidents:
+  announceChannel: C0ANNOUNCE
 permissions:
   deployers: [${DEPLOYER}]
 services:
@@ -113,6 +115,7 @@ services:
   const b = bot;
   b.slack.addUser({ id: TYPIST, name: 'alice', email: 'alice@example.com' });
   b.slack.addUser({ id: DEPLOYER, name: 'dana', email: 'dana@example.com' });
+  b.slack.addChannel({ id: 'C0ANNOUNCE', name: 'incidents' });
   const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
 
   // Two deploys before the alert: they become the card's suspects, with a Roll back button.
@@ -299,7 +302,9 @@ services:
   const retry = buttons(failed.blocks).find((x) => x.action_id === 'deploy_rollback');
   if (!retry) throw new Error('no Retry rollback button');
   await click(b, { user: DEPLOYER, channel: channel.id, button: retry, responseId: 'r2' });
-  await eventually(() => said(b).includes('succeeded'));
+  await eventually(() =>
+    b.slack.messages(channel.id).find((m) => /^✅ Rollback of .* succeeded/.test(m.text ?? '')),
+  );
   await deployCommand(b, { user: DEPLOYER, channel: channel.id, text: 'status', responseId: 'st' });
   await deployCommand(b, { user: DEPLOYER, channel: channel.id, text: 'list', responseId: 'ls' });
   await slash(b, '/incident', 'list', channel.id, 'il');
@@ -324,6 +329,9 @@ services:
   const status = b.slack.messages(channel.id).find((m) => m.text?.includes('Rolling back'));
   expect(JSON.stringify(status?.blocks)).toContain(`<@${TYPIST}|alice>`);
   expect(status?.text).toContain('&lt;!channel&gt;');
+  // The announcement and the backend's failure, as text.
+  expect(b.slack.messages('C0ANNOUNCE')[0]?.text).toContain('Checkout down &lt;!channel&gt;');
+  expect(failed.text).toContain('failed: backend says &lt;!channel&gt;');
   // The benign link still links.
   expect(all).toContain(`<${BENIGN_DEPLOY_URL}|`);
 });
