@@ -294,6 +294,10 @@ services:
   const failed = await eventually(() =>
     b.slack.messages(channel.id).find((m) => m.text?.includes('failed: backend says')),
   );
+  // The stale Roll back button again: refused, quoting the backend's error back to the clicker.
+  await click(b, { user: DEPLOYER, channel: channel.id, button: rollback, responseId: 'r1b' });
+  const refusal = await eventually(() => b.slack.responsesTo('r1b')[0] as { text: string });
+  expect(refusal.text).toContain('failed: backend says &lt;!channel&gt;');
   receiver.mode = {
     kind: 'http',
     status: 200,

@@ -1,4 +1,5 @@
 import { expect, test } from 'vitest';
+import { AppError } from '../../src/errors.js';
 import {
   escapeKeepingMentions,
   escapeText,
@@ -7,6 +8,7 @@ import {
   truncateMarkup,
   URL_MAX,
 } from '../../src/slack/blocks/text.js';
+import { slackErrorText } from '../../src/slack/errors.js';
 
 /** The attack: close the link early, @channel, then a link that says Grafana and is not. */
 const ATTACK = 'https://x> <!channel> <https://evil|Grafana';
@@ -97,4 +99,15 @@ test('truncateMarkup never leaves half a token or half an entity', () => {
     '<https://a.example.com/|x>…',
   );
   expect(truncateMarkup('short', 10)).toBe('short');
+});
+
+test('an error reply escapes what the core quoted and keeps only the mentions it meant', () => {
+  const error = new AppError(
+    'conflict',
+    'Rollback of <@U0EVIL0001> by <@U0DEPLOYER> failed: <!channel> <https://evil|Grafana>',
+    { mentions: ['U0DEPLOYER'] },
+  );
+  expect(slackErrorText(error)).toBe(
+    'Rollback of &lt;@U0EVIL0001&gt; by <@U0DEPLOYER> failed: &lt;!channel&gt; &lt;https://evil|Grafana&gt;',
+  );
 });
