@@ -51,5 +51,7 @@ export function refuse(
   const ask = input.ownerId
     ? `Ask <@${input.ownerId}> (the incident owner) or a deployer.`
     : 'Ask a deployer (permissions.deployers in firebreak.yaml).';
-  throw new AppError('forbidden', `You are not allowed to ${input.action}. ${ask}`);
+  throw new AppError('forbidden', `You are not allowed to ${input.action}. ${ask}`, {
+    mentions: input.ownerId ? [input.ownerId] : [],
+  });
 }

@@ -287,6 +287,7 @@ export function createRollbacks(deps: RollbackDeps) {
         throw new AppError(
           'conflict',
           `A rollback of ${service} in ${environment} is already under way (#${active.id}, by <@${active.requestedBy}>). One at a time.`,
+          { mentions: [active.requestedBy] },
         );
       }
       const inserted = tx

@@ -111,6 +111,7 @@ export function createIncidents(deps: LifecycleDeps) {
     throw new AppError(
       'forbidden',
       `You are not allowed to ${action} ${incidentRef(incident.id)}. Ask ${owner} or a configured commander.`,
+      { mentions: incident.ownerId ? [incident.ownerId] : [] },
     );
   }
 

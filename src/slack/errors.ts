@@ -6,11 +6,14 @@ import {
   type ReceiverProcessEventErrorHandlerArgs,
   type ViewResponseAction,
 } from '@slack/bolt';
-import { isAppError } from '../errors.js';
+import { type AppError, isAppError } from '../errors.js';
+import { escapeText } from './blocks/text.js';
 
 /**
  * The one place Slack-side errors are translated: an AppError becomes an ephemeral reply to
- * the person who acted; anything else goes on to app.error() (logged).
+ * the person who acted; anything else goes on to app.error() (logged). The core writes its
+ * messages for every edge (API, CLI, Slack) and they can quote outside text (a backend's error,
+ * a deploy's version), so they are escaped here, keeping only the mentions the core put in.
  */
 export const replyWithAppErrors: Middleware<AnyMiddlewareArgs> = async (args) => {
   try {
@@ -22,13 +25,21 @@ export const replyWithAppErrors: Middleware<AnyMiddlewareArgs> = async (args) =>
       await respond({
         response_type: 'ephemeral',
         replace_original: false,
-        text: `⚠️ ${error.message}`,
+        text: `⚠️ ${slackErrorText(error)}`,
       });
       return;
     }
     args.logger.warn(`not shown to the user (no response_url): ${error.message}`);
   }
 };
+
+/** The message escaped, with the mentions the core meant (and only those) working again. */
+export function slackErrorText(error: AppError): string {
+  let text = escapeText(error.message);
+  for (const id of new Set(error.mentions))
+    text = text.replaceAll(escapeText(`<@${id}>`), `<@${id}>`);
+  return text;
+}
 
 /**
  * HTTPReceiver's last resort when processing a request threw before anything answered it.

@@ -100,8 +100,9 @@ test('a declared incident is handed over, updated, re-severitied, mitigated and 
   });
   await as.timelineEntry(1, 'status_update');
   await expectCardAgrees(bot, 1, channel);
+  // `&` is escaped in the fallback text like in the blocks; Slack shows it as `&`.
   const update = (c: string) =>
-    slack.messages(c).find((m) => m.text.includes('Rolled back checkout to v41 & errors'));
+    slack.messages(c).find((m) => m.text.includes('Rolled back checkout to v41 &amp; errors'));
   expect(update(channel)).toBeDefined();
   expect(update('C0ANNOUNCE')).toBeDefined();
 

@@ -10,6 +10,7 @@ import { isAppError } from '../../errors.js';
 import { incidentRef } from '../../incidents/incident.js';
 import { getIncident } from '../../incidents/store.js';
 import { freezeModal } from '../blocks/deploy.js';
+import { escapeText } from '../blocks/text.js';
 import type { DeploySlackServices } from '../deploy-services.js';
 import { blocks as ids, inputAction } from '../ids.js';
 
@@ -54,7 +55,7 @@ export const rollbackClicked =
     if (!created) {
       await respond(
         ephemeral(
-          `Rollback #${rollback.id} of ${rollback.service}/${rollback.environment} was already asked for by <@${rollback.requestedBy}> and is ${rollback.status}; nothing new was started.`,
+          `Rollback #${rollback.id} of ${escapeText(rollback.service)}/${escapeText(rollback.environment)} was already asked for by <@${rollback.requestedBy}> and is ${rollback.status}; nothing new was started.`,
         ),
       );
     } else if (value.incidentId === null) {

@@ -14,6 +14,7 @@ import {
   sentence,
   slackDate,
   truncate,
+  truncateMarkup,
 } from './text.js';
 
 type Block = types.KnownBlock;
@@ -32,7 +33,9 @@ const scope = (f: Pick<FreezeFacts, 'services' | 'environments'>) =>
   `${escapeText(f.services.join(', '))} × ${escapeText(f.environments.join(', '))}`;
 const until = (iso: string) => slackDate(new Date(iso), '{date_short_pretty} {time}');
 const codeBlock = (output: string | null, max: number) =>
-  output?.trim() ? `\n\`\`\`${truncate(output.trim().replace(/```/g, "'''"), max)}\`\`\`` : '';
+  output?.trim()
+    ? `\n\`\`\`${escapeText(truncate(output.trim().replace(/```/g, "'''"), max))}\`\`\``
+    : '';
 
 export function liftButton(freezeId: number, label = 'Lift freeze'): types.Button {
   return {
@@ -59,7 +62,7 @@ export function rollbackButton(
     confirm: {
       title: plain('Roll back?', 100),
       text: mrkdwn(
-        truncate(
+        truncateMarkup(
           `Roll back ${target(facts.service, facts.environment)}${from} to *${escapeText(facts.to)}*.`,
           300,
         ),
@@ -102,29 +105,29 @@ export function renderNotice(
       const unmapped = d.serviceKnown ? '' : ' _(service not in firebreak.yaml)_';
       const line = `${verb} *${escapeText(d.version)}*${kind} to ${target(d.service, d.environment)}${by}${unmapped}${links ? ` · ${links}` : ''}`;
       if (notice.frozenBy.length === 0)
-        return { text: truncate(line, 3000), blocks: [section(line)] };
+        return { text: truncateMarkup(line, 3000), blocks: [section(line)] };
       // Loud on purpose: someone shipped while deploys were frozen.
       const loud = `🚨 <!here> *Deploy during a freeze!* ${line}\nFrozen by ${notice.frozenBy.map(freezeLine).join('; ')}`;
       return {
-        text: truncate(
-          `🚨 Deploy during a freeze: ${d.version} to ${d.service}/${d.environment}`,
+        text: truncateMarkup(
+          `🚨 Deploy during a freeze: ${escapeText(d.version)} to ${escapeText(d.service)}/${escapeText(d.environment)}`,
           3000,
         ),
         blocks: [
           { type: 'header', text: plain('🚨 Deploy during a freeze', 150) },
-          section(truncate(loud, 3000)),
+          section(truncateMarkup(loud, 3000)),
         ],
       };
     }
     case 'rollback_requested': {
       const from = notice.from ? ` from *${escapeText(notice.from)}*` : '';
       const text = `⏪ ${who(notice.by)} is rolling back ${target(notice.service, notice.environment)}${from} to *${escapeText(notice.to)}* via ${escapeText(notice.backend)}. Progress in this thread.`;
-      return { text: truncate(text, 3000), blocks: [section(text)] };
+      return { text: truncateMarkup(text, 3000), blocks: [section(text)] };
     }
     case 'rollback_started': {
       const detail = notice.detail ? `: ${escapeText(notice.detail)}` : '';
       const text = `▶️ Rollback #${notice.rollbackId} started${detail}${notice.url ? ` · ${link(notice.url, 'follow it')}` : ''}`;
-      return { text: truncate(text, 3000), blocks: [section(text)] };
+      return { text: truncateMarkup(text, 3000), blocks: [section(text)] };
     }
     case 'rollback_succeeded': {
       const lines = [
@@ -132,7 +135,7 @@ export function renderNotice(
       ];
       if (notice.detail) lines.push(`_${escapeText(truncate(notice.detail, 500))}_`);
       const blocks: Block[] = [
-        section(truncate(lines.join('\n') + codeBlock(notice.output, 1500), 3000)),
+        section(truncateMarkup(lines.join('\n') + codeBlock(notice.output, 1500), 3000)),
       ];
       if (notice.freeze) {
         blocks.push(
@@ -154,8 +157,8 @@ export function renderNotice(
       if (notice.freeze) buttons.push(liftButton(notice.freeze.id));
       if (buttons.length > 0) blocks.push({ type: 'actions', elements: buttons });
       return {
-        text: truncate(
-          `✅ Rollback of ${notice.service}/${notice.environment} to ${notice.to} succeeded.`,
+        text: truncateMarkup(
+          `✅ Rollback of ${escapeText(notice.service)}/${escapeText(notice.environment)} to ${escapeText(notice.to)} succeeded.`,
           3000,
         ),
         blocks,
@@ -164,12 +167,12 @@ export function renderNotice(
     case 'rollback_failed': {
       const text = `❌ Rollback of ${target(notice.service, notice.environment)} to *${escapeText(notice.to)}* failed: ${escapeText(truncate(notice.reason, 1000))}${notice.url ? ` · ${link(notice.url, 'details')}` : ''}`;
       return {
-        text: truncate(
-          `❌ Rollback of ${notice.service}/${notice.environment} to ${notice.to} failed: ${notice.reason}`,
+        text: truncateMarkup(
+          `❌ Rollback of ${escapeText(notice.service)}/${escapeText(notice.environment)} to ${escapeText(notice.to)} failed: ${escapeText(notice.reason)}`,
           3000,
         ),
         blocks: [
-          section(truncate(text + codeBlock(notice.output, 1200), 3000)),
+          section(truncateMarkup(text + codeBlock(notice.output, 1200), 3000)),
           {
             type: 'actions',
             elements: [
@@ -205,10 +208,7 @@ export function renderNotice(
       }
       blocks.push({ type: 'actions', elements: [liftButton(f.id)] });
       return {
-        text: truncate(
-          `🧊 Deploys of ${f.services.join(', ')} × ${f.environments.join(', ')} frozen: ${f.reason}`,
-          3000,
-        ),
+        text: truncateMarkup(`🧊 Deploys of ${scope(f)} frozen: ${escapeText(f.reason)}`, 3000),
         blocks,
       };
     }
@@ -217,17 +217,17 @@ export function renderNotice(
       const text = notice.expired
         ? `🌤 Freeze #${f.id} on ${scope(f)} expired; deploys may go ahead.`
         : `🌤 ${who(notice.by)} lifted freeze #${f.id} on ${scope(f)}; deploys may go ahead.`;
-      return { text: truncate(text, 3000), blocks: [section(text)] };
+      return { text: truncateMarkup(text, 3000), blocks: [section(text)] };
     }
     case 'freeze_lift_offer': {
       const text = `${incidentRef(notice.incidentId)} is resolved, but deploys are still frozen:\n${notice.freezes.map((f) => `• ${freezeLine(f)}`).join('\n')}\nLift the freeze now, or let it expire.`;
       return {
-        text: truncate(
+        text: truncateMarkup(
           `${incidentRef(notice.incidentId)} is resolved; lift its deploy freeze?`,
           3000,
         ),
         blocks: [
-          section(truncate(text, 3000)),
+          section(truncateMarkup(text, 3000)),
           {
             type: 'actions',
             elements: notice.freezes
@@ -362,13 +362,13 @@ export function statusText(report: DeployStatusReport): string {
   if (report.rollbacks.length) lines.push(report.rollbacks.map(rollbackLine).join('\n'));
   if (report.latest.length)
     lines.push(`Latest:\n${report.latest.map((d) => `• ${deployLine(d)}`).join('\n')}`);
-  return truncate(lines.join('\n\n'), 3000);
+  return truncateMarkup(lines.join('\n\n'), 3000);
 }
 
 export function listText(rows: readonly DeployRow[], service: string | null): string {
   if (rows.length === 0)
     return service ? `No deploys of ${escapeText(service)} seen yet.` : 'No deploys seen yet.';
-  return truncate(
+  return truncateMarkup(
     `*Recent deploys${service ? ` of ${escapeText(service)}` : ''}*\n${rows.map((d) => `• ${deployLine(d)}`).join('\n')}`,
     3000,
   );

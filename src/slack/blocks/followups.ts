@@ -3,7 +3,7 @@ import type { Followup } from '../../incidents/followups.js';
 import { incidentRef } from '../../incidents/incident.js';
 import { actions, blocks } from '../ids.js';
 import type { RenderedMessage } from './messages.js';
-import { escapeText, mention, mrkdwn, plain, truncate } from './text.js';
+import { escapeText, mention, mrkdwn, plain, truncate, truncateMarkup } from './text.js';
 
 const MARK: Record<Followup['state'], string> = { open: '🔲', done: '✅', wont_do: '🚫' };
 const LABEL: Record<Followup['state'], string> = {
@@ -37,7 +37,10 @@ export function followupMessage(f: Followup, changedBy?: string): RenderedMessag
     { type: 'actions', block_id: blocks.followup(f.id), elements },
   ];
   return {
-    text: truncate(`Follow-up #${f.id} for ${incidentRef(f.incidentId)}: ${f.text}`, 3000),
+    text: truncateMarkup(
+      `Follow-up #${f.id} for ${incidentRef(f.incidentId)}: ${escapeText(f.text)}`,
+      3000,
+    ),
     blocks: blockList,
   };
 }
@@ -48,5 +51,5 @@ export function followupList(incidentId: number, list: readonly Followup[]): str
   }
   const lines = list.slice(0, 40).map(followupLine);
   if (list.length > 40) lines.push(`_… and ${list.length - 40} more (see the postmortem draft)._`);
-  return truncate(`*Follow-ups of ${incidentRef(incidentId)}*\n${lines.join('\n')}`, 3000);
+  return truncateMarkup(`*Follow-ups of ${incidentRef(incidentId)}*\n${lines.join('\n')}`, 3000);
 }

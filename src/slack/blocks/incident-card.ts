@@ -13,6 +13,7 @@ import {
   plain,
   slackDate,
   truncate,
+  truncateMarkup,
 } from './text.js';
 
 type Block = types.KnownBlock;
@@ -38,8 +39,8 @@ export const stateLabel = (s: State) => STATE_LABEL[s];
 /** One-line summary: the notification text and the fallback for clients without blocks. */
 export function cardText(view: IncidentView): string {
   const i = view.incident;
-  return truncate(
-    `${incidentRef(i.id)} ${i.title} · ${SEVERITY_LABEL[i.severity]} · ${STATE_LABEL[i.state]}`,
+  return truncateMarkup(
+    `${incidentRef(i.id)} ${escapeText(i.title)} · ${SEVERITY_LABEL[i.severity]} · ${STATE_LABEL[i.state]}`,
     3000,
   );
 }
@@ -102,7 +103,7 @@ export function incidentCard(view: IncidentView): Block[] {
     const text = view.pages
       .map(
         (p) =>
-          `📟 ${link(p.htmlUrl, `PagerDuty ${p.pdIncidentId ?? ''}`.trim())} (${escapeText(p.service)}): ${p.status}`,
+          `📟 ${link(p.htmlUrl, `PagerDuty ${p.pdIncidentId ?? ''}`.trim())} (${escapeText(p.service)}): ${escapeText(p.status)}`,
       )
       .join('\n');
     out.push({ type: 'context', block_id: ids.cardPages, elements: [mrkdwn(text)] });
@@ -258,13 +259,17 @@ function cardActions(view: IncidentView, value: string): types.ActionsBlock {
   return { type: 'actions', block_id: ids.cardActions, elements };
 }
 
-/** The channel topic: what someone glancing at the channel header needs. Slack allows 250 characters. */
+/**
+ * The channel topic: what someone glancing at the channel header needs. Slack allows 250
+ * characters. Slack keeps `&`, `<` and `>` in a topic as entities, like in a message, so the
+ * title and services are escaped here too: a title of `<!channel>` stays text.
+ */
 export function topicText(view: IncidentView): string {
   const i = view.incident;
   const owner = i.ownerId ? `Owner <@${i.ownerId}>` : 'No owner';
-  const services = i.services.length ? ` · ${i.services.join(', ')}` : '';
-  return truncate(
-    `${SEVERITY_LABEL[i.severity]} · ${STATE_LABEL[i.state]} · ${owner}${services} · ${i.title}`,
+  const services = i.services.length ? ` · ${escapeText(i.services.join(', '))}` : '';
+  return truncateMarkup(
+    `${SEVERITY_LABEL[i.severity]} · ${STATE_LABEL[i.state]} · ${owner}${services} · ${escapeText(i.title)}`,
     250,
     '…',
   );

@@ -15,6 +15,7 @@ import {
   plain,
   slackDate,
   truncate,
+  truncateMarkup,
   who,
 } from './text.js';
 import { renderTimelineMessage } from './timeline.js';
@@ -53,18 +54,24 @@ export function renderMessage(message: ChatMessage, view: IncidentView): Rendere
           ],
         });
       }
-      return { text: truncate(text, 3000), blocks };
+      return { text: truncateMarkup(text, 3000), blocks };
     }
     case 'status_update': {
       const text = `📣 *Status update* on ${ref} from ${who(message.by)}\n${escapeKeepingMentions(truncate(message.text, 2900))}`;
       return {
-        text: truncate(`Status update on ${ref}: ${message.text}`, 3000),
+        text: truncateMarkup(
+          `Status update on ${ref}: ${escapeKeepingMentions(message.text)}`,
+          3000,
+        ),
         blocks: [section(text)],
       };
     }
     case 'note_added': {
       const text = `📝 ${who(message.by)} added a note to the timeline:\n${quote(message.text, 2900)}`;
-      return { text: truncate(`Note on ${ref}: ${message.text}`, 3000), blocks: [section(text)] };
+      return {
+        text: truncateMarkup(`Note on ${ref}: ${escapeKeepingMentions(message.text)}`, 3000),
+        blocks: [section(text)],
+      };
     }
     case 'severity_changed': {
       const text = `⚠️ ${who(message.by)} changed the severity of ${ref} from ${severityLabel(message.from)} to ${severityLabel(message.to)}.`;
@@ -73,7 +80,7 @@ export function renderMessage(message: ChatMessage, view: IncidentView): Rendere
     case 'resolved': {
       const summary = message.summary ? `\n${quote(message.summary, 2800)}` : '';
       const text = `✅ ${who(message.by)} resolved ${ref}.${summary}`;
-      const blocks: types.KnownBlock[] = [section(truncate(text, 3000))];
+      const blocks: types.KnownBlock[] = [section(truncateMarkup(text, 3000))];
       if (message.archiveAfterMs && view.incident.state === 'resolved') {
         blocks.push({
           type: 'actions',
@@ -87,11 +94,11 @@ export function renderMessage(message: ChatMessage, view: IncidentView): Rendere
           ],
         });
       }
-      return { text: truncate(text, 3000), blocks };
+      return { text: truncateMarkup(text, 3000), blocks };
     }
     case 'reopened': {
       const text = `🔁 ${who(message.by)} reopened ${ref}: ${escapeKeepingMentions(truncate(message.reason, 2800))}`;
-      return { text: truncate(text, 3000), blocks: [section(text)] };
+      return { text: truncateMarkup(text, 3000), blocks: [section(text)] };
     }
     case 'owner_changed': {
       const text =

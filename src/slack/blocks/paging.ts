@@ -5,7 +5,7 @@ import type { PagingMessage } from '../../paging/messages.js';
 import type { PageOutcome } from '../../paging/service.js';
 import { actions } from '../ids.js';
 import type { RenderedMessage } from './messages.js';
-import { escapeText, link, mention, mrkdwn, plain, truncate, who } from './text.js';
+import { escapeText, link, mention, mrkdwn, plain, truncate, truncateMarkup, who } from './text.js';
 
 const section = (text: string): types.KnownBlock => ({ type: 'section', text: mrkdwn(text) });
 
@@ -38,8 +38,8 @@ export function renderPagingMessage(message: PagingMessage, view: IncidentView):
   const open = view.incident.state !== 'resolved';
   const value = String(view.incident.id);
   const plainMessage = (text: string): RenderedMessage => ({
-    text: truncate(text, 3000),
-    blocks: [section(truncate(text, 3000))],
+    text: truncateMarkup(text, 3000),
+    blocks: [section(truncateMarkup(text, 3000))],
   });
   switch (message.type) {
     case 'page_requested':
@@ -70,7 +70,7 @@ export function renderPagingMessage(message: PagingMessage, view: IncidentView):
           type: 'actions',
           elements: [button(actions.pageOnCall, 'Try paging again', value, 'primary')],
         });
-      return { text: truncate(text, 3000), blocks };
+      return { text: truncateMarkup(text, 3000), blocks };
     }
     case 'pagerduty_update': {
       const it = pdLink(message.htmlUrl, message.pdIncidentId);
@@ -100,7 +100,7 @@ export function renderPagingMessage(message: PagingMessage, view: IncidentView):
           if (!open) return plainMessage(`✅ ${who} resolved ${it} in PagerDuty.`);
           const text = `✅ ${who} resolved ${it} in PagerDuty. Resolve ${ref} too when you are sure it is over.`;
           return {
-            text: truncate(text, 3000),
+            text: truncateMarkup(text, 3000),
             blocks: [
               section(text),
               { type: 'actions', elements: [button(actions.resolve, 'Resolve', value, 'primary')] },

@@ -1,8 +1,53 @@
 // Small helpers that keep user-supplied text inside Slack's limits and out of its markup.
+//
+// The rule: every string that did not come from this code (an alert's title, a deploy's version,
+// a PagerDuty name, a backend's error) goes through escapeText before it is put into a mrkdwn
+// text, a message's `text` fallback or a channel topic, and every outside URL through link()
+// or safeUrl(). Slack then shows `<!channel>` as those characters instead of notifying anyone.
+// plain_text objects (headers, button labels, modal inputs) are not parsed for mentions or
+// links, so they take the text as it is: escaping there would show `&lt;` literally.
 
-/** Escapes the three characters Slack's mrkdwn treats as markup. */
+/**
+ * Escapes the three characters Slack treats as markup in mrkdwn, `text` fallbacks and topics.
+ * The one escaping function: no outside text reaches those fields without it.
+ */
 export const escapeText = (text: string): string =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** Slack's limit on a button's url; longer is refused as invalid_blocks. */
+export const URL_MAX = 3000;
+
+// Slack's link markup (`<`, `>`, `|`), whitespace, control and invisible format characters
+// (zero-width, right-to-left overrides). Real monitoring and CI URLs percent-encode all of them;
+// one that carries them raw is trying to end the link early, or to hide where it goes (the URL
+// parser would even drop tabs and newlines silently). It is refused, not repaired.
+const UNSAFE_URL_CHARS = /[<>|\s\p{Cc}\p{Cf}]/u;
+
+/**
+ * An outside URL that is safe to link to, or null: http(s) only, no user:password@ part (it
+ * disguises the real host), none of UNSAFE_URL_CHARS, at most URL_MAX characters (Slack's limit
+ * for a button's url). What comes back is the URL as the parser normalised it.
+ */
+export function safeUrl(raw: string | null | undefined): string | null {
+  if (!raw || raw.length > URL_MAX || UNSAFE_URL_CHARS.test(raw)) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+  if (url.username || url.password) return null;
+  // The parser percent-encodes what it must; nothing it returns may still be markup.
+  return url.href.length <= URL_MAX && !UNSAFE_URL_CHARS.test(url.href) ? url.href : null;
+}
+
+/** The one way to link outside URLs in mrkdwn: `<url|label>` when the URL is safe, else the label alone. */
+export function link(url: string | null | undefined, label: string): string {
+  const safe = safeUrl(url);
+  const text = escapeText(label).replace(/\|/g, '¦');
+  return safe ? `<${escapeText(safe)}|${text}>` : text;
+}
 
 /** Cuts to `max` characters and says so, so a reader knows something is missing. */
 export function truncate(text: string, max: number, marker = '… (truncated)'): string {
@@ -32,10 +77,18 @@ export function duration(ms: number): string {
   return `${Math.round(hours / 24)} d`;
 }
 
-export const link = (url: string | null | undefined, label: string): string =>
-  url && /^https?:\/\//.test(url)
-    ? `<${url}|${escapeText(label).replace(/\|/g, '¦')}>`
-    : escapeText(label);
+/**
+ * truncate for text that is already Slack markup: never leaves half a token (`<https://…`,
+ * `<!date^…`) or half an entity (`&am`) at the cut, which Slack would show as raw markup.
+ */
+export function truncateMarkup(text: string, max: number, marker = '… (truncated)'): string {
+  if (text.length <= max) return text;
+  let kept = text.slice(0, Math.max(0, max - marker.length));
+  const open = kept.lastIndexOf('<');
+  if (open > kept.lastIndexOf('>')) kept = kept.slice(0, open);
+  kept = kept.replace(/&[#a-z0-9]{0,6}$/i, '');
+  return `${kept}${marker}`;
+}
 
 export const plain = (text: string, max = 75) => ({
   type: 'plain_text' as const,
@@ -44,7 +97,7 @@ export const plain = (text: string, max = 75) => ({
 });
 export const mrkdwn = (text: string, max = 3000) => ({
   type: 'mrkdwn' as const,
-  text: truncate(text, max),
+  text: truncateMarkup(text, max),
 });
 
 const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;

@@ -3,6 +3,7 @@ import { deployStatus, recentDeploys } from '../../deploy/reports.js';
 import { AppError } from '../../errors.js';
 import { type Incident, incidentRef } from '../../incidents/incident.js';
 import { listText, rollbackPrompt, statusText } from '../blocks/deploy.js';
+import { escapeText } from '../blocks/text.js';
 import type { DeploySlackServices } from '../deploy-services.js';
 import type { SubcommandTable } from './types.js';
 
@@ -162,7 +163,7 @@ export function deploySubcommands(s: DeploySlackServices): SubcommandTable {
         const blocks = rollbackPrompt(plan, incident?.id ?? null);
         await respond({
           response_type: 'ephemeral',
-          text: plan.problem ?? `Roll back ${service} in ${environment}?`,
+          text: escapeText(plan.problem ?? `Roll back ${service} in ${environment}?`),
           blocks,
         });
       },
