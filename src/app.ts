@@ -58,6 +58,8 @@ export interface AppOptions {
   now?: () => Date;
   /** Pace of messages into one Slack channel (Slack allows about 1/s). */
   slackMinPostIntervalMs?: number;
+  /** Our pace for per-minute-limited Slack methods (default: conversations.create, 20 a minute). */
+  slackPace?: Readonly<Record<string, { limit: number; windowMs: number }>>;
   /** Timeout of one Slack Web API call. */
   slackTimeoutMs?: number;
   outbox?: {
@@ -142,6 +144,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     channelPrefix: file.incidents.channelPrefix,
     privateChannels: file.incidents.private,
     minPostIntervalMs: options.slackMinPostIntervalMs,
+    pace: options.slackPace,
     onCall: telemetry.slackCall,
   });
   const publisher = createPublisher({

@@ -40,7 +40,16 @@ export interface SlackChatOptions {
   /** Slack allows about one message per second per channel. */
   minPostIntervalMs?: number;
   onCall?: (method: string, outcome: 'ok' | 'error' | 'ratelimited', ms: number) => void;
+  /**
+   * Our own pace for methods Slack limits per minute, shared by every outbox lane: at most
+   * `limit` calls per `windowMs` (plus a 5% margin for network jitter). Over it, a call is not
+   * made and fails as throttled (the outbox retries it later without counting a failure).
+   */
+  pace?: Readonly<Record<string, { limit: number; windowMs: number }>>;
 }
+
+/** conversations.create is Tier 2 (20+ per minute): a storm of new incidents must not trip it. */
+export const DEFAULT_PACE = { 'conversations.create': { limit: 20, windowMs: 60_000 } } as const;
 
 export function slackChat(options: SlackChatOptions): Chat & { call: typeof call } {
   const { client } = options;
@@ -49,6 +58,24 @@ export function slackChat(options: SlackChatOptions): Chat & { call: typeof call
   const cooldown = new Map<string, number>();
   /** channel → epoch ms of the last message we posted there. */
   const lastPost = new Map<string, number>();
+  const pace = options.pace ?? DEFAULT_PACE;
+  /** method → start times of its recent calls (only for paced methods). */
+  const recent = new Map<string, number[]>();
+
+  /** Takes a slot for a paced method, or says how long until one is free. Synchronous, so
+   * lanes running at once cannot both take the last slot. */
+  function takeSlot(method: string): number {
+    const rule = pace[method];
+    if (!rule) return 0;
+    const t = Date.now();
+    const window = rule.windowMs + rule.windowMs / 20;
+    const times = (recent.get(method) ?? []).filter((at) => at > t - window);
+    recent.set(method, times);
+    const oldest = times[0];
+    if (oldest !== undefined && times.length >= rule.limit) return oldest + window - t + 1;
+    times.push(t);
+    return 0;
+  }
 
   async function call<T>(method: string, fn: () => Promise<T>): Promise<T> {
     const until = cooldown.get(method) ?? 0;
@@ -56,6 +83,14 @@ export function slackChat(options: SlackChatOptions): Chat & { call: typeof call
       throw new SlackCallError(`${method} is rate limited`, {
         throttled: true,
         retryAfterMs: until - Date.now(),
+      });
+    }
+    const wait = takeSlot(method);
+    if (wait > 0) {
+      options.onCall?.(method, 'ratelimited', 0);
+      throw new SlackCallError(`${method} is paced (${pace[method]?.limit} per window)`, {
+        throttled: true,
+        retryAfterMs: wait,
       });
     }
     const started = Date.now();
