@@ -45,11 +45,13 @@ export interface SlackChatOptions {
    * `limit` calls per `windowMs` (plus a 5% margin for network jitter). Over it, a call is not
    * made and fails as throttled (the outbox retries it later without counting a failure).
    */
-  pace?: Readonly<Record<string, { limit: number; windowMs: number }>>;
+  pace?: Pace;
 }
 
+export type Pace = Readonly<Record<string, { limit: number; windowMs: number }>>;
+
 /** conversations.create is Tier 2 (20+ per minute): a storm of new incidents must not trip it. */
-export const DEFAULT_PACE = { 'conversations.create': { limit: 20, windowMs: 60_000 } } as const;
+export const DEFAULT_PACE: Pace = { 'conversations.create': { limit: 20, windowMs: 60_000 } };
 
 export function slackChat(options: SlackChatOptions): Chat & { call: typeof call } {
   const { client } = options;
@@ -58,7 +60,7 @@ export function slackChat(options: SlackChatOptions): Chat & { call: typeof call
   const cooldown = new Map<string, number>();
   /** channel → epoch ms of the last message we posted there. */
   const lastPost = new Map<string, number>();
-  const pace = options.pace ?? DEFAULT_PACE;
+  const pace: Pace = options.pace ?? DEFAULT_PACE;
   /** method → start times of its recent calls (only for paced methods). */
   const recent = new Map<string, number[]>();
 
