@@ -282,6 +282,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
       unownedReminderMs: file.incidents.unownedReminder,
       autoResolve: file.incidents.autoResolve,
       archiveAfterMs: file.incidents.archiveAfter,
+      maxNewPerMinute: file.incidents.maxNewPerMinute,
     },
   });
 
