@@ -42,7 +42,7 @@ export interface SlackChatOptions {
   onCall?: (method: string, outcome: 'ok' | 'error' | 'ratelimited', ms: number) => void;
   /**
    * Our own pace for methods Slack limits per minute, shared by every outbox lane: at most
-   * `limit` calls per `windowMs` (plus a 5% margin for network jitter). Over it, a call is not
+   * `limit` calls per `windowMs`. Over it, a call is not
    * made and fails as throttled (the outbox retries it later without counting a failure).
    */
   pace?: Pace;
@@ -50,8 +50,15 @@ export interface SlackChatOptions {
 
 export type Pace = Readonly<Record<string, { limit: number; windowMs: number }>>;
 
-/** conversations.create is Tier 2 (20+ per minute): a storm of new incidents must not trip it. */
-export const DEFAULT_PACE: Pace = { 'conversations.create': { limit: 20, windowMs: 60_000 } };
+/**
+ * The Tier 2 methods (20+ per minute) every new incident calls once: a storm of new incidents
+ * must not trip them. `minuteMs` shrinks Slack's minute for tests.
+ */
+export const tier2Pace = (minuteMs = 60_000): Pace => ({
+  'conversations.create': { limit: 20, windowMs: minuteMs },
+  'conversations.setTopic': { limit: 20, windowMs: minuteMs },
+  'pins.add': { limit: 20, windowMs: minuteMs },
+});
 
 export function slackChat(options: SlackChatOptions): Chat & { call: typeof call } {
   const { client } = options;
@@ -60,23 +67,29 @@ export function slackChat(options: SlackChatOptions): Chat & { call: typeof call
   const cooldown = new Map<string, number>();
   /** channel → epoch ms of the last message we posted there. */
   const lastPost = new Map<string, number>();
-  const pace: Pace = options.pace ?? DEFAULT_PACE;
-  /** method → start times of its recent calls (only for paced methods). */
-  const recent = new Map<string, number[]>();
+  const pace: Pace = options.pace ?? tier2Pace();
+  /**
+   * method → its recent calls (only for paced methods). A slot is taken when a call starts and
+   * re-dated when its answer arrives: Slack counted it somewhere in between, so counting from
+   * the answer keeps us inside Slack's window however long the request took to get there.
+   */
+  const recent = new Map<string, { at: number }[]>();
 
   /** Takes a slot for a paced method, or says how long until one is free. Synchronous, so
    * lanes running at once cannot both take the last slot. */
-  function takeSlot(method: string): number {
+  function takeSlot(method: string): { slot?: { at: number }; waitMs: number } {
     const rule = pace[method];
-    if (!rule) return 0;
+    if (!rule) return { waitMs: 0 };
     const t = Date.now();
-    const window = rule.windowMs + rule.windowMs / 20;
-    const times = (recent.get(method) ?? []).filter((at) => at > t - window);
-    recent.set(method, times);
-    const oldest = times[0];
-    if (oldest !== undefined && times.length >= rule.limit) return oldest + window - t + 1;
-    times.push(t);
-    return 0;
+    const slots = (recent.get(method) ?? []).filter((s) => s.at > t - rule.windowMs);
+    recent.set(method, slots);
+    if (slots.length >= rule.limit) {
+      const oldest = Math.min(...slots.map((s) => s.at));
+      return { waitMs: Math.max(1, oldest + rule.windowMs - t + 1) };
+    }
+    const slot = { at: t };
+    slots.push(slot);
+    return { slot, waitMs: 0 };
   }
 
   async function call<T>(method: string, fn: () => Promise<T>): Promise<T> {
@@ -87,9 +100,9 @@ export function slackChat(options: SlackChatOptions): Chat & { call: typeof call
         retryAfterMs: until - Date.now(),
       });
     }
-    const wait = takeSlot(method);
+    const { slot, waitMs: wait } = takeSlot(method);
     if (wait > 0) {
-      options.onCall?.(method, 'ratelimited', 0);
+      // Not a Slack call (so not in onCall's counts): the outbox tries again once a slot is free.
       throw new SlackCallError(`${method} is paced (${pace[method]?.limit} per window)`, {
         throttled: true,
         retryAfterMs: wait,
@@ -110,6 +123,8 @@ export function slackChat(options: SlackChatOptions): Chat & { call: typeof call
       if (translated.throttled && translated.retryAfterMs)
         cooldown.set(method, Date.now() + translated.retryAfterMs);
       throw translated;
+    } finally {
+      if (slot) slot.at = Date.now();
     }
   }
 

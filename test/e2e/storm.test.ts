@@ -47,7 +47,7 @@ test('a storm of 10 000 alerts in 50 groups: exactly 50 incidents and channels, 
     configYaml: 'incidents:\n  maxNewPerMinute: 100\n',
     app: {
       outbox: { pollMs: 25, baseDelayMs: 100, maxDelayMs: 2000, rerunDelayMs: 200 },
-      slackPace: { 'conversations.create': { limit: 20, windowMs: 2000 } },
+      slackMinuteMs: 2000,
     },
   });
   const started = Date.now();

@@ -64,7 +64,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     slackMinPostIntervalMs: 0,
     slackTimeoutMs: 5000,
     // Slack's minute shrunk to a second, as tests shrink the emulator's (which is off by default).
-    slackPace: { 'conversations.create': { limit: 20, windowMs: 1000 } },
+    slackMinuteMs: 1000,
     outbox: { pollMs: 25, baseDelayMs: 25, maxDelayMs: 250, rerunDelayMs: 10 },
     cron: false,
     ...options.app,
