@@ -46,7 +46,7 @@ import type { PagingPolicy } from './paging/policy.js';
 import { createPaging } from './paging/service.js';
 import { askForCause, createCauses } from './postmortem/cause.js';
 import { createActorResolver } from './slack/actors.js';
-import { slackChat } from './slack/chat.js';
+import { slackChat, tier2Pace } from './slack/chat.js';
 import { slackDeployChat } from './slack/deploy-chat.js';
 import { slackPeople } from './slack/directory.js';
 import { answerMalformedWith400 } from './slack/errors.js';
@@ -60,6 +60,8 @@ export interface AppOptions {
   now?: () => Date;
   /** Pace of messages into one Slack channel (Slack allows about 1/s). */
   slackMinPostIntervalMs?: number;
+  /** Slack's minute for our pacing of Tier 2 methods (tests shrink it, as they do the emulator's). */
+  slackMinuteMs?: number;
   /** Timeout of one Slack Web API call. */
   slackTimeoutMs?: number;
   outbox?: {
@@ -146,6 +148,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     channelPrefix: file.incidents.channelPrefix,
     privateChannels: file.incidents.private,
     minPostIntervalMs: options.slackMinPostIntervalMs,
+    pace: tier2Pace(options.slackMinuteMs),
     onCall: telemetry.slackCall,
   });
   const publisher = createPublisher({
@@ -283,6 +286,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
       unownedReminderMs: file.incidents.unownedReminder,
       autoResolve: file.incidents.autoResolve,
       archiveAfterMs: file.incidents.archiveAfter,
+      maxNewPerMinute: file.incidents.maxNewPerMinute,
     },
   });
 

@@ -144,6 +144,9 @@ export const FileConfig = z.object({
       autoResolve: z.boolean().default(false),
       // After resolving, offer to archive the channel after this long (unset: never offer).
       archiveAfter: duration.optional(),
+      // At most this many incidents opened by alerts in any minute; past it, new alert groups
+      // are gathered into one "alert storm" incident until the rate falls.
+      maxNewPerMinute: z.number().int().min(1).max(10_000).default(10),
     })
     .prefault({}),
   permissions: z

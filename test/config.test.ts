@@ -123,3 +123,11 @@ test.each([
 ])('duration %s', (text, ms) => {
   expect(parseDuration(text)).toBe(ms);
 });
+
+test('incidents.maxNewPerMinute: 10 by default, a positive whole number when set', () => {
+  expect(parseFileConfig('').incidents.maxNewPerMinute).toBe(10);
+  expect(parseFileConfig('incidents:\n  maxNewPerMinute: 50\n').incidents.maxNewPerMinute).toBe(50);
+  expect(() => parseFileConfig('incidents:\n  maxNewPerMinute: 0\n')).toThrow(
+    'incidents.maxNewPerMinute',
+  );
+});

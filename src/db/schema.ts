@@ -71,6 +71,8 @@ export const incidents = sqliteTable(
       .where(sql`${t.state} <> 'resolved' AND ${t.groupKey} IS NOT NULL`),
     index('incidents_state').on(t.state),
     index('incidents_next_update').on(t.nextUpdateDueAt),
+    // The cap on new incidents counts the alert incidents opened in the last minute.
+    index('incidents_source_created').on(t.source, t.createdAt),
   ],
 );
 
@@ -118,6 +120,8 @@ export const alerts = sqliteTable(
     index('alerts_key').on(t.source, t.dedupeKey),
     // Firing counts per incident, on every alert and every card refresh.
     index('alerts_incident_status').on(t.incidentId, t.status, t.lastSeenAt),
+    // Alerts of a group gathered into the storm incident find it by their group.
+    index('alerts_group').on(t.groupKey, t.incidentId),
   ],
 );
 

@@ -1,6 +1,7 @@
 import { and, count, desc, eq, ne, sql } from 'drizzle-orm';
 import { type DbOrTx, prepared } from '../db/client.js';
-import { alerts, incidentServices, incidents } from '../db/schema.js';
+import { alerts, incidentServices, incidents, timelineEvents } from '../db/schema.js';
+import { STORM_GROUP_KEY } from './storm.js';
 
 const p = sql.placeholder;
 
@@ -85,6 +86,46 @@ export const intakeQueries = (db: DbOrTx) =>
       .select({ id: incidents.id })
       .from(incidents)
       .where(and(eq(incidents.groupKey, p('groupKey')), ne(incidents.state, 'resolved')))
+      .prepare(),
+    /** Incidents opened by alerts since then (the storm incident itself not counted). */
+    openedSince: d
+      .select({ n: count() })
+      .from(incidents)
+      .where(
+        and(
+          eq(incidents.source, 'alert'),
+          // Epoch ms: drizzle does not encode a Date placeholder here.
+          sql`${incidents.createdAt} >= ${p('sinceMs')}`,
+          sql`coalesce(${incidents.groupKey}, '') <> ${STORM_GROUP_KEY}`,
+        ),
+      )
+      .prepare(),
+    openStorm: d
+      .select({ id: incidents.id })
+      .from(incidents)
+      .where(and(eq(incidents.groupKey, STORM_GROUP_KEY), ne(incidents.state, 'resolved')))
+      .prepare(),
+    /** The open storm incident a group was gathered into. */
+    gatheredGroup: d
+      .select({ id: incidents.id })
+      .from(alerts)
+      .innerJoin(incidents, eq(incidents.id, alerts.incidentId))
+      .where(
+        and(
+          eq(alerts.groupKey, p('groupKey')),
+          eq(incidents.groupKey, STORM_GROUP_KEY),
+          ne(incidents.state, 'resolved'),
+        ),
+      )
+      .limit(1)
+      .prepare(),
+    /** The cut count last recorded for an incident (alerts left out of a notification). */
+    lastCut: d
+      .select({ payload: timelineEvents.payload })
+      .from(timelineEvents)
+      .where(and(eq(timelineEvents.incidentId, p('id')), eq(timelineEvents.kind, 'alerts_cut')))
+      .orderBy(desc(timelineEvents.seq))
+      .limit(1)
       .prepare(),
     openByService: d
       .select({ id: incidents.id })

@@ -9,6 +9,7 @@ import { type Severity, severityFromLabel, severityRank } from './incident.js';
 import { intakeQueries } from './intake-queries.js';
 import { resolveInTx } from './resolution.js';
 import { addServices, enqueueMessage, enqueuePublish, getIncident } from './store.js';
+import { STORM_GROUP_KEY, STORM_WINDOW_MS, stormDescription, stormTitle } from './storm.js';
 
 export interface IntakePolicy {
   defaultEnvironment: string;
@@ -20,6 +21,11 @@ export interface IntakePolicy {
   autoResolve: boolean;
   /** After resolving, offer to archive the channel this long later (unset: no offer). */
   archiveAfterMs?: number;
+  /**
+   * At most this many incidents opened by alerts in any minute; past it, new groups are
+   * gathered into one alert storm incident (unset: no cap).
+   */
+  maxNewPerMinute?: number;
 }
 
 export interface IntakeDeps {
@@ -64,6 +70,8 @@ export function createAlertIntake(deps: IntakeDeps) {
     const touched = new Set<number>();
     const opened: number[] = [];
     const wasFiring = new Map<number, number>();
+    /** incident → alerts cut from the latest notification that reached it. */
+    const cuts = new Map<number, { cut: number; source: NormalizedAlert['source'] }>();
     let changed = 0;
     for (const alert of batch) {
       const outcome = apply(tx, alert, at, wasFiring);
@@ -72,7 +80,11 @@ export function createAlertIntake(deps: IntakeDeps) {
         changed++;
         touched.add(outcome.incidentId);
       }
+      if (alert.cut !== undefined && outcome.incidentId)
+        cuts.set(outcome.incidentId, { cut: alert.cut, source: alert.source });
     }
+    for (const [incidentId, { cut, source }] of cuts)
+      if (recordCut(tx, incidentId, cut, source, at)) touched.add(incidentId);
     for (const incidentId of touched) {
       settleAlerts(tx, incidentId, wasFiring.get(incidentId) ?? 0, at);
       enqueuePublish(tx, incidentId, at, { background: true });
@@ -122,10 +134,18 @@ export function createAlertIntake(deps: IntakeDeps) {
 
     let incidentId = findOpenIncident(tx, alert.groupKey, service, environment);
     let opened = false;
+    if (incidentId === null && overCap(tx, at)) {
+      // A flood of new groups: gather them into the one storm incident rather than a channel each.
+      incidentId = intakeQueries(tx).openStorm.get()?.id ?? null;
+      if (incidentId === null) {
+        incidentId = openStorm(tx, alert, { service, environment, severity }, at);
+        opened = true;
+      }
+    }
     if (incidentId === null) {
       incidentId = openIncident(tx, alert, { service, environment, severity }, at);
       opened = true;
-    } else {
+    } else if (!opened) {
       rememberFiring(tx, incidentId, wasFiring);
       escalate(tx, incidentId, severity, alert, at);
       if (service) intakeQueries(tx).addService.run({ id: incidentId, service });
@@ -210,8 +230,49 @@ export function createAlertIntake(deps: IntakeDeps) {
     const q = intakeQueries(tx);
     const byGroup = groupKey ? q.openByGroup.get({ groupKey }) : undefined;
     if (byGroup) return byGroup.id;
+    const gathered = groupKey ? q.gatheredGroup.get({ groupKey }) : undefined;
+    if (gathered) return gathered.id;
     const byService = service ? q.openByService.get({ service, environment }) : undefined;
     return byService?.id ?? null;
+  }
+
+  /** True when the incidents opened by alerts in the last minute reached the cap. */
+  function overCap(tx: Tx, at: Date): boolean {
+    const max = policy.maxNewPerMinute;
+    if (max === undefined) return false;
+    const since = at.getTime() - STORM_WINDOW_MS;
+    return (intakeQueries(tx).openedSince.get({ sinceMs: since })?.n ?? 0) >= max;
+  }
+
+  function openStorm(
+    tx: Tx,
+    alert: NormalizedAlert,
+    facts: { service: string | null; environment: string; severity: Severity },
+    at: Date,
+  ): number {
+    const max = policy.maxNewPerMinute ?? 0;
+    const id = openIncident(tx, alert, facts, at, {
+      title: stormTitle(max),
+      description: stormDescription(max),
+      groupKey: STORM_GROUP_KEY,
+    });
+    // Say so where people watch for new incidents, not only in the storm's own channel.
+    enqueueMessage(tx, id, { kind: 'announce' }, { type: 'alert_storm', maxNewPerMinute: max }, at);
+    return id;
+  }
+
+  /** Records how many alerts the latest notification left out, when that changed. */
+  function recordCut(
+    tx: Tx,
+    incidentId: number,
+    cut: number,
+    source: NormalizedAlert['source'],
+    at: Date,
+  ): boolean {
+    const last = intakeQueries(tx).lastCut.get({ id: incidentId })?.payload.cut;
+    if ((typeof last === 'number' ? last : 0) === cut) return false;
+    record(tx, { incidentId, kind: 'alerts_cut', at, actor: source, source, payload: { cut } }, at);
+    return true;
   }
 
   function openIncident(
@@ -219,20 +280,23 @@ export function createAlertIntake(deps: IntakeDeps) {
     alert: NormalizedAlert,
     facts: { service: string | null; environment: string; severity: Severity },
     at: Date,
+    as: { title: string; description: string; groupKey: string } | null = null,
   ): number {
     const ownerId = facts.service ? (catalog.owners(facts.service)[0] ?? null) : null;
     const reminder = policy.reminders[facts.severity];
+    const title = (as?.title ?? alert.title).slice(0, 200);
+    const groupKey = as?.groupKey ?? alert.groupKey;
     const row = tx
       .insert(incidents)
       .values({
-        title: alert.title.slice(0, 200),
-        description: alert.description,
+        title,
+        description: as?.description ?? alert.description,
         severity: facts.severity,
         state: 'triage',
         ownerId,
         environment: facts.environment,
         source: 'alert',
-        groupKey: alert.groupKey,
+        groupKey,
         impactStartedAt: alert.startsAt ?? at,
         detectedAt: at,
         declaredAt: at,
@@ -253,13 +317,13 @@ export function createAlertIntake(deps: IntakeDeps) {
         actor: alert.source,
         source: alert.source,
         payload: {
-          title: alert.title,
+          title,
           severity: facts.severity,
           state: 'triage',
           services: facts.service ? [facts.service] : [],
           environment: facts.environment,
           ownerId,
-          groupKey: alert.groupKey,
+          groupKey,
         },
       },
       at,

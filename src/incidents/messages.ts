@@ -7,6 +7,8 @@ import type { Severity, State } from './incident.js';
  */
 export type ChatMessage =
   | { type: 'alerts_all_resolved'; firing: number; resolved: number; autoResolved: boolean }
+  /** Too many new incidents a minute: new alert groups now go into this (storm) incident. */
+  | { type: 'alert_storm'; maxNewPerMinute: number }
   | { type: 'status_update'; by: string; text: string }
   | { type: 'note_added'; by: string; text: string }
   | { type: 'severity_changed'; by: string; from: Severity; to: Severity }

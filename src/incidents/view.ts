@@ -1,10 +1,20 @@
 import { and, asc, count, desc, eq, gt, isNull } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
-import { alerts, deploys, freezes, incidentDeploys, pages, rollbacks } from '../db/schema.js';
+import {
+  alerts,
+  deploys,
+  freezes,
+  incidentDeploys,
+  incidents,
+  pages,
+  rollbacks,
+  timelineEvents,
+} from '../db/schema.js';
 import { blockingFreezes } from '../deploy/freeze.js';
 import { rollbackTarget } from '../deploy/suspects.js';
 import type { Incident } from './incident.js';
 import { getIncident } from './store.js';
+import { STORM_GROUP_KEY, type StormGroup, stormGroups } from './storm.js';
 
 export interface AlertSummary {
   title: string;
@@ -54,19 +64,32 @@ export interface PageView {
 /** Everything the incident card shows, read in one place so the card is always the record. */
 export interface IncidentView {
   incident: Incident;
-  alerts: { firing: number; resolved: number; latest: AlertSummary[] };
+  /** `cut`: alerts the latest notification left out (max_alerts, size limit); 0 when none. */
+  alerts: { firing: number; resolved: number; latest: AlertSummary[]; cut: number };
+  /** For the alert storm incident: the groups gathered into it (the first few) and how many. */
+  storm: { groups: StormGroup[]; total: number } | null;
   suspects: SuspectView[];
   freezes: FreezeView[];
   pages: PageView[];
 }
 
 const LATEST_ALERTS = 5;
+/** Groups listed on a storm card; the rest are counted ("and N more"). */
+export const STORM_GROUPS_SHOWN = 15;
 
 export function buildIncidentView(db: DbOrTx, incidentId: number, now: Date): IncidentView {
   const incident = getIncident(db, incidentId);
   return {
     incident,
     alerts: alertSummary(db, incidentId),
+    storm:
+      db
+        .select({ groupKey: incidents.groupKey })
+        .from(incidents)
+        .where(eq(incidents.id, incidentId))
+        .get()?.groupKey === STORM_GROUP_KEY
+        ? stormGroups(db, incidentId, STORM_GROUPS_SHOWN)
+        : null,
     suspects: suspectsOf(db, incident),
     freezes: freezesFor(db, incident, now),
     pages: db
@@ -112,7 +135,14 @@ function alertSummary(db: DbOrTx, incidentId: number): IncidentView['alerts'] {
     .orderBy(desc(alerts.lastSeenAt), desc(alerts.id))
     .limit(LATEST_ALERTS)
     .all();
-  return { firing, resolved, latest };
+  const cut = db
+    .select({ payload: timelineEvents.payload })
+    .from(timelineEvents)
+    .where(and(eq(timelineEvents.incidentId, incidentId), eq(timelineEvents.kind, 'alerts_cut')))
+    .orderBy(desc(timelineEvents.seq))
+    .limit(1)
+    .get()?.payload.cut;
+  return { firing, resolved, latest, cut: typeof cut === 'number' ? cut : 0 };
 }
 
 function suspectsOf(db: DbOrTx, incident: Incident): SuspectView[] {

@@ -21,6 +21,11 @@ export interface NormalizedAlert {
   url: string | null;
   startsAt: Date | null;
   endsAt: Date | null;
+  /**
+   * Alerts of this alert's group left out of the notification that carried it (Alertmanager's
+   * max_alerts, or firebreak's own size limit); set by senders that can be cut.
+   */
+  cut?: number;
 }
 
 // Alertmanager and Grafana write this for "not ended yet".

@@ -40,7 +40,25 @@ export interface SlackChatOptions {
   /** Slack allows about one message per second per channel. */
   minPostIntervalMs?: number;
   onCall?: (method: string, outcome: 'ok' | 'error' | 'ratelimited', ms: number) => void;
+  /**
+   * Our own pace for methods Slack limits per minute, shared by every outbox lane: at most
+   * `limit` calls per `windowMs`. Over it, a call is not
+   * made and fails as throttled (the outbox retries it later without counting a failure).
+   */
+  pace?: Pace;
 }
+
+export type Pace = Readonly<Record<string, { limit: number; windowMs: number }>>;
+
+/**
+ * The Tier 2 methods (20+ per minute) every new incident calls once: a storm of new incidents
+ * must not trip them. `minuteMs` shrinks Slack's minute for tests.
+ */
+export const tier2Pace = (minuteMs = 60_000): Pace => ({
+  'conversations.create': { limit: 20, windowMs: minuteMs },
+  'conversations.setTopic': { limit: 20, windowMs: minuteMs },
+  'pins.add': { limit: 20, windowMs: minuteMs },
+});
 
 export function slackChat(options: SlackChatOptions): Chat & { call: typeof call } {
   const { client } = options;
@@ -49,6 +67,30 @@ export function slackChat(options: SlackChatOptions): Chat & { call: typeof call
   const cooldown = new Map<string, number>();
   /** channel → epoch ms of the last message we posted there. */
   const lastPost = new Map<string, number>();
+  const pace: Pace = options.pace ?? tier2Pace();
+  /**
+   * method → its recent calls (only for paced methods). A slot is taken when a call starts and
+   * re-dated when its answer arrives: Slack counted it somewhere in between, so counting from
+   * the answer keeps us inside Slack's window however long the request took to get there.
+   */
+  const recent = new Map<string, { at: number }[]>();
+
+  /** Takes a slot for a paced method, or says how long until one is free. Synchronous, so
+   * lanes running at once cannot both take the last slot. */
+  function takeSlot(method: string): { slot?: { at: number }; waitMs: number } {
+    const rule = pace[method];
+    if (!rule) return { waitMs: 0 };
+    const t = Date.now();
+    const slots = (recent.get(method) ?? []).filter((s) => s.at > t - rule.windowMs);
+    recent.set(method, slots);
+    if (slots.length >= rule.limit) {
+      const oldest = Math.min(...slots.map((s) => s.at));
+      return { waitMs: Math.max(1, oldest + rule.windowMs - t + 1) };
+    }
+    const slot = { at: t };
+    slots.push(slot);
+    return { slot, waitMs: 0 };
+  }
 
   async function call<T>(method: string, fn: () => Promise<T>): Promise<T> {
     const until = cooldown.get(method) ?? 0;
@@ -56,6 +98,14 @@ export function slackChat(options: SlackChatOptions): Chat & { call: typeof call
       throw new SlackCallError(`${method} is rate limited`, {
         throttled: true,
         retryAfterMs: until - Date.now(),
+      });
+    }
+    const { slot, waitMs: wait } = takeSlot(method);
+    if (wait > 0) {
+      // Not a Slack call (so not in onCall's counts): the outbox tries again once a slot is free.
+      throw new SlackCallError(`${method} is paced (${pace[method]?.limit} per window)`, {
+        throttled: true,
+        retryAfterMs: wait,
       });
     }
     const started = Date.now();
@@ -73,6 +123,8 @@ export function slackChat(options: SlackChatOptions): Chat & { call: typeof call
       if (translated.throttled && translated.retryAfterMs)
         cooldown.set(method, Date.now() + translated.retryAfterMs);
       throw translated;
+    } finally {
+      if (slot) slot.at = Date.now();
     }
   }
 

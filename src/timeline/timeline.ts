@@ -10,6 +10,8 @@ export const TIMELINE_KINDS = [
   'alert_firing',
   'alert_resolved',
   'alerts_all_resolved',
+  // How many alerts of a group the latest notification left out (Alertmanager max_alerts, size).
+  'alerts_cut',
   'state_changed',
   'severity_changed',
   'owner_changed',

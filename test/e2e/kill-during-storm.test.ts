@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
@@ -20,7 +20,10 @@ test(`kill -9 at random points during a storm (${RUNS} runs): no accepted alert 
   // Slack answers slowly, so kills land while channel creation and card posts are in flight.
   slack.setDelay('conversations.create', 150);
   slack.setDelay('chat.postMessage', 50);
-  const env = botEnv(slack.apiUrl, dir);
+  // The 20 groups arrive at once: lift the cap on new incidents (meant for floods of distinct
+  // groups) so each group gets its own incident, as this test checks.
+  writeFileSync(join(dir, 'storm.yaml'), 'incidents:\n  maxNewPerMinute: 100\n');
+  const env = botEnv(slack.apiUrl, dir, 'storm.yaml');
   const accepted = new Set<string>();
   let seq = 0;
   let proc: BotProcess | undefined;

@@ -42,7 +42,13 @@ test('a storm of 10 000 alerts in 50 groups: exactly 50 incidents and channels, 
   const slack = await startSlackEmulator({ rateLimits: { windowMs: 2000 } });
   bot = await startTestApp({
     slack,
-    app: { outbox: { pollMs: 25, baseDelayMs: 100, maxDelayMs: 2000, rerunDelayMs: 200 } },
+    // The 50 groups arrive at once: lift the cap on new incidents (meant for floods of distinct
+    // groups) so each group gets its own incident, and pace channel creation to the 2-second minute.
+    configYaml: 'incidents:\n  maxNewPerMinute: 100\n',
+    app: {
+      outbox: { pollMs: 25, baseDelayMs: 100, maxDelayMs: 2000, rerunDelayMs: 200 },
+      slackMinuteMs: 2000,
+    },
   });
   const started = Date.now();
   const statuses: number[] = [];

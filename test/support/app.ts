@@ -66,6 +66,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     slackMinPostIntervalMs: 0,
     slackTimeoutMs: 5000,
+    // Slack's minute shrunk to a second, as tests shrink the emulator's (which is off by default).
+    slackMinuteMs: 1000,
     outbox: { pollMs: 25, baseDelayMs: 25, maxDelayMs: 250, rerunDelayMs: 10 },
     cron: false,
     ...options.app,

@@ -80,6 +80,17 @@ export function incidentCard(view: IncidentView): Block[] {
     );
     out.push({ type: 'section', block_id: ids.cardAlerts, text: mrkdwn(lines.join('\n')) });
   }
+  if (view.alerts.cut > 0) {
+    out.push({
+      type: 'context',
+      elements: [
+        mrkdwn(
+          `✂️ *${view.alerts.cut} ${view.alerts.cut === 1 ? 'alert was' : 'alerts were'} cut* from the latest notification (Alertmanager \`max_alerts\` or firebreak's size limit): the card counts only the alerts received.`,
+        ),
+      ],
+    });
+  }
+  if (view.storm) out.push(stormBlock(view.storm));
   if (open && view.alerts.firing === 0 && view.alerts.resolved > 0) {
     out.push({
       type: 'section',
@@ -110,6 +121,20 @@ export function incidentCard(view: IncidentView): Block[] {
   }
   if (open) out.push(cardActions(view, value));
   return out;
+}
+
+/** The groups gathered into the storm incident: a bounded list, then "and N more". */
+function stormBlock(storm: NonNullable<IncidentView['storm']>): Block {
+  const lines = storm.groups.map(
+    (g) =>
+      `• \`${escapeText(truncate(g.groupKey, 120)).replace(/`/g, "'")}\`${g.services.length ? ` · ${escapeText(truncate(g.services.join(', '), 100))}` : ''} · ${g.alerts} ${g.alerts === 1 ? 'alert' : 'alerts'}`,
+  );
+  const more = storm.total - storm.groups.length;
+  if (more > 0) lines.push(`_and ${more} more_`);
+  return {
+    type: 'section',
+    text: mrkdwn(`*Alert groups gathered here (${storm.total})*\n${lines.join('\n')}`, 3000),
+  };
 }
 
 function alertCounts(view: IncidentView): string {

@@ -56,6 +56,14 @@ export function renderMessage(message: ChatMessage, view: IncidentView): Rendere
       }
       return { text: truncateMarkup(text, 3000), blocks };
     }
+    case 'alert_storm': {
+      const where = view.incident.channelId ? ` (${channelLink(view.incident.channelId)})` : '';
+      const text =
+        `🌪️ *Alert storm:* more than ${message.maxNewPerMinute} incidents were opened by alerts within a minute. ` +
+        `New alert groups are gathered into ${ref}${where} instead of opening a channel each; every alert is kept. ` +
+        'New groups open incidents of their own again once the rate falls.';
+      return { text: truncate(text, 3000), blocks: [section(text)] };
+    }
     case 'status_update': {
       const text = `📣 *Status update* on ${ref} from ${who(message.by)}\n${escapeKeepingMentions(truncate(message.text, 2900))}`;
       return {

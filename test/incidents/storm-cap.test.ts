@@ -1,0 +1,136 @@
+import { eq } from 'drizzle-orm';
+import { afterEach, expect, test } from 'vitest';
+import { createCatalog } from '../../src/catalog.js';
+import type { Db } from '../../src/db/client.js';
+import { alerts, incidents, outbox } from '../../src/db/schema.js';
+import { createAlertIntake } from '../../src/incidents/intake.js';
+import { STORM_GROUP_KEY } from '../../src/incidents/storm.js';
+import { buildIncidentView } from '../../src/incidents/view.js';
+import type { NormalizedAlert } from '../../src/ingest/alert.js';
+import { verify } from '../../src/timeline/timeline.js';
+import { testDb } from '../support/db.js';
+
+const T0 = new Date('2026-11-22T10:00:00Z');
+let close: (() => void) | undefined;
+afterEach(() => close?.());
+
+/** The intake on a database, with a clock the test moves; a second call is a restart. */
+function intakeOn(db: Db, clock: { now: Date }, maxNewPerMinute = 10) {
+  return createAlertIntake({
+    db,
+    now: () => clock.now,
+    kick: () => {},
+    catalog: createCatalog({}),
+    policy: {
+      defaultEnvironment: 'production',
+      severityLabels: undefined,
+      reminders: {},
+      unownedReminderMs: 60_000,
+      autoResolve: false,
+      maxNewPerMinute,
+    },
+  });
+}
+
+function setup() {
+  const opened = testDb();
+  close = opened.close;
+  const clock = { now: T0 };
+  return { ...opened, clock, intake: intakeOn(opened.db, clock) };
+}
+
+const alert = (group: number, key = `a${group}`): NormalizedAlert => ({
+  source: 'alertmanager',
+  key,
+  groupKey: `alertmanager:{}:{alertname="G${group}"}`,
+  status: 'firing',
+  title: `G${group} is failing`,
+  description: null,
+  service: `svc-${group}`,
+  environment: null,
+  severityLabel: 'warning',
+  labels: {},
+  annotations: {},
+  url: null,
+  startsAt: T0,
+  endsAt: null,
+});
+
+const groups = (from: number, to: number) =>
+  Array.from({ length: to - from }, (_, i) => alert(from + i));
+
+const storms = (db: Db) =>
+  db.select().from(incidents).where(eq(incidents.groupKey, STORM_GROUP_KEY)).all();
+
+test('past maxNewPerMinute new groups are gathered into one storm incident, every alert kept, the announce channel told once', () => {
+  const { db, intake } = setup();
+  intake.ingest(groups(0, 25));
+
+  const all = db.select().from(incidents).all();
+  expect(all).toHaveLength(11); // 10 ordinary + the storm
+  const [storm] = storms(db);
+  expect(storm?.title).toBe('Alert storm: more than 10 new alert groups a minute');
+  expect(db.select().from(alerts).all()).toHaveLength(25);
+  const gathered = db
+    .select()
+    .from(alerts)
+    .where(eq(alerts.incidentId, storm?.id ?? 0))
+    .all();
+  expect(gathered.map((a) => a.groupKey)).toEqual(groups(10, 25).map((a) => a.groupKey));
+  const told = db
+    .select()
+    .from(outbox)
+    .all()
+    .filter((o) => JSON.stringify(o.payload).includes('"alert_storm"'));
+  expect(told).toHaveLength(1);
+  expect(told[0]?.payload).toMatchObject({ to: { kind: 'announce' }, incidentId: storm?.id });
+
+  // The card lists the gathered groups, bounded, with how many there are in all.
+  const view = buildIncidentView(db, storm?.id ?? 0, T0);
+  expect(view.storm?.total).toBe(15);
+  expect(view.storm?.groups[0]).toMatchObject({
+    groupKey: 'alertmanager:{}:{alertname="G10"}',
+    services: ['svc-10'],
+    alerts: 1,
+  });
+  expect(verify(db).problems).toEqual([]);
+});
+
+test('alerts of a gathered group keep going to the storm incident; once the rate falls new groups open incidents again', () => {
+  const { db, intake, clock } = setup();
+  intake.ingest(groups(0, 12));
+  const stormId = storms(db)[0]?.id;
+
+  // Half a minute later: more alerts of gathered group 11, and a new group (still over the cap).
+  clock.now = new Date(T0.getTime() + 30_000);
+  intake.ingest([alert(11, 'a11-second'), alert(12)]);
+  const byKey = (key: string) => db.select().from(alerts).where(eq(alerts.dedupeKey, key)).get();
+  expect(byKey('a11-second')?.incidentId).toBe(stormId);
+  expect(byKey('a12')?.incidentId).toBe(stormId);
+  expect(db.select().from(incidents).all()).toHaveLength(11);
+
+  // Over a minute after the last ordinary open: new groups get their own incident again, while
+  // the groups gathered into the (still open) storm stay with it.
+  clock.now = new Date(T0.getTime() + 61_000);
+  intake.ingest([alert(13), alert(11, 'a11-third')]);
+  expect(byKey('a13')?.incidentId).not.toBe(stormId);
+  expect(
+    db
+      .select()
+      .from(incidents)
+      .where(eq(incidents.id, byKey('a13')?.incidentId ?? 0))
+      .get(),
+  ).toMatchObject({ groupKey: alert(13).groupKey });
+  expect(byKey('a11-third')?.incidentId).toBe(stormId);
+  expect(storms(db)).toHaveLength(1);
+});
+
+test('the window is counted from the database, so a restart does not reset the cap', () => {
+  const { db, intake, clock } = setup();
+  intake.ingest(groups(0, 10));
+  const restarted = intakeOn(db, clock);
+  clock.now = new Date(T0.getTime() + 5_000);
+  restarted.ingest([alert(10)]);
+  expect(storms(db)).toHaveLength(1);
+  expect(db.select().from(incidents).all()).toHaveLength(11);
+});
