@@ -1,13 +1,15 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { App, type Authorize, HTTPReceiver, webApi } from '@slack/bolt';
 import { and, lt, ne } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { createCatalog } from './catalog.js';
 import type { Config } from './config.js';
-import { type Job, startableJobs } from './cron.js';
+import { type Job, startableJobs, underLock } from './cron.js';
 import { migrationsApplied, openDb, shippedMigrations } from './db/client.js';
+import { tryLock, unlock } from './db/locks.js';
 import { outbox } from './db/schema.js';
 import { pruneDeliveries } from './deliveries.js';
 import { createBackendResolver } from './deploy/backends/registry.js';
@@ -67,6 +69,11 @@ export interface AppOptions {
     concurrency?: number;
     rerunDelayMs?: number;
   };
+  /**
+   * Who this process is among those sharing the database (outbox claims, sweeper locks): unique
+   * per replica and the same across its restarts. Defaults to the host name.
+   */
+  instanceId?: string;
   /** How long a write waits for a lock held by another connection. */
   dbBusyTimeoutMs?: number;
   /** Start the cron sweepers (tests drive them by hand). */
@@ -156,9 +163,11 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     'incident.publish': (item) => publisher.publish(Number(item.payload.incidentId)),
     'chat.message': (item) => publisher.deliver(item.payload as unknown as MessageDelivery),
   };
+  const instance = options.instanceId ?? hostname();
   const worker = createOutboxWorker({
     db,
     now,
+    workerId: instance,
     log: log.child({ component: 'outbox' }),
     handlers,
     onResult: telemetry.outboxResult,
@@ -434,30 +443,39 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     http.listener,
   );
 
-  const jobs: Job[] = [
-    {
-      name: 'prune',
-      schedule: '17 3 * * *',
-      run: () => {
-        const cutoff = new Date(now().getTime() - 7 * DAY);
-        pruneDeliveries(db, cutoff);
-        // Pending items are work still to do (an archive may be scheduled days ahead).
-        db.delete(outbox)
-          .where(and(lt(outbox.updatedAt, cutoff), ne(outbox.status, 'pending')))
-          .run();
+  // Every sweep takes a lock in the database for its tick (see underLock).
+  const jobs: Job[] = underLock(
+    [
+      {
+        name: 'prune',
+        schedule: '17 3 * * *',
+        run: () => {
+          const cutoff = new Date(now().getTime() - 7 * DAY);
+          pruneDeliveries(db, cutoff);
+          // Pending items are work still to do (an archive may be scheduled days ahead).
+          db.delete(outbox)
+            .where(and(lt(outbox.updatedAt, cutoff), ne(outbox.status, 'pending')))
+            .run();
+        },
       },
-    },
-    {
-      // Due times are on the incident rows; each sweep posts what is due and moves it on.
-      name: 'reminders',
-      schedule: '*/30 * * * * *',
-      run: () => {
-        reminders.sweep();
+      {
+        // Due times are on the incident rows; each sweep posts what is due and moves it on.
+        name: 'reminders',
+        schedule: '*/30 * * * * *',
+        run: () => {
+          reminders.sweep();
+        },
       },
+      // Freezes lift themselves at expiry; due times live in SQLite, so a restart misses none.
+      { name: 'freeze-expiry', schedule: '*/30 * * * * *', run: () => void freezes.expireDue() },
+    ],
+    {
+      // Longer than any tick; a holder that dies blocks others for this long at most (the same
+      // instance, restarted, takes its own lock back at once).
+      tryLock: (name) => tryLock(db, name, instance, 2 * 60_000),
+      unlock: (name) => unlock(db, name, instance),
     },
-    // Freezes lift themselves at expiry; due times live in SQLite, so a restart misses none.
-    { name: 'freeze-expiry', schedule: '*/30 * * * * *', run: () => void freezes.expireDue() },
-  ];
+  );
   const cron = startableJobs(jobs, log);
 
   return {
