@@ -443,39 +443,37 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     http.listener,
   );
 
-  // Every sweep takes a lock in the database for its tick (see underLock).
-  const jobs: Job[] = underLock(
-    [
-      {
-        name: 'prune',
-        schedule: '17 3 * * *',
-        run: () => {
-          const cutoff = new Date(now().getTime() - 7 * DAY);
-          pruneDeliveries(db, cutoff);
-          // Pending items are work still to do (an archive may be scheduled days ahead).
-          db.delete(outbox)
-            .where(and(lt(outbox.updatedAt, cutoff), ne(outbox.status, 'pending')))
-            .run();
-        },
-      },
-      {
-        // Due times are on the incident rows; each sweep posts what is due and moves it on.
-        name: 'reminders',
-        schedule: '*/30 * * * * *',
-        run: () => {
-          reminders.sweep();
-        },
-      },
-      // Freezes lift themselves at expiry; due times live in SQLite, so a restart misses none.
-      { name: 'freeze-expiry', schedule: '*/30 * * * * *', run: () => void freezes.expireDue() },
-    ],
+  const sweeps: Job[] = [
     {
-      // Longer than any tick; a holder that dies blocks others for this long at most (the same
-      // instance, restarted, takes its own lock back at once).
-      tryLock: (name) => tryLock(db, name, instance, 2 * 60_000),
-      unlock: (name) => unlock(db, name, instance),
+      name: 'prune',
+      schedule: '17 3 * * *',
+      run: () => {
+        const cutoff = new Date(now().getTime() - 7 * DAY);
+        pruneDeliveries(db, cutoff);
+        // Pending items are work still to do (an archive may be scheduled days ahead).
+        db.delete(outbox)
+          .where(and(lt(outbox.updatedAt, cutoff), ne(outbox.status, 'pending')))
+          .run();
+      },
     },
-  );
+    {
+      // Due times are on the incident rows; each sweep posts what is due and moves it on.
+      name: 'reminders',
+      schedule: '*/30 * * * * *',
+      run: () => {
+        reminders.sweep();
+      },
+    },
+    // Freezes lift themselves at expiry; due times live in SQLite, so a restart misses none.
+    { name: 'freeze-expiry', schedule: '*/30 * * * * *', run: () => void freezes.expireDue() },
+  ];
+  // Each sweep's tick runs under a lock in the database: with replicas, one of them sweeps. The
+  // ttl is longer than any tick; a holder that dies blocks the others this long at most (the
+  // same instance, restarted, takes its own lock back at once).
+  const jobs = underLock(sweeps, {
+    tryLock: (name) => tryLock(db, name, instance, 2 * 60_000),
+    unlock: (name) => unlock(db, name, instance),
+  });
   const cron = startableJobs(jobs, log);
 
   return {
