@@ -278,6 +278,9 @@ export function createOutboxWorker(options: WorkerOptions): OutboxWorker {
       await waitForRunning(timeoutMs);
       // Deliveries still running past the deadline: give their items back for the next start.
       if (running.size > 0) {
+        // No more renewals either: a renewal would put the lease back on a released item.
+        if (heartbeat) clearInterval(heartbeat);
+        heartbeat = undefined;
         try {
           releaseClaims(db, workerId);
         } catch (error) {
