@@ -205,13 +205,13 @@ test('a delivery slower than the lease keeps its claim: the other worker never r
   const slow = (by: string): WorkerOptions['handlers'] => ({
     slow: async () => {
       runs.push(by);
-      await sleep(700);
+      await sleep(1500); // five leases long
     },
   });
-  const a = worker({ db: first.db, workerId: 'a', leaseMs: 150, handlers: slow('a') });
+  const a = worker({ db: first.db, workerId: 'a', leaseMs: 300, handlers: slow('a') });
   a.start();
   await until(() => runs.length === 1);
-  const b = worker({ db: second.db, workerId: 'b', leaseMs: 150, handlers: slow('b') });
+  const b = worker({ db: second.db, workerId: 'b', leaseMs: 300, handlers: slow('b') });
   b.start();
   await until(() => a.running === 0 && outboxStats(first.db, new Date()).pending === 0);
   await sleep(50);
