@@ -1,13 +1,15 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { App, type Authorize, HTTPReceiver, webApi } from '@slack/bolt';
 import { and, lt, ne } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { createCatalog } from './catalog.js';
 import type { Config } from './config.js';
-import { type Job, startableJobs } from './cron.js';
+import { type Job, startableJobs, underLock } from './cron.js';
 import { migrationsApplied, openDb, shippedMigrations } from './db/client.js';
+import { tryLock, unlock } from './db/locks.js';
 import { outbox } from './db/schema.js';
 import { claimDelivery, pruneDeliveries } from './deliveries.js';
 import { createBackendResolver } from './deploy/backends/registry.js';
@@ -71,6 +73,11 @@ export interface AppOptions {
     concurrency?: number;
     rerunDelayMs?: number;
   };
+  /**
+   * Who this process is among those sharing the database (outbox claims, sweeper locks): unique
+   * per replica and the same across its restarts. Defaults to the host name.
+   */
+  instanceId?: string;
   /** How long a write waits for a lock held by another connection. */
   dbBusyTimeoutMs?: number;
   /** Start the cron sweepers (tests drive them by hand). */
@@ -163,9 +170,11 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     'incident.publish': (item) => publisher.publish(Number(item.payload.incidentId)),
     'chat.message': (item) => publisher.deliver(item.payload as unknown as MessageDelivery),
   };
+  const instance = options.instanceId ?? hostname();
   const worker = createOutboxWorker({
     db,
     now,
+    workerId: instance,
     log: log.child({ component: 'outbox' }),
     handlers,
     onResult: telemetry.outboxResult,
@@ -454,7 +463,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
   );
   capConnections(server, options.http?.maxConnections ?? 512);
 
-  const jobs: Job[] = [
+  const sweeps: Job[] = [
     {
       name: 'prune',
       schedule: '17 3 * * *',
@@ -478,6 +487,13 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     // Freezes lift themselves at expiry; due times live in SQLite, so a restart misses none.
     { name: 'freeze-expiry', schedule: '*/30 * * * * *', run: () => void freezes.expireDue() },
   ];
+  // Each sweep's tick runs under a lock in the database: with replicas, one of them sweeps. The
+  // ttl is longer than any tick; a holder that dies blocks the others this long at most (the
+  // same instance, restarted, takes its own lock back at once).
+  const jobs = underLock(sweeps, {
+    tryLock: (name) => tryLock(db, name, instance, 2 * 60_000),
+    unlock: (name) => unlock(db, name, instance),
+  });
   const cron = startableJobs(jobs, log);
 
   return {

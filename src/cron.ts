@@ -8,6 +8,39 @@ export interface Job {
   run: () => Promise<void> | void;
 }
 
+/** A named lock shared by every process that runs the jobs (the database implements it). */
+export interface TickLock {
+  tryLock(name: string): boolean;
+  unlock(name: string): void;
+}
+
+/**
+ * Each tick of each job runs only while it holds the lock named after the job, so the sweeps
+ * can be scheduled in every replica and still run in one at a time. A tick that finds the lock
+ * taken is skipped: the holder is sweeping. A synchronous job stays synchronous (tests run the
+ * jobs by hand and look at the result right after).
+ */
+export function underLock(jobs: readonly Job[], lock: TickLock): Job[] {
+  return jobs.map((job) => {
+    const name = `job:${job.name}`;
+    return {
+      ...job,
+      run: () => {
+        if (!lock.tryLock(name)) return;
+        let result: Promise<void> | void;
+        try {
+          result = job.run();
+        } catch (error) {
+          lock.unlock(name);
+          throw error;
+        }
+        if (result instanceof Promise) return result.finally(() => lock.unlock(name));
+        lock.unlock(name);
+      },
+    };
+  });
+}
+
 export interface Jobs {
   start(): void;
   stop(): Promise<void>;

@@ -180,6 +180,15 @@ export const outbox = sqliteTable(
     lastError: text('last_error'),
     createdAt: ms('created_at').notNull(),
     updatedAt: ms('updated_at').notNull(),
+    // The claim: which worker is delivering the item and until when (wall clock). An item whose
+    // lease has run out is taken over by the next worker that looks. Only a lane's head is ever
+    // claimed, so a live lease on the head is what keeps the rest of the lane waiting.
+    claimedBy: text('claimed_by'),
+    leaseUntil: ms('lease_until'),
+    // Raised by every claim. Completing, rescheduling or parking an item needs the fence of the
+    // claim it was given: a worker that lost its lease (stalled, partitioned) cannot overwrite
+    // the outcome of the one that took over.
+    fence: integer('fence').notNull().default(0),
   },
   (t) => [
     index('outbox_due').on(t.status, t.nextAttemptAt),
@@ -191,6 +200,17 @@ export const outbox = sqliteTable(
       .where(sql`${t.status} = 'pending' AND ${t.coalesceKey} IS NOT NULL`),
   ],
 );
+
+/**
+ * Named leases for work that must run in one place at a time (a sweeper's tick). On SQLite the
+ * one process always gets them; the row is the shape a shared database needs.
+ */
+export const locks = sqliteTable('locks', {
+  name: text('name').primaryKey(),
+  holder: text('holder').notNull(),
+  // Wall clock: a holder that dies without unlocking blocks others only until then.
+  expiresAt: ms('expires_at').notNull(),
+});
 
 export const INBOX_STATUSES = ['pending', 'done', 'failed'] as const;
 

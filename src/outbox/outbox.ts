@@ -1,4 +1,4 @@
-import { and, asc, count, eq, inArray, lte, min, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNull, lte, min, or, sql } from 'drizzle-orm';
 import { type Db, type DbOrTx, prepared } from '../db/client.js';
 import { type OutboxRow, outbox } from '../db/schema.js';
 
@@ -76,82 +76,174 @@ const queries = (db: DbOrTx) =>
     };
   });
 
+/** An item handed to one worker, with the fence its outcome must carry. */
+export type ClaimedItem = OutboxRow & { fence: number };
+
+export interface ClaimOptions {
+  /** Who claims (kept on the row; a restarted instance releases what it held before). */
+  workerId: string;
+  /** The application clock: what is due. */
+  now: Date;
+  /** The wall clock: leases are between processes and do not follow a test's clock. */
+  leaseNow: Date;
+  leaseMs: number;
+  limit: number;
+}
+
+const claimQuery = (db: Db) =>
+  prepared(db, 'outbox.claim', (d) => {
+    // The head of each lane: its oldest pending item (the partial index outbox_pending_lane
+    // holds only pending rows, so done rows never slow this down).
+    const heads = d
+      .select({ id: min(outbox.id).as('head_id') })
+      .from(outbox)
+      .where(eq(outbox.status, 'pending'))
+      .groupBy(outbox.lane)
+      .as('heads');
+    // A head that is due and not under someone's live lease. Only heads are ever claimed, so
+    // a lane with a live lease anywhere has it on its head and is skipped here.
+    const claimable = d
+      .select({ id: outbox.id })
+      .from(outbox)
+      .innerJoin(heads, eq(heads.id, outbox.id))
+      .where(
+        and(
+          lte(outbox.nextAttemptAt, sql.placeholder('now')),
+          or(isNull(outbox.leaseUntil), lte(outbox.leaseUntil, sql.placeholder('leaseNow'))),
+        ),
+      )
+      .orderBy(asc(outbox.nextAttemptAt), asc(outbox.id))
+      .limit(sql.placeholder('limit'));
+    return d
+      .update(outbox)
+      .set({
+        claimedBy: sql`${sql.placeholder('workerId')}`,
+        leaseUntil: sql`${sql.placeholder('leaseUntil')}`,
+        fence: sql`${outbox.fence} + 1`,
+      })
+      .where(inArray(outbox.id, claimable))
+      .returning()
+      .prepare();
+  });
+
 /**
- * Items ready to run: due, and first in their lane (a later item of a lane waits for the
- * earlier one, even when the earlier one is backing off).
+ * Claims up to `limit` lane heads that are due, for one worker, until `leaseNow + leaseMs`.
+ * A later item of a lane waits for the earlier one, even when the earlier one is backing off.
+ *
+ * One UPDATE … WHERE id IN (SELECT …) RETURNING: SQLite takes the write lock before the
+ * statement reads, so two workers (two connections on one file) can never claim the same head.
+ * On PostgreSQL the same shape is the candidate SELECT with FOR UPDATE SKIP LOCKED inside the
+ * UPDATE; the lease and the fence carry over unchanged.
  */
-export function dueItems(
-  db: Db,
-  now: Date,
-  limit: number,
-  skipLanes: ReadonlySet<string>,
-): OutboxRow[] {
-  const heads = db
-    .select({ id: min(outbox.id).as('head_id') })
-    .from(outbox)
-    .where(eq(outbox.status, 'pending'))
-    .groupBy(outbox.lane)
-    .as('heads');
-  const rows = db
-    .select()
-    .from(outbox)
-    .innerJoin(heads, eq(heads.id, outbox.id))
-    .where(lte(outbox.nextAttemptAt, now))
-    .orderBy(asc(outbox.nextAttemptAt), asc(outbox.id))
-    .limit(limit + skipLanes.size)
-    .all()
-    .map((r) => r.outbox);
-  return rows.filter((r) => !skipLanes.has(r.lane)).slice(0, limit);
+export function claim(db: Db, options: ClaimOptions): ClaimedItem[] {
+  const rows = claimQuery(db).all({
+    workerId: options.workerId,
+    leaseUntil: options.leaseNow.getTime() + options.leaseMs,
+    now: options.now.getTime(),
+    leaseNow: options.leaseNow.getTime(),
+    limit: options.limit,
+  });
+  // RETURNING has no order: oldest due first, as the SELECT chose them.
+  return rows.sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime() || a.id - b.id);
+}
+
+/** Extends a claim while its delivery runs; false if the claim was lost (taken over, settled). */
+export function renewLease(db: Db, id: number, fence: number, until: Date): boolean {
+  return (
+    db
+      .update(outbox)
+      .set({ leaseUntil: until })
+      .where(and(eq(outbox.id, id), eq(outbox.fence, fence), eq(outbox.status, 'pending')))
+      .run().changes > 0
+  );
 }
 
 /**
- * Marks an item done. If a rerun was asked for while it ran, a fresh copy goes to the back of
- * its lane, due after `rerunDelayMs`: a storm then refreshes an incident card at most once per
+ * Lets go of claims without an outcome, so any worker may run the items now: the claims a
+ * worker still held when it stopped, or those a previous run of the same instance left behind
+ * when it was killed. Items in `keep` (still running here) stay claimed.
+ */
+export function releaseClaims(db: Db, workerId: string, keep: ReadonlySet<number> = new Set()) {
+  const held = db
+    .select({ id: outbox.id })
+    .from(outbox)
+    .where(and(eq(outbox.claimedBy, workerId), eq(outbox.status, 'pending')))
+    .all()
+    .map((r) => r.id)
+    .filter((id) => !keep.has(id));
+  if (held.length === 0) return 0;
+  return db
+    .update(outbox)
+    .set({ claimedBy: null, leaseUntil: null })
+    .where(and(inArray(outbox.id, held), eq(outbox.claimedBy, workerId)))
+    .run().changes;
+}
+
+const settled = (id: number, fence: number) =>
+  and(eq(outbox.id, id), eq(outbox.fence, fence), eq(outbox.status, 'pending'));
+
+/**
+ * Marks an item done; false (and nothing changes) if the claim with this fence is no longer the
+ * current one. If a rerun was asked for while it ran, a fresh copy goes to the back of its
+ * lane, due after `rerunDelayMs`: a storm then refreshes an incident card at most once per
  * delay, and messages enqueued meanwhile are not held up behind it.
  */
-export function complete(db: Db, id: number, now: Date, rerunDelayMs = 0): void {
-  db.transaction((tx) => {
-    const row = tx.select().from(outbox).where(eq(outbox.id, id)).get();
+export function complete(db: Db, id: number, fence: number, now: Date, rerunDelayMs = 0): boolean {
+  return db.transaction((tx) => {
+    const row = tx.select().from(outbox).where(settled(id, fence)).get();
+    if (!row) return false;
     tx.update(outbox)
-      .set({ status: 'done', rerun: false, lastError: null, updatedAt: now })
+      .set({ status: 'done', rerun: false, lastError: null, leaseUntil: null, updatedAt: now })
       .where(eq(outbox.id, id))
       .run();
-    if (!row?.rerun) return;
-    tx.insert(outbox)
-      .values({
-        kind: row.kind,
-        lane: row.lane,
-        payload: row.payload,
-        coalesceKey: row.coalesceKey,
-        nextAttemptAt: new Date(now.getTime() + rerunDelayMs),
-        createdAt: now,
-        updatedAt: now,
-      })
-      .run();
+    if (row.rerun)
+      tx.insert(outbox)
+        .values({
+          kind: row.kind,
+          lane: row.lane,
+          payload: row.payload,
+          coalesceKey: row.coalesceKey,
+          nextAttemptAt: new Date(now.getTime() + rerunDelayMs),
+          createdAt: now,
+          updatedAt: now,
+        })
+        .run();
+    return true;
   });
 }
 
+/** Puts an item back to wait for its next attempt and lets go of the claim; false if stale. */
 export function reschedule(
   db: Db,
   id: number,
+  fence: number,
   options: { now: Date; delayMs: number; error: string; countAttempt: boolean },
-): void {
-  db.update(outbox)
-    .set({
-      attempts: options.countAttempt ? sql`${outbox.attempts} + 1` : outbox.attempts,
-      nextAttemptAt: new Date(options.now.getTime() + options.delayMs),
-      lastError: options.error.slice(0, 2000),
-      updatedAt: options.now,
-    })
-    .where(eq(outbox.id, id))
-    .run();
+): boolean {
+  return (
+    db
+      .update(outbox)
+      .set({
+        attempts: options.countAttempt ? sql`${outbox.attempts} + 1` : outbox.attempts,
+        nextAttemptAt: new Date(options.now.getTime() + options.delayMs),
+        lastError: options.error.slice(0, 2000),
+        claimedBy: null,
+        leaseUntil: null,
+        updatedAt: options.now,
+      })
+      .where(settled(id, fence))
+      .run().changes > 0
+  );
 }
 
-export function giveUp(db: Db, id: number, now: Date, error: string): void {
-  db.update(outbox)
-    .set({ status: 'failed', lastError: error.slice(0, 2000), updatedAt: now })
-    .where(eq(outbox.id, id))
-    .run();
+/** Parks an item as failed; false if the claim with this fence is no longer the current one. */
+export function giveUp(db: Db, id: number, fence: number, now: Date, error: string): boolean {
+  return (
+    db
+      .update(outbox)
+      .set({ status: 'failed', lastError: error.slice(0, 2000), leaseUntil: null, updatedAt: now })
+      .where(settled(id, fence))
+      .run().changes > 0
+  );
 }
 
 export interface OutboxStats {

@@ -1,7 +1,17 @@
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client.js';
 import type { OutboxRow } from '../db/schema.js';
-import { complete, dueItems, giveUp, outboxStats, reschedule } from './outbox.js';
+import {
+  type ClaimedItem,
+  claim,
+  complete,
+  giveUp,
+  outboxStats,
+  releaseClaims,
+  renewLease,
+  reschedule,
+} from './outbox.js';
 
 /**
  * What a handler throws to say how its failure should be treated. Anything else thrown is
@@ -51,6 +61,18 @@ export interface WorkerOptions {
   /** Called when an item is given up, so the failure can be recorded and shown. */
   onGiveUp?: (item: OutboxRow, error: string) => void;
   onResult?: (kind: string, outcome: 'done' | 'retry' | 'failed', ms: number) => void;
+  /**
+   * Who this worker is, on the rows it claims. Must differ between workers sharing a database
+   * and stay the same across restarts of one instance: at start a worker releases what its
+   * previous run held, so a killed process's items run again at once instead of after the
+   * lease. Defaults to the host name.
+   */
+  workerId?: string;
+  /**
+   * How long a claim holds without news from its worker (renewed every third of it while the
+   * delivery runs); after that another worker takes the item over.
+   */
+  leaseMs?: number;
 }
 
 export interface OutboxWorker {
@@ -81,10 +103,15 @@ export function createOutboxWorker(options: WorkerOptions): OutboxWorker {
   const maxAttempts = options.maxAttempts ?? 25;
   const baseDelayMs = options.baseDelayMs ?? 1000;
   const maxDelayMs = options.maxDelayMs ?? 5 * 60_000;
+  const workerId = options.workerId ?? hostname();
+  const leaseMs = options.leaseMs ?? 30_000;
 
-  const inFlight = new Map<string, Promise<void>>();
+  // The deliveries this worker is running, by outbox id, with the fence of their claim. Only a
+  // count for concurrency and for stop/drain: one-per-lane comes from the claim in the database.
+  const running = new Map<number, { fence: number; job: Promise<void> }>();
   let stopped = true;
   let timer: NodeJS.Timeout | undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
   let kicked = false;
 
   function schedule(delay: number) {
@@ -97,10 +124,16 @@ export function createOutboxWorker(options: WorkerOptions): OutboxWorker {
   function scan() {
     if (stopped) return;
     try {
-      const free = concurrency - inFlight.size;
+      const free = concurrency - running.size;
       if (free > 0) {
-        const busy = new Set(inFlight.keys());
-        for (const item of dueItems(db, now(), free, busy)) run(item);
+        const items = claim(db, {
+          workerId,
+          now: now(),
+          leaseNow: new Date(),
+          leaseMs,
+          limit: free,
+        });
+        for (const item of items) run(item);
       }
     } catch (error) {
       // A busy or failing database must not kill the loop; the next scan tries again.
@@ -109,37 +142,72 @@ export function createOutboxWorker(options: WorkerOptions): OutboxWorker {
     schedule(pollMs);
   }
 
-  function run(item: OutboxRow) {
+  /** Keeps the leases of running deliveries alive (a slow Slack call outlives one lease). */
+  function renewLeases() {
+    const until = new Date(Date.now() + leaseMs);
+    for (const [id, { fence }] of running) {
+      try {
+        if (!renewLease(db, id, fence, until))
+          log.warn({ outboxId: id, fence }, 'outbox lease lost; another worker took the item over');
+      } catch (error) {
+        log.error({ err: error, outboxId: id }, 'outbox lease renewal failed');
+      }
+    }
+  }
+
+  function run(item: ClaimedItem) {
+    const mine = running.get(item.id);
+    if (mine) {
+      // Our own lease ran out while the delivery was still going (a stalled event loop) and we
+      // claimed the item again: keep the one delivery, under the new claim.
+      mine.fence = item.fence;
+      return;
+    }
     const started = Date.now();
     const handler = handlers[item.kind];
-    const job = (async () => {
+    const entry = { fence: item.fence, job: Promise.resolve() };
+    entry.job = (async () => {
       if (!handler)
         throw new DeliveryError(`no handler for outbox kind ${item.kind}`, { permanent: true });
       await handler(item);
     })()
       .then(
         () => {
-          complete(db, item.id, now(), options.rerunDelayMs ?? 3000);
+          if (!complete(db, item.id, entry.fence, now(), options.rerunDelayMs ?? 3000))
+            return lostClaim(item, entry.fence);
           options.onResult?.(item.kind, 'done', Date.now() - started);
         },
-        (error: unknown) => settleFailure(item, error, started),
+        (error: unknown) => settleFailure(item, entry.fence, error, started),
       )
       .catch((error: unknown) =>
         log.error({ err: error, outboxId: item.id }, 'outbox bookkeeping failed'),
       )
       .finally(() => {
-        inFlight.delete(item.lane);
+        running.delete(item.id);
+        if (running.size === 0 && heartbeat) {
+          clearInterval(heartbeat);
+          heartbeat = undefined;
+        }
         if (!stopped) setImmediate(scan);
       });
-    inFlight.set(item.lane, job);
+    running.set(item.id, entry);
+    if (!heartbeat) {
+      heartbeat = setInterval(renewLeases, Math.max(1, Math.floor(leaseMs / 3)));
+      heartbeat.unref();
+    }
   }
 
-  function settleFailure(item: OutboxRow, error: unknown, started: number) {
+  function lostClaim(item: OutboxRow, fence: number) {
+    // Another worker took the item over after our lease ran out; its outcome stands.
+    log.warn({ outboxId: item.id, kind: item.kind, fence }, 'outbox outcome dropped: claim lost');
+  }
+
+  function settleFailure(item: OutboxRow, fence: number, error: unknown, started: number) {
     const message = error instanceof Error ? error.message : String(error);
     const delivery = error instanceof DeliveryError ? error : undefined;
     const attempts = item.attempts + (delivery?.throttled ? 0 : 1);
     if (delivery?.permanent || attempts >= maxAttempts) {
-      giveUp(db, item.id, now(), message);
+      if (!giveUp(db, item.id, fence, now(), message)) return lostClaim(item, fence);
       log.error(
         { outboxId: item.id, kind: item.kind, attempts, err: error },
         'outbox item given up',
@@ -152,12 +220,13 @@ export function createOutboxWorker(options: WorkerOptions): OutboxWorker {
       delivery?.retryAfterMs ?? 0,
       delivery?.throttled ? 0 : backoffMs(attempts - 1, baseDelayMs, maxDelayMs),
     );
-    reschedule(db, item.id, {
+    const rescheduled = reschedule(db, item.id, fence, {
       now: now(),
       delayMs,
       error: message,
       countAttempt: !delivery?.throttled,
     });
+    if (!rescheduled) return lostClaim(item, fence);
     log.warn(
       { outboxId: item.id, kind: item.kind, attempts, delayMs, error: message },
       'outbox item will be retried',
@@ -167,11 +236,22 @@ export function createOutboxWorker(options: WorkerOptions): OutboxWorker {
 
   async function waitForRunning(timeoutMs: number) {
     const deadline = Date.now() + timeoutMs;
-    while (inFlight.size > 0 && Date.now() < deadline) {
+    while (running.size > 0 && Date.now() < deadline) {
       await Promise.race([
-        Promise.allSettled([...inFlight.values()]),
+        Promise.allSettled([...running.values()].map((r) => r.job)),
         sleep(Math.max(1, deadline - Date.now())),
       ]);
+    }
+  }
+
+  /** What a previous run of this instance still held (it was killed) is free to run again. */
+  function releaseLeftovers() {
+    try {
+      const released = releaseClaims(db, workerId, new Set(running.keys()));
+      if (released > 0)
+        log.info({ released, workerId }, 'outbox claims of a previous run released');
+    } catch (error) {
+      log.error({ err: error }, 'outbox claims of a previous run could not be released');
     }
   }
 
@@ -179,6 +259,7 @@ export function createOutboxWorker(options: WorkerOptions): OutboxWorker {
     start() {
       if (!stopped) return;
       stopped = false;
+      releaseLeftovers();
       schedule(0);
     },
     kick() {
@@ -195,6 +276,17 @@ export function createOutboxWorker(options: WorkerOptions): OutboxWorker {
       stopped = true;
       if (timer) clearTimeout(timer);
       await waitForRunning(timeoutMs);
+      // Deliveries still running past the deadline: give their items back for the next start.
+      if (running.size > 0) {
+        // No more renewals either: a renewal would put the lease back on a released item.
+        if (heartbeat) clearInterval(heartbeat);
+        heartbeat = undefined;
+        try {
+          releaseClaims(db, workerId);
+        } catch (error) {
+          log.error({ err: error }, 'outbox claims could not be released at stop');
+        }
+      }
     },
     async drain(timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
@@ -203,7 +295,7 @@ export function createOutboxWorker(options: WorkerOptions): OutboxWorker {
       try {
         while (Date.now() < deadline) {
           scan();
-          if (inFlight.size === 0 && outboxStats(db, now()).pending === 0) return true;
+          if (running.size === 0 && outboxStats(db, now()).pending === 0) return true;
           await waitForRunning(Math.max(1, Math.min(100, deadline - Date.now())));
           await sleep(5);
         }
@@ -216,7 +308,7 @@ export function createOutboxWorker(options: WorkerOptions): OutboxWorker {
       }
     },
     get running() {
-      return inFlight.size;
+      return running.size;
     },
   };
 }

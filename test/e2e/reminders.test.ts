@@ -1,4 +1,5 @@
 import { afterEach, expect, test } from 'vitest';
+import { tryLock, unlock } from '../../src/db/locks.js';
 import { findIncidentRow } from '../../src/incidents/store.js';
 import { actions, fields, snoozeActionId, views } from '../../src/slack/ids.js';
 import { list } from '../../src/timeline/timeline.js';
@@ -150,4 +151,22 @@ test('an incident nobody owns is called out in its channel and the announce chan
   expect(
     bot.slack.messages(channel).some((m) => m.text.includes(`<@${BOB}> took command of INC-1`)),
   ).toBe(true);
+});
+
+test('a reminders tick runs only under the sweep lock: while another replica holds it, this one posts nothing', async () => {
+  now = Date.now();
+  bot = await startTestApp({ configYaml: CONFIG, app: { now: () => new Date(now) } });
+  bot.slack.addChannel({ id: 'C0ANNOUNCE', name: 'incidents' });
+  const as = slackDriver(bot);
+  await as.command('declare sev2 Checkout is slow');
+  const channel = await as.channelOf(1);
+  advance(61);
+
+  expect(tryLock(bot.app.db, 'job:reminders', 'another-replica', 60_000)).toBe(true);
+  await sweep(bot);
+  expect(reminders(bot, channel)).toEqual([]);
+  // That replica's tick is over: the next tick here sweeps.
+  unlock(bot.app.db, 'job:reminders', 'another-replica');
+  await sweep(bot);
+  expect(reminders(bot, channel)).toHaveLength(1);
 });

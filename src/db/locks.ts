@@ -1,0 +1,40 @@
+import { and, eq, or, sql } from 'drizzle-orm';
+import type { Db } from './client.js';
+import { locks } from './schema.js';
+
+/**
+ * Takes the named lock for `ttlMs`, or extends it if `holder` has it already; false when
+ * someone else holds it and it has not expired. The holder is an instance name that stays the
+ * same across restarts, so a killed process gets its lock back at once instead of after the ttl.
+ *
+ * One upsert whose update only applies when the lock is free (expired) or already ours. On
+ * PostgreSQL the same statement works as a lease row; pg_try_advisory_xact_lock is the other
+ * way, for ticks that run inside one transaction.
+ */
+export function tryLock(
+  db: Db,
+  name: string,
+  holder: string,
+  ttlMs: number,
+  now = new Date(),
+): boolean {
+  const expiresAt = new Date(now.getTime() + ttlMs);
+  const taken = db
+    .insert(locks)
+    .values({ name, holder, expiresAt })
+    .onConflictDoUpdate({
+      target: locks.name,
+      set: { holder, expiresAt },
+      setWhere: or(sql`${locks.expiresAt} <= ${now.getTime()}`, eq(locks.holder, holder)),
+    })
+    .returning({ holder: locks.holder })
+    .all();
+  return taken.length === 1;
+}
+
+/** Lets go of a lock held by `holder` (a no-op if it expired and someone else took it). */
+export function unlock(db: Db, name: string, holder: string): void {
+  db.delete(locks)
+    .where(and(eq(locks.name, name), eq(locks.holder, holder)))
+    .run();
+}

@@ -1,0 +1,106 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, expect, test } from 'vitest';
+import { type Job, underLock } from '../../src/cron.js';
+import { type OpenDb, openDb } from '../../src/db/client.js';
+import { tryLock, unlock } from '../../src/db/locks.js';
+
+let dir = '';
+const opened: OpenDb[] = [];
+afterEach(() => {
+  for (const db of opened.splice(0)) db.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = '';
+});
+
+/** Two connections to one file: two processes that share the database. */
+function twoConnections() {
+  dir = mkdtempSync(join(tmpdir(), 'firebreak-locks-'));
+  const path = join(dir, 'firebreak.db');
+  const a = openDb(path);
+  const b = openDb(path);
+  opened.push(a, b);
+  return [a.db, b.db] as const;
+}
+
+test('two holders: only one gets the lock until it expires or is let go', () => {
+  const [a, b] = twoConnections();
+  const t0 = new Date('2026-12-05T10:00:00Z');
+  const at = (ms: number) => new Date(t0.getTime() + ms);
+
+  expect(tryLock(a, 'job:reminders', 'bot-1', 1000, t0)).toBe(true);
+  expect(tryLock(b, 'job:reminders', 'bot-2', 1000, at(500))).toBe(false);
+  expect(tryLock(b, 'job:reminders', 'bot-2', 1000, at(999))).toBe(false);
+  // Other names are independent.
+  expect(tryLock(b, 'job:prune', 'bot-2', 1000, at(999))).toBe(true);
+  // The holder itself may take it again (a restart of the same instance), which extends it.
+  expect(tryLock(a, 'job:reminders', 'bot-1', 1000, at(900))).toBe(true);
+  expect(tryLock(b, 'job:reminders', 'bot-2', 1000, at(1500))).toBe(false);
+  // Expired: the other holder gets it, and now the first one is refused.
+  expect(tryLock(b, 'job:reminders', 'bot-2', 1000, at(1900))).toBe(true);
+  expect(tryLock(a, 'job:reminders', 'bot-1', 1000, at(2000))).toBe(false);
+  // Unlocking someone else's lock does nothing; unlocking one's own frees it at once.
+  unlock(a, 'job:reminders', 'bot-1');
+  expect(tryLock(a, 'job:reminders', 'bot-1', 1000, at(2000))).toBe(false);
+  unlock(b, 'job:reminders', 'bot-2');
+  expect(tryLock(a, 'job:reminders', 'bot-1', 1000, at(2000))).toBe(true);
+});
+
+test('a job tick runs only where the lock is held; the lock is let go after each tick', async () => {
+  const [a, b] = twoConnections();
+  const ticks: string[] = [];
+  let finish: () => void = () => {};
+  const job = (by: string): Job => ({
+    name: 'reminders',
+    schedule: '* * * * * *',
+    run: async () => {
+      ticks.push(by);
+      await new Promise<void>((r) => (finish = r));
+    },
+  });
+  const lockFor = (db: typeof a, holder: string) => ({
+    tryLock: (name: string) => tryLock(db, name, holder, 60_000),
+    unlock: (name: string) => unlock(db, name, holder),
+  });
+  const [onA] = underLock([job('a')], lockFor(a, 'bot-1'));
+  const [onB] = underLock([job('b')], lockFor(b, 'bot-2'));
+
+  const tickA = onA?.run();
+  await onB?.run(); // skipped: bot-1 is sweeping
+  expect(ticks).toEqual(['a']);
+  finish();
+  await tickA;
+  const tickB = onB?.run(); // bot-1's tick is over: bot-2 may sweep now
+  expect(ticks).toEqual(['a', 'b']);
+  finish();
+  await tickB;
+});
+
+test('a synchronous job stays synchronous under the lock, and a throwing one lets go of it', () => {
+  const [a, b] = twoConnections();
+  let swept = 0;
+  const [sync] = underLock([{ name: 'sweep', schedule: '* * * * *', run: () => void swept++ }], {
+    tryLock: (name) => tryLock(a, name, 'bot-1', 60_000),
+    unlock: (name) => unlock(a, name, 'bot-1'),
+  });
+  sync?.run();
+  expect(swept).toBe(1);
+  const [failing] = underLock(
+    [
+      {
+        name: 'sweep',
+        schedule: '* * * * *',
+        run: () => {
+          throw new Error('disk I/O error');
+        },
+      },
+    ],
+    {
+      tryLock: (name) => tryLock(a, name, 'bot-1', 60_000),
+      unlock: (name) => unlock(a, name, 'bot-1'),
+    },
+  );
+  expect(() => failing?.run()).toThrow('disk I/O error');
+  expect(tryLock(b, 'job:sweep', 'bot-2', 60_000)).toBe(true);
+});
