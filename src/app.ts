@@ -17,8 +17,8 @@ import { verifySignature } from './deploy/backends/webhook.js';
 import { createFreezes } from './deploy/freezes.js';
 import { createDeployIntake } from './deploy/intake.js';
 import { deployListener } from './deploy/listener.js';
-import { createNoticeDelivery, NOTICE_KIND, type NoticeDelivery } from './deploy/notices.js';
-import { createRollbacks, ROLLBACK_KIND } from './deploy/rollback.js';
+import { createNoticeDelivery } from './deploy/notices.js';
+import { createRollbacks } from './deploy/rollback.js';
 import { createSuspects } from './deploy/suspects.js';
 import { alertRoutes } from './http/alerts.js';
 import { apiRoutes } from './http/api.js';
@@ -30,17 +30,16 @@ import { pagerDutyRoutes } from './http/pagerduty.js';
 import { createTelemetry, metricsRoutes, type Telemetry } from './http/prometheus.js';
 import { createHttpHandler } from './http/server.js';
 import { refuseSlackReplays, SLACK_REQUEST_SOURCE } from './http/slack-replay.js';
-import { ARCHIVE_KIND, archiveHandler, createArchiving } from './incidents/archive.js';
+import { archiveHandler, createArchiving } from './incidents/archive.js';
 import type { IncidentListener } from './incidents/events.js';
 import { createFollowups } from './incidents/followups.js';
 import { createInbox } from './incidents/inbox.js';
 import { createAlertIntake } from './incidents/intake.js';
-import type { MessageDelivery } from './incidents/messages.js';
 import { createPublisher } from './incidents/publish.js';
 import { createReminders } from './incidents/reminders.js';
 import { createIncidents } from './incidents/service.js';
 import { boltLogger } from './log.js';
-import { createOutboxWorker, type OutboxHandler } from './outbox/worker.js';
+import { createOutboxWorker } from './outbox/worker.js';
 import { createPagerDuty } from './pagerduty.js';
 import { createPagerDelivery } from './paging/delivery.js';
 import { createPagerDutyInbound } from './paging/inbound.js';
@@ -165,36 +164,14 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     now,
     announceChannel: file.incidents.announceChannel,
   });
-  // Modules whose handlers need the lifecycle service (built below, after the worker) add theirs later.
-  const handlers: Record<string, OutboxHandler> = {
-    'incident.publish': (item) => publisher.publish(Number(item.payload.incidentId)),
-    'chat.message': (item) => publisher.deliver(item.payload as unknown as MessageDelivery),
-  };
+  // Who this process is on the outbox claims and sweeper locks it holds.
   const instance = options.instanceId ?? hostname();
-  const worker = createOutboxWorker({
-    db,
-    now,
-    workerId: instance,
-    log: log.child({ component: 'outbox' }),
-    handlers,
-    onResult: telemetry.outboxResult,
-    ...options.outbox,
-  });
+  // Services kick the worker after their commits, and the worker's handlers call back into
+  // those services (paging needs the lifecycle service, rollbacks step themselves): so every
+  // service is built first, the worker last from all their handlers, and `kick` forwards to
+  // it. No service kicks while it is being built; a kick before start() does nothing anyway.
   const kick = () => worker.kick();
-  const archived = archiveHandler({ db, chat, now });
-  handlers[ARCHIVE_KIND] = (item) =>
-    archived(item.payload as { incidentId: number; resolvedAt: number });
   const capture = createTimelineCapture({ db, now, kick });
-  Object.assign(
-    handlers,
-    captureHandlers({
-      capture,
-      client: web,
-      call: chat.call,
-      botUserId: async () => (await whoAmI()).botUserId,
-      pinReaction: file.incidents.pinReaction,
-    }),
-  );
 
   // Deploys: rollback backends per service+environment, freezes, suspects, rollbacks.
   const backends = createBackendResolver(file.services, { now });
@@ -239,16 +216,6 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
       rollbacksExempt: deploysPolicy.rollbacksExempt,
     },
   });
-  const deliverNotice = createNoticeDelivery({
-    db,
-    chat: slackDeployChat({
-      client: web,
-      call: chat.call,
-      publicUrl: config.http.publicUrl ?? null,
-    }),
-  });
-  handlers[NOTICE_KIND] = (item) => deliverNotice(item.payload as unknown as NoticeDelivery);
-  handlers[ROLLBACK_KIND] = (item) => rollbacks.step(Number(item.payload.rollbackId));
 
   // Modules that react to incident changes inside the same transaction (PagerDuty, deploys…).
   const listeners: IncidentListener[] = [askForCause, deployListener({ suspects, freezes })];
@@ -311,26 +278,6 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
   };
   const paging = createPaging({ db, now, catalog, kick, policy: pagingPolicy });
   listeners.push(paging.listener);
-  const slackOrigin = new URL(config.slack.apiUrl).origin;
-  Object.assign(
-    handlers,
-    createPagerDelivery({
-      db,
-      now,
-      kick,
-      policy: pagingPolicy,
-      pager: createPagerDuty({
-        ...config.pagerDuty,
-        timeoutMs: options.pagerDuty?.timeoutMs,
-        onCall: telemetry.pagerdutyCall,
-      }),
-      people: slackPeople(chat.call, web),
-      incidents,
-      // Slack's own redirect opens the channel in the app (GovSlack and emulators: their host).
-      channelUrl: (channelId) => `${slackOrigin}/app_redirect?channel=${channelId}`,
-      maxAttempts: options.pagerDuty?.maxAttempts,
-    }),
-  );
   const pagerDutyInbound = createPagerDutyInbound({
     db,
     now,
@@ -338,6 +285,53 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     policy: pagingPolicy,
     intake,
     incidents,
+  });
+
+  // The outbox: one handler per kind, each next to the edge that carries it out.
+  const slackOrigin = new URL(config.slack.apiUrl).origin;
+  const worker = createOutboxWorker({
+    db,
+    now,
+    workerId: instance,
+    log: log.child({ component: 'outbox' }),
+    effects: [
+      ...publisher.effects,
+      archiveHandler({ db, chat, now }),
+      ...captureHandlers({
+        capture,
+        client: web,
+        call: chat.call,
+        botUserId: async () => (await whoAmI()).botUserId,
+        pinReaction: file.incidents.pinReaction,
+      }),
+      createNoticeDelivery({
+        db,
+        chat: slackDeployChat({
+          client: web,
+          call: chat.call,
+          publicUrl: config.http.publicUrl ?? null,
+        }),
+      }),
+      ...rollbacks.effects,
+      ...createPagerDelivery({
+        db,
+        now,
+        kick,
+        policy: pagingPolicy,
+        pager: createPagerDuty({
+          ...config.pagerDuty,
+          timeoutMs: options.pagerDuty?.timeoutMs,
+          onCall: telemetry.pagerdutyCall,
+        }),
+        people: slackPeople(chat.call, web),
+        incidents,
+        // Slack's own redirect opens the channel in the app (GovSlack and emulators: their host).
+        channelUrl: (channelId) => `${slackOrigin}/app_redirect?channel=${channelId}`,
+        maxAttempts: options.pagerDuty?.maxAttempts,
+      }),
+    ],
+    onResult: telemetry.outboxResult,
+    ...options.outbox,
   });
 
   const socketMode = Boolean(config.slack.appToken);

@@ -1,105 +1,130 @@
 import { eq } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Db, DbOrTx } from '../db/client.js';
-import { chatRefs, type DeployRow, type FreezeRow, incidents } from '../db/schema.js';
+import {
+  chatRefs,
+  DEPLOY_STATUSES,
+  type DeployRow,
+  type FreezeRow,
+  incidents,
+} from '../db/schema.js';
 import { chatLane } from '../incidents/store.js';
-import { enqueue } from '../outbox/outbox.js';
+import { defineEffect } from '../outbox/effects.js';
 import { DeliveryError } from '../outbox/worker.js';
 
 // Messages about deploys, rollbacks and freezes. They go to an incident's channel when one is
 // linked, else to the channel the action came from (a freeze made in #ops expires in #ops).
 // Payloads travel through the outbox as JSON, so times are ISO strings here.
 
-export interface DeployFacts {
-  id: number;
-  service: string;
-  environment: string;
-  version: string;
-  status: DeployRow['status'];
-  actor: string | null;
-  url: string | null;
-  compareUrl: string | null;
-  isRollback: boolean;
-  serviceKnown: boolean;
-}
+export const DeployFacts = z.object({
+  id: z.number(),
+  service: z.string(),
+  environment: z.string(),
+  version: z.string(),
+  status: z.enum(DEPLOY_STATUSES),
+  actor: z.string().nullable(),
+  url: z.string().nullable(),
+  compareUrl: z.string().nullable(),
+  isRollback: z.boolean(),
+  serviceKnown: z.boolean(),
+});
+export type DeployFacts = z.infer<typeof DeployFacts>;
 
-export interface FreezeFacts {
-  id: number;
-  services: string[];
-  environments: string[];
-  reason: string;
-  createdBy: string;
-  expiresAt: string;
-  blocksRollbacks: boolean;
-  incidentId: number | null;
-}
+export const FreezeFacts = z.object({
+  id: z.number(),
+  services: z.array(z.string()),
+  environments: z.array(z.string()),
+  reason: z.string(),
+  createdBy: z.string(),
+  expiresAt: z.string(),
+  blocksRollbacks: z.boolean(),
+  incidentId: z.number().nullable(),
+});
+export type FreezeFacts = z.infer<typeof FreezeFacts>;
 
 /** The value a Roll back (or Retry) button carries. */
-export interface RollbackButton {
-  incidentId: number | null;
-  deployId: number | null;
-  toDeployId: number;
+export const RollbackButton = z.object({
+  incidentId: z.number().nullable(),
+  deployId: z.number().nullable(),
+  toDeployId: z.number(),
   /** Set on buttons shown after a failed attempt: pressing it retries that attempt. */
-  retryOf?: number | null;
-}
+  retryOf: z.number().nullish(),
+});
+export type RollbackButton = z.infer<typeof RollbackButton>;
 
-export type DeployNotice =
-  | { type: 'deploy_seen'; deploy: DeployFacts; frozenBy: FreezeFacts[] }
-  | {
-      type: 'rollback_requested';
-      rollbackId: number;
-      by: string;
-      service: string;
-      environment: string;
-      from: string | null;
-      to: string;
-      backend: string;
-    }
-  | { type: 'rollback_started'; rollbackId: number; detail: string | null; url: string | null }
-  | {
-      type: 'rollback_succeeded';
-      rollbackId: number;
-      service: string;
-      environment: string;
-      to: string;
-      url: string | null;
-      output: string | null;
-      detail: string | null;
-      /** Offer Mark mitigated for this incident (null: no incident, or already mitigated). */
-      mitigate: number | null;
-      freeze: FreezeFacts | null;
-    }
-  | {
-      type: 'rollback_failed';
-      rollbackId: number;
-      service: string;
-      environment: string;
-      to: string;
-      reason: string;
-      url: string | null;
-      output: string | null;
-      retry: RollbackButton;
-    }
-  | { type: 'freeze_created'; freeze: FreezeFacts; by: string }
-  | { type: 'freeze_lifted'; freeze: FreezeFacts; by: string; expired: boolean }
-  | { type: 'freeze_lift_offer'; incidentId: number; freezes: FreezeFacts[] };
+export const DeployNotice = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('deploy_seen'), deploy: DeployFacts, frozenBy: z.array(FreezeFacts) }),
+  z.object({
+    type: z.literal('rollback_requested'),
+    rollbackId: z.number(),
+    by: z.string(),
+    service: z.string(),
+    environment: z.string(),
+    from: z.string().nullable(),
+    to: z.string(),
+    backend: z.string(),
+  }),
+  z.object({
+    type: z.literal('rollback_started'),
+    rollbackId: z.number(),
+    detail: z.string().nullable(),
+    url: z.string().nullable(),
+  }),
+  z.object({
+    type: z.literal('rollback_succeeded'),
+    rollbackId: z.number(),
+    service: z.string(),
+    environment: z.string(),
+    to: z.string(),
+    url: z.string().nullable(),
+    output: z.string().nullable(),
+    detail: z.string().nullable(),
+    /** Offer Mark mitigated for this incident (null: no incident, or already mitigated). */
+    mitigate: z.number().nullable(),
+    freeze: FreezeFacts.nullable(),
+  }),
+  z.object({
+    type: z.literal('rollback_failed'),
+    rollbackId: z.number(),
+    service: z.string(),
+    environment: z.string(),
+    to: z.string(),
+    reason: z.string(),
+    url: z.string().nullable(),
+    output: z.string().nullable(),
+    retry: RollbackButton,
+  }),
+  z.object({ type: z.literal('freeze_created'), freeze: FreezeFacts, by: z.string() }),
+  z.object({
+    type: z.literal('freeze_lifted'),
+    freeze: FreezeFacts,
+    by: z.string(),
+    expired: z.boolean(),
+  }),
+  z.object({
+    type: z.literal('freeze_lift_offer'),
+    incidentId: z.number(),
+    freezes: z.array(FreezeFacts),
+  }),
+]);
+export type DeployNotice = z.infer<typeof DeployNotice>;
 
-export interface NoticeTarget {
+export const NoticeTarget = z.object({
   /** Post in this incident's channel (it must exist by delivery time; the lane guarantees order). */
-  incidentId: number | null;
+  incidentId: z.number().nullable(),
   /** Otherwise this channel. */
-  channelId: string | null;
+  channelId: z.string().nullable(),
   /** Reply in the thread of the message remembered under this key. */
-  threadKey?: string;
+  threadKey: z.string().optional(),
   /** Also show a thread reply in the channel. */
-  broadcast?: boolean;
+  broadcast: z.boolean().optional(),
   /** Remember the posted message's ts under this key. */
-  remember?: string;
-}
+  remember: z.string().optional(),
+});
+export type NoticeTarget = z.infer<typeof NoticeTarget>;
 
-export interface NoticeDelivery {
-  to: NoticeTarget;
-  notice: DeployNotice;
-}
+export const NoticeDelivery = z.object({ to: NoticeTarget, notice: DeployNotice });
+export type NoticeDelivery = z.infer<typeof NoticeDelivery>;
 
 /** What the core needs from chat to post a notice; implemented by src/slack/deploy-chat.ts. */
 export interface DeployChat {
@@ -110,15 +135,15 @@ export interface DeployChat {
   ): Promise<{ ts: string }>;
 }
 
-export const NOTICE_KIND = 'deploy.notice';
+/** Post a notice; carried out by createNoticeDelivery below, over the DeployChat port. */
+export const noticeEffect = defineEffect({ kind: 'deploy.notice', payload: NoticeDelivery });
 
 /** Queue a notice in the transaction that made the change it reports. No target: dropped. */
 export function enqueueNotice(tx: DbOrTx, to: NoticeTarget, notice: DeployNotice, now: Date): void {
   if (to.incidentId === null && !to.channelId) return;
   const lane =
     to.incidentId !== null ? chatLane(to.incidentId) : `chat:channel:${to.channelId ?? ''}`;
-  const payload: NoticeDelivery = { to, notice };
-  enqueue(tx, { kind: NOTICE_KIND, lane, payload: { ...payload } }, now);
+  noticeEffect.enqueue(tx, { lane, payload: { to, notice } }, now);
 }
 
 export function deployFacts(row: DeployRow): DeployFacts {
@@ -149,10 +174,10 @@ export function freezeFacts(row: FreezeRow): FreezeFacts {
   };
 }
 
-/** The outbox handler for NOTICE_KIND. */
+/** The outbox handler of noticeEffect. */
 export function createNoticeDelivery(deps: { db: Db; chat: DeployChat }) {
   const { db, chat } = deps;
-  return async function deliver(delivery: NoticeDelivery): Promise<void> {
+  return noticeEffect.handledBy(async (delivery) => {
     const { to, notice } = delivery;
     let channelId = to.channelId;
     if (to.incidentId !== null) {
@@ -183,5 +208,5 @@ export function createNoticeDelivery(deps: { db: Db; chat: DeployChat }) {
         .onConflictDoNothing()
         .run();
     }
-  };
+  });
 }

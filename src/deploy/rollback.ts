@@ -1,4 +1,5 @@
 import { and, desc, eq, inArray } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Db, DbOrTx, Tx } from '../db/client.js';
 import {
   type DeployRow,
@@ -11,7 +12,7 @@ import { AppError } from '../errors.js';
 import type { Actor } from '../incidents/events.js';
 import { type Incident, incidentRef } from '../incidents/incident.js';
 import { enqueuePublish, getIncident } from '../incidents/store.js';
-import { enqueue } from '../outbox/outbox.js';
+import { defineEffect } from '../outbox/effects.js';
 import { record, type TimelineKind } from '../timeline/timeline.js';
 import type {
   BackendResolver,
@@ -24,7 +25,11 @@ import { enqueueNotice, freezeFacts } from './notices.js';
 import { mayChangeDeploys, refuse } from './permissions.js';
 import { latestDeploy, rollbackTarget } from './suspects.js';
 
-export const ROLLBACK_KIND = 'deploy.rollback';
+/** One step of a rollback (start it, or ask how it is going); carried out by `step` below. */
+export const rollbackStepEffect = defineEffect({
+  kind: 'deploy.rollback',
+  payload: z.object({ rollbackId: z.number() }),
+});
 export const rollbackLane = (service: string, environment: string) =>
   `deploy:${service}:${environment}`;
 export const rollbackThread = (rollbackId: number) => `rollback:${rollbackId}`;
@@ -331,10 +336,9 @@ export function createRollbacks(deps: RollbackDeps) {
         },
         at,
       );
-      enqueue(
+      rollbackStepEffect.enqueue(
         tx,
         {
-          kind: ROLLBACK_KIND,
           lane: rollbackLane(service, environment),
           payload: { rollbackId: inserted.id },
         },
@@ -437,10 +441,9 @@ export function createRollbacks(deps: RollbackDeps) {
           at,
         );
       }
-      enqueue(
+      rollbackStepEffect.enqueue(
         tx,
         {
-          kind: ROLLBACK_KIND,
           lane: rollbackLane(current.service, current.environment),
           payload: { rollbackId },
           delayMs: backend.pollIntervalMs,
@@ -606,7 +609,16 @@ export function createRollbacks(deps: RollbackDeps) {
       .all();
   }
 
-  return { plan, request, step, report, recent, find: (id: number) => findRollback(db, id) };
+  return {
+    plan,
+    request,
+    step,
+    report,
+    recent,
+    find: (id: number) => findRollback(db, id),
+    /** The outbox handler of rollbackStepEffect. */
+    effects: [rollbackStepEffect.handledBy(({ rollbackId }) => step(rollbackId))],
+  };
 }
 
 export type Rollbacks = ReturnType<typeof createRollbacks>;

@@ -1,15 +1,20 @@
 import { and, desc, eq } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Db, DbOrTx } from '../db/client.js';
 import { timelineEvents } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { enqueue } from '../outbox/outbox.js';
+import { defineEffect } from '../outbox/effects.js';
 import { record, streamOf } from '../timeline/timeline.js';
 import type { Actor } from './events.js';
 import { incidentRef } from './incident.js';
 import type { Chat } from './ports.js';
 import { enqueueMessage, findIncidentRow, getIncident } from './store.js';
 
-export const ARCHIVE_KIND = 'incident.archive';
+/** Archive the channel of a resolved incident; `resolvedAt` (epoch ms) names the resolution. */
+export const archiveEffect = defineEffect({
+  kind: 'incident.archive',
+  payload: z.object({ incidentId: z.number(), resolvedAt: z.number() }),
+});
 
 export interface ArchiveDeps {
   db: Db;
@@ -51,10 +56,9 @@ export function createArchiving({ db, now, kick, archiveAfterMs }: ArchiveDeps) 
         at,
       );
       if (!recorded) return { at: scheduledAt(tx, id) ?? archiveAt, changed: false };
-      enqueue(
+      archiveEffect.enqueue(
         tx,
         {
-          kind: ARCHIVE_KIND,
           lane: `archive:incident:${id}`,
           payload: { incidentId: id, resolvedAt: incident.resolvedAt.getTime() },
           delayMs: archiveAfterMs,
@@ -79,7 +83,7 @@ export function createArchiving({ db, now, kick, archiveAfterMs }: ArchiveDeps) 
 
 /** The outbox handler: archives the channel unless the incident was reopened meanwhile. */
 export function archiveHandler({ db, chat, now }: { db: Db; chat: Chat; now: () => Date }) {
-  return async (payload: { incidentId: number; resolvedAt: number }): Promise<void> => {
+  return archiveEffect.handledBy(async (payload) => {
     const row = findIncidentRow(db, payload.incidentId);
     // Reopened (and perhaps resolved again, which offers its own archive): leave the channel.
     if (!row?.channelId || row.state !== 'resolved') return;
@@ -101,7 +105,7 @@ export function archiveHandler({ db, chat, now }: { db: Db; chat: Chat; now: () 
         at,
       ),
     );
-  };
+  });
 }
 
 function scheduledAt(tx: DbOrTx, incidentId: number): Date | null {

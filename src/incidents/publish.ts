@@ -6,7 +6,7 @@ import { DeliveryError } from '../outbox/worker.js';
 import { record } from '../timeline/timeline.js';
 import type { MessageDelivery } from './messages.js';
 import type { Chat } from './ports.js';
-import { findIncidentRow } from './store.js';
+import { findIncidentRow, messageEffect, publishEffect } from './store.js';
 import { buildIncidentView } from './view.js';
 
 export interface PublisherDeps {
@@ -143,7 +143,15 @@ export function createPublisher({ db, chat, catalog, now, announceChannel }: Pub
     }
   }
 
-  return { publish, deliver };
+  return {
+    publish,
+    deliver,
+    /** The outbox handlers of publishEffect and messageEffect. */
+    effects: [
+      publishEffect.handledBy(({ incidentId }) => publish(incidentId)),
+      messageEffect.handledBy(deliver),
+    ],
+  };
 }
 
 export type Publisher = ReturnType<typeof createPublisher>;

@@ -1,10 +1,11 @@
 import { and, asc, eq, inArray, ne } from 'drizzle-orm';
+import { z } from 'zod';
 import type { DbOrTx } from '../db/client.js';
 import { type IncidentRow, incidentServices, incidents } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { enqueue } from '../outbox/outbox.js';
+import { defineEffect } from '../outbox/effects.js';
 import type { Incident } from './incident.js';
-import type { ChatMessage, MessageDelivery, MessageTarget } from './messages.js';
+import { type ChatMessage, MessageDelivery, type MessageTarget } from './messages.js';
 
 export function toIncident(row: IncidentRow, services: string[]): Incident {
   return {
@@ -120,6 +121,15 @@ export function hasService(tx: DbOrTx, incidentId: number, service: string): boo
   );
 }
 
+/** Make Slack show the incident as it is now; carried out by src/incidents/publish.ts. */
+export const publishEffect = defineEffect({
+  kind: 'incident.publish',
+  payload: z.object({ incidentId: z.number() }),
+});
+
+/** Post one message; carried out by src/incidents/publish.ts. */
+export const messageEffect = defineEffect({ kind: 'chat.message', payload: MessageDelivery });
+
 /**
  * Ask the chat edge to make the channel, topic, card and announcement match the incident now.
  * `background`: nobody is waiting for it (alerts arriving); during a storm such refreshes are
@@ -131,10 +141,9 @@ export function enqueuePublish(
   now: Date,
   { background = false } = {},
 ): void {
-  enqueue(
+  publishEffect.enqueue(
     tx,
     {
-      kind: 'incident.publish',
       lane: chatLane(incidentId),
       coalesceKey: `incident.publish:${incidentId}`,
       urgent: !background,
@@ -154,7 +163,7 @@ export function enqueueMessage(
   remember?: string,
 ): void {
   const payload: MessageDelivery = { incidentId, to, message, ...(remember ? { remember } : {}) };
-  enqueue(tx, { kind: 'chat.message', lane: chatLane(incidentId), payload: { ...payload } }, now);
+  messageEffect.enqueue(tx, { lane: chatLane(incidentId), payload }, now);
 }
 
 export const chatLane = (incidentId: number) => `chat:incident:${incidentId}`;

@@ -1,7 +1,9 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import type { Db } from '../db/client.js';
 import type { OutboxRow } from '../db/schema.js';
+import type { EffectHandler } from './effects.js';
 import {
   type ClaimedItem,
   claim,
@@ -41,13 +43,12 @@ export class DeliveryError extends Error {
   }
 }
 
-export type OutboxHandler = (item: OutboxRow) => Promise<void>;
-
 export interface WorkerOptions {
   db: Db;
   now: () => Date;
   log: Logger;
-  handlers: Readonly<Record<string, OutboxHandler>>;
+  /** One handler per kind (see defineEffect in ./effects.ts). */
+  effects: readonly EffectHandler[];
   /** Lanes delivered at the same time. */
   concurrency?: number;
   /** How often to look for due items when nobody kicked the worker. */
@@ -97,7 +98,8 @@ export function backoffMs(
 }
 
 export function createOutboxWorker(options: WorkerOptions): OutboxWorker {
-  const { db, now, log, handlers } = options;
+  const { db, now, log } = options;
+  const handlers = handlersByKind(options.effects);
   const concurrency = options.concurrency ?? 8;
   const pollMs = options.pollMs ?? 500;
   const maxAttempts = options.maxAttempts ?? 25;
@@ -164,12 +166,18 @@ export function createOutboxWorker(options: WorkerOptions): OutboxWorker {
       return;
     }
     const started = Date.now();
-    const handler = handlers[item.kind];
+    const handler = handlers.get(item.kind);
     const entry = { fence: item.fence, job: Promise.resolve() };
     entry.job = (async () => {
       if (!handler)
         throw new DeliveryError(`no handler for outbox kind ${item.kind}`, { permanent: true });
-      await handler(item);
+      // A payload the handler cannot read will not get better with retries: park it.
+      const payload = handler.schema.safeParse(item.payload);
+      if (!payload.success)
+        throw new DeliveryError(`invalid ${item.kind} payload: ${oneLine(payload.error)}`, {
+          permanent: true,
+        });
+      await handler.handle(payload.data, item);
     })()
       .then(
         () => {
@@ -312,5 +320,17 @@ export function createOutboxWorker(options: WorkerOptions): OutboxWorker {
     },
   };
 }
+
+/** Built once; two handlers for one kind is a wiring mistake, refused at start-up. */
+function handlersByKind(effects: readonly EffectHandler[]): ReadonlyMap<string, EffectHandler> {
+  const byKind = new Map<string, EffectHandler>();
+  for (const effect of effects) {
+    if (byKind.has(effect.kind)) throw new Error(`two outbox handlers for kind ${effect.kind}`);
+    byKind.set(effect.kind, effect);
+  }
+  return byKind;
+}
+
+const oneLine = (error: z.ZodError) => z.prettifyError(error).replaceAll('\n', ' ');
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -4,12 +4,13 @@ import { type OutboxRow, type PageRow, pages, userDirectory } from '../db/schema
 import { incidentRef, isOpen } from '../incidents/incident.js';
 import type { Incidents } from '../incidents/service.js';
 import { enqueueMessage, enqueuePublish, findIncident, getIncident } from '../incidents/store.js';
-import { DeliveryError, type OutboxHandler } from '../outbox/worker.js';
+import type { EffectHandler } from '../outbox/effects.js';
+import { DeliveryError } from '../outbox/worker.js';
 import { record } from '../timeline/timeline.js';
 import type { PagingMessage } from './messages.js';
 import { EVENT_SEVERITY, mappingOf, type PagingPolicy, urgencyFor } from './policy.js';
 import type { PagedIncident, Pager, People } from './ports.js';
-import { findPage, type OwnerLookup, setPage } from './store.js';
+import { findPage, type OwnerLookup, ownerLookupEffect, pagerCalls, setPage } from './store.js';
 
 export interface PagerDeliveryDeps {
   db: Db;
@@ -33,7 +34,7 @@ export interface PagerDeliveryDeps {
 const HOUR = 60 * 60_000;
 
 /** The outbox handlers that talk to PagerDuty (and to the chat directory for on-call owners). */
-export function createPagerDelivery(deps: PagerDeliveryDeps): Record<string, OutboxHandler> {
+export function createPagerDelivery(deps: PagerDeliveryDeps): EffectHandler[] {
   const { db, now, policy, pager } = deps;
   const maxAttempts = deps.maxAttempts ?? 8;
   const directoryTtlMs = deps.directoryTtlMs ?? 24 * HOUR;
@@ -41,8 +42,8 @@ export function createPagerDelivery(deps: PagerDeliveryDeps): Record<string, Out
   const tell = (incidentId: number, message: PagingMessage, at: Date) =>
     db.transaction((tx) => enqueueMessage(tx, incidentId, { kind: 'channel' }, message, at));
 
-  async function trigger(item: OutboxRow): Promise<void> {
-    const page = findPage(db, Number(item.payload.pageId));
+  async function trigger({ pageId }: { pageId: number }, item: OutboxRow): Promise<void> {
+    const page = findPage(db, pageId);
     if (!page || page.status === 'failed') return;
     const incident = getIncident(db, page.incidentId);
     const mapping = mappingOf(policy, page.service);
@@ -200,8 +201,8 @@ export function createPagerDelivery(deps: PagerDeliveryDeps): Record<string, Out
   }
 
   /** Firebreak's acknowledge or resolve, sent to the PagerDuty side of a page. */
-  async function sync(item: OutboxRow, action: 'acknowledge' | 'resolve'): Promise<void> {
-    const page = findPage(db, Number(item.payload.pageId));
+  async function sync(pageId: number, action: 'acknowledge' | 'resolve'): Promise<void> {
+    const page = findPage(db, pageId);
     if (!page || page.status === 'failed' || page.status === 'resolved') return;
     if (action === 'acknowledge' && page.status === 'acknowledged') return;
     const mapping = mappingOf(policy, page.service);
@@ -267,8 +268,7 @@ export function createPagerDelivery(deps: PagerDeliveryDeps): Record<string, Out
   }
 
   /** Who is on call (or who PagerDuty assigned), as a chat user, becomes the owner. */
-  async function lookupOwner(item: OutboxRow): Promise<void> {
-    const lookup = item.payload as unknown as OwnerLookup;
+  async function lookupOwner(lookup: OwnerLookup): Promise<void> {
     const before = findIncident(db, lookup.incidentId);
     if (!before || !isOpen(before.state)) return;
     if (lookup.mode === 'unowned' && before.ownerId) return;
@@ -318,10 +318,10 @@ export function createPagerDelivery(deps: PagerDeliveryDeps): Record<string, Out
     deps.kick();
   }
 
-  return {
-    'pager.trigger': trigger,
-    'pager.acknowledge': (item) => sync(item, 'acknowledge'),
-    'pager.resolve': (item) => sync(item, 'resolve'),
-    'pager.lookupOwner': lookupOwner,
-  };
+  return [
+    pagerCalls.trigger.handledBy(trigger),
+    pagerCalls.acknowledge.handledBy(({ pageId }) => sync(pageId, 'acknowledge')),
+    pagerCalls.resolve.handledBy(({ pageId }) => sync(pageId, 'resolve')),
+    ownerLookupEffect.handledBy(lookupOwner),
+  ];
 }

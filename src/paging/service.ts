@@ -171,7 +171,7 @@ export function createPaging(deps: PagingDeps) {
       { type: 'page_requested', by: actor.id, service },
       at,
     );
-    enqueuePagerCall(tx, 'pager.trigger', row, at);
+    enqueuePagerCall(tx, 'trigger', row, at);
   }
 
   /** A new incident without an owner, on a service with an escalation policy: ask who is on call. */
@@ -198,13 +198,12 @@ export function createPaging(deps: PagingDeps) {
         return;
       case 'acknowledged':
         for (const page of openPagesOf(tx, event.incident.id)) {
-          if (page.status !== 'acknowledged')
-            enqueuePagerCall(tx, 'pager.acknowledge', page, event.at);
+          if (page.status !== 'acknowledged') enqueuePagerCall(tx, 'acknowledge', page, event.at);
         }
         return;
       case 'resolved':
         for (const page of openPagesOf(tx, event.incident.id))
-          enqueuePagerCall(tx, 'pager.resolve', page, event.at);
+          enqueuePagerCall(tx, 'resolve', page, event.at);
         return;
       case 'owner_changed':
       case 'severity_changed':

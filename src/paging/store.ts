@@ -1,7 +1,8 @@
 import { and, asc, desc, eq, inArray } from 'drizzle-orm';
+import { z } from 'zod';
 import type { DbOrTx } from '../db/client.js';
 import { type PageRow, pages } from '../db/schema.js';
-import { enqueue } from '../outbox/outbox.js';
+import { defineEffect } from '../outbox/effects.js';
 
 export const OPEN_PAGE_STATUSES = ['requested', 'triggered', 'acknowledged'] as const;
 
@@ -10,33 +11,42 @@ export const pagerLane = (incidentId: number) => `pager:incident:${incidentId}`;
 /** Owner lookups wait for nobody: a page that keeps failing must not hold up the owner. */
 export const ownerLane = (incidentId: number) => `pager:owner:${incidentId}`;
 
-export type PagerKind = 'pager.trigger' | 'pager.acknowledge' | 'pager.resolve';
+const pageCall = <K extends string>(kind: K) =>
+  defineEffect({ kind, payload: z.object({ pageId: z.number() }) });
 
-export interface OwnerLookup {
-  incidentId: number;
+/** Calls to PagerDuty about one page; carried out by src/paging/delivery.ts. */
+export const pagerCalls = {
+  trigger: pageCall('pager.trigger'),
+  acknowledge: pageCall('pager.acknowledge'),
+  resolve: pageCall('pager.resolve'),
+};
+export type PagerCall = keyof typeof pagerCalls;
+
+const OwnerLookup = z.object({
+  incidentId: z.number(),
   /** Ask PagerDuty who is on call here… */
-  escalationPolicyId?: string;
+  escalationPolicyId: z.string().optional(),
   /** …or who this PagerDuty user is. */
-  pdUserId?: string;
+  pdUserId: z.string().optional(),
   /** 'unowned': only when the incident has no owner yet; 'assign': PagerDuty reassigned it. */
-  mode: 'unowned' | 'assign';
-  reason: 'on_call' | 'acknowledged' | 'assigned';
-}
+  mode: z.enum(['unowned', 'assign']),
+  reason: z.enum(['on_call', 'acknowledged', 'assigned']),
+});
+export type OwnerLookup = z.infer<typeof OwnerLookup>;
 
-export function enqueuePagerCall(tx: DbOrTx, kind: PagerKind, page: PageRow, now: Date): void {
-  enqueue(tx, { kind, lane: pagerLane(page.incidentId), payload: { pageId: page.id } }, now);
+/** Who is on call becomes the owner; carried out by src/paging/delivery.ts. */
+export const ownerLookupEffect = defineEffect({ kind: 'pager.lookupOwner', payload: OwnerLookup });
+
+export function enqueuePagerCall(tx: DbOrTx, call: PagerCall, page: PageRow, now: Date): void {
+  pagerCalls[call].enqueue(
+    tx,
+    { lane: pagerLane(page.incidentId), payload: { pageId: page.id } },
+    now,
+  );
 }
 
 export function enqueueOwnerLookup(tx: DbOrTx, lookup: OwnerLookup, now: Date): void {
-  enqueue(
-    tx,
-    {
-      kind: 'pager.lookupOwner',
-      lane: ownerLane(lookup.incidentId),
-      payload: { ...lookup },
-    },
-    now,
-  );
+  ownerLookupEffect.enqueue(tx, { lane: ownerLane(lookup.incidentId), payload: lookup }, now);
 }
 
 export const findPage = (db: DbOrTx, id: number): PageRow | undefined =>

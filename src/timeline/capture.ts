@@ -1,9 +1,10 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Db, Tx } from '../db/client.js';
 import { chatRefs, timelineEvents } from '../db/schema.js';
 import type { Actor } from '../incidents/events.js';
 import { enqueueMessage, getIncident } from '../incidents/store.js';
-import { enqueue } from '../outbox/outbox.js';
+import { defineEffect } from '../outbox/effects.js';
 import { record, streamOf, type TimelineEntry } from './timeline.js';
 
 /** A chat message copied into the timeline, as the edge read it from the chat platform. */
@@ -18,7 +19,8 @@ export interface CapturedMessage {
   files: readonly { name: string; url: string | null }[];
 }
 
-export type CaptureVia = 'reaction' | 'shortcut';
+const CaptureVia = z.enum(['reaction', 'shortcut']);
+export type CaptureVia = z.infer<typeof CaptureVia>;
 
 export interface CaptureDeps {
   db: Db;
@@ -39,18 +41,25 @@ export const messageKey = (channelId: string, ts: string) => `${channelId}:${ts}
 /** The chat_refs key under which the bot replies in the captured message's thread. */
 export const messageRef = (channelId: string, ts: string) => `msg:${channelId}:${ts}`;
 
-/** Outbox kinds: read the message from the chat platform, then pin or withdraw it. */
-export const CAPTURE_KINDS = { pin: 'timeline.pin', withdraw: 'timeline.withdraw' } as const;
-
 /** What a capture request carries through the outbox. */
-export interface CaptureRequest {
-  incidentId: number;
-  channelId: string;
-  ts: string;
+const CaptureRequest = z.object({
+  incidentId: z.number().int(),
+  channelId: z.string(),
+  ts: z.string(),
   /** Who reacted. */
-  by: string;
-  via: CaptureVia;
-}
+  by: z.string(),
+  via: CaptureVia,
+});
+export type CaptureRequest = z.infer<typeof CaptureRequest>;
+
+/**
+ * Read the message from the chat platform, then pin or withdraw it; carried out by
+ * src/slack/events/timeline-capture.ts.
+ */
+export const captureEffects = {
+  pin: defineEffect({ kind: 'timeline.pin', payload: CaptureRequest }),
+  withdraw: defineEffect({ kind: 'timeline.withdraw', payload: CaptureRequest }),
+};
 
 /**
  * Pins and withdrawals of channel messages. A message can be pinned, withdrawn and pinned
@@ -178,15 +187,14 @@ export function createTimelineCapture(deps: CaptureDeps) {
    * The request is committed to the outbox first (per message, in order, so a quick
    * add-then-remove is applied in that order) and carried out by the edge with retries.
    */
-  function request(kind: keyof typeof CAPTURE_KINDS, input: CaptureRequest): void {
+  function request(kind: keyof typeof captureEffects, input: CaptureRequest): void {
     const at = now();
     db.transaction((tx) => {
-      enqueue(
+      captureEffects[kind].enqueue(
         tx,
         {
-          kind: CAPTURE_KINDS[kind],
           lane: `timeline:${messageKey(input.channelId, input.ts)}`,
-          payload: { ...input },
+          payload: input,
         },
         at,
       );

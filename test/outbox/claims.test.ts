@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { pino } from 'pino';
 import { afterEach, expect, test } from 'vitest';
+import { z } from 'zod';
 import { type OpenDb, openDb } from '../../src/db/client.js';
-import { outbox } from '../../src/db/schema.js';
+import { type OutboxRow, outbox } from '../../src/db/schema.js';
+import { defineEffect } from '../../src/outbox/effects.js';
 import {
   claim,
   complete,
@@ -45,7 +47,13 @@ function connect(): OpenDb {
   return db;
 }
 
-function worker(options: Partial<WorkerOptions> & Pick<WorkerOptions, 'db' | 'handlers'>) {
+/** Any JSON object: these tests are about claims, not payloads. */
+const AnyPayload = z.record(z.string(), z.unknown());
+type Handlers = Record<string, (item: OutboxRow) => Promise<void>>;
+
+function worker(
+  options: Partial<WorkerOptions> & Pick<WorkerOptions, 'db'> & { handlers: Handlers },
+) {
   const w = createOutboxWorker({
     now: () => new Date(),
     log,
@@ -54,6 +62,9 @@ function worker(options: Partial<WorkerOptions> & Pick<WorkerOptions, 'db' | 'ha
     maxDelayMs: 20,
     rerunDelayMs: 5,
     ...options,
+    effects: Object.entries(options.handlers).map(([kind, handle]) =>
+      defineEffect({ kind, payload: AnyPayload }).handledBy((_payload, item) => handle(item)),
+    ),
   });
   workers.push(w);
   return w;
@@ -75,7 +86,7 @@ test('two workers on one file: every item delivered exactly once, each lane in o
   const delivered: { lane: string; seq: number; by: string }[] = [];
   const busyLanes = new Set<string>();
   const overlaps: string[] = [];
-  const handlerFor = (by: string): WorkerOptions['handlers'] => ({
+  const handlerFor = (by: string): Handlers => ({
     step: async (item) => {
       const { lane, seq } = item.payload as { lane: string; seq: number };
       if (busyLanes.has(lane)) overlaps.push(`${lane}:${seq}`);
@@ -202,7 +213,7 @@ test('a delivery slower than the lease keeps its claim: the other worker never r
   const second = connect();
   enqueue(first.db, { kind: 'slow', lane: 'x', payload: {} }, new Date());
   const runs: string[] = [];
-  const slow = (by: string): WorkerOptions['handlers'] => ({
+  const slow = (by: string): Handlers => ({
     slow: async () => {
       runs.push(by);
       await sleep(1500); // five leases long

@@ -1,26 +1,33 @@
 import { pino } from 'pino';
 import { afterEach, expect, test } from 'vitest';
-import { outbox } from '../../src/db/schema.js';
+import { z } from 'zod';
+import { type OutboxRow, outbox } from '../../src/db/schema.js';
+import { defineEffect, type EffectHandler } from '../../src/outbox/effects.js';
 import { enqueue, outboxStats, pendingInLane } from '../../src/outbox/outbox.js';
-import {
-  backoffMs,
-  createOutboxWorker,
-  DeliveryError,
-  type OutboxHandler,
-} from '../../src/outbox/worker.js';
+import { backoffMs, createOutboxWorker, DeliveryError } from '../../src/outbox/worker.js';
 import { testDb } from '../support/db.js';
 
 const log = pino({ level: 'silent' });
 let cleanup: (() => Promise<void>) | undefined;
 afterEach(async () => cleanup?.());
 
-function setup(handlers: Record<string, OutboxHandler>) {
+type RowHandler = (item: OutboxRow) => Promise<void>;
+
+/** Handlers of untyped test kinds, each taking any JSON object. */
+const effectsOf = (handlers: Record<string, RowHandler>): EffectHandler[] =>
+  Object.entries(handlers).map(([kind, handle]) =>
+    defineEffect({ kind, payload: z.record(z.string(), z.unknown()) }).handledBy((_, item) =>
+      handle(item),
+    ),
+  );
+
+function setup(handlers: Record<string, RowHandler>) {
   const opened = testDb();
   const worker = createOutboxWorker({
     db: opened.db,
     now: () => new Date(),
     log,
-    handlers,
+    effects: effectsOf(handlers),
     pollMs: 20,
     baseDelayMs: 10,
     maxDelayMs: 40,
@@ -82,12 +89,12 @@ test('a permanent failure parks the item and lets the lane go on', async () => {
     now: () => new Date(),
     log,
     pollMs: 20,
-    handlers: {
+    effects: effectsOf({
       bad: async () => {
         throw new DeliveryError('invalid_blocks', { permanent: true });
       },
       good: async () => {},
-    },
+    }),
     onGiveUp: (_item, error) => given.push(error),
   });
   cleanup = async () => {

@@ -6,6 +6,7 @@ import type { IncidentListener } from '../../src/incidents/events.js';
 import { createAlertIntake } from '../../src/incidents/intake.js';
 import type { ChatMessage } from '../../src/incidents/messages.js';
 import { createIncidents } from '../../src/incidents/service.js';
+import { messageEffect, publishEffect } from '../../src/incidents/store.js';
 import { createOutboxWorker, DeliveryError } from '../../src/outbox/worker.js';
 import { createPagerDelivery } from '../../src/paging/delivery.js';
 import { createPagerDutyInbound } from '../../src/paging/inbound.js';
@@ -133,19 +134,6 @@ export function setupPaging(options: PagingSetupOptions = {}) {
     'alice@example.com': 'U0ALICE01',
     'bob@example.com': 'U0BOB0001',
   });
-  const handlers: Record<string, Parameters<typeof createOutboxWorker>[0]['handlers'][string]> = {
-    'incident.publish': async () => {},
-    'chat.message': async () => {},
-  };
-  const worker = createOutboxWorker({
-    db,
-    now,
-    log: pino({ level: 'silent' }),
-    handlers,
-    pollMs: 10,
-    baseDelayMs: 1,
-    maxDelayMs: 5,
-  });
   const kick = () => {};
   const listeners: IncidentListener[] = [];
   const lifecyclePolicy = {
@@ -166,20 +154,30 @@ export function setupPaging(options: PagingSetupOptions = {}) {
   });
   const paging = createPaging({ db, now, catalog, kick, policy });
   listeners.push(paging.listener);
-  Object.assign(
-    handlers,
-    createPagerDelivery({
-      db,
-      now,
-      kick,
-      policy,
-      pager: fake.pager,
-      people: directory.people,
-      incidents,
-      channelUrl: (id) => `https://slack.com/app_redirect?channel=${id}`,
-      maxAttempts: options.maxAttempts ?? 4,
-    }),
-  );
+  const worker = createOutboxWorker({
+    db,
+    now,
+    log: pino({ level: 'silent' }),
+    effects: [
+      // Slack is not part of these tests: its messages are read from the outbox table.
+      publishEffect.handledBy(async () => {}),
+      messageEffect.handledBy(async () => {}),
+      ...createPagerDelivery({
+        db,
+        now,
+        kick,
+        policy,
+        pager: fake.pager,
+        people: directory.people,
+        incidents,
+        channelUrl: (id) => `https://slack.com/app_redirect?channel=${id}`,
+        maxAttempts: options.maxAttempts ?? 4,
+      }),
+    ],
+    pollMs: 10,
+    baseDelayMs: 1,
+    maxDelayMs: 5,
+  });
   const inbound = createPagerDutyInbound({ db, now, kick, policy, intake, incidents });
 
   /** Chat messages enqueued so far, oldest first. */

@@ -5,11 +5,10 @@ import type {
   SlackShortcutMiddlewareArgs,
   webApi,
 } from '@slack/bolt';
-import { z } from 'zod';
 import type { Db } from '../../db/client.js';
 import { findIncidentByChannel } from '../../incidents/store.js';
-import type { OutboxHandler } from '../../outbox/worker.js';
-import { CAPTURE_KINDS, type TimelineCapture } from '../../timeline/capture.js';
+import type { EffectHandler } from '../../outbox/effects.js';
+import { captureEffects, type TimelineCapture } from '../../timeline/capture.js';
 import {
   fetchMessage,
   isFromBot,
@@ -104,14 +103,6 @@ export const addToTimelineShortcut =
     if (!entry) await say('That message is already in the timeline.');
   };
 
-const Request = z.object({
-  incidentId: z.number().int(),
-  channelId: z.string(),
-  ts: z.string(),
-  by: z.string(),
-  via: z.enum(['reaction', 'shortcut']),
-});
-
 export interface CaptureHandlerDeps {
   capture: TimelineCapture;
   client: webApi.WebClient;
@@ -122,12 +113,11 @@ export interface CaptureHandlerDeps {
 }
 
 /** Outbox handlers that carry out capture requests: read the message, then pin or withdraw. */
-export function captureHandlers(deps: CaptureHandlerDeps): Record<string, OutboxHandler> {
+export function captureHandlers(deps: CaptureHandlerDeps): EffectHandler[] {
   const read = (channel: string, ts: string) =>
     deps.call('conversations.history', () => fetchMessage(deps.client, channel, ts));
-  return {
-    [CAPTURE_KINDS.pin]: async (item) => {
-      const r = Request.parse(item.payload);
+  return [
+    captureEffects.pin.handledBy(async (r) => {
       const message = await read(r.channelId, r.ts);
       // Deleted before we got to it, or a bot's message: nothing to copy, nothing to say.
       if (!message || isFromBot(message, await deps.botUserId())) return;
@@ -138,9 +128,8 @@ export function captureHandlers(deps: CaptureHandlerDeps): Record<string, Outbox
         { id: r.by, source: 'slack' },
         r.via,
       );
-    },
-    [CAPTURE_KINDS.withdraw]: async (item) => {
-      const r = Request.parse(item.payload);
+    }),
+    captureEffects.withdraw.handledBy(async (r) => {
       const message = await read(r.channelId, r.ts);
       // Someone else's 📌 is still on it: the message stays in the timeline.
       const stillPinned = (message?.reactions ?? []).some(
@@ -148,6 +137,6 @@ export function captureHandlers(deps: CaptureHandlerDeps): Record<string, Outbox
       );
       if (stillPinned) return;
       deps.capture.withdraw(r.incidentId, r.channelId, r.ts, { id: r.by, source: 'slack' });
-    },
-  };
+    }),
+  ];
 }
