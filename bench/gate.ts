@@ -8,7 +8,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { openDb } from '../src/db/client.js';
+import { openDb } from '../src/store/sqlite.js';
 import { freePort, machine, printTable, ROOT, round, startChild } from './lib.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);

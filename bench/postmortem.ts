@@ -2,10 +2,11 @@
 // (load + render) and memory (what the loaded record keeps, the size of the draft).
 // Target: < 250 ms for 10 000 events, memory flat as the record grows.
 // Run: node --import tsx bench/postmortem.ts
-import type { Db } from '../src/db/client.js';
-import { alerts } from '../src/db/schema.js';
+
 import { renderPostmortem } from '../src/postmortem/draft.js';
 import { loadPostmortemRecord } from '../src/postmortem/record.js';
+import { alerts } from '../src/store/schema.js';
+import type { Db } from '../src/store/sqlite.js';
 import { record, type TimelineKind } from '../src/timeline/timeline.js';
 import { percentile, printTable } from './lib.js';
 import { gc, heapMb, insertIncident, tempDb, time } from './support.js';

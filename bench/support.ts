@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { openDb } from '../src/db/client.js';
-import { incidents } from '../src/db/schema.js';
+import { incidents } from '../src/store/schema.js';
+import { openDb } from '../src/store/sqlite.js';
 
 setFlagsFromString('--expose-gc');
 const gcFn = runInNewContext('gc') as () => void;

@@ -7,8 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDb } from '../src/db/client.js';
 import { suspectFinder } from '../src/deploy/suspects.js';
+import { openDb } from '../src/store/sqlite.js';
 import { machine, printTable } from './lib.js';
 
 const DEPLOYS = Number(process.argv[2] ?? 100_000);

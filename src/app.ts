@@ -8,10 +8,6 @@ import { Registry } from 'prom-client';
 import { createCatalog } from './catalog.js';
 import type { Config } from './config.js';
 import { type Job, startableJobs, underLock } from './cron.js';
-import { migrationsApplied, openDb, shippedMigrations } from './db/client.js';
-import { tryLock, unlock } from './db/locks.js';
-import { outbox } from './db/schema.js';
-import { claimDelivery, pruneDeliveries } from './deliveries.js';
 import { createBackendResolver } from './deploy/backends/registry.js';
 import { verifySignature } from './deploy/backends/webhook.js';
 import { createFreezes } from './deploy/freezes.js';
@@ -53,6 +49,10 @@ import { slackPeople } from './slack/directory.js';
 import { answerMalformedWith400 } from './slack/errors.js';
 import { captureHandlers } from './slack/events/timeline-capture.js';
 import { registerListeners } from './slack/listeners.js';
+import { claimDelivery, pruneDeliveries } from './store/deliveries.js';
+import { tryLock, unlock } from './store/locks.js';
+import { outbox } from './store/schema.js';
+import { migrationsApplied, openDb, shippedMigrations } from './store/sqlite.js';
 import { createTimelineCapture } from './timeline/capture.js';
 
 export interface AppOptions {

@@ -1,12 +1,12 @@
 import { statSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from './config.js';
-import { createPrivateFile, openDb } from './db/client.js';
 import { doctor } from './doctor.js';
 import { isAppError } from './errors.js';
 import { serve } from './main.js';
 import { renderPostmortem } from './postmortem/draft.js';
 import { loadPostmortemRecord } from './postmortem/record.js';
+import { createPrivateFile, openDb } from './store/sqlite.js';
 import { verify } from './timeline/timeline.js';
 
 const USAGE = `firebreak <command>

@@ -4,7 +4,7 @@ import { api } from '@pagerduty/pdjs';
 import { webApi } from '@slack/bolt';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, loadConfig } from './config.js';
-import { migrationsApplied, openDb, shippedMigrations } from './db/client.js';
+import { migrationsApplied, openDb, shippedMigrations } from './store/sqlite.js';
 
 export interface Check {
   name: string;

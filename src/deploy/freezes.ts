@@ -1,10 +1,10 @@
 import { and, asc, eq, gt, isNull, lte } from 'drizzle-orm';
-import type { Db, DbOrTx } from '../db/client.js';
-import { type FreezeRow, freezes } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import type { Actor } from '../incidents/events.js';
 import { type Incident, incidentRef } from '../incidents/incident.js';
-import { enqueuePublish, getIncident, openIncidents } from '../incidents/store.js';
+import { enqueuePublish, getIncident, openIncidents } from '../store/incidents.js';
+import { type FreezeRow, freezes } from '../store/schema.js';
+import type { Db, DbOrTx } from '../store/sqlite.js';
 import { record, type TimelineKind } from '../timeline/timeline.js';
 import { blockingFreezes, covers, globMatches } from './freeze.js';
 import { enqueueNotice, freezeFacts } from './notices.js';

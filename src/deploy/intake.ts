@@ -1,16 +1,16 @@
 import { and, desc, eq, lt, ne } from 'drizzle-orm';
 import type { Catalog } from '../catalog.js';
-import type { Db, Tx } from '../db/client.js';
+import type { NormalizedDeploy } from '../ingest/deploy.js';
+import { claimDelivery } from '../store/deliveries.js';
+import { enqueuePublish } from '../store/incidents.js';
 import {
   type DeployRow,
   deploys,
   incidentDeploys,
   incidentServices,
   incidents,
-} from '../db/schema.js';
-import { claimDelivery } from '../deliveries.js';
-import { enqueuePublish } from '../incidents/store.js';
-import type { NormalizedDeploy } from '../ingest/deploy.js';
+} from '../store/schema.js';
+import type { Db, Tx } from '../store/sqlite.js';
 import { record } from '../timeline/timeline.js';
 import type { Freezes } from './freezes.js';
 import { deployFacts, enqueueNotice, freezeFacts } from './notices.js';

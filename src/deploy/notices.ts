@@ -1,16 +1,16 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Db, DbOrTx } from '../db/client.js';
+import { defineEffect } from '../outbox/effects.js';
+import { DeliveryError } from '../outbox/worker.js';
+import { chatLane } from '../store/incidents.js';
 import {
   chatRefs,
   DEPLOY_STATUSES,
   type DeployRow,
   type FreezeRow,
   incidents,
-} from '../db/schema.js';
-import { chatLane } from '../incidents/store.js';
-import { defineEffect } from '../outbox/effects.js';
-import { DeliveryError } from '../outbox/worker.js';
+} from '../store/schema.js';
+import type { Db, DbOrTx } from '../store/sqlite.js';
 
 // Messages about deploys, rollbacks and freezes. They go to an incident's channel when one is
 // linked, else to the channel the action came from (a freeze made in #ops expires in #ops).

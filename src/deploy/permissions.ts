@@ -1,6 +1,6 @@
-import type { Db } from '../db/client.js';
 import { AppError } from '../errors.js';
 import type { Actor } from '../incidents/events.js';
+import type { Db } from '../store/sqlite.js';
 import { record } from '../timeline/timeline.js';
 
 /**

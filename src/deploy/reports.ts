@@ -1,12 +1,12 @@
 import { and, desc, eq, inArray } from 'drizzle-orm';
-import type { DbOrTx } from '../db/client.js';
 import {
   type DeployRow,
   deploys,
   type FreezeRow,
   type RollbackRow,
   rollbacks,
-} from '../db/schema.js';
+} from '../store/schema.js';
+import type { DbOrTx } from '../store/sqlite.js';
 import { globMatches } from './freeze.js';
 
 export interface DeployStatusReport {

@@ -1,18 +1,18 @@
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Db, DbOrTx, Tx } from '../db/client.js';
+import { AppError } from '../errors.js';
+import type { Actor } from '../incidents/events.js';
+import { type Incident, incidentRef } from '../incidents/incident.js';
+import { defineEffect } from '../outbox/effects.js';
+import { enqueuePublish, getIncident } from '../store/incidents.js';
 import {
   type DeployRow,
   deploys,
   type FreezeRow,
   type RollbackRow,
   rollbacks,
-} from '../db/schema.js';
-import { AppError } from '../errors.js';
-import type { Actor } from '../incidents/events.js';
-import { type Incident, incidentRef } from '../incidents/incident.js';
-import { enqueuePublish, getIncident } from '../incidents/store.js';
-import { defineEffect } from '../outbox/effects.js';
+} from '../store/schema.js';
+import type { Db, DbOrTx, Tx } from '../store/sqlite.js';
 import { record, type TimelineKind } from '../timeline/timeline.js';
 import type {
   BackendResolver,

@@ -1,10 +1,10 @@
 import { and, count, desc, eq, gte, lt, lte, or, sql } from 'drizzle-orm';
-import type { Db, DbOrTx } from '../db/client.js';
-import { type DeployRow, deploys, incidentDeploys, rollbacks } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import type { Actor } from '../incidents/events.js';
 import { type Incident, incidentRef } from '../incidents/incident.js';
-import { enqueuePublish } from '../incidents/store.js';
+import { enqueuePublish } from '../store/incidents.js';
+import { type DeployRow, deploys, incidentDeploys, rollbacks } from '../store/schema.js';
+import type { Db, DbOrTx } from '../store/sqlite.js';
 import { record } from '../timeline/timeline.js';
 
 export interface SuspectPolicy {

@@ -1,13 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import { and, asc, desc, eq, gt, gte, ne, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Db } from '../db/client.js';
-import { followups, incidents, timelineEvents } from '../db/schema.js';
 import { type Incident, STATES } from '../incidents/incident.js';
-import { findIncident, withServices } from '../incidents/store.js';
 import { buildIncidentView } from '../incidents/view.js';
 import { renderPostmortem } from '../postmortem/draft.js';
 import { loadPostmortemRecord } from '../postmortem/record.js';
+import { findIncident, withServices } from '../store/incidents.js';
+import { followups, incidents, timelineEvents } from '../store/schema.js';
+import type { Db } from '../store/sqlite.js';
 import { streamOf } from '../timeline/timeline.js';
 import { requireToken } from './auth.js';
 import { HttpError, sendJson, sendText } from './body.js';

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import type { FreezeRow } from '../db/schema.js';
 import type { Freezes } from '../deploy/freezes.js';
+import type { FreezeRow } from '../store/schema.js';
 import { requireToken } from './auth.js';
 import { HttpError, sendJson } from './body.js';
 import type { Route, RouteHandler } from './server.js';

@@ -1,9 +1,9 @@
 import { count, ne } from 'drizzle-orm';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, type Registry } from 'prom-client';
-import type { Db } from '../db/client.js';
-import { incidents } from '../db/schema.js';
 import { SEVERITIES } from '../incidents/incident.js';
-import { outboxStats } from '../outbox/outbox.js';
+import { outboxStats } from '../store/outbox.js';
+import { incidents } from '../store/schema.js';
+import type { Db } from '../store/sqlite.js';
 import { sendText } from './body.js';
 import type { Route } from './server.js';
 

@@ -1,14 +1,14 @@
 import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Db, DbOrTx } from '../db/client.js';
-import { timelineEvents } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { defineEffect } from '../outbox/effects.js';
+import { enqueueMessage, findIncidentRow, getIncident } from '../store/incidents.js';
+import { timelineEvents } from '../store/schema.js';
+import type { Db, DbOrTx } from '../store/sqlite.js';
 import { record, streamOf } from '../timeline/timeline.js';
 import type { Actor } from './events.js';
 import { incidentRef } from './incident.js';
 import type { Chat } from './ports.js';
-import { enqueueMessage, findIncidentRow, getIncident } from './store.js';
 
 /** Archive the channel of a resolved incident; `resolvedAt` (epoch ms) names the resolution. */
 export const archiveEffect = defineEffect({

@@ -1,4 +1,4 @@
-import type { Tx } from '../db/client.js';
+import type { Tx } from '../store/sqlite.js';
 import type { Incident } from './incident.js';
 
 /** Who did something, and through which door it came in. */

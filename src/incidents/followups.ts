@@ -1,11 +1,11 @@
 import { asc, eq } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
-import { type FOLLOWUP_STATES, type FollowupRow, followups } from '../db/schema.js';
 import { AppError } from '../errors.js';
+import { getIncident } from '../store/incidents.js';
+import { type FOLLOWUP_STATES, type FollowupRow, followups } from '../store/schema.js';
+import type { Db } from '../store/sqlite.js';
 import { record } from '../timeline/timeline.js';
 import type { Actor } from './events.js';
 import { incidentRef } from './incident.js';
-import { getIncident } from './store.js';
 
 export type FollowupState = (typeof FOLLOWUP_STATES)[number];
 export type Followup = FollowupRow;

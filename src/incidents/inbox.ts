@@ -1,8 +1,8 @@
 import { asc, count, eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { Db } from '../db/client.js';
-import { type InboxRow, inbox } from '../db/schema.js';
 import type { NormalizedAlert } from '../ingest/alert.js';
+import { type InboxRow, inbox } from '../store/schema.js';
+import type { Db } from '../store/sqlite.js';
 import type { AlertIntake } from './intake.js';
 
 export interface InboxDeps {

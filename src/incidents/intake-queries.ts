@@ -1,6 +1,6 @@
 import { and, count, desc, eq, ne, sql } from 'drizzle-orm';
-import { type DbOrTx, prepared } from '../db/client.js';
-import { alerts, incidentServices, incidents, timelineEvents } from '../db/schema.js';
+import { alerts, incidentServices, incidents, timelineEvents } from '../store/schema.js';
+import { type DbOrTx, prepared } from '../store/sqlite.js';
 import { STORM_GROUP_KEY } from './storm.js';
 
 const p = sql.placeholder;

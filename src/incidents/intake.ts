@@ -1,14 +1,14 @@
 import { eq } from 'drizzle-orm';
 import type { Catalog } from '../catalog.js';
-import type { Db, Tx } from '../db/client.js';
-import { incidents } from '../db/schema.js';
 import type { NormalizedAlert } from '../ingest/alert.js';
+import { addServices, enqueueMessage, enqueuePublish, getIncident } from '../store/incidents.js';
+import { incidents } from '../store/schema.js';
+import type { Db, Tx } from '../store/sqlite.js';
 import { record } from '../timeline/timeline.js';
 import { type Actor, type IncidentEvent, type IncidentListener, SYSTEM } from './events.js';
 import { type Severity, severityFromLabel, severityRank } from './incident.js';
 import { intakeQueries } from './intake-queries.js';
 import { resolveInTx } from './resolution.js';
-import { addServices, enqueueMessage, enqueuePublish, getIncident } from './store.js';
 import { STORM_GROUP_KEY, STORM_WINDOW_MS, stormDescription, stormTitle } from './storm.js';
 
 export interface IntakePolicy {

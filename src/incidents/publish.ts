@@ -1,12 +1,12 @@
 import { eq } from 'drizzle-orm';
 import type { Catalog } from '../catalog.js';
-import type { Db } from '../db/client.js';
-import { chatRefs, incidents } from '../db/schema.js';
 import { DeliveryError } from '../outbox/worker.js';
+import { findIncidentRow, messageEffect, publishEffect } from '../store/incidents.js';
+import { chatRefs, incidents } from '../store/schema.js';
+import type { Db } from '../store/sqlite.js';
 import { record } from '../timeline/timeline.js';
 import type { MessageDelivery } from './messages.js';
 import type { Chat } from './ports.js';
-import { findIncidentRow, messageEffect, publishEffect } from './store.js';
 import { buildIncidentView } from './view.js';
 
 export interface PublisherDeps {

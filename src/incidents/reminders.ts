@@ -1,11 +1,11 @@
 import { and, desc, eq, isNull, lte, ne } from 'drizzle-orm';
-import type { Db, Tx } from '../db/client.js';
-import { incidents, timelineEvents } from '../db/schema.js';
 import { AppError } from '../errors.js';
+import { enqueueMessage, findIncidentRow } from '../store/incidents.js';
+import { incidents, timelineEvents } from '../store/schema.js';
+import type { Db, Tx } from '../store/sqlite.js';
 import { record, streamOf } from '../timeline/timeline.js';
 import type { Actor } from './events.js';
 import { incidentRef, isOpen, type Severity } from './incident.js';
-import { enqueueMessage, findIncidentRow } from './store.js';
 
 export interface ReminderPolicy {
   /** How often a status update is due, per severity; a severity without one is never reminded. */

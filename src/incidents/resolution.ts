@@ -1,10 +1,10 @@
 import { eq } from 'drizzle-orm';
-import type { Tx } from '../db/client.js';
-import { incidents } from '../db/schema.js';
+import { enqueueMessage, getIncident } from '../store/incidents.js';
+import { incidents } from '../store/schema.js';
+import type { Tx } from '../store/sqlite.js';
 import { record } from '../timeline/timeline.js';
 import type { Actor, IncidentEvent } from './events.js';
 import type { Incident } from './incident.js';
-import { enqueueMessage, getIncident } from './store.js';
 
 export interface ResolveStep {
   incident: Incident;

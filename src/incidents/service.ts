@@ -1,8 +1,15 @@
 import { eq } from 'drizzle-orm';
 import type { Catalog } from '../catalog.js';
-import type { Db, Tx } from '../db/client.js';
-import { incidents } from '../db/schema.js';
 import { AppError } from '../errors.js';
+import {
+  addServices,
+  enqueueMessage,
+  enqueuePublish,
+  findIncidentRow,
+  getIncident,
+} from '../store/incidents.js';
+import { incidents } from '../store/schema.js';
+import type { Db, Tx } from '../store/sqlite.js';
 import { record, type TimelineKind } from '../timeline/timeline.js';
 import type { Actor, IncidentEvent, IncidentListener } from './events.js';
 import {
@@ -16,13 +23,6 @@ import {
 } from './incident.js';
 import type { ChatMessage } from './messages.js';
 import { resolveInTx } from './resolution.js';
-import {
-  addServices,
-  enqueueMessage,
-  enqueuePublish,
-  findIncidentRow,
-  getIncident,
-} from './store.js';
 
 export interface LifecyclePolicy {
   defaultEnvironment: string;

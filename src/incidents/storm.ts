@@ -1,6 +1,6 @@
 import { and, count, eq, min, sql } from 'drizzle-orm';
-import type { DbOrTx } from '../db/client.js';
-import { alerts } from '../db/schema.js';
+import { alerts } from '../store/schema.js';
+import type { DbOrTx } from '../store/sqlite.js';
 
 /**
  * The alert storm incident. Past `incidents.maxNewPerMinute` incidents opened by alerts in the

@@ -1,5 +1,7 @@
 import { and, asc, count, desc, eq, gt, isNull } from 'drizzle-orm';
-import type { DbOrTx } from '../db/client.js';
+import { blockingFreezes } from '../deploy/freeze.js';
+import { rollbackTarget } from '../deploy/suspects.js';
+import { getIncident } from '../store/incidents.js';
 import {
   alerts,
   deploys,
@@ -9,11 +11,9 @@ import {
   pages,
   rollbacks,
   timelineEvents,
-} from '../db/schema.js';
-import { blockingFreezes } from '../deploy/freeze.js';
-import { rollbackTarget } from '../deploy/suspects.js';
+} from '../store/schema.js';
+import type { DbOrTx } from '../store/sqlite.js';
 import type { Incident } from './incident.js';
-import { getIncident } from './store.js';
 import { STORM_GROUP_KEY, type StormGroup, stormGroups } from './storm.js';
 
 export interface AlertSummary {

@@ -1,6 +1,6 @@
 import { and, eq, gte, inArray, isNotNull, lt, or, type SQL } from 'drizzle-orm';
-import type { DbOrTx } from '../db/client.js';
-import { deploys, incidentDeploys, incidents, rollbacks } from '../db/schema.js';
+import { deploys, incidentDeploys, incidents, rollbacks } from '../store/schema.js';
+import type { DbOrTx } from '../store/sqlite.js';
 import type { CausalLink, DeployFact, RollbackFact } from './dora.js';
 import type { IncidentFact } from './incidents.js';
 

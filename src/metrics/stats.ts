@@ -1,4 +1,4 @@
-import type { DbOrTx } from '../db/client.js';
+import type { DbOrTx } from '../store/sqlite.js';
 import { type DoraStats, doraStats } from './dora.js';
 import { type IncidentStats, incidentStats } from './incidents.js';
 import { type DeployScope, loadDoraFacts, loadIncidentFacts, type Window } from './load.js';

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import type { DbOrTx } from '../db/client.js';
-import type { OutboxRow } from '../db/schema.js';
-import { enqueue, type OutboxItem } from './outbox.js';
+import { enqueue, type OutboxItem } from '../store/outbox.js';
+import type { OutboxRow } from '../store/schema.js';
+import type { DbOrTx } from '../store/sqlite.js';
 
 /** Payloads are stored as JSON objects. */
 export type PayloadSchema = z.ZodType<Record<string, unknown>, Record<string, unknown>>;

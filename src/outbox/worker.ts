@@ -1,9 +1,6 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { Db } from '../db/client.js';
-import type { OutboxRow } from '../db/schema.js';
-import type { EffectHandler } from './effects.js';
 import {
   type ClaimedItem,
   claim,
@@ -13,7 +10,10 @@ import {
   releaseClaims,
   renewLease,
   reschedule,
-} from './outbox.js';
+} from '../store/outbox.js';
+import type { OutboxRow } from '../store/schema.js';
+import type { Db } from '../store/sqlite.js';
+import type { EffectHandler } from './effects.js';
 
 /**
  * What a handler throws to say how its failure should be treated. Anything else thrown is

@@ -1,11 +1,11 @@
 import { eq } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
-import { type OutboxRow, type PageRow, pages, userDirectory } from '../db/schema.js';
 import { incidentRef, isOpen } from '../incidents/incident.js';
 import type { Incidents } from '../incidents/service.js';
-import { enqueueMessage, enqueuePublish, findIncident, getIncident } from '../incidents/store.js';
 import type { EffectHandler } from '../outbox/effects.js';
 import { DeliveryError } from '../outbox/worker.js';
+import { enqueueMessage, enqueuePublish, findIncident, getIncident } from '../store/incidents.js';
+import { type OutboxRow, type PageRow, pages, userDirectory } from '../store/schema.js';
+import type { Db } from '../store/sqlite.js';
 import { record } from '../timeline/timeline.js';
 import type { PagingMessage } from './messages.js';
 import { EVENT_SEVERITY, mappingOf, type PagingPolicy, urgencyFor } from './policy.js';

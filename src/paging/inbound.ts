@@ -1,14 +1,14 @@
 import { and, desc, eq } from 'drizzle-orm';
-import type { Db, Tx } from '../db/client.js';
-import { alerts, type PageRow, pages } from '../db/schema.js';
-import { claimDelivery } from '../deliveries.js';
 import { isAppError } from '../errors.js';
 import type { Actor } from '../incidents/events.js';
 import { type Incident, isOpen } from '../incidents/incident.js';
 import type { AlertIntake } from '../incidents/intake.js';
 import type { Incidents } from '../incidents/service.js';
-import { enqueueMessage, getIncident } from '../incidents/store.js';
 import type { NormalizedAlert } from '../ingest/alert.js';
+import { claimDelivery } from '../store/deliveries.js';
+import { enqueueMessage, getIncident } from '../store/incidents.js';
+import { alerts, type PageRow, pages } from '../store/schema.js';
+import type { Db, Tx } from '../store/sqlite.js';
 import { record } from '../timeline/timeline.js';
 import type { PagerDutyEvent, PagerDutyIncident } from './events.js';
 import type { PagerDutyUpdate } from './messages.js';

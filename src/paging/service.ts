@@ -1,10 +1,10 @@
 import type { Catalog } from '../catalog.js';
-import type { Db, Tx } from '../db/client.js';
-import { type PageRow, pages } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import type { Actor, IncidentListener } from '../incidents/events.js';
 import { type Incident, incidentRef, isOpen } from '../incidents/incident.js';
-import { enqueueMessage, enqueuePublish, getIncident } from '../incidents/store.js';
+import { enqueueMessage, enqueuePublish, getIncident } from '../store/incidents.js';
+import { type PageRow, pages } from '../store/schema.js';
+import type { Db, Tx } from '../store/sqlite.js';
 import { record } from '../timeline/timeline.js';
 import {
   mappingOf,

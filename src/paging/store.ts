@@ -1,8 +1,8 @@
 import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
-import type { DbOrTx } from '../db/client.js';
-import { type PageRow, pages } from '../db/schema.js';
 import { defineEffect } from '../outbox/effects.js';
+import { type PageRow, pages } from '../store/schema.js';
+import type { DbOrTx } from '../store/sqlite.js';
 
 export const OPEN_PAGE_STATUSES = ['requested', 'triggered', 'acknowledged'] as const;
 

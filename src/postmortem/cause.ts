@@ -1,11 +1,11 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
-import type { Db, Tx } from '../db/client.js';
-import { type DeployRow, deploys, incidentDeploys } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import type { Actor, IncidentListener } from '../incidents/events.js';
 import { incidentRef } from '../incidents/incident.js';
 import type { CauseOption } from '../incidents/messages.js';
-import { enqueueMessage, enqueuePublish, getIncident } from '../incidents/store.js';
+import { enqueueMessage, enqueuePublish, getIncident } from '../store/incidents.js';
+import { type DeployRow, deploys, incidentDeploys } from '../store/schema.js';
+import type { Db, Tx } from '../store/sqlite.js';
 import { record } from '../timeline/timeline.js';
 
 export interface CauseDeps {

@@ -1,5 +1,6 @@
 import { asc, count, eq, inArray } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
+import type { Incident } from '../incidents/incident.js';
+import { getIncident } from '../store/incidents.js';
 import {
   alerts,
   deploys,
@@ -8,9 +9,8 @@ import {
   incidentDeploys,
   pages,
   rollbacks,
-} from '../db/schema.js';
-import type { Incident } from '../incidents/incident.js';
-import { getIncident } from '../incidents/store.js';
+} from '../store/schema.js';
+import type { Db } from '../store/sqlite.js';
 import { streamOf, type TimelineKind } from '../timeline/timeline.js';
 
 export interface AlertItem {

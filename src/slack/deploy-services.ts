@@ -1,10 +1,10 @@
 import type { Catalog } from '../catalog.js';
-import type { Db } from '../db/client.js';
 import type { Freezes } from '../deploy/freezes.js';
 import type { Rollbacks } from '../deploy/rollback.js';
 import type { Suspects } from '../deploy/suspects.js';
 import type { Actor } from '../incidents/events.js';
 import type { Incidents } from '../incidents/service.js';
+import type { Db } from '../store/sqlite.js';
 
 /** What the `/deploy` command and the deploy buttons need. */
 export interface DeploySlackServices {

@@ -1,13 +1,13 @@
 import type { App, BlockAction, ButtonAction, MessageShortcut } from '@slack/bolt';
 import type { Catalog } from '../catalog.js';
-import type { Db } from '../db/client.js';
-import { claimDelivery } from '../deliveries.js';
 import type { Archiving } from '../incidents/archive.js';
 import type { Followups } from '../incidents/followups.js';
 import type { Reminders } from '../incidents/reminders.js';
 import type { Incidents } from '../incidents/service.js';
 import type { Paging } from '../paging/service.js';
 import type { Causes } from '../postmortem/cause.js';
+import { claimDelivery } from '../store/deliveries.js';
+import type { Db } from '../store/sqlite.js';
 import type { TimelineCapture } from '../timeline/capture.js';
 import { archiveClicked } from './actions/archive.js';
 import { causeAnswer } from './actions/cause.js';

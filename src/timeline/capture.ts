@@ -1,10 +1,10 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Db, Tx } from '../db/client.js';
-import { chatRefs, timelineEvents } from '../db/schema.js';
 import type { Actor } from '../incidents/events.js';
-import { enqueueMessage, getIncident } from '../incidents/store.js';
 import { defineEffect } from '../outbox/effects.js';
+import { enqueueMessage, getIncident } from '../store/incidents.js';
+import { chatRefs, timelineEvents } from '../store/schema.js';
+import type { Db, Tx } from '../store/sqlite.js';
 import { record, streamOf, type TimelineEntry } from './timeline.js';
 
 /** A chat message copied into the timeline, as the edge read it from the chat platform. */

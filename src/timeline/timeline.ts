@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { and, asc, eq, sql } from 'drizzle-orm';
-import { type Db, type DbOrTx, prepared } from '../db/client.js';
-import { type TimelineRow, timelineEvents, timelineHeads } from '../db/schema.js';
+import { type TimelineRow, timelineEvents, timelineHeads } from '../store/schema.js';
+import { type Db, type DbOrTx, prepared } from '../store/sqlite.js';
 
 /** Every kind of fact the record holds. Add a kind here before recording it. */
 export const TIMELINE_KINDS = [

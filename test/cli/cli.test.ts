@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
-import { openDb } from '../../src/db/client.js';
+import { openDb } from '../../src/store/sqlite.js';
 import { runCli } from '../support/cli.js';
 import { coreServices } from '../support/incidents.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { openDb } from '../../src/db/client.js';
+import { openDb } from '../../src/store/sqlite.js';
 import { type PagerDutyEmulator, startPagerDutyEmulator } from '../emulators/pagerduty.js';
 import { type SlackEmulator, startSlackEmulator } from '../emulators/slack.js';
 import { INGEST_TOKEN, SIGNING_SECRET, startTestApp } from '../support/app.js';

@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, expect, test } from 'vitest';
-import { outbox } from '../../src/db/schema.js';
 import type { NoticeDelivery } from '../../src/deploy/notices.js';
 import type { Actor } from '../../src/incidents/events.js';
+import { outbox } from '../../src/store/schema.js';
 import { AUDIT_STREAM } from '../../src/timeline/timeline.js';
 import { deployCore } from '../support/deploy-core.js';
 

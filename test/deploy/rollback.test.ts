@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
-import { deploys, outbox, rollbacks } from '../../src/db/schema.js';
 import type { RollbackBackend } from '../../src/deploy/backend.js';
 import { commandBackend } from '../../src/deploy/backends/command.js';
 import { webhookBackend } from '../../src/deploy/backends/webhook.js';
 import type { Actor } from '../../src/incidents/events.js';
+import { deploys, outbox, rollbacks } from '../../src/store/schema.js';
 import { list } from '../../src/timeline/timeline.js';
 import {
   type RollbackReceiver,

@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, expect, test } from 'vitest';
-import { deploys, incidentDeploys } from '../../src/db/schema.js';
 import { rankSuspects, rollbackTarget, suspectFinder } from '../../src/deploy/suspects.js';
 import type { Actor } from '../../src/incidents/events.js';
 import { buildIncidentView } from '../../src/incidents/view.js';
+import { deploys, incidentDeploys } from '../../src/store/schema.js';
 import { list } from '../../src/timeline/timeline.js';
 import { deployCore } from '../support/deploy-core.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, expect, test } from 'vitest';
-import { findIncident } from '../../src/incidents/store.js';
+import { findIncident } from '../../src/store/incidents.js';
 import { verify } from '../../src/timeline/timeline.js';
 import { eventually, startTestApp, type TestApp } from '../support/app.js';
 import { fixture } from '../support/fixtures.js';

@@ -1,6 +1,6 @@
 import { afterEach, expect, test } from 'vitest';
-import { alerts, incidents, timelineEvents } from '../../src/db/schema.js';
 import { ALERT_BODY_LIMIT, ALERT_KEEP_BYTES } from '../../src/http/alerts.js';
+import { alerts, incidents, timelineEvents } from '../../src/store/schema.js';
 import { eventually, startTestApp, type TestApp } from '../support/app.js';
 import { fixture } from '../support/fixtures.js';
 

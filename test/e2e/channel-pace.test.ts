@@ -1,5 +1,5 @@
 import { afterEach, expect, test } from 'vitest';
-import { incidents } from '../../src/db/schema.js';
+import { incidents } from '../../src/store/schema.js';
 import { startSlackEmulator } from '../emulators/slack.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 

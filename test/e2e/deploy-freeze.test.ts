@@ -1,5 +1,5 @@
 import { afterEach, expect, test } from 'vitest';
-import { freezes } from '../../src/db/schema.js';
+import { freezes } from '../../src/store/schema.js';
 import { AUDIT_STREAM, list, verify } from '../../src/timeline/timeline.js';
 import {
   API_TOKEN,

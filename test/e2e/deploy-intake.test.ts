@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, expect, test } from 'vitest';
-import { deploys } from '../../src/db/schema.js';
+import { deploys } from '../../src/store/schema.js';
 import { list } from '../../src/timeline/timeline.js';
 import { eventually, startTestApp, type TestApp } from '../support/app.js';
 import { deployCommand, postDeploy, responseText } from '../support/deploys.js';

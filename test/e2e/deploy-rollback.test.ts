@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
-import { rollbacks } from '../../src/db/schema.js';
+import { rollbacks } from '../../src/store/schema.js';
 import { list, verify } from '../../src/timeline/timeline.js';
 import {
   type RollbackReceiver,

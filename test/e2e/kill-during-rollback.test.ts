@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import { openDb } from '../../src/db/client.js';
-import { rollbacks } from '../../src/db/schema.js';
+import { rollbacks } from '../../src/store/schema.js';
+import { openDb } from '../../src/store/sqlite.js';
 import { startSlackEmulator } from '../emulators/slack.js';
 import { eventually, INGEST_TOKEN, type TestApp } from '../support/app.js';
 import { buttons, click, postDeploy } from '../support/deploys.js';

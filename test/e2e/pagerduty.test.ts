@@ -1,13 +1,13 @@
 import { eq, isNull } from 'drizzle-orm';
 import { afterEach, expect, test } from 'vitest';
+import { findIncident } from '../../src/store/incidents.js';
 import {
   alerts,
   deliveries,
   incidents,
   timelineEvents,
   userDirectory,
-} from '../../src/db/schema.js';
-import { findIncident } from '../../src/incidents/store.js';
+} from '../../src/store/schema.js';
 import { list, verify } from '../../src/timeline/timeline.js';
 import {
   buildWebhookEvent,

@@ -1,9 +1,9 @@
 import { afterEach, expect, test } from 'vitest';
 import { createCatalog } from '../../src/catalog.js';
-import { deploys, followups, incidentDeploys, rollbacks } from '../../src/db/schema.js';
 import { createIncidents } from '../../src/incidents/service.js';
-import { findIncident } from '../../src/incidents/store.js';
 import { askForCause } from '../../src/postmortem/cause.js';
+import { findIncident } from '../../src/store/incidents.js';
+import { deploys, followups, incidentDeploys, rollbacks } from '../../src/store/schema.js';
 import { list } from '../../src/timeline/timeline.js';
 import { eventually, SIGNING_SECRET, startTestApp, type TestApp } from '../support/app.js';
 import {

@@ -1,6 +1,6 @@
 import { afterEach, expect, test } from 'vitest';
-import { alerts as alertsTable } from '../../src/db/schema.js';
-import { findIncident } from '../../src/incidents/store.js';
+import { findIncident } from '../../src/store/incidents.js';
+import { alerts as alertsTable } from '../../src/store/schema.js';
 import { type RunningAlertmanager, startAlertmanager } from '../support/alertmanager.js';
 import { eventually, INGEST_TOKEN, startTestApp, type TestApp } from '../support/app.js';
 

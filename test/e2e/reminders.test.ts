@@ -1,7 +1,7 @@
 import { afterEach, expect, test } from 'vitest';
-import { tryLock, unlock } from '../../src/db/locks.js';
-import { findIncidentRow } from '../../src/incidents/store.js';
 import { actions, fields, snoozeActionId, views } from '../../src/slack/ids.js';
+import { findIncidentRow } from '../../src/store/incidents.js';
+import { tryLock, unlock } from '../../src/store/locks.js';
 import { list } from '../../src/timeline/timeline.js';
 import type { EmulatedMessage } from '../emulators/slack.js';
 import { eventually, startTestApp, type TestApp } from '../support/app.js';

@@ -1,5 +1,5 @@
 import { afterEach, expect, test } from 'vitest';
-import { incidents, outbox } from '../../src/db/schema.js';
+import { incidents, outbox } from '../../src/store/schema.js';
 import { SIGNING_SECRET, startTestApp, type TestApp } from '../support/app.js';
 import { sendSlashCommand, slashCommandFields } from '../support/slack-requests.js';
 

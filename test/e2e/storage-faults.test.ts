@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterEach, expect, test } from 'vitest';
-import { alerts } from '../../src/db/schema.js';
+import { alerts } from '../../src/store/schema.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 
 let bot: TestApp | undefined;

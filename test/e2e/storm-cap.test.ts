@@ -1,6 +1,6 @@
 import { afterEach, expect, test } from 'vitest';
-import { alerts, incidents } from '../../src/db/schema.js';
 import { STORM_GROUP_KEY } from '../../src/incidents/storm.js';
+import { alerts, incidents } from '../../src/store/schema.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 
 let bot: TestApp | undefined;

@@ -1,6 +1,6 @@
 import { afterEach, expect, test } from 'vitest';
-import { outbox } from '../../src/db/schema.js';
-import { findIncident } from '../../src/incidents/store.js';
+import { findIncident } from '../../src/store/incidents.js';
+import { outbox } from '../../src/store/schema.js';
 import { tsToDate } from '../../src/timeline/capture.js';
 import { list, verify } from '../../src/timeline/timeline.js';
 import type { EmulatedMessage } from '../emulators/slack.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { incidents } from '../../src/db/schema.js';
 import { ALERT_BODY_LIMIT } from '../../src/http/alerts.js';
+import { incidents } from '../../src/store/schema.js';
 import {
   eventually,
   INGEST_TOKEN,

@@ -1,10 +1,10 @@
 import { pino } from 'pino';
 import { afterEach, expect, test } from 'vitest';
 import { createCatalog } from '../../src/catalog.js';
-import { inbox as inboxTable, incidents } from '../../src/db/schema.js';
 import { createInbox } from '../../src/incidents/inbox.js';
 import { createAlertIntake } from '../../src/incidents/intake.js';
 import type { NormalizedAlert } from '../../src/ingest/alert.js';
+import { inbox as inboxTable, incidents } from '../../src/store/schema.js';
 import { testDb } from '../support/db.js';
 
 let close: (() => void) | undefined;

@@ -1,10 +1,10 @@
 import { afterEach, expect, test } from 'vitest';
 import { createCatalog } from '../../src/catalog.js';
-import { alerts, incidents, outbox } from '../../src/db/schema.js';
 import { createAlertIntake, type IntakePolicy } from '../../src/incidents/intake.js';
-import { findIncident } from '../../src/incidents/store.js';
 import type { NormalizedAlert } from '../../src/ingest/alert.js';
 import { alertmanagerToAlerts } from '../../src/ingest/alertmanager.js';
+import { findIncident } from '../../src/store/incidents.js';
+import { alerts, incidents, outbox } from '../../src/store/schema.js';
 import { list, verify } from '../../src/timeline/timeline.js';
 import { testDb } from '../support/db.js';
 import { fixture } from '../support/fixtures.js';

@@ -1,10 +1,10 @@
 import { afterEach, expect, test } from 'vitest';
 import { createCatalog } from '../../src/catalog.js';
-import { incidents, outbox } from '../../src/db/schema.js';
 import type { Actor } from '../../src/incidents/events.js';
 import type { ChatMessage, MessageDelivery } from '../../src/incidents/messages.js';
 import { createReminders } from '../../src/incidents/reminders.js';
 import { createIncidents } from '../../src/incidents/service.js';
+import { incidents, outbox } from '../../src/store/schema.js';
 import { list, verify } from '../../src/timeline/timeline.js';
 import { testDb } from '../support/db.js';
 

@@ -1,11 +1,11 @@
 import { afterEach, expect, test } from 'vitest';
 import { createCatalog } from '../../src/catalog.js';
-import { outbox } from '../../src/db/schema.js';
 import type { IncidentEvent } from '../../src/incidents/events.js';
 import { createAlertIntake } from '../../src/incidents/intake.js';
 import type { MessageDelivery } from '../../src/incidents/messages.js';
 import { createIncidents } from '../../src/incidents/service.js';
-import { findIncident, findIncidentRow } from '../../src/incidents/store.js';
+import { findIncident, findIncidentRow } from '../../src/store/incidents.js';
+import { outbox } from '../../src/store/schema.js';
 import { list } from '../../src/timeline/timeline.js';
 import { testDb } from '../support/db.js';
 

@@ -1,9 +1,9 @@
 import { afterEach, expect, test } from 'vitest';
 import { createCatalog } from '../../src/catalog.js';
-import { incidents, outbox } from '../../src/db/schema.js';
 import { AppError } from '../../src/errors.js';
 import type { Actor, IncidentEvent } from '../../src/incidents/events.js';
 import { createIncidents } from '../../src/incidents/service.js';
+import { incidents, outbox } from '../../src/store/schema.js';
 import { list, verify } from '../../src/timeline/timeline.js';
 import { testDb } from '../support/db.js';
 

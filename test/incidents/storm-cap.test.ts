@@ -1,12 +1,12 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, expect, test } from 'vitest';
 import { createCatalog } from '../../src/catalog.js';
-import type { Db } from '../../src/db/client.js';
-import { alerts, incidents, outbox } from '../../src/db/schema.js';
 import { createAlertIntake } from '../../src/incidents/intake.js';
 import { STORM_GROUP_KEY } from '../../src/incidents/storm.js';
 import { buildIncidentView } from '../../src/incidents/view.js';
 import type { NormalizedAlert } from '../../src/ingest/alert.js';
+import { alerts, incidents, outbox } from '../../src/store/schema.js';
+import type { Db } from '../../src/store/sqlite.js';
 import { verify } from '../../src/timeline/timeline.js';
 import { testDb } from '../support/db.js';
 

@@ -5,9 +5,12 @@ import { eq } from 'drizzle-orm';
 import { pino } from 'pino';
 import { afterEach, expect, test } from 'vitest';
 import { z } from 'zod';
-import { type OpenDb, openDb } from '../../src/db/client.js';
-import { type OutboxRow, outbox } from '../../src/db/schema.js';
 import { defineEffect } from '../../src/outbox/effects.js';
+import {
+  createOutboxWorker,
+  type OutboxWorker,
+  type WorkerOptions,
+} from '../../src/outbox/worker.js';
 import {
   claim,
   complete,
@@ -16,12 +19,9 @@ import {
   outboxStats,
   renewLease,
   reschedule,
-} from '../../src/outbox/outbox.js';
-import {
-  createOutboxWorker,
-  type OutboxWorker,
-  type WorkerOptions,
-} from '../../src/outbox/worker.js';
+} from '../../src/store/outbox.js';
+import { type OutboxRow, outbox } from '../../src/store/schema.js';
+import { type OpenDb, openDb } from '../../src/store/sqlite.js';
 
 // Several workers on one SQLite file, each on its own connection, as separate processes
 // (or, later, replicas on one PostgreSQL) would be.

@@ -1,10 +1,10 @@
 import { pino } from 'pino';
 import { afterEach, expect, test } from 'vitest';
 import { z } from 'zod';
-import { type OutboxRow, outbox } from '../../src/db/schema.js';
 import { defineEffect, type EffectHandler } from '../../src/outbox/effects.js';
-import { enqueue, outboxStats, pendingInLane } from '../../src/outbox/outbox.js';
 import { backoffMs, createOutboxWorker, DeliveryError } from '../../src/outbox/worker.js';
+import { enqueue, outboxStats, pendingInLane } from '../../src/store/outbox.js';
+import { type OutboxRow, outbox } from '../../src/store/schema.js';
 import { testDb } from '../support/db.js';
 
 const log = pino({ level: 'silent' });

@@ -1,10 +1,10 @@
 import { eq, isNull } from 'drizzle-orm';
 import { afterEach, expect, test } from 'vitest';
-import { alerts, deliveries, incidents, outbox, timelineEvents } from '../../src/db/schema.js';
 import type { Actor } from '../../src/incidents/events.js';
-import { findIncident } from '../../src/incidents/store.js';
 import { parsePagerDutyWebhook } from '../../src/ingest/pagerduty.js';
 import type { PagerDutyEvent } from '../../src/paging/events.js';
+import { findIncident } from '../../src/store/incidents.js';
+import { alerts, deliveries, incidents, outbox, timelineEvents } from '../../src/store/schema.js';
 import { list, verify } from '../../src/timeline/timeline.js';
 import { fixture } from '../support/fixtures.js';
 import { type PagingSetupOptions, setupPaging } from '../support/paging.js';

@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, expect, test } from 'vitest';
-import { incidents, outbox, pages, userDirectory } from '../../src/db/schema.js';
 import { AppError } from '../../src/errors.js';
 import type { Actor } from '../../src/incidents/events.js';
+import { incidents, outbox, pages, userDirectory } from '../../src/store/schema.js';
 import { list } from '../../src/timeline/timeline.js';
 import { permanent, retryable, setupPaging } from '../support/paging.js';
 

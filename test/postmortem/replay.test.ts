@@ -1,5 +1,9 @@
 import { afterEach, expect, test } from 'vitest';
-import type { Db } from '../../src/db/client.js';
+import { createFollowups } from '../../src/incidents/followups.js';
+import type { NormalizedAlert } from '../../src/ingest/alert.js';
+import { askForCause, createCauses } from '../../src/postmortem/cause.js';
+import { renderPostmortem } from '../../src/postmortem/draft.js';
+import { loadPostmortemRecord } from '../../src/postmortem/record.js';
 import {
   deploys,
   freezes,
@@ -7,12 +11,8 @@ import {
   outbox,
   pages,
   rollbacks,
-} from '../../src/db/schema.js';
-import { createFollowups } from '../../src/incidents/followups.js';
-import type { NormalizedAlert } from '../../src/ingest/alert.js';
-import { askForCause, createCauses } from '../../src/postmortem/cause.js';
-import { renderPostmortem } from '../../src/postmortem/draft.js';
-import { loadPostmortemRecord } from '../../src/postmortem/record.js';
+} from '../../src/store/schema.js';
+import type { Db } from '../../src/store/sqlite.js';
 import { createTimelineCapture } from '../../src/timeline/capture.js';
 import { list, record, verify } from '../../src/timeline/timeline.js';
 import { testDb } from '../support/db.js';

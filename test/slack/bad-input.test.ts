@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';
-import { deliveries, incidents } from '../../src/db/schema.js';
-import { findIncident } from '../../src/incidents/store.js';
 import { actions, fields, views } from '../../src/slack/ids.js';
+import { findIncident } from '../../src/store/incidents.js';
+import { deliveries, incidents } from '../../src/store/schema.js';
 import { list } from '../../src/timeline/timeline.js';
 import { SIGNING_SECRET, startTestApp, type TestApp } from '../support/app.js';
 import { ALICE, BOB, GENERAL, type SlackDriver, slackDriver } from '../support/slack-driver.js';

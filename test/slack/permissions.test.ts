@@ -1,6 +1,6 @@
 import { afterEach, expect, test } from 'vitest';
-import { findIncident } from '../../src/incidents/store.js';
 import { actions, views } from '../../src/slack/ids.js';
+import { findIncident } from '../../src/store/incidents.js';
 import { list } from '../../src/timeline/timeline.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { ALICE, BOB, CAROL, slackDriver } from '../support/slack-driver.js';

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { deliveries } from '../../src/db/schema.js';
+import { deliveries } from '../../src/store/schema.js';
 import { list } from '../../src/timeline/timeline.js';
 import { eventually, SIGNING_SECRET, startTestApp, type TestApp } from '../support/app.js';
 import { ALICE, type SlackDriver, slackDriver } from '../support/slack-driver.js';

@@ -1,6 +1,6 @@
 import { afterEach, expect, test } from 'vitest';
-import { findIncident } from '../../src/incidents/store.js';
 import { actions } from '../../src/slack/ids.js';
+import { findIncident } from '../../src/store/incidents.js';
 import { eventually, startTestApp, type TestApp } from '../support/app.js';
 import { BOB, GENERAL, slackDriver } from '../support/slack-driver.js';
 import { blockActionPayload, slashCommandFields } from '../support/slack-requests.js';

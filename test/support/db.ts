@@ -1,4 +1,4 @@
-import { openDb } from '../../src/db/client.js';
+import { openDb } from '../../src/store/sqlite.js';
 
 /** A fresh in-memory database built from the real migrations. */
 export function testDb() {

@@ -1,8 +1,8 @@
 import { createCatalog } from '../../src/catalog.js';
-import type { Db } from '../../src/db/client.js';
 import type { IncidentListener } from '../../src/incidents/events.js';
 import { createAlertIntake } from '../../src/incidents/intake.js';
 import { createIncidents } from '../../src/incidents/service.js';
+import type { Db } from '../../src/store/sqlite.js';
 
 /** The real lifecycle and alert intake over a test database, with a clock the test moves. */
 export function coreServices(

@@ -1,12 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { pino } from 'pino';
 import { createCatalog } from '../../src/catalog.js';
-import { outbox, type PageRow, pages } from '../../src/db/schema.js';
 import type { IncidentListener } from '../../src/incidents/events.js';
 import { createAlertIntake } from '../../src/incidents/intake.js';
 import type { ChatMessage } from '../../src/incidents/messages.js';
 import { createIncidents } from '../../src/incidents/service.js';
-import { messageEffect, publishEffect } from '../../src/incidents/store.js';
 import { createOutboxWorker, DeliveryError } from '../../src/outbox/worker.js';
 import { createPagerDelivery } from '../../src/paging/delivery.js';
 import { createPagerDutyInbound } from '../../src/paging/inbound.js';
@@ -20,6 +18,8 @@ import type {
   People,
 } from '../../src/paging/ports.js';
 import { createPaging } from '../../src/paging/service.js';
+import { messageEffect, publishEffect } from '../../src/store/incidents.js';
+import { outbox, type PageRow, pages } from '../../src/store/schema.js';
 import { testDb } from './db.js';
 
 type Op = 'createIncident' | 'acknowledge' | 'resolve' | 'onCall' | 'user' | 'sendEvent';

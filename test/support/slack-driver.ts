@@ -1,6 +1,6 @@
 // People using firebreak from Slack, as signed requests to the real Bolt receiver of a running
 // test app. Handlers ack first and work after, so callers wait for effects with `eventually`.
-import { findIncident } from '../../src/incidents/store.js';
+import { findIncident } from '../../src/store/incidents.js';
 import { list } from '../../src/timeline/timeline.js';
 import { eventually, SIGNING_SECRET, type TestApp } from './app.js';
 import {

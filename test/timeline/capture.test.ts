@@ -1,5 +1,5 @@
 import { afterEach, expect, test } from 'vitest';
-import { chatRefs, outbox } from '../../src/db/schema.js';
+import { chatRefs, outbox } from '../../src/store/schema.js';
 import {
   type CapturedMessage,
   createTimelineCapture,

@@ -1,5 +1,5 @@
 import { afterEach, expect, test } from 'vitest';
-import { incidents } from '../../src/db/schema.js';
+import { incidents } from '../../src/store/schema.js';
 import { list, record, verify } from '../../src/timeline/timeline.js';
 import { testDb } from '../support/db.js';
 

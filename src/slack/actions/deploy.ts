@@ -8,7 +8,7 @@ import type {
 import { z } from 'zod';
 import { isAppError } from '../../errors.js';
 import { incidentRef } from '../../incidents/incident.js';
-import { getIncident } from '../../incidents/store.js';
+import { getIncident } from '../../store/incidents.js';
 import { freezeModal } from '../blocks/deploy.js';
 import { escapeText } from '../blocks/text.js';
 import type { DeploySlackServices } from '../deploy-services.js';

@@ -5,10 +5,10 @@ import type {
   SlackActionMiddlewareArgs,
 } from '@slack/bolt';
 import { z } from 'zod';
-import type { Db } from '../../db/client.js';
 import { incidentRef, SEVERITIES } from '../../incidents/incident.js';
 import type { Incidents } from '../../incidents/service.js';
-import { getIncident } from '../../incidents/store.js';
+import { getIncident } from '../../store/incidents.js';
+import type { Db } from '../../store/sqlite.js';
 import type { ActorOf } from '../actors.js';
 import { resolveModal } from '../blocks/modals.js';
 

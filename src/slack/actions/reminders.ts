@@ -1,9 +1,9 @@
 import type { BlockButtonAction, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
-import type { Db } from '../../db/client.js';
 import { incidentRef } from '../../incidents/incident.js';
 import { type Reminders, SNOOZE_MINUTES } from '../../incidents/reminders.js';
-import { getIncident } from '../../incidents/store.js';
+import { getIncident } from '../../store/incidents.js';
+import type { Db } from '../../store/sqlite.js';
 import type { ActorOf } from '../actors.js';
 import { statusUpdateModal } from '../blocks/modals.js';
 import { slackDate } from '../blocks/text.js';

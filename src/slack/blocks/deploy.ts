@@ -1,9 +1,9 @@
 import type { types } from '@slack/bolt';
-import type { DeployRow, FreezeRow, RollbackRow } from '../../db/schema.js';
 import type { DeployNotice, FreezeFacts, RollbackButton } from '../../deploy/notices.js';
 import type { DeployStatusReport } from '../../deploy/reports.js';
 import type { RollbackPlan } from '../../deploy/rollback.js';
 import { incidentRef } from '../../incidents/incident.js';
+import type { DeployRow, FreezeRow, RollbackRow } from '../../store/schema.js';
 import { actions, blocks as ids, inputAction, views } from '../ids.js';
 import {
   duration,

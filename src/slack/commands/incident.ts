@@ -1,9 +1,9 @@
 import type { Catalog } from '../../catalog.js';
-import type { Db } from '../../db/client.js';
 import { AppError } from '../../errors.js';
 import { type Incident, incidentRef } from '../../incidents/incident.js';
 import type { Incidents } from '../../incidents/service.js';
-import { openIncidents } from '../../incidents/store.js';
+import { openIncidents } from '../../store/incidents.js';
+import type { Db } from '../../store/sqlite.js';
 import { severityLabel, stateLabel } from '../blocks/incident-card.js';
 import { incidentList } from '../blocks/incident-list.js';
 import {

@@ -1,8 +1,8 @@
-import type { Db } from '../../db/client.js';
 import { AppError } from '../../errors.js';
 import { incidentRef } from '../../incidents/incident.js';
 import { renderPostmortem } from '../../postmortem/draft.js';
 import { loadPostmortemRecord } from '../../postmortem/record.js';
+import type { Db } from '../../store/sqlite.js';
 import { translate } from '../chat.js';
 import type { SubcommandTable } from './types.js';
 

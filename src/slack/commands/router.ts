@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import type { Db } from '../../db/client.js';
 import type { Actor } from '../../incidents/events.js';
-import { findIncidentByChannel } from '../../incidents/store.js';
+import { findIncidentByChannel } from '../../store/incidents.js';
+import type { Db } from '../../store/sqlite.js';
 import type { SubcommandTable } from './types.js';
 
 export function helpText(command: string, table: SubcommandTable): string {

@@ -1,7 +1,7 @@
 import type { Catalog } from '../../catalog.js';
-import type { Db } from '../../db/client.js';
 import { AppError } from '../../errors.js';
 import { doraStatsFor, incidentStatsFor, MAX_DAYS } from '../../metrics/stats.js';
+import type { Db } from '../../store/sqlite.js';
 import { doraStatsText, incidentStatsText } from '../blocks/stats.js';
 import type { SubcommandTable } from './types.js';
 

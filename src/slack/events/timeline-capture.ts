@@ -5,9 +5,9 @@ import type {
   SlackShortcutMiddlewareArgs,
   webApi,
 } from '@slack/bolt';
-import type { Db } from '../../db/client.js';
-import { findIncidentByChannel } from '../../incidents/store.js';
 import type { EffectHandler } from '../../outbox/effects.js';
+import { findIncidentByChannel } from '../../store/incidents.js';
+import type { Db } from '../../store/sqlite.js';
 import { captureEffects, type TimelineCapture } from '../../timeline/capture.js';
 import {
   fetchMessage,

@@ -1,6 +1,6 @@
 import { lt } from 'drizzle-orm';
-import type { DbOrTx } from './db/client.js';
-import { deliveries } from './db/schema.js';
+import { deliveries } from './schema.js';
+import type { DbOrTx } from './sqlite.js';
 
 /**
  * Claims a delivery id (Slack event_id, PagerDuty X-Webhook-Id, GitHub X-GitHub-Delivery).

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
 import { type Job, underLock } from '../../src/cron.js';
-import { type OpenDb, openDb } from '../../src/db/client.js';
-import { tryLock, unlock } from '../../src/db/locks.js';
+import { tryLock, unlock } from '../../src/store/locks.js';
+import { type OpenDb, openDb } from '../../src/store/sqlite.js';
 
 let dir = '';
 const opened: OpenDb[] = [];

@@ -1,6 +1,6 @@
 import { and, asc, count, eq, inArray, isNull, lte, min, or, sql } from 'drizzle-orm';
-import { type Db, type DbOrTx, prepared } from '../db/client.js';
-import { type OutboxRow, outbox } from '../db/schema.js';
+import { type OutboxRow, outbox } from './schema.js';
+import { type Db, type DbOrTx, prepared } from './sqlite.js';
 
 export interface OutboxItem {
   kind: string;

@@ -1,6 +1,6 @@
 import { and, eq, or, sql } from 'drizzle-orm';
-import type { Db } from './client.js';
 import { locks } from './schema.js';
+import type { Db } from './sqlite.js';
 
 /**
  * Takes the named lock for `ttlMs`, or extends it if `holder` has it already; false when

@@ -1,11 +1,11 @@
 import { and, asc, eq, inArray, ne } from 'drizzle-orm';
 import { z } from 'zod';
-import type { DbOrTx } from '../db/client.js';
-import { type IncidentRow, incidentServices, incidents } from '../db/schema.js';
 import { AppError } from '../errors.js';
+import type { Incident } from '../incidents/incident.js';
+import { type ChatMessage, MessageDelivery, type MessageTarget } from '../incidents/messages.js';
 import { defineEffect } from '../outbox/effects.js';
-import type { Incident } from './incident.js';
-import { type ChatMessage, MessageDelivery, type MessageTarget } from './messages.js';
+import { type IncidentRow, incidentServices, incidents } from './schema.js';
+import type { DbOrTx } from './sqlite.js';
 
 export function toIncident(row: IncidentRow, services: string[]): Incident {
   return {

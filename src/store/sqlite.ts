@@ -11,7 +11,7 @@ export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Data
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 export type DbOrTx = Db | Tx;
 
-// Resolves the same from src/db/ (tsx, tests) and dist/db/ (built).
+// Resolves the same from src/store/ (tsx, tests) and dist/store/ (built).
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../migrations', import.meta.url));
 
 export interface OpenDb {

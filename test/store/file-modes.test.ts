@@ -2,8 +2,8 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { openDb } from '../../src/db/client.js';
-import { claimDelivery } from '../../src/deliveries.js';
+import { claimDelivery } from '../../src/store/deliveries.js';
+import { openDb } from '../../src/store/sqlite.js';
 
 // The database holds incident notes, alert labels and who did what: it is the owner's only,
 // under the usual umask (022) that would make new files world-readable.
