@@ -1,10 +1,9 @@
-import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { defineEffect } from '../outbox/effects.js';
 import { enqueueMessage, findIncidentRow, getIncident } from '../store/incidents.js';
-import { timelineEvents } from '../store/schema.js';
 import type { Db, DbOrTx } from '../store/sqlite.js';
+import { latestEventOfKind } from '../store/timeline-reads.js';
 import { record, streamOf } from '../timeline/timeline.js';
 import type { Actor } from './events.js';
 import { incidentRef } from './incident.js';
@@ -109,19 +108,8 @@ export function archiveHandler({ db, chat, now }: { db: Db; chat: Chat; now: () 
 }
 
 function scheduledAt(tx: DbOrTx, incidentId: number): Date | null {
-  const row = tx
-    .select({ payload: timelineEvents.payload })
-    .from(timelineEvents)
-    .where(
-      and(
-        eq(timelineEvents.stream, streamOf(incidentId)),
-        eq(timelineEvents.kind, 'channel_archive_scheduled'),
-      ),
-    )
-    .orderBy(desc(timelineEvents.seq))
-    .limit(1)
-    .get();
-  const at = row?.payload.archiveAt;
+  const scheduled = latestEventOfKind(tx, streamOf(incidentId), 'channel_archive_scheduled');
+  const at = scheduled?.payload.archiveAt;
   return typeof at === 'string' ? new Date(at) : null;
 }
 

@@ -1,8 +1,14 @@
-import { and, desc, eq, isNull, lte, ne } from 'drizzle-orm';
 import { AppError } from '../errors.js';
 import { enqueueMessage, findIncidentRow } from '../store/incidents.js';
-import { incidents, timelineEvents } from '../store/schema.js';
+import {
+  type IncidentRow,
+  ownerRemindersDue,
+  setNextUpdateDueAt,
+  setOwnerReminderAt,
+  statusUpdatesDue,
+} from '../store/reminders.js';
 import type { Db, Tx } from '../store/sqlite.js';
+import { latestEventOfKind } from '../store/timeline-reads.js';
 import { record, streamOf } from '../timeline/timeline.js';
 import type { Actor } from './events.js';
 import { incidentRef, isOpen, type Severity } from './incident.js';
@@ -38,37 +44,18 @@ export function createReminders({ db, now, policy, kick }: ReminderDeps) {
   function sweep(): SweepResult {
     const at = now();
     const result = db.transaction((tx) => {
-      const statusReminders = tx
-        .select()
-        .from(incidents)
-        .where(and(ne(incidents.state, 'resolved'), lte(incidents.nextUpdateDueAt, at)))
-        .all()
-        .map((row) => remindStatus(tx, row, at));
-      const ownerReminders = tx
-        .select()
-        .from(incidents)
-        .where(
-          and(
-            ne(incidents.state, 'resolved'),
-            isNull(incidents.ownerId),
-            lte(incidents.ownerReminderAt, at),
-          ),
-        )
-        .all()
-        .map((row) => remindOwner(tx, row, at));
+      const statusReminders = statusUpdatesDue(tx, at).map((row) => remindStatus(tx, row, at));
+      const ownerReminders = ownerRemindersDue(tx, at).map((row) => remindOwner(tx, row, at));
       return { statusReminders, ownerReminders };
     });
     if (result.statusReminders.length + result.ownerReminders.length > 0) kick();
     return result;
   }
 
-  function remindStatus(tx: Tx, row: typeof incidents.$inferSelect, at: Date): number {
+  function remindStatus(tx: Tx, row: IncidentRow, at: Date): number {
     const dueAt = row.nextUpdateDueAt ?? at;
     const every = policy.reminders[row.severity];
-    tx.update(incidents)
-      .set({ nextUpdateDueAt: every ? new Date(at.getTime() + every) : null })
-      .where(eq(incidents.id, row.id))
-      .run();
+    setNextUpdateDueAt(tx, row.id, every ? new Date(at.getTime() + every) : null);
     const recorded = record(
       tx,
       {
@@ -99,12 +86,9 @@ export function createReminders({ db, now, policy, kick }: ReminderDeps) {
     return row.id;
   }
 
-  function remindOwner(tx: Tx, row: typeof incidents.$inferSelect, at: Date): number {
+  function remindOwner(tx: Tx, row: IncidentRow, at: Date): number {
     const dueAt = row.ownerReminderAt ?? at;
-    tx.update(incidents)
-      .set({ ownerReminderAt: new Date(at.getTime() + policy.unownedReminderMs) })
-      .where(eq(incidents.id, row.id))
-      .run();
+    setOwnerReminderAt(tx, row.id, new Date(at.getTime() + policy.unownedReminderMs));
     const recorded = record(
       tx,
       {
@@ -158,7 +142,7 @@ export function createReminders({ db, now, policy, kick }: ReminderDeps) {
         at,
       );
       if (!recorded) return { until: row.nextUpdateDueAt ?? until, changed: false };
-      tx.update(incidents).set({ nextUpdateDueAt: until }).where(eq(incidents.id, id)).run();
+      setNextUpdateDueAt(tx, id, until);
       return { until, changed: true };
     });
   }
@@ -167,18 +151,7 @@ export function createReminders({ db, now, policy, kick }: ReminderDeps) {
 }
 
 function lastStatusUpdate(tx: Tx, incidentId: number): Date | undefined {
-  return tx
-    .select({ at: timelineEvents.at })
-    .from(timelineEvents)
-    .where(
-      and(
-        eq(timelineEvents.stream, streamOf(incidentId)),
-        eq(timelineEvents.kind, 'status_update'),
-      ),
-    )
-    .orderBy(desc(timelineEvents.seq))
-    .limit(1)
-    .get()?.at;
+  return latestEventOfKind(tx, streamOf(incidentId), 'status_update')?.at;
 }
 
 export type Reminders = ReturnType<typeof createReminders>;

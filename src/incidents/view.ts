@@ -1,17 +1,16 @@
-import { and, asc, count, desc, eq, gt, isNull } from 'drizzle-orm';
 import { blockingFreezes } from '../deploy/freeze.js';
 import { rollbackTarget } from '../deploy/suspects.js';
-import { getIncident } from '../store/incidents.js';
 import {
-  alerts,
-  deploys,
-  freezes,
-  incidentDeploys,
-  incidents,
-  pages,
-  rollbacks,
-  timelineEvents,
-} from '../store/schema.js';
+  activeFreezes,
+  alertCounts,
+  incidentGroupKey,
+  latestAlerts,
+  latestAlertsCut,
+  latestRollbackFrom,
+  pagesOf,
+  suspectLinks,
+} from '../store/incident-view.js';
+import { getIncident } from '../store/incidents.js';
 import type { DbOrTx } from '../store/sqlite.js';
 import type { Incident } from './incident.js';
 import { STORM_GROUP_KEY, type StormGroup, stormGroups } from './storm.js';
@@ -83,86 +82,28 @@ export function buildIncidentView(db: DbOrTx, incidentId: number, now: Date): In
     incident,
     alerts: alertSummary(db, incidentId),
     storm:
-      db
-        .select({ groupKey: incidents.groupKey })
-        .from(incidents)
-        .where(eq(incidents.id, incidentId))
-        .get()?.groupKey === STORM_GROUP_KEY
+      incidentGroupKey(db, incidentId) === STORM_GROUP_KEY
         ? stormGroups(db, incidentId, STORM_GROUPS_SHOWN)
         : null,
     suspects: suspectsOf(db, incident),
     freezes: freezesFor(db, incident, now),
-    pages: db
-      .select()
-      .from(pages)
-      .where(eq(pages.incidentId, incidentId))
-      .orderBy(asc(pages.id))
-      .all()
-      .map((p) => ({
-        id: p.id,
-        service: p.service,
-        status: p.status,
-        htmlUrl: p.htmlUrl,
-        pdIncidentId: p.pdIncidentId,
-      })),
+    pages: pagesOf(db, incidentId),
   };
 }
 
 function alertSummary(db: DbOrTx, incidentId: number): IncidentView['alerts'] {
   // Counted in SQL and only the latest few loaded: a storm puts thousands of alerts on one card.
-  const counts = db
-    .select({ status: alerts.status, n: count() })
-    .from(alerts)
-    .where(eq(alerts.incidentId, incidentId))
-    .groupBy(alerts.status)
-    .all();
-  const firing = counts.find((c) => c.status === 'firing')?.n ?? 0;
-  const resolved = counts.find((c) => c.status === 'resolved')?.n ?? 0;
-  const latest = db
-    .select({
-      title: alerts.title,
-      status: alerts.status,
-      service: alerts.service,
-      url: alerts.url,
-      startsAt: alerts.startsAt,
-    })
-    .from(alerts)
-    .where(
-      firing > 0
-        ? and(eq(alerts.incidentId, incidentId), eq(alerts.status, 'firing'))
-        : eq(alerts.incidentId, incidentId),
-    )
-    .orderBy(desc(alerts.lastSeenAt), desc(alerts.id))
-    .limit(LATEST_ALERTS)
-    .all();
-  const cut = db
-    .select({ payload: timelineEvents.payload })
-    .from(timelineEvents)
-    .where(and(eq(timelineEvents.incidentId, incidentId), eq(timelineEvents.kind, 'alerts_cut')))
-    .orderBy(desc(timelineEvents.seq))
-    .limit(1)
-    .get()?.payload.cut;
+  const { firing, resolved } = alertCounts(db, incidentId);
+  const latest = latestAlerts(db, incidentId, { firingOnly: firing > 0, limit: LATEST_ALERTS });
+  const cut = latestAlertsCut(db, incidentId)?.cut;
   return { firing, resolved, latest, cut: typeof cut === 'number' ? cut : 0 };
 }
 
 function suspectsOf(db: DbOrTx, incident: Incident): SuspectView[] {
   const detected = (incident.detectedAt ?? incident.declaredAt).getTime();
-  const rows = db
-    .select({ link: incidentDeploys, deploy: deploys })
-    .from(incidentDeploys)
-    .innerJoin(deploys, eq(deploys.id, incidentDeploys.deployId))
-    .where(eq(incidentDeploys.incidentId, incident.id))
-    .orderBy(asc(incidentDeploys.rank))
-    .all();
-  return rows.map(({ link, deploy }) => {
+  return suspectLinks(db, incident.id).map(({ link, deploy }) => {
     const target = rollbackTarget(db, deploy);
-    const rollback = db
-      .select({ id: rollbacks.id, status: rollbacks.status })
-      .from(rollbacks)
-      .where(and(eq(rollbacks.incidentId, incident.id), eq(rollbacks.fromDeployId, deploy.id)))
-      .orderBy(desc(rollbacks.id))
-      .limit(1)
-      .get();
+    const rollback = latestRollbackFrom(db, incident.id, deploy.id);
     return {
       deployId: deploy.id,
       service: deploy.service,
@@ -184,11 +125,7 @@ function suspectsOf(db: DbOrTx, incident: Incident): SuspectView[] {
 }
 
 function freezesFor(db: DbOrTx, incident: Incident, now: Date): FreezeView[] {
-  const active = db
-    .select()
-    .from(freezes)
-    .where(and(isNull(freezes.liftedAt), gt(freezes.expiresAt, now)))
-    .all();
+  const active = activeFreezes(db, now);
   const services = incident.services.length > 0 ? incident.services : ['*'];
   const relevant = active.filter(
     (f) =>

@@ -1,0 +1,145 @@
+import { and, asc, count, desc, eq, gt, isNull } from 'drizzle-orm';
+import {
+  type AlertRow,
+  alerts,
+  type DeployRow,
+  deploys,
+  type FreezeRow,
+  freezes,
+  incidentDeploys,
+  incidents,
+  type PageRow,
+  pages,
+  type RollbackRow,
+  rollbacks,
+  timelineEvents,
+} from './schema.js';
+import type { DbOrTx } from './sqlite.js';
+
+// The queries behind the incident card's view (src/incidents/view.ts), which the card, the
+// announcement and the API all draw from.
+
+export type { DeployRow, FreezeRow };
+
+/** The alert group key the incident was opened for (the storm incident has its own). */
+export function incidentGroupKey(db: DbOrTx, incidentId: number): string | null | undefined {
+  return db
+    .select({ groupKey: incidents.groupKey })
+    .from(incidents)
+    .where(eq(incidents.id, incidentId))
+    .get()?.groupKey;
+}
+
+export function alertCounts(db: DbOrTx, incidentId: number): { firing: number; resolved: number } {
+  // Counted in SQL: a storm puts thousands of alerts on one card.
+  const counts = db
+    .select({ status: alerts.status, n: count() })
+    .from(alerts)
+    .where(eq(alerts.incidentId, incidentId))
+    .groupBy(alerts.status)
+    .all();
+  return {
+    firing: counts.find((c) => c.status === 'firing')?.n ?? 0,
+    resolved: counts.find((c) => c.status === 'resolved')?.n ?? 0,
+  };
+}
+
+export type AlertLine = Pick<AlertRow, 'title' | 'status' | 'service' | 'url' | 'startsAt'>;
+
+/** The incident's most recently seen alerts, only the firing ones when `firingOnly`. */
+export function latestAlerts(
+  db: DbOrTx,
+  incidentId: number,
+  { firingOnly, limit }: { firingOnly: boolean; limit: number },
+): AlertLine[] {
+  return db
+    .select({
+      title: alerts.title,
+      status: alerts.status,
+      service: alerts.service,
+      url: alerts.url,
+      startsAt: alerts.startsAt,
+    })
+    .from(alerts)
+    .where(
+      firingOnly
+        ? and(eq(alerts.incidentId, incidentId), eq(alerts.status, 'firing'))
+        : eq(alerts.incidentId, incidentId),
+    )
+    .orderBy(desc(alerts.lastSeenAt), desc(alerts.id))
+    .limit(limit)
+    .all();
+}
+
+/** The payload of the incident's latest `alerts_cut` event (what a notification left out). */
+export function latestAlertsCut(
+  db: DbOrTx,
+  incidentId: number,
+): Record<string, unknown> | undefined {
+  return db
+    .select({ payload: timelineEvents.payload })
+    .from(timelineEvents)
+    .where(and(eq(timelineEvents.incidentId, incidentId), eq(timelineEvents.kind, 'alerts_cut')))
+    .orderBy(desc(timelineEvents.seq))
+    .limit(1)
+    .get()?.payload;
+}
+
+export interface SuspectLink {
+  link: typeof incidentDeploys.$inferSelect;
+  deploy: DeployRow;
+}
+
+/** The deploys linked to the incident, in rank order. */
+export function suspectLinks(db: DbOrTx, incidentId: number): SuspectLink[] {
+  return db
+    .select({ link: incidentDeploys, deploy: deploys })
+    .from(incidentDeploys)
+    .innerJoin(deploys, eq(deploys.id, incidentDeploys.deployId))
+    .where(eq(incidentDeploys.incidentId, incidentId))
+    .orderBy(asc(incidentDeploys.rank))
+    .all();
+}
+
+/** The latest rollback of `deployId` asked for from this incident. */
+export function latestRollbackFrom(
+  db: DbOrTx,
+  incidentId: number,
+  deployId: number,
+): Pick<RollbackRow, 'id' | 'status'> | undefined {
+  return db
+    .select({ id: rollbacks.id, status: rollbacks.status })
+    .from(rollbacks)
+    .where(and(eq(rollbacks.incidentId, incidentId), eq(rollbacks.fromDeployId, deployId)))
+    .orderBy(desc(rollbacks.id))
+    .limit(1)
+    .get();
+}
+
+/** Freezes neither lifted nor expired at `now`. */
+export function activeFreezes(db: DbOrTx, now: Date): FreezeRow[] {
+  return db
+    .select()
+    .from(freezes)
+    .where(and(isNull(freezes.liftedAt), gt(freezes.expiresAt, now)))
+    .all();
+}
+
+export type PageLine = Pick<PageRow, 'id' | 'service' | 'status' | 'htmlUrl' | 'pdIncidentId'>;
+
+/** The pages sent for the incident, oldest first. */
+export function pagesOf(db: DbOrTx, incidentId: number): PageLine[] {
+  return db
+    .select()
+    .from(pages)
+    .where(eq(pages.incidentId, incidentId))
+    .orderBy(asc(pages.id))
+    .all()
+    .map((p) => ({
+      id: p.id,
+      service: p.service,
+      status: p.status,
+      htmlUrl: p.htmlUrl,
+      pdIncidentId: p.pdIncidentId,
+    }));
+}

@@ -1,0 +1,41 @@
+import { and, eq, isNull, lte, ne } from 'drizzle-orm';
+import { type IncidentRow, incidents } from './schema.js';
+import type { DbOrTx } from './sqlite.js';
+
+// The reminders' due times live on the incident rows (nextUpdateDueAt, ownerReminderAt), so a
+// restart loses none. src/incidents/reminders.ts decides what to post and when next.
+
+export type { IncidentRow };
+
+/** Open incidents whose status update is due at `at`. */
+export function statusUpdatesDue(db: DbOrTx, at: Date): IncidentRow[] {
+  return db
+    .select()
+    .from(incidents)
+    .where(and(ne(incidents.state, 'resolved'), lte(incidents.nextUpdateDueAt, at)))
+    .all();
+}
+
+/** Open incidents without an owner whose "nobody has taken command" reminder is due at `at`. */
+export function ownerRemindersDue(db: DbOrTx, at: Date): IncidentRow[] {
+  return db
+    .select()
+    .from(incidents)
+    .where(
+      and(
+        ne(incidents.state, 'resolved'),
+        isNull(incidents.ownerId),
+        lte(incidents.ownerReminderAt, at),
+      ),
+    )
+    .all();
+}
+
+/** When the next status update is due; null: never (a severity without reminders). */
+export function setNextUpdateDueAt(db: DbOrTx, incidentId: number, dueAt: Date | null): void {
+  db.update(incidents).set({ nextUpdateDueAt: dueAt }).where(eq(incidents.id, incidentId)).run();
+}
+
+export function setOwnerReminderAt(db: DbOrTx, incidentId: number, dueAt: Date): void {
+  db.update(incidents).set({ ownerReminderAt: dueAt }).where(eq(incidents.id, incidentId)).run();
+}
