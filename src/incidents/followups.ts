@@ -1,14 +1,19 @@
-import { asc, eq } from 'drizzle-orm';
 import { AppError } from '../errors.js';
+import {
+  type Followup,
+  type FollowupState,
+  findFollowup,
+  followupsOf,
+  insertFollowup,
+  setFollowupState,
+} from '../store/followups.js';
 import { getIncident } from '../store/incidents.js';
-import { type FOLLOWUP_STATES, type FollowupRow, followups } from '../store/schema.js';
 import type { Db } from '../store/sqlite.js';
 import { record } from '../timeline/timeline.js';
 import type { Actor } from './events.js';
 import { incidentRef } from './incident.js';
 
-export type FollowupState = (typeof FOLLOWUP_STATES)[number];
-export type Followup = FollowupRow;
+export type { Followup, FollowupState };
 
 export const FOLLOWUP_TEXT_MAX = 1000;
 
@@ -20,7 +25,7 @@ export interface FollowupDeps {
 /** Work to do after an incident (open → done or won't do), listed in the postmortem. */
 export function createFollowups({ db, now }: FollowupDeps) {
   function find(id: number): Followup | undefined {
-    return db.select().from(followups).where(eq(followups.id, id)).get();
+    return findFollowup(db, id);
   }
 
   function add(
@@ -39,18 +44,14 @@ export function createFollowups({ db, now }: FollowupDeps) {
     const at = now();
     return db.transaction((tx) => {
       getIncident(tx, incidentId);
-      const row = tx
-        .insert(followups)
-        .values({
-          incidentId,
-          text,
-          ownerId: input.ownerId,
-          createdBy: actor.id,
-          createdAt: at,
-          updatedAt: at,
-        })
-        .returning()
-        .get();
+      const row = insertFollowup(tx, {
+        incidentId,
+        text,
+        ownerId: input.ownerId,
+        createdBy: actor.id,
+        createdAt: at,
+        updatedAt: at,
+      });
       record(
         tx,
         {
@@ -79,7 +80,7 @@ export function createFollowups({ db, now }: FollowupDeps) {
   ): Followup {
     const at = now();
     return db.transaction((tx) => {
-      const row = tx.select().from(followups).where(eq(followups.id, id)).get();
+      const row = findFollowup(tx, id);
       if (!row) throw new AppError('not_found', `There is no follow-up #${id}.`);
       if (incidentId && row.incidentId !== incidentId) {
         throw new AppError(
@@ -88,12 +89,7 @@ export function createFollowups({ db, now }: FollowupDeps) {
         );
       }
       if (row.state === state) return row;
-      const updated = tx
-        .update(followups)
-        .set({ state, updatedAt: at })
-        .where(eq(followups.id, id))
-        .returning()
-        .get();
+      const updated = setFollowupState(tx, id, state, at);
       record(
         tx,
         {
@@ -111,12 +107,7 @@ export function createFollowups({ db, now }: FollowupDeps) {
   }
 
   function listFor(incidentId: number): Followup[] {
-    return db
-      .select()
-      .from(followups)
-      .where(eq(followups.incidentId, incidentId))
-      .orderBy(asc(followups.id))
-      .all();
+    return followupsOf(db, incidentId);
   }
 
   return { add, setState, listFor, find };

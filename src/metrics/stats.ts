@@ -1,7 +1,12 @@
+import {
+  type DeployScope,
+  loadDoraFacts,
+  loadIncidentFacts,
+  type Window,
+} from '../store/metrics.js';
 import type { DbOrTx } from '../store/sqlite.js';
 import { type DoraStats, doraStats } from './dora.js';
 import { type IncidentStats, incidentStats } from './incidents.js';
-import { type DeployScope, loadDoraFacts, loadIncidentFacts, type Window } from './load.js';
 
 const DAY = 24 * 60 * 60_000;
 export const MAX_DAYS = 365;

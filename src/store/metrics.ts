@@ -1,8 +1,10 @@
 import { and, eq, gte, inArray, isNotNull, lt, or, type SQL } from 'drizzle-orm';
-import { deploys, incidentDeploys, incidents, rollbacks } from '../store/schema.js';
-import type { DbOrTx } from '../store/sqlite.js';
-import type { CausalLink, DeployFact, RollbackFact } from './dora.js';
-import type { IncidentFact } from './incidents.js';
+import type { CausalLink, DeployFact, RollbackFact } from '../metrics/dora.js';
+import type { IncidentFact } from '../metrics/incidents.js';
+import { deploys, incidentDeploys, incidents, rollbacks } from './schema.js';
+import type { DbOrTx } from './sqlite.js';
+
+// The facts the incident and DORA metrics (src/metrics/) are computed from.
 
 export interface Window {
   since: Date;
