@@ -1,13 +1,14 @@
 import type { IncomingMessage } from 'node:http';
-import { and, asc, desc, eq, gt, gte, ne, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { type Incident, STATES } from '../incidents/incident.js';
 import { buildIncidentView } from '../incidents/view.js';
 import { renderPostmortem } from '../postmortem/draft.js';
 import { loadPostmortemRecord } from '../postmortem/record.js';
-import { findIncident, withServices } from '../store/incidents.js';
-import { followups, incidents, timelineEvents } from '../store/schema.js';
+import { followupsOf } from '../store/followups.js';
+import { listIncidents } from '../store/incident-reads.js';
+import { findIncident } from '../store/incidents.js';
 import type { Db } from '../store/sqlite.js';
+import { eventsAfter } from '../store/timeline-reads.js';
 import { streamOf } from '../timeline/timeline.js';
 import { requireToken } from './auth.js';
 import { HttpError, sendJson, sendText } from './body.js';
@@ -88,22 +89,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       handler: async (req, res, _params, url) => {
         auth(req);
         const q = ListQuery.parse(query(url));
-        const where: (SQL | undefined)[] = [
-          q.state === 'open'
-            ? ne(incidents.state, 'resolved')
-            : q.state
-              ? eq(incidents.state, q.state)
-              : undefined,
-          q.since ? gte(incidents.declaredAt, q.since) : undefined,
-        ];
-        const rows = db
-          .select()
-          .from(incidents)
-          .where(and(...where))
-          .orderBy(desc(incidents.id))
-          .limit(q.limit)
-          .all();
-        sendJson(res, 200, { incidents: withServices(db, rows).map(incidentJson) });
+        sendJson(res, 200, { incidents: listIncidents(db, q).map(incidentJson) });
       },
     },
     {
@@ -114,12 +100,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
         const incident = load(params.number);
         // The same view the incident card is drawn from.
         const view = buildIncidentView(db, incident.id, deps.now());
-        const followupRows = db
-          .select()
-          .from(followups)
-          .where(eq(followups.incidentId, incident.id))
-          .orderBy(asc(followups.id))
-          .all();
+        const followupRows = followupsOf(db, incident.id);
         sendJson(res, 200, {
           ...incidentJson(incident),
           alerts: { firing: view.alerts.firing, resolved: view.alerts.resolved },
@@ -150,15 +131,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
         auth(req);
         const incident = load(params.number);
         const q = TimelineQuery.parse(query(url));
-        const rows = db
-          .select()
-          .from(timelineEvents)
-          .where(
-            and(eq(timelineEvents.stream, streamOf(incident.id)), gt(timelineEvents.seq, q.after)),
-          )
-          .orderBy(asc(timelineEvents.seq))
-          .limit(q.limit + 1)
-          .all();
+        const rows = eventsAfter(db, streamOf(incident.id), q.after, q.limit + 1);
         const page = rows.slice(0, q.limit);
         sendJson(res, 200, {
           number: incident.id,

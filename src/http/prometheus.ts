@@ -1,8 +1,7 @@
-import { count, ne } from 'drizzle-orm';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, type Registry } from 'prom-client';
 import { SEVERITIES } from '../incidents/incident.js';
+import { openIncidentsBySeverity } from '../store/incident-reads.js';
 import { outboxStats } from '../store/outbox.js';
-import { incidents } from '../store/schema.js';
 import type { Db } from '../store/sqlite.js';
 import { sendText } from './body.js';
 import type { Route } from './server.js';
@@ -36,12 +35,7 @@ export function createTelemetry(registry: Registry, deps: TelemetryDeps) {
     labelNames: ['severity'],
     registers: [registry],
     collect() {
-      const rows = deps.db
-        .select({ severity: incidents.severity, n: count() })
-        .from(incidents)
-        .where(ne(incidents.state, 'resolved'))
-        .groupBy(incidents.severity)
-        .all();
+      const rows = openIncidentsBySeverity(deps.db);
       for (const severity of SEVERITIES) {
         this.set({ severity }, rows.find((r) => r.severity === severity)?.n ?? 0);
       }

@@ -1,0 +1,50 @@
+import { and, count, desc, eq, gte, ne, type SQL } from 'drizzle-orm';
+import type { Incident, Severity, State } from '../incidents/incident.js';
+import { withServices } from './incidents.js';
+import { incidents } from './schema.js';
+import type { DbOrTx } from './sqlite.js';
+
+// Read-only incident queries for the API, the metrics endpoint and the tests.
+
+export interface IncidentFilter {
+  /** `open` means any state but resolved; absent: every state. */
+  state?: State | 'open';
+  /** Declared at or after. */
+  since?: Date;
+  limit: number;
+}
+
+/** Incidents matching the filter, newest first. */
+export function listIncidents(db: DbOrTx, filter: IncidentFilter): Incident[] {
+  const where: (SQL | undefined)[] = [
+    filter.state === 'open'
+      ? ne(incidents.state, 'resolved')
+      : filter.state
+        ? eq(incidents.state, filter.state)
+        : undefined,
+    filter.since ? gte(incidents.declaredAt, filter.since) : undefined,
+  ];
+  const rows = db
+    .select()
+    .from(incidents)
+    .where(and(...where))
+    .orderBy(desc(incidents.id))
+    .limit(filter.limit)
+    .all();
+  return withServices(db, rows);
+}
+
+/** How many incidents are not resolved, per severity (a severity with none is absent). */
+export function openIncidentsBySeverity(db: DbOrTx): { severity: Severity; n: number }[] {
+  return db
+    .select({ severity: incidents.severity, n: count() })
+    .from(incidents)
+    .where(ne(incidents.state, 'resolved'))
+    .groupBy(incidents.severity)
+    .all();
+}
+
+/** How many incidents there are, resolved ones included. */
+export function countIncidents(db: DbOrTx): number {
+  return db.select({ n: count() }).from(incidents).get()?.n ?? 0;
+}
