@@ -2,7 +2,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { App, type Authorize, HTTPReceiver, webApi } from '@slack/bolt';
-import { and, lt, ne } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { createCatalog } from './catalog.js';
@@ -51,7 +50,7 @@ import { captureHandlers } from './slack/events/timeline-capture.js';
 import { registerListeners } from './slack/listeners.js';
 import { claimDelivery, pruneDeliveries } from './store/deliveries.js';
 import { tryLock, unlock } from './store/locks.js';
-import { outbox } from './store/schema.js';
+import { pruneSettled } from './store/outbox.js';
 import { migrationsApplied, openDb, shippedMigrations } from './store/sqlite.js';
 import { createTimelineCapture } from './timeline/capture.js';
 
@@ -465,9 +464,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
         const cutoff = new Date(now().getTime() - 7 * DAY);
         pruneDeliveries(db, cutoff);
         // Pending items are work still to do (an archive may be scheduled days ahead).
-        db.delete(outbox)
-          .where(and(lt(outbox.updatedAt, cutoff), ne(outbox.status, 'pending')))
-          .run();
+        pruneSettled(db, cutoff);
       },
     },
     {

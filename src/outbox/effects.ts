@@ -1,6 +1,5 @@
 import type { z } from 'zod';
-import { enqueue, type OutboxItem } from '../store/outbox.js';
-import type { OutboxRow } from '../store/schema.js';
+import { enqueue, type OutboxItem, type OutboxRow } from '../store/outbox.js';
 import type { DbOrTx } from '../store/sqlite.js';
 
 /** Payloads are stored as JSON objects. */

@@ -6,12 +6,12 @@ import {
   claim,
   complete,
   giveUp,
+  type OutboxRow,
   outboxStats,
   releaseClaims,
   renewLease,
   reschedule,
 } from '../store/outbox.js';
-import type { OutboxRow } from '../store/schema.js';
 import type { Db } from '../store/sqlite.js';
 import type { EffectHandler } from './effects.js';
 

@@ -1,6 +1,9 @@
-import { and, asc, count, eq, inArray, isNull, lte, min, or, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNull, lt, lte, min, ne, or, sql } from 'drizzle-orm';
 import { type OutboxRow, outbox } from './schema.js';
 import { type Db, type DbOrTx, prepared } from './sqlite.js';
+
+/** An outbox item as stored: what it is, where it stands, who holds it. */
+export type { OutboxRow };
 
 export interface OutboxItem {
   kind: string;
@@ -275,4 +278,24 @@ export function pendingInLane(db: Db, lane: string): OutboxRow[] {
     .where(and(eq(outbox.lane, lane), eq(outbox.status, 'pending')))
     .orderBy(asc(outbox.id))
     .all();
+}
+
+/** Every item, oldest first, whatever its state (for tests and the doctor). */
+export function outboxItems(db: DbOrTx): OutboxRow[] {
+  return db.select().from(outbox).orderBy(asc(outbox.id)).all();
+}
+
+export function findOutboxItem(db: DbOrTx, id: number): OutboxRow | undefined {
+  return db.select().from(outbox).where(eq(outbox.id, id)).get();
+}
+
+/**
+ * Deletes items settled (done or failed) before `olderThan`. Pending items are work still to
+ * do (an archive may be scheduled days ahead), however old.
+ */
+export function pruneSettled(db: DbOrTx, olderThan: Date): number {
+  return db
+    .delete(outbox)
+    .where(and(lt(outbox.updatedAt, olderThan), ne(outbox.status, 'pending')))
+    .run().changes;
 }
