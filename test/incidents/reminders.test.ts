@@ -4,7 +4,8 @@ import type { Actor } from '../../src/incidents/events.js';
 import type { ChatMessage, MessageDelivery } from '../../src/incidents/messages.js';
 import { createReminders } from '../../src/incidents/reminders.js';
 import { createIncidents } from '../../src/incidents/service.js';
-import { incidents, outbox } from '../../src/store/schema.js';
+import { findIncidentRow } from '../../src/store/incidents.js';
+import { outboxItems } from '../../src/store/outbox.js';
 import { list, verify } from '../../src/timeline/timeline.js';
 import { testDb } from '../support/db.js';
 
@@ -38,20 +39,12 @@ function setup() {
   const reminders = createReminders({ ...deps, policy });
   /** Messages the reminders asked to post, as [target, message]. */
   const posted = () =>
-    opened.db
-      .select()
-      .from(outbox)
-      .all()
+    outboxItems(opened.db)
       .filter((o) => o.kind === 'chat.message')
       .map((o) => o.payload as unknown as MessageDelivery)
       .filter((d) => ['status_update_due', 'owner_missing'].includes(d.message.type))
       .map((d): [string, ChatMessage] => [d.to.kind, d.message]);
-  const due = (id = 1) =>
-    opened.db
-      .select()
-      .from(incidents)
-      .all()
-      .find((r) => r.id === id)?.nextUpdateDueAt;
+  const due = (id = 1) => findIncidentRow(opened.db, id)?.nextUpdateDueAt;
   return {
     ...opened,
     service,

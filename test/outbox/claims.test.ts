@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eq } from 'drizzle-orm';
 import { pino } from 'pino';
 import { afterEach, expect, test } from 'vitest';
 import { z } from 'zod';
@@ -15,12 +14,14 @@ import {
   claim,
   complete,
   enqueue,
+  findOutboxItem,
   giveUp,
+  type OutboxRow,
+  outboxItems,
   outboxStats,
   renewLease,
   reschedule,
 } from '../../src/store/outbox.js';
-import { type OutboxRow, outbox } from '../../src/store/schema.js';
 import { type OpenDb, openDb } from '../../src/store/sqlite.js';
 
 // Several workers on one SQLite file, each on its own connection, as separate processes
@@ -162,12 +163,7 @@ test('a worker that dies holding a claim: after its lease the other worker takes
   expect(seen[0]?.at).toBeGreaterThanOrEqual(250);
 
   // The dead worker's late outcome is refused: the fence moved on with the takeover.
-  const row = () =>
-    alive.db
-      .select()
-      .from(outbox)
-      .where(eq(outbox.id, held?.id ?? 0))
-      .get();
+  const row = () => findOutboxItem(alive.db, held?.id ?? 0);
   expect(row()?.fence).toBe(2);
   expect(complete(dead.db, held?.id ?? 0, held?.fence ?? 0, new Date())).toBe(false);
   expect(giveUp(dead.db, held?.id ?? 0, held?.fence ?? 0, new Date(), 'late')).toBe(false);
@@ -197,7 +193,7 @@ test('a stale fence cannot complete, retry or park an item that someone else now
     false,
   );
   expect(giveUp(one.db, id, 1, now, 'late')).toBe(false);
-  expect(one.db.select().from(outbox).get()).toMatchObject({
+  expect(outboxItems(one.db)[0]).toMatchObject({
     status: 'pending',
     claimedBy: 'two',
     fence: 2,
@@ -205,7 +201,7 @@ test('a stale fence cannot complete, retry or park an item that someone else now
     lastError: null,
   });
   expect(complete(two.db, id, 2, now)).toBe(true);
-  expect(one.db.select().from(outbox).get()?.status).toBe('done');
+  expect(outboxItems(one.db)[0]?.status).toBe('done');
 });
 
 test('a delivery slower than the lease keeps its claim: the other worker never runs it', async () => {

@@ -4,8 +4,7 @@ import { z } from 'zod';
 import { defineEffect, type EffectHandler } from '../../src/outbox/effects.js';
 import { createOutboxWorker } from '../../src/outbox/worker.js';
 import { messageEffect, publishEffect } from '../../src/store/incidents.js';
-import { enqueue } from '../../src/store/outbox.js';
-import { outbox } from '../../src/store/schema.js';
+import { enqueue, outboxItems } from '../../src/store/outbox.js';
 import { testDb } from '../support/db.js';
 
 let cleanup: (() => Promise<void>) | undefined;
@@ -50,7 +49,7 @@ test('a payload its schema refuses is parked as failed, the handler never sees i
   archive.enqueue(db, { lane: 'a', payload: { incidentId: 8, resolvedAt: 1000 } }, now);
 
   expect(await worker.drain(5000)).toBe(true);
-  const rows = db.select().from(outbox).all();
+  const rows = outboxItems(db);
   expect(rows.map((r) => [r.status, r.attempts])).toEqual([
     ['failed', 0],
     ['done', 0],
@@ -132,5 +131,5 @@ test('enqueue sites are typed by the schema (checked by tsc, not at run time)', 
   messageEffect.enqueue(db, { lane, payload: unrenderable }, now);
   // @ts-expect-error payloads are JSON objects
   defineEffect({ kind: 'test.number', payload: z.number() });
-  expect(db.select().from(outbox).all()).toHaveLength(5);
+  expect(outboxItems(db)).toHaveLength(5);
 });

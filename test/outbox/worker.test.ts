@@ -3,8 +3,13 @@ import { afterEach, expect, test } from 'vitest';
 import { z } from 'zod';
 import { defineEffect, type EffectHandler } from '../../src/outbox/effects.js';
 import { backoffMs, createOutboxWorker, DeliveryError } from '../../src/outbox/worker.js';
-import { enqueue, outboxStats, pendingInLane } from '../../src/store/outbox.js';
-import { type OutboxRow, outbox } from '../../src/store/schema.js';
+import {
+  enqueue,
+  type OutboxRow,
+  outboxItems,
+  outboxStats,
+  pendingInLane,
+} from '../../src/store/outbox.js';
 import { testDb } from '../support/db.js';
 
 const log = pino({ level: 'silent' });
@@ -104,7 +109,7 @@ test('a permanent failure parks the item and lets the lane go on', async () => {
   enqueue(opened.db, { kind: 'bad', lane: 'a', payload: {} }, new Date());
   enqueue(opened.db, { kind: 'good', lane: 'a', payload: {} }, new Date());
   await worker.drain(5000);
-  const rows = opened.db.select().from(outbox).all();
+  const rows = outboxItems(opened.db);
   expect(rows.map((r) => r.status)).toEqual(['failed', 'done']);
   expect(given).toEqual(['invalid_blocks']);
 });
@@ -124,7 +129,7 @@ test('throttling (429) waits Retry-After without using up attempts', async () =>
   // maxAttempts is 4, yet five throttles in a row still end in delivery.
   expect(calls).toBe(6);
   expect(Date.now() - started).toBeGreaterThanOrEqual(5 * 30 - 10);
-  expect(db.select().from(outbox).get()?.status).toBe('done');
+  expect(outboxItems(db)[0]?.status).toBe('done');
 });
 
 test('enqueuing a coalesced effect while one is pending adds no row; asking during a run makes it run again', async () => {
@@ -148,20 +153,14 @@ test('enqueuing a coalesced effect while one is pending adds no row; asking duri
   await worker.drain(5000);
   expect(runs).toBe(2);
   // The rerun went to the back of the lane as a fresh item; nothing is left pending.
-  expect(
-    db
-      .select()
-      .from(outbox)
-      .all()
-      .map((r) => r.status),
-  ).toEqual(['done', 'done']);
+  expect(outboxItems(db).map((r) => r.status)).toEqual(['done', 'done']);
 });
 
 test('an item whose handler is missing is parked, not retried forever', async () => {
   const { db, worker } = setup({});
   enqueue(db, { kind: 'unknown', lane: 'a', payload: {} }, new Date());
   await worker.drain(2000);
-  expect(db.select().from(outbox).get()?.status).toBe('failed');
+  expect(outboxItems(db)[0]?.status).toBe('failed');
 });
 
 test('backoff grows exponentially with jitter and is capped', () => {
@@ -176,13 +175,7 @@ test('an urgent request pulls a held-back coalesced item forward; a background o
   const later = new Date(t0.getTime() + 3000);
   enqueue(db, { kind: 'sync', lane: 'x', payload: {}, coalesceKey: 'sync:1', delayMs: 3000 }, t0);
   enqueue(db, { kind: 'sync', lane: 'x', payload: {}, coalesceKey: 'sync:1' }, t0);
-  expect(db.select().from(outbox).get()?.nextAttemptAt).toEqual(later);
+  expect(outboxItems(db)[0]?.nextAttemptAt).toEqual(later);
   enqueue(db, { kind: 'sync', lane: 'x', payload: {}, coalesceKey: 'sync:1', urgent: true }, t0);
-  expect(
-    db
-      .select()
-      .from(outbox)
-      .all()
-      .map((r) => r.nextAttemptAt),
-  ).toEqual([t0]);
+  expect(outboxItems(db).map((r) => r.nextAttemptAt)).toEqual([t0]);
 });

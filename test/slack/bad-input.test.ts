@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';
 import { actions, fields, views } from '../../src/slack/ids.js';
+import { listDeliveries } from '../../src/store/deliveries.js';
+import { countIncidents } from '../../src/store/incident-reads.js';
 import { findIncident } from '../../src/store/incidents.js';
-import { deliveries, incidents } from '../../src/store/schema.js';
 import { list } from '../../src/timeline/timeline.js';
 import { SIGNING_SECRET, startTestApp, type TestApp } from '../support/app.js';
 import { ALICE, BOB, GENERAL, type SlackDriver, slackDriver } from '../support/slack-driver.js';
@@ -72,7 +73,7 @@ test.each([
 });
 
 test('a title over the limit, or a made-up severity, declares nothing', async () => {
-  const count = () => bot.app.db.select().from(incidents).all().length;
+  const count = () => countIncidents(bot.app.db);
   const before = count();
   const long = await as.command(`declare sev1 ${'x'.repeat(151)}`);
   expect(await long.reply()).toMatch(/The title is 151 characters; keep it under 150/);
@@ -100,7 +101,7 @@ test('incident commands outside an incident channel say where to run them', asyn
 });
 
 test('a form with empty required fields comes back with field errors and changes nothing', async () => {
-  const before = bot.app.db.select().from(incidents).all().length;
+  const before = countIncidents(bot.app.db);
   const declare = await as.submit(views.declare, {
     [fields.title]: '   ',
     [fields.severity]: { selected_option: null },
@@ -117,7 +118,7 @@ test('a form with empty required fields comes back with field errors and changes
   expect(long.json()).toMatchObject({
     errors: { [fields.title]: 'Keep the title under 150 characters (it has 151).' },
   });
-  expect(bot.app.db.select().from(incidents).all()).toHaveLength(before);
+  expect(countIncidents(bot.app.db)).toBe(before);
 
   const state = snapshot(incident.id);
   const resolve = await as.submit(
@@ -189,7 +190,7 @@ test('a Slack retry of an event (same event_id, X-Slack-Retry-Num) is claimed on
     { timestamp: sentAt + 3 },
   );
   expect([first.status, retry.status]).toEqual([200, 200]);
-  const claims = bot.app.db.select().from(deliveries).all();
+  const claims = listDeliveries(bot.app.db);
   expect(claims.filter((d) => d.deliveryId === 'Ev0RETRY001')).toHaveLength(1);
 });
 
