@@ -276,3 +276,8 @@ export function pendingInLane(db: Db, lane: string): OutboxRow[] {
     .orderBy(asc(outbox.id))
     .all();
 }
+
+/** Every item, oldest first, whatever its status (for tests and the doctor). */
+export function allOutboxItems(db: DbOrTx): OutboxRow[] {
+  return db.select().from(outbox).orderBy(asc(outbox.id)).all();
+}
