@@ -53,7 +53,8 @@ export function rankSuspects(rows: readonly Deploy[]): Deploy[] {
  * seeks per service (deploys_service_env_at), prepared once per database connection.
  */
 export function suspectFinder(db: DbOrTx) {
-  // Statements prepared on the connection serve its transactions too (better-sqlite3 is synchronous).
+  // The statements are prepared on the connection (store/deploys.ts), so they serve its
+  // transactions too (better-sqlite3 is synchronous).
   return function find(query: SuspectQuery, policy: SuspectPolicy): Deploy[] {
     const detected = query.detectedAt.getTime();
     const until = query.detectedAt;
