@@ -9,6 +9,19 @@ export interface FreezeWindow {
   blocksRollbacks: boolean;
 }
 
+/** A freeze as stored: its window, why, by whom, and where it is announced. */
+export interface Freeze extends FreezeWindow {
+  /** Globs: ["checkout", "payments-*"] × ["prod*"]; ["*"] means everything. */
+  services: string[];
+  environments: string[];
+  reason: string;
+  createdBy: string;
+  incidentId: number | null;
+  /** Where the freeze was made, so its expiry is announced there when no incident is linked. */
+  channelId: string | null;
+  liftedBy: string | null;
+}
+
 // Compiled patterns, kept because the freeze gate matches the same few globs on every request.
 const compiled = new Map<string, RegExp>();
 

@@ -1,12 +1,18 @@
-import { and, asc, eq, gt, isNull, lte } from 'drizzle-orm';
 import { AppError } from '../errors.js';
 import type { Actor } from '../incidents/events.js';
 import { type Incident, incidentRef } from '../incidents/incident.js';
+import {
+  activeFreezes,
+  dueFreezes,
+  endFreeze,
+  findFreeze,
+  insertFreeze,
+  unexpiredFreezes,
+} from '../store/freezes.js';
 import { enqueuePublish, getIncident, openIncidents } from '../store/incidents.js';
-import { type FreezeRow, freezes } from '../store/schema.js';
 import type { Db, DbOrTx } from '../store/sqlite.js';
 import { record, type TimelineKind } from '../timeline/timeline.js';
-import { blockingFreezes, covers, globMatches } from './freeze.js';
+import { blockingFreezes, covers, type Freeze, globMatches } from './freeze.js';
 import { enqueueNotice, freezeFacts } from './notices.js';
 import { mayChangeDeploys, refuse } from './permissions.js';
 
@@ -31,7 +37,7 @@ export interface FreezeInput {
 
 export interface GateAnswer {
   allowed: boolean;
-  freezes: FreezeRow[];
+  freezes: Freeze[];
   /** Seconds until every blocking freeze has expired (0 when allowed). */
   retryAfterSeconds: number;
 }
@@ -39,7 +45,7 @@ export interface GateAnswer {
 const SCOPE = /^[a-z0-9*][a-z0-9._*-]{0,99}$/i;
 const REASON_MAX = 500;
 
-export function describeScope(f: Pick<FreezeRow, 'services' | 'environments'>): string {
+export function describeScope(f: Pick<Freeze, 'services' | 'environments'>): string {
   return `${f.services.join(', ')} × ${f.environments.join(', ')}`;
 }
 
@@ -56,18 +62,11 @@ export function createFreezes(deps: {
   // filtered by time on each read. Dropped on every change made here, and reloaded at least
   // every second in case another process wrote the file. CI may ask many times a second; this
   // keeps each answer to a few comparisons in memory.
-  let cached: { rows: FreezeRow[]; loadedAt: number } | null = null;
+  let cached: { rows: Freeze[]; loadedAt: number } | null = null;
   const CACHE_MS = 1000;
-  function gateRows(at: Date): FreezeRow[] {
+  function gateRows(at: Date): Freeze[] {
     if (!cached || performance.now() - cached.loadedAt > CACHE_MS) {
-      cached = {
-        rows: db
-          .select()
-          .from(freezes)
-          .where(and(isNull(freezes.liftedAt), gt(freezes.expiresAt, at)))
-          .all(),
-        loadedAt: performance.now(),
-      };
+      cached = { rows: unexpiredFreezes(db, at), loadedAt: performance.now() };
     }
     return cached.rows;
   }
@@ -75,15 +74,7 @@ export function createFreezes(deps: {
     cached = null;
   };
 
-  const activeRows = (tx: DbOrTx, at: Date): FreezeRow[] =>
-    tx
-      .select()
-      .from(freezes)
-      .where(and(isNull(freezes.liftedAt), gt(freezes.expiresAt, at), lte(freezes.createdAt, at)))
-      .orderBy(asc(freezes.expiresAt), asc(freezes.id))
-      .all();
-
-  function log(tx: DbOrTx, row: FreezeRow, kind: TimelineKind, actor: Actor, at: Date) {
+  function log(tx: DbOrTx, row: Freeze, kind: TimelineKind, actor: Actor, at: Date) {
     const payload = {
       freezeId: row.id,
       services: row.services,
@@ -103,7 +94,7 @@ export function createFreezes(deps: {
   }
 
   /** The cards of open incidents this freeze concerns show it, so they are refreshed. */
-  function refreshCards(tx: DbOrTx, row: FreezeRow, at: Date) {
+  function refreshCards(tx: DbOrTx, row: Freeze, at: Date) {
     for (const incident of openIncidents(tx)) {
       const concerned =
         row.incidentId === incident.id ||
@@ -138,23 +129,19 @@ export function createFreezes(deps: {
   }
 
   /** Inside a caller's transaction and without a permission check (the bot's own freezes). */
-  function insert(tx: DbOrTx, input: FreezeInput, actor: Actor, at: Date): FreezeRow {
+  function insert(tx: DbOrTx, input: FreezeInput, actor: Actor, at: Date): Freeze {
     const { durationMs, reason } = validate(input);
-    const row = tx
-      .insert(freezes)
-      .values({
-        services: [...new Set(input.services.map((s) => s.toLowerCase()))],
-        environments: [...new Set(input.environments.map((s) => s.toLowerCase()))],
-        reason,
-        createdBy: actor.id,
-        incidentId: input.incidentId ?? null,
-        blocksRollbacks: input.blocksRollbacks ?? false,
-        channelId: input.channelId ?? null,
-        createdAt: at,
-        expiresAt: new Date(at.getTime() + durationMs),
-      })
-      .returning()
-      .get();
+    const row = insertFreeze(tx, {
+      services: [...new Set(input.services.map((s) => s.toLowerCase()))],
+      environments: [...new Set(input.environments.map((s) => s.toLowerCase()))],
+      reason,
+      createdBy: actor.id,
+      incidentId: input.incidentId ?? null,
+      blocksRollbacks: input.blocksRollbacks ?? false,
+      channelId: input.channelId ?? null,
+      createdAt: at,
+      expiresAt: new Date(at.getTime() + durationMs),
+    });
     changed();
     log(tx, row, 'freeze_created', actor, at);
     enqueueNotice(
@@ -171,7 +158,7 @@ export function createFreezes(deps: {
     return id === null || id === undefined ? null : getIncident(db, id);
   }
 
-  function create(input: FreezeInput, actor: Actor): FreezeRow {
+  function create(input: FreezeInput, actor: Actor): Freeze {
     validate(input);
     const incident = linkedIncident(input.incidentId);
     const at = now();
@@ -193,12 +180,9 @@ export function createFreezes(deps: {
     return row;
   }
 
-  function end(tx: DbOrTx, row: FreezeRow, actor: Actor, at: Date, expired: boolean): FreezeRow {
+  function end(tx: DbOrTx, row: Freeze, actor: Actor, at: Date, expired: boolean): Freeze {
     const liftedAt = expired ? row.expiresAt : at;
-    tx.update(freezes)
-      .set({ liftedAt, liftedBy: expired ? 'expired' : actor.id })
-      .where(eq(freezes.id, row.id))
-      .run();
+    endFreeze(tx, row.id, { liftedAt, liftedBy: expired ? 'expired' : actor.id });
     changed();
     const ended = { ...row, liftedAt, liftedBy: expired ? 'expired' : actor.id };
     log(tx, ended, expired ? 'freeze_expired' : 'freeze_lifted', actor, liftedAt);
@@ -213,7 +197,7 @@ export function createFreezes(deps: {
   }
 
   /** Lifts the given active freezes, each checked against its own linked incident's owner. */
-  function liftRows(rows: readonly FreezeRow[], actor: Actor): FreezeRow[] {
+  function liftRows(rows: readonly Freeze[], actor: Actor): Freeze[] {
     const at = now();
     for (const row of rows) {
       const incident = linkedIncident(row.incidentId);
@@ -236,18 +220,18 @@ export function createFreezes(deps: {
     return lifted;
   }
 
-  function lift(id: number, actor: Actor): FreezeRow {
-    const row = db.select().from(freezes).where(eq(freezes.id, id)).get();
+  function lift(id: number, actor: Actor): Freeze {
+    const row = findFreeze(db, id);
     if (!row) throw new AppError('not_found', `There is no freeze #${id}.`);
     const at = now();
     if (row.liftedAt || row.expiresAt <= at)
       throw new AppError('conflict', `Freeze #${id} is not active any more.`);
-    return liftRows([row], actor)[0] as FreezeRow;
+    return liftRows([row], actor)[0] as Freeze;
   }
 
   /** `/deploy unfreeze`: the incident's freezes, or every active freeze covering a service. */
   function liftMatching(selector: { incidentId?: number; service?: string }, actor: Actor) {
-    const rows = activeRows(db, now()).filter((f) =>
+    const rows = activeFreezes(db, now()).filter((f) =>
       selector.service !== undefined
         ? f.services.some((p) => globMatches(p, selector.service ?? ''))
         : f.incidentId === selector.incidentId,
@@ -256,15 +240,12 @@ export function createFreezes(deps: {
   }
 
   /** The sweeper: freezes past their expiry lift themselves, once, with a message. */
-  function expireDue(): FreezeRow[] {
+  function expireDue(): Freeze[] {
     const at = now();
     const expired = db.transaction((tx) => {
-      const due = tx
-        .select()
-        .from(freezes)
-        .where(and(isNull(freezes.liftedAt), lte(freezes.expiresAt, at)))
-        .all();
-      return due.map((row) => end(tx, row, { id: 'firebreak', source: 'firebreak' }, at, true));
+      return dueFreezes(tx, at).map((row) =>
+        end(tx, row, { id: 'firebreak', source: 'firebreak' }, at, true),
+      );
     });
     if (expired.length > 0) deps.kick();
     return expired;
@@ -284,7 +265,7 @@ export function createFreezes(deps: {
 
   /** On resolve: offer to lift the incident's freezes (never silently). */
   function offerLift(tx: DbOrTx, incidentId: number, at: Date): void {
-    const linked = activeRows(tx, at).filter((f) => f.incidentId === incidentId);
+    const linked = activeFreezes(tx, at).filter((f) => f.incidentId === incidentId);
     if (linked.length === 0) return;
     enqueueNotice(
       tx,
@@ -302,16 +283,16 @@ export function createFreezes(deps: {
     expireDue,
     gate,
     offerLift,
-    active: (at: Date = now()) => activeRows(db, at),
+    active: (at: Date = now()) => activeFreezes(db, at),
     /** Active freezes that stop this deploy (or, with `rollback`, this rollback). */
     blocking: (
       tx: DbOrTx,
       target: { service: string; environment: string; rollback?: boolean },
     ) => {
       const at = now();
-      return blockingFreezes(activeRows(tx, at), target, at);
+      return blockingFreezes(activeFreezes(tx, at), target, at);
     },
-    describe: (row: FreezeRow) =>
+    describe: (row: Freeze) =>
       `#${row.id} ${describeScope(row)}${row.incidentId ? ` (${incidentRef(row.incidentId)})` : ''}`,
   };
 }

@@ -1,17 +1,19 @@
-import { and, desc, eq, lt, ne } from 'drizzle-orm';
 import type { Catalog } from '../catalog.js';
 import type { NormalizedDeploy } from '../ingest/deploy.js';
 import { claimDelivery } from '../store/deliveries.js';
-import { enqueuePublish } from '../store/incidents.js';
 import {
-  type DeployRow,
-  deploys,
-  incidentDeploys,
-  incidentServices,
-  incidents,
-} from '../store/schema.js';
+  findDeployByKey,
+  insertDeploy,
+  lastSucceededDeploy,
+  openIncidentsOf,
+  succeededWithShaBefore,
+  updateDeploy,
+} from '../store/deploys.js';
+import { enqueuePublish } from '../store/incidents.js';
 import type { Db, Tx } from '../store/sqlite.js';
+import { incidentsSuspecting } from '../store/suspects.js';
 import { record } from '../timeline/timeline.js';
+import type { Deploy } from './deploy.js';
 import type { Freezes } from './freezes.js';
 import { deployFacts, enqueueNotice, freezeFacts } from './notices.js';
 
@@ -29,7 +31,7 @@ export interface DeployReceipt {
   deployId: number | null;
   service: string | null;
   serviceKnown: boolean;
-  status: DeployRow['status'] | null;
+  status: Deploy['status'] | null;
   /** Open incidents told about it. */
   incidents: number[];
 }
@@ -43,7 +45,7 @@ const duplicate = (): DeployReceipt => ({
   incidents: [],
 });
 
-const FINAL: ReadonlySet<DeployRow['status']> = new Set(['succeeded', 'failed']);
+const FINAL: ReadonlySet<Deploy['status']> = new Set(['succeeded', 'failed']);
 
 /**
  * Records deploy events: one row per deploy, later statuses update it. Unknown services are
@@ -61,58 +63,31 @@ export function createDeployIntake(deps: DeployIntakeDeps) {
     return catalog.resolve(names[0] ?? 'unknown');
   }
 
-  function lastSucceeded(tx: Tx, service: string, environment: string, before: Date) {
-    return tx
-      .select()
-      .from(deploys)
-      .where(
-        and(
-          eq(deploys.service, service),
-          eq(deploys.environment, environment),
-          eq(deploys.status, 'succeeded'),
-          lt(deploys.at, before),
-        ),
-      )
-      .orderBy(desc(deploys.at), desc(deploys.id))
-      .limit(1)
-      .get();
-  }
-
   /** Sleuth's rule: a deploy of a SHA this environment already ran, after something else, is a rollback. */
   function looksLikeRollback(
     tx: Tx,
     d: { service: string; environment: string; sha: string | null; at: Date },
   ) {
     if (!d.sha) return false;
-    const previous = lastSucceeded(tx, d.service, d.environment, d.at);
+    const previous = lastSucceededDeploy(tx, d.service, d.environment, d.at);
     if (!previous || previous.sha === d.sha) return false;
-    return Boolean(
-      tx
-        .select({ id: deploys.id })
-        .from(deploys)
-        .where(
-          and(
-            eq(deploys.service, d.service),
-            eq(deploys.environment, d.environment),
-            eq(deploys.sha, d.sha),
-            eq(deploys.status, 'succeeded'),
-            lt(deploys.at, previous.at),
-          ),
-        )
-        .limit(1)
-        .get(),
-    );
+    return succeededWithShaBefore(tx, {
+      service: d.service,
+      environment: d.environment,
+      sha: d.sha,
+      before: previous.at,
+    });
   }
 
   function upsert(
     tx: Tx,
     input: NormalizedDeploy,
     at: Date,
-  ): { row: DeployRow; changed: boolean; repeated: boolean } {
+  ): { row: Deploy; changed: boolean; repeated: boolean } {
     const { service, known } = resolveService(input.serviceNames);
     const environment = (input.environment ?? policy.defaultEnvironment).trim().toLowerCase();
     const dedupeKey = `${input.source}:${input.sourceId}`;
-    const existing = tx.select().from(deploys).where(eq(deploys.dedupeKey, dedupeKey)).get();
+    const existing = findDeployByKey(tx, dedupeKey);
     // The same status of the same deploy again: a redelivery (a sender's retry), which changes nothing.
     if (existing?.status === input.status) return { row: existing, changed: false, repeated: true };
     if (existing) {
@@ -121,74 +96,49 @@ export function createDeployIntake(deps: DeployIntakeDeps) {
         FINAL.has(existing.status) && input.status === 'started' ? existing.status : input.status;
       const finishedAt = existing.finishedAt ?? input.finishedAt;
       const startedAt = existing.startedAt ?? input.startedAt;
-      const row = tx
-        .update(deploys)
-        .set({
-          status,
-          finishedAt,
-          startedAt,
-          url: input.url ?? existing.url,
-          rollbackHandle: input.rollbackHandle ?? existing.rollbackHandle,
-          at: finishedAt ?? startedAt ?? existing.at,
-          updatedAt: at,
-        })
-        .where(eq(deploys.id, existing.id))
-        .returning()
-        .get();
+      const row = updateDeploy(tx, existing.id, {
+        status,
+        finishedAt,
+        startedAt,
+        url: input.url ?? existing.url,
+        rollbackHandle: input.rollbackHandle ?? existing.rollbackHandle,
+        at: finishedAt ?? startedAt ?? existing.at,
+        updatedAt: at,
+      });
       return { row, changed: status !== existing.status, repeated: false };
     }
     const when = input.finishedAt ?? input.startedAt ?? at;
-    const previous = lastSucceeded(tx, service, environment, when);
+    const previous = lastSucceededDeploy(tx, service, environment, when);
     const compareUrl =
       input.compareUrl ??
       (input.repositoryUrl && previous?.sha && input.sha && previous.sha !== input.sha
         ? `${input.repositoryUrl.replace(/\/+$/, '')}/compare/${previous.sha}...${input.sha}`
         : null);
-    const row = tx
-      .insert(deploys)
-      .values({
-        source: input.source,
-        dedupeKey,
-        service,
-        serviceKnown: known,
-        environment,
-        status: input.status,
-        version: input.version,
-        previousVersion: input.previousVersion ?? previous?.version ?? null,
-        sha: input.sha,
-        compareUrl,
-        actor: input.actor,
-        url: input.url,
-        rollbackHandle: input.rollbackHandle,
-        isRollback:
-          input.isRollback ||
-          looksLikeRollback(tx, { service, environment, sha: input.sha, at: when }),
-        startedAt: input.startedAt,
-        finishedAt: input.finishedAt,
-        commitAt: input.commitAt,
-        at: when,
-        receivedAt: at,
-        updatedAt: at,
-      })
-      .returning()
-      .get();
+    const row = insertDeploy(tx, {
+      source: input.source,
+      dedupeKey,
+      service,
+      serviceKnown: known,
+      environment,
+      status: input.status,
+      version: input.version,
+      previousVersion: input.previousVersion ?? previous?.version ?? null,
+      sha: input.sha,
+      compareUrl,
+      actor: input.actor,
+      url: input.url,
+      rollbackHandle: input.rollbackHandle,
+      isRollback:
+        input.isRollback ||
+        looksLikeRollback(tx, { service, environment, sha: input.sha, at: when }),
+      startedAt: input.startedAt,
+      finishedAt: input.finishedAt,
+      commitAt: input.commitAt,
+      at: when,
+      receivedAt: at,
+      updatedAt: at,
+    });
     return { row, changed: true, repeated: false };
-  }
-
-  function openIncidentsFor(tx: Tx, service: string, environment: string): number[] {
-    return tx
-      .select({ id: incidents.id })
-      .from(incidents)
-      .innerJoin(incidentServices, eq(incidentServices.incidentId, incidents.id))
-      .where(
-        and(
-          eq(incidentServices.service, service),
-          eq(incidents.environment, environment),
-          ne(incidents.state, 'resolved'),
-        ),
-      )
-      .all()
-      .map((r) => r.id);
   }
 
   /**
@@ -217,7 +167,7 @@ export function createDeployIntake(deps: DeployIntakeDeps) {
           // A rollback during a freeze is what the freeze allows, unless it blocks rollbacks.
           rollback: row.isRollback && policy.rollbacksExempt,
         });
-        for (const incidentId of openIncidentsFor(tx, row.service, row.environment)) {
+        for (const incidentId of openIncidentsOf(tx, row.service, row.environment)) {
           const recorded = record(
             tx,
             {
@@ -250,12 +200,8 @@ export function createDeployIntake(deps: DeployIntakeDeps) {
           );
         }
         // A suspect whose status moved (running → failed) changes what its cards show.
-        const linked = tx
-          .select({ incidentId: incidentDeploys.incidentId })
-          .from(incidentDeploys)
-          .where(eq(incidentDeploys.deployId, row.id))
-          .all();
-        for (const { incidentId } of linked) enqueuePublish(tx, incidentId, at);
+        for (const incidentId of incidentsSuspecting(tx, row.id))
+          enqueuePublish(tx, incidentId, at);
       }
       return {
         duplicate: false,

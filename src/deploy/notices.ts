@@ -1,16 +1,11 @@
-import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { defineEffect } from '../outbox/effects.js';
 import { DeliveryError } from '../outbox/worker.js';
-import { chatLane } from '../store/incidents.js';
-import {
-  chatRefs,
-  DEPLOY_STATUSES,
-  type DeployRow,
-  type FreezeRow,
-  incidents,
-} from '../store/schema.js';
+import { findChatRef, rememberChatRef } from '../store/chat-refs.js';
+import { chatLane, findIncident } from '../store/incidents.js';
 import type { Db, DbOrTx } from '../store/sqlite.js';
+import { DEPLOY_STATUSES, type Deploy } from './deploy.js';
+import type { Freeze } from './freeze.js';
 
 // Messages about deploys, rollbacks and freezes. They go to an incident's channel when one is
 // linked, else to the channel the action came from (a freeze made in #ops expires in #ops).
@@ -146,7 +141,7 @@ export function enqueueNotice(tx: DbOrTx, to: NoticeTarget, notice: DeployNotice
   noticeEffect.enqueue(tx, { lane, payload: { to, notice } }, now);
 }
 
-export function deployFacts(row: DeployRow): DeployFacts {
+export function deployFacts(row: Deploy): DeployFacts {
   return {
     id: row.id,
     service: row.service,
@@ -161,7 +156,7 @@ export function deployFacts(row: DeployRow): DeployFacts {
   };
 }
 
-export function freezeFacts(row: FreezeRow): FreezeFacts {
+export function freezeFacts(row: Freeze): FreezeFacts {
   return {
     id: row.id,
     services: row.services,
@@ -181,11 +176,7 @@ export function createNoticeDelivery(deps: { db: Db; chat: DeployChat }) {
     const { to, notice } = delivery;
     let channelId = to.channelId;
     if (to.incidentId !== null) {
-      const incident = db
-        .select({ channelId: incidents.channelId })
-        .from(incidents)
-        .where(eq(incidents.id, to.incidentId))
-        .get();
+      const incident = findIncident(db, to.incidentId);
       if (!incident)
         throw new DeliveryError(`INC-${to.incidentId} does not exist`, { permanent: true });
       // The incident's publish runs first in the same lane; no channel yet means it is still retrying.
@@ -195,7 +186,7 @@ export function createNoticeDelivery(deps: { db: Db; chat: DeployChat }) {
     if (!channelId) return;
     let threadTs: string | undefined;
     if (to.threadKey) {
-      const ref = db.select().from(chatRefs).where(eq(chatRefs.key, to.threadKey)).get();
+      const ref = findChatRef(db, to.threadKey);
       if (ref) {
         channelId = ref.channelId;
         threadTs = ref.ts;
@@ -203,10 +194,7 @@ export function createNoticeDelivery(deps: { db: Db; chat: DeployChat }) {
     }
     const posted = await chat.post(channelId, notice, { threadTs, broadcast: to.broadcast });
     if (to.remember) {
-      db.insert(chatRefs)
-        .values({ key: to.remember, channelId, ts: posted.ts })
-        .onConflictDoNothing()
-        .run();
+      rememberChatRef(db, to.remember, { channelId, ts: posted.ts });
     }
   });
 }

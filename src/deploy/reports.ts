@@ -1,49 +1,29 @@
-import { and, desc, eq, inArray } from 'drizzle-orm';
-import {
-  type DeployRow,
-  deploys,
-  type FreezeRow,
-  type RollbackRow,
-  rollbacks,
-} from '../store/schema.js';
+import { newestDeploys } from '../store/deploys.js';
+import { finishedRollbacks, rollbacksUnderway } from '../store/rollbacks.js';
 import type { DbOrTx } from '../store/sqlite.js';
-import { globMatches } from './freeze.js';
+import type { Deploy, Rollback } from './deploy.js';
+import { type Freeze, globMatches } from './freeze.js';
 
 export interface DeployStatusReport {
   service: string | null;
-  freezes: FreezeRow[];
+  freezes: Freeze[];
   /** Rollbacks under way, and the latest finished ones. */
-  rollbacks: RollbackRow[];
+  rollbacks: Rollback[];
   /** The newest deploy per environment (for one service), or the newest deploys overall. */
-  latest: DeployRow[];
+  latest: Deploy[];
 }
 
 /** `/deploy status [service]`. */
 export function deployStatus(
   db: DbOrTx,
-  active: readonly FreezeRow[],
+  active: readonly Freeze[],
   service: string | null,
 ): DeployStatusReport {
   const freezes = service
     ? active.filter((f) => f.services.some((p) => globMatches(p, service)))
     : [...active];
-  const underway = db
-    .select()
-    .from(rollbacks)
-    .where(inArray(rollbacks.status, ['requested', 'running']))
-    .all()
-    .filter((r) => !service || r.service === service);
-  const finished = db
-    .select()
-    .from(rollbacks)
-    .where(
-      service
-        ? and(eq(rollbacks.service, service), inArray(rollbacks.status, ['succeeded', 'failed']))
-        : inArray(rollbacks.status, ['succeeded', 'failed']),
-    )
-    .orderBy(desc(rollbacks.id))
-    .limit(3)
-    .all();
+  const underway = rollbacksUnderway(db).filter((r) => !service || r.service === service);
+  const finished = finishedRollbacks(db, service, 3);
   const recent = recentDeploys(db, service, service ? 50 : 5);
   const seen = new Set<string>();
   const latest = service
@@ -53,12 +33,6 @@ export function deployStatus(
 }
 
 /** `/deploy list [service]`: newest first. */
-export function recentDeploys(db: DbOrTx, service: string | null, limit = 15): DeployRow[] {
-  return db
-    .select()
-    .from(deploys)
-    .where(service ? eq(deploys.service, service) : undefined)
-    .orderBy(desc(deploys.at), desc(deploys.id))
-    .limit(limit)
-    .all();
+export function recentDeploys(db: DbOrTx, service: string | null, limit = 15): Deploy[] {
+  return newestDeploys(db, service, limit);
 }

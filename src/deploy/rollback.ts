@@ -1,17 +1,21 @@
-import { and, desc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import type { Actor } from '../incidents/events.js';
 import { type Incident, incidentRef } from '../incidents/incident.js';
 import { defineEffect } from '../outbox/effects.js';
+import { findDeploy, insertDeployOnce, latestDeploy } from '../store/deploys.js';
 import { enqueuePublish, getIncident } from '../store/incidents.js';
 import {
-  type DeployRow,
-  deploys,
-  type FreezeRow,
-  type RollbackRow,
-  rollbacks,
-} from '../store/schema.js';
+  activeRollbackOf,
+  findRollback,
+  finishRollback,
+  insertRollback,
+  lastRollbackAttempt,
+  liveRollbackByKey,
+  markRollbackRunning,
+  recentRollbacks,
+  setRollbackOperation,
+} from '../store/rollbacks.js';
 import type { Db, DbOrTx, Tx } from '../store/sqlite.js';
 import { record, type TimelineKind } from '../timeline/timeline.js';
 import type {
@@ -20,10 +24,12 @@ import type {
   RollbackProgress,
   RollbackRequest,
 } from './backend.js';
+import type { Deploy, Rollback } from './deploy.js';
+import type { Freeze } from './freeze.js';
 import { describeScope, type Freezes } from './freezes.js';
 import { enqueueNotice, freezeFacts } from './notices.js';
 import { mayChangeDeploys, refuse } from './permissions.js';
-import { latestDeploy, rollbackTarget } from './suspects.js';
+import { rollbackTarget } from './suspects.js';
 
 /** One step of a rollback (start it, or ask how it is going); carried out by `step` below. */
 export const rollbackStepEffect = defineEffect({
@@ -56,8 +62,8 @@ export interface RollbackDeps {
 export interface RollbackPlan {
   service: string;
   environment: string;
-  from: DeployRow | null;
-  to: DeployRow | null;
+  from: Deploy | null;
+  to: Deploy | null;
   /** Why there is nothing to roll back to, or no way to do it; null when the plan can run. */
   problem: string | null;
   backend: string | null;
@@ -88,10 +94,9 @@ export interface RollbackAsk {
 const OUTPUT_MAX = 4000;
 const clip = (text: string | null | undefined, max = OUTPUT_MAX): string | null =>
   text ? (text.length > max ? `…${text.slice(text.length - max + 1)}` : text) : null;
-const ACTIVE = ['requested', 'running'] as const;
 const minutes = (ms: number) => `${Math.round(ms / 60_000)} min`;
 
-function target(row: DeployRow): DeployTarget {
+function target(row: Deploy): DeployTarget {
   return {
     deployId: row.id,
     version: row.version,
@@ -107,11 +112,6 @@ function target(row: DeployRow): DeployTarget {
  */
 export function createRollbacks(deps: RollbackDeps) {
   const { db, now, policy } = deps;
-
-  const findDeploy = (tx: DbOrTx, id: number) =>
-    tx.select().from(deploys).where(eq(deploys.id, id)).get();
-  const findRollback = (tx: DbOrTx, id: number) =>
-    tx.select().from(rollbacks).where(eq(rollbacks.id, id)).get();
 
   /** What `/deploy rollback <service> [env]` would do: latest deploy → the one before it. */
   function plan(
@@ -141,23 +141,12 @@ export function createRollbacks(deps: RollbackDeps) {
     };
   }
 
-  const lastAttempt = (key: string) =>
-    db
-      .select()
-      .from(rollbacks)
-      .where(eq(rollbacks.idempotencyKey, key))
-      .orderBy(desc(rollbacks.id))
-      .limit(1)
-      .get();
+  const lastAttempt = (key: string) => lastRollbackAttempt(db, key);
 
   const noBackend = (service: string, environment: string) =>
     `No rollback backend is configured for ${service} in ${environment} (services.${service}.environments.${environment}.rollback in firebreak.yaml).`;
 
-  function requestFor(
-    row: RollbackRow,
-    from: DeployRow | undefined,
-    to: DeployRow,
-  ): RollbackRequest {
+  function requestFor(row: Rollback, from: Deploy | undefined, to: Deploy): RollbackRequest {
     return {
       rollbackId: row.id,
       idempotencyKey: row.idempotencyKey,
@@ -175,7 +164,7 @@ export function createRollbacks(deps: RollbackDeps) {
 
   function log(
     tx: DbOrTx,
-    row: RollbackRow,
+    row: Rollback,
     kind: TimelineKind,
     actor: string,
     at: Date,
@@ -200,13 +189,13 @@ export function createRollbacks(deps: RollbackDeps) {
     );
   }
 
-  const where = (row: RollbackRow) => ({ incidentId: row.incidentId, channelId: row.channelId });
+  const where = (row: Rollback) => ({ incidentId: row.incidentId, channelId: row.channelId });
 
   /**
    * Asks for a rollback. The same ask twice (a double click, two people) returns the rollback
    * already under way (`created: false`); a different one while one runs is refused.
    */
-  function request(ask: RollbackAsk, actor: Actor): { rollback: RollbackRow; created: boolean } {
+  function request(ask: RollbackAsk, actor: Actor): { rollback: Rollback; created: boolean } {
     const to = findDeploy(db, ask.toDeployId);
     if (!to) throw new AppError('not_found', `There is no deploy #${ask.toDeployId}.`);
     const from =
@@ -236,13 +225,7 @@ export function createRollbacks(deps: RollbackDeps) {
 
     // The same click again: hand back the rollback it already started (or finished).
     const key = rollbackKey(incident?.id ?? null, service, environment, to.id);
-    const same = db
-      .select()
-      .from(rollbacks)
-      .where(
-        and(eq(rollbacks.idempotencyKey, key), inArray(rollbacks.status, [...ACTIVE, 'succeeded'])),
-      )
-      .get();
+    const same = liveRollbackByKey(db, key);
     if (same) return { rollback: same, created: false };
     // After a failure only a deliberate retry starts it again: a button rendered before the
     // failure (a stale card, a double click that raced a crash) must not re-run a rollback
@@ -277,17 +260,7 @@ export function createRollbacks(deps: RollbackDeps) {
     if (frozen.length > 0) throw frozenError(frozen, service, environment);
 
     const row = db.transaction((tx) => {
-      const active = tx
-        .select()
-        .from(rollbacks)
-        .where(
-          and(
-            eq(rollbacks.service, service),
-            eq(rollbacks.environment, environment),
-            inArray(rollbacks.status, [...ACTIVE]),
-          ),
-        )
-        .get();
+      const active = activeRollbackOf(tx, service, environment);
       if (active) {
         throw new AppError(
           'conflict',
@@ -295,23 +268,18 @@ export function createRollbacks(deps: RollbackDeps) {
           { mentions: [active.requestedBy] },
         );
       }
-      const inserted = tx
-        .insert(rollbacks)
-        .values({
-          incidentId: incident?.id ?? null,
-          service,
-          environment,
-          fromDeployId: from.id,
-          toDeployId: to.id,
-          backend: backend.kind,
-          idempotencyKey: key,
-          status: 'requested',
-          requestedBy: actor.id,
-          channelId: incident ? null : (ask.channelId ?? null),
-          requestedAt: at,
-        })
-        .returning()
-        .get();
+      const inserted = insertRollback(tx, {
+        incidentId: incident?.id ?? null,
+        service,
+        environment,
+        fromDeployId: from.id,
+        toDeployId: to.id,
+        backend: backend.kind,
+        idempotencyKey: key,
+        requestedBy: actor.id,
+        channelId: incident ? null : (ask.channelId ?? null),
+        requestedAt: at,
+      });
       // Checked before anything is recorded or run: a bad template value is refused outright.
       backend.validate(requestFor(inserted, from, to));
       log(tx, inserted, 'rollback_requested', actor.id, at, {
@@ -351,8 +319,8 @@ export function createRollbacks(deps: RollbackDeps) {
     return { rollback: row, created: true };
   }
 
-  function frozenError(frozen: readonly FreezeRow[], service: string, environment: string) {
-    const f = frozen[0] as FreezeRow;
+  function frozenError(frozen: readonly Freeze[], service: string, environment: string) {
+    const f = frozen[0] as Freeze;
     return new AppError(
       'frozen',
       `Rollbacks of ${service} in ${environment} are frozen (#${f.id} ${describeScope(f)}: ${f.reason}) until ${f.expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
@@ -390,10 +358,7 @@ export function createRollbacks(deps: RollbackDeps) {
     if (row.status === 'requested') {
       const at = now();
       db.transaction((tx) => {
-        tx.update(rollbacks)
-          .set({ status: 'running', startedAt: at })
-          .where(eq(rollbacks.id, row.id))
-          .run();
+        markRollbackRunning(tx, row.id, at);
         log(tx, row, 'rollback_started', 'firebreak', at, { backend: backend.kind });
       });
       progress = await attempt(() => backend.start(req));
@@ -424,10 +389,10 @@ export function createRollbacks(deps: RollbackDeps) {
       const current = findRollback(tx, rollbackId);
       // A callback may have finished it meanwhile.
       if (current?.status !== 'running') return;
-      tx.update(rollbacks)
-        .set({ operation: progress.operation, externalUrl: progress.url ?? current.externalUrl })
-        .where(eq(rollbacks.id, rollbackId))
-        .run();
+      setRollbackOperation(tx, rollbackId, {
+        operation: progress.operation,
+        externalUrl: progress.url ?? current.externalUrl,
+      });
       if (first) {
         enqueueNotice(
           tx,
@@ -463,19 +428,16 @@ export function createRollbacks(deps: RollbackDeps) {
     const done = db.transaction((tx) => {
       const row = findRollback(tx, rollbackId);
       if (!row || row.status === 'succeeded' || row.status === 'failed') return false;
-      const to = findDeploy(tx, row.toDeployId) as DeployRow;
+      const to = findDeploy(tx, row.toDeployId) as Deploy;
       const ok = progress.status === 'succeeded';
-      tx.update(rollbacks)
-        .set({
-          status: progress.status,
-          finishedAt: at,
-          startedAt: row.startedAt ?? at,
-          externalUrl: progress.url ?? row.externalUrl,
-          output: clip(progress.output),
-          error: ok ? null : clip(progress.reason, 2000),
-        })
-        .where(eq(rollbacks.id, rollbackId))
-        .run();
+      finishRollback(tx, rollbackId, {
+        status: progress.status,
+        finishedAt: at,
+        startedAt: row.startedAt ?? at,
+        externalUrl: progress.url ?? row.externalUrl,
+        output: clip(progress.output),
+        error: ok ? null : clip(progress.reason, 2000),
+      });
       log(tx, row, ok ? 'rollback_succeeded' : 'rollback_failed', 'firebreak', at, {
         to: to.version,
         url: progress.url ?? row.externalUrl,
@@ -514,39 +476,38 @@ export function createRollbacks(deps: RollbackDeps) {
 
   function succeeded(
     tx: Tx,
-    row: RollbackRow,
-    to: DeployRow,
+    row: Rollback,
+    to: Deploy,
     progress: Extract<RollbackProgress, { status: 'succeeded' }>,
     at: Date,
   ) {
     // What now runs is the target version again: a deploy of its own, so the next rollback
     // and `/deploy list` know (the backend may or may not send a deploy event for it too).
-    tx.insert(deploys)
-      .values({
-        source: 'firebreak',
-        dedupeKey: `firebreak:rollback:${row.id}`,
-        service: row.service,
-        serviceKnown: to.serviceKnown,
-        environment: row.environment,
-        status: 'succeeded',
-        version: to.version,
-        previousVersion:
-          row.fromDeployId === null ? null : (findDeploy(tx, row.fromDeployId)?.version ?? null),
-        sha: to.sha,
-        actor: row.requestedBy,
-        url: progress.url ?? row.externalUrl,
-        rollbackHandle: to.rollbackHandle,
-        isRollback: true,
-        startedAt: row.startedAt,
-        finishedAt: at,
-        at,
-        receivedAt: at,
-        updatedAt: at,
-      })
-      .onConflictDoNothing()
-      .run();
+    insertDeployOnce(tx, {
+      source: 'firebreak',
+      dedupeKey: `firebreak:rollback:${row.id}`,
+      service: row.service,
+      serviceKnown: to.serviceKnown,
+      environment: row.environment,
+      status: 'succeeded',
+      version: to.version,
+      previousVersion:
+        row.fromDeployId === null ? null : (findDeploy(tx, row.fromDeployId)?.version ?? null),
+      sha: to.sha,
+      compareUrl: null,
+      actor: row.requestedBy,
+      url: progress.url ?? row.externalUrl,
+      rollbackHandle: to.rollbackHandle,
+      isRollback: true,
+      startedAt: row.startedAt,
+      finishedAt: at,
+      commitAt: null,
+      at,
+      receivedAt: at,
+      updatedAt: at,
+    });
     // Shipit's precedent: after a rollback, hold deploys until someone ships the fix on purpose.
-    let freeze: FreezeRow | null = null;
+    let freeze: Freeze | null = null;
     if (policy.freezeAfterMs !== null) {
       const alreadyFrozen =
         deps.freezes.blocking(tx, { service: row.service, environment: row.environment }).length >
@@ -599,14 +560,8 @@ export function createRollbacks(deps: RollbackDeps) {
   }
 
   /** Rollbacks under way or recent, for `/deploy status`. */
-  function recent(service?: string, limit = 5): RollbackRow[] {
-    return db
-      .select()
-      .from(rollbacks)
-      .where(service ? eq(rollbacks.service, service) : undefined)
-      .orderBy(desc(rollbacks.id))
-      .limit(limit)
-      .all();
+  function recent(service?: string, limit = 5): Rollback[] {
+    return recentRollbacks(db, service, limit);
   }
 
   return {

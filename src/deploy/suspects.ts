@@ -1,11 +1,23 @@
-import { and, count, desc, eq, gte, lt, lte, or, sql } from 'drizzle-orm';
 import { AppError } from '../errors.js';
 import type { Actor } from '../incidents/events.js';
 import { type Incident, incidentRef } from '../incidents/incident.js';
+import {
+  deploysInWindow,
+  findDeploy,
+  runningDeploys,
+  succeededDeploysBefore,
+} from '../store/deploys.js';
 import { enqueuePublish } from '../store/incidents.js';
-import { type DeployRow, deploys, incidentDeploys, rollbacks } from '../store/schema.js';
+import { succeededRollbackSpans } from '../store/rollbacks.js';
 import type { Db, DbOrTx } from '../store/sqlite.js';
+import {
+  countSuspects,
+  findSuspectLink,
+  linkSuspect,
+  setSuspectVerdict,
+} from '../store/suspects.js';
 import { record } from '../timeline/timeline.js';
+import type { Deploy } from './deploy.js';
 
 export interface SuspectPolicy {
   /** How far before detection a deploy is still a suspect. */
@@ -26,10 +38,10 @@ const CANDIDATES = 50;
 // A deploy that has reported no final status for a day was abandoned, not "still running".
 const STALE_RUNNING_MS = 24 * 60 * 60_000;
 
-const priority = (d: DeployRow) => (d.status === 'succeeded' ? 1 : 0);
+const priority = (d: Deploy) => (d.status === 'succeeded' ? 1 : 0);
 
 /** Failed or still running first, then the most recent; ties broken by arrival. */
-export function rankSuspects(rows: readonly DeployRow[]): DeployRow[] {
+export function rankSuspects(rows: readonly Deploy[]): Deploy[] {
   return [...rows].sort(
     (a, b) => priority(a) - priority(b) || b.at.getTime() - a.at.getTime() || b.id - a.id,
   );
@@ -40,49 +52,25 @@ export function rankSuspects(rows: readonly DeployRow[]): DeployRow[] {
  * in the look-back window before detection, plus any still running at detection. Two index
  * seeks per service (deploys_service_env_at), prepared once per database connection.
  */
-export function suspectFinder(db: Db) {
-  const window = db
-    .select()
-    .from(deploys)
-    .where(
-      and(
-        eq(deploys.service, sql.placeholder('service')),
-        eq(deploys.environment, sql.placeholder('environment')),
-        gte(deploys.at, sql.placeholder('from')),
-        lte(deploys.at, sql.placeholder('until')),
-      ),
-    )
-    .orderBy(desc(deploys.at))
-    .limit(CANDIDATES)
-    .prepare();
-  const running = db
-    .select()
-    .from(deploys)
-    .where(
-      and(
-        eq(deploys.service, sql.placeholder('service')),
-        eq(deploys.environment, sql.placeholder('environment')),
-        eq(deploys.status, 'started'),
-        gte(deploys.at, sql.placeholder('staleFrom')),
-        lte(deploys.at, sql.placeholder('until')),
-      ),
-    )
-    .orderBy(desc(deploys.at))
-    .limit(sql.placeholder('max'))
-    .prepare();
-
-  // Statements prepared on the connection serve its transactions too (better-sqlite3 is synchronous).
-  return function find(query: SuspectQuery, policy: SuspectPolicy): DeployRow[] {
+export function suspectFinder(db: DbOrTx) {
+  // The statements are prepared on the connection (store/deploys.ts), so they serve its
+  // transactions too (better-sqlite3 is synchronous).
+  return function find(query: SuspectQuery, policy: SuspectPolicy): Deploy[] {
     const detected = query.detectedAt.getTime();
-    const byId = new Map<number, DeployRow>();
+    const until = query.detectedAt;
+    const byId = new Map<number, Deploy>();
     for (const service of new Set(query.services)) {
-      const args = { service, environment: query.environment, until: detected };
-      for (const row of window.all({ ...args, from: detected - policy.windowMs }))
-        byId.set(row.id, row);
-      for (const row of running.all({
+      const args = { service, environment: query.environment, until };
+      for (const row of deploysInWindow(db, {
         ...args,
-        staleFrom: detected - STALE_RUNNING_MS,
-        max: policy.max,
+        from: new Date(detected - policy.windowMs),
+        limit: CANDIDATES,
+      }))
+        byId.set(row.id, row);
+      for (const row of runningDeploys(db, {
+        ...args,
+        from: new Date(detected - STALE_RUNNING_MS),
+        limit: policy.max,
       }))
         byId.set(row.id, row);
     }
@@ -91,21 +79,11 @@ export function suspectFinder(db: Db) {
 }
 
 /** Links suspects to an incident, after any it already has; verdicts already given are kept. */
-export function storeSuspects(tx: DbOrTx, incidentId: number, rows: readonly DeployRow[]): number {
-  const existing =
-    tx
-      .select({ n: count() })
-      .from(incidentDeploys)
-      .where(eq(incidentDeploys.incidentId, incidentId))
-      .get()?.n ?? 0;
+export function storeSuspects(tx: DbOrTx, incidentId: number, rows: readonly Deploy[]): number {
+  const existing = countSuspects(tx, incidentId);
   let added = 0;
   for (const row of rows) {
-    const result = tx
-      .insert(incidentDeploys)
-      .values({ incidentId, deployId: row.id, rank: existing + added + 1 })
-      .onConflictDoNothing()
-      .run();
-    added += result.changes;
+    if (linkSuspect(tx, incidentId, row.id, existing + added + 1)) added += 1;
   }
   return added;
 }
@@ -117,36 +95,12 @@ export function storeSuspects(tx: DbOrTx, incidentId: number, rows: readonly Dep
  */
 export function rollbackTarget(
   db: DbOrTx,
-  from: Pick<DeployRow, 'id' | 'service' | 'environment' | 'at' | 'sha' | 'version'>,
-): DeployRow | undefined {
-  const candidates = db
-    .select()
-    .from(deploys)
-    .where(
-      and(
-        eq(deploys.service, from.service),
-        eq(deploys.environment, from.environment),
-        eq(deploys.status, 'succeeded'),
-        or(lt(deploys.at, from.at), and(eq(deploys.at, from.at), lt(deploys.id, from.id))),
-      ),
-    )
-    .orderBy(desc(deploys.at), desc(deploys.id))
-    .limit(20)
-    .all();
+  from: Pick<Deploy, 'id' | 'service' | 'environment' | 'at' | 'sha' | 'version'>,
+): Deploy | undefined {
+  const candidates = succeededDeploysBefore(db, from, 20);
   if (candidates.length === 0) return undefined;
-  const undone = db
-    .select({ toAt: deploys.at, finishedAt: rollbacks.finishedAt })
-    .from(rollbacks)
-    .innerJoin(deploys, eq(deploys.id, rollbacks.toDeployId))
-    .where(
-      and(
-        eq(rollbacks.service, from.service),
-        eq(rollbacks.environment, from.environment),
-        eq(rollbacks.status, 'succeeded'),
-      ),
-    )
-    .all();
-  const wasUndone = (d: DeployRow) =>
+  const undone = succeededRollbackSpans(db, from.service, from.environment);
+  const wasUndone = (d: Deploy) =>
     undone.some((u) => u.finishedAt !== null && d.at > u.toAt && d.at < u.finishedAt);
   return candidates.find(
     (d) =>
@@ -155,21 +109,6 @@ export function rollbackTarget(
       d.version !== from.version &&
       !wasUndone(d),
   );
-}
-
-/** The deploy a `/deploy rollback` starts from: the newest one of that service+environment. */
-export function latestDeploy(
-  db: DbOrTx,
-  service: string,
-  environment: string,
-): DeployRow | undefined {
-  return db
-    .select()
-    .from(deploys)
-    .where(and(eq(deploys.service, service), eq(deploys.environment, environment)))
-    .orderBy(desc(deploys.at), desc(deploys.id))
-    .limit(1)
-    .get();
 }
 
 /**
@@ -201,26 +140,15 @@ export function createSuspects(deps: {
   function markNotRelated(incidentId: number, deployId: number, actor: Actor): boolean {
     const at = now();
     const changed = db.transaction((tx) => {
-      const link = tx
-        .select()
-        .from(incidentDeploys)
-        .where(
-          and(eq(incidentDeploys.incidentId, incidentId), eq(incidentDeploys.deployId, deployId)),
-        )
-        .get();
+      const link = findSuspectLink(tx, incidentId, deployId);
       if (!link)
         throw new AppError(
           'not_found',
           `That deploy is not a suspect of ${incidentRef(incidentId)}.`,
         );
       if (link.verdict === 'not_related') return false;
-      tx.update(incidentDeploys)
-        .set({ verdict: 'not_related', verdictBy: actor.id, verdictAt: at })
-        .where(
-          and(eq(incidentDeploys.incidentId, incidentId), eq(incidentDeploys.deployId, deployId)),
-        )
-        .run();
-      const deploy = tx.select().from(deploys).where(eq(deploys.id, deployId)).get();
+      setSuspectVerdict(tx, { incidentId, deployId }, { verdict: 'not_related', by: actor.id, at });
+      const deploy = findDeploy(tx, deployId);
       record(
         tx,
         {

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
+import type { Freeze } from '../deploy/freeze.js';
 import type { Freezes } from '../deploy/freezes.js';
-import type { FreezeRow } from '../store/schema.js';
 import { requireToken } from './auth.js';
 import { HttpError, sendJson } from './body.js';
 import type { Route, RouteHandler } from './server.js';
@@ -36,7 +36,7 @@ function target(req: IncomingMessage, url: URL, deps: GateDeps) {
   return { service: deps.resolveService(service), environment: environment.toLowerCase() };
 }
 
-const freezeJson = (f: FreezeRow) => ({
+const freezeJson = (f: Freeze) => ({
   id: f.id,
   services: f.services,
   environments: f.environments,
@@ -67,7 +67,7 @@ const deployGate =
     const { service, environment } = target(req, url, deps);
     const gate = deps.freezes.gate(service, environment);
     if (gate.allowed) return sendJson(res, 200, { allowed: true, service, environment }, NO_STORE);
-    const first = gate.freezes[0] as FreezeRow;
+    const first = gate.freezes[0] as Freeze;
     sendJson(
       res,
       423,

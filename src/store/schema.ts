@@ -7,6 +7,7 @@ import {
   text,
   uniqueIndex,
 } from 'drizzle-orm/sqlite-core';
+import { DEPLOY_STATUSES, ROLLBACK_STATUSES, SUSPECT_VERDICTS } from '../deploy/deploy.js';
 import {
   ALERT_SOURCES,
   ALERT_STATUSES,
@@ -247,8 +248,6 @@ export const deliveries = sqliteTable(
   ],
 );
 
-export const DEPLOY_STATUSES = ['started', 'succeeded', 'failed'] as const;
-
 export const deploys = sqliteTable(
   'deploys',
   {
@@ -286,8 +285,6 @@ export const deploys = sqliteTable(
   ],
 );
 
-export const SUSPECT_VERDICTS = ['suspect', 'not_related', 'causal'] as const;
-
 export const incidentDeploys = sqliteTable(
   'incident_deploys',
   {
@@ -307,8 +304,6 @@ export const incidentDeploys = sqliteTable(
     index('incident_deploys_deploy').on(t.deployId),
   ],
 );
-
-export const ROLLBACK_STATUSES = ['requested', 'running', 'succeeded', 'failed'] as const;
 
 export const rollbacks = sqliteTable(
   'rollbacks',

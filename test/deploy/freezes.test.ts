@@ -1,8 +1,7 @@
-import { eq } from 'drizzle-orm';
 import { afterEach, expect, test } from 'vitest';
 import type { NoticeDelivery } from '../../src/deploy/notices.js';
 import type { Actor } from '../../src/incidents/events.js';
-import { outbox } from '../../src/store/schema.js';
+import { outboxItems } from '../../src/store/outbox.js';
 import { AUDIT_STREAM } from '../../src/timeline/timeline.js';
 import { deployCore } from '../support/deploy-core.js';
 
@@ -19,11 +18,8 @@ function setup() {
 }
 
 const notices = (core: ReturnType<typeof setup>) =>
-  core.db
-    .select()
-    .from(outbox)
-    .where(eq(outbox.kind, 'deploy.notice'))
-    .all()
+  outboxItems(core.db)
+    .filter((o) => o.kind === 'deploy.notice')
     .map((o) => (o.payload as unknown as NoticeDelivery).notice);
 
 test('scopes are globs over services × environments; the gate names the freeze and the seconds left', () => {

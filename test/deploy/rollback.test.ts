@@ -1,11 +1,12 @@
 import { join } from 'node:path';
-import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import type { RollbackBackend } from '../../src/deploy/backend.js';
 import { commandBackend } from '../../src/deploy/backends/command.js';
 import { webhookBackend } from '../../src/deploy/backends/webhook.js';
 import type { Actor } from '../../src/incidents/events.js';
-import { deploys, outbox, rollbacks } from '../../src/store/schema.js';
+import { allDeploys } from '../../src/store/deploys.js';
+import { outboxItems } from '../../src/store/outbox.js';
+import { allRollbacks, finishRollback, markRollbackRunning } from '../../src/store/rollbacks.js';
 import { list } from '../../src/timeline/timeline.js';
 import {
   type RollbackReceiver,
@@ -74,11 +75,7 @@ test('a deployer by user group may roll back; the request is one transaction wit
     idempotencyKey: '1:checkout:production:1',
     backend: 'webhook',
   });
-  const items = core.db
-    .select()
-    .from(outbox)
-    .all()
-    .filter((o) => o.kind.startsWith('deploy.'));
+  const items = outboxItems(core.db).filter((o) => o.kind.startsWith('deploy.'));
   expect(items.map((o) => [o.kind, o.lane])).toEqual([
     ['deploy.notice', 'chat:incident:1'],
     ['deploy.rollback', 'deploy:checkout:production'],
@@ -119,7 +116,7 @@ test('freezes: exempt by default, blocking when the freeze says so or when rollb
   expect(() => strict.rollbacks.request(strict.ask, deployer)).toThrow(
     expect.objectContaining({ code: 'frozen' }),
   );
-  expect(strict.db.select().from(rollbacks).all()).toEqual([]);
+  expect(allRollbacks(strict.db)).toEqual([]);
 });
 
 test('one rollback per service and environment at a time; a stale target and a missing backend are refused', () => {
@@ -161,7 +158,7 @@ test('success: a deploy of the target version is recorded, the service is frozen
   const core = setup();
   const { rollback } = core.rollbacks.request(core.ask, deployer);
   await core.rollbacks.step(rollback.id);
-  const rows = core.db.select().from(deploys).all();
+  const rows = allDeploys(core.db);
   expect(rows.at(-1)).toMatchObject({
     source: 'firebreak',
     version: 'v1',
@@ -201,12 +198,7 @@ test('an asynchronous receiver is polled until done; past waitFor it is a failur
     operation: { statusUrl: expect.any(String) },
   });
   const polls = () =>
-    core.db
-      .select()
-      .from(outbox)
-      .where(eq(outbox.kind, 'deploy.rollback'))
-      .all()
-      .filter((o) => o.status === 'pending');
+    outboxItems(core.db).filter((o) => o.kind === 'deploy.rollback' && o.status === 'pending');
   // The first step is still pending (the worker completes it); the next poll is queued behind it.
   expect(polls().length).toBe(2);
   await core.rollbacks.step(rollback.id);
@@ -231,11 +223,7 @@ test('after a crash between "running" and the backend\'s answer: resent when saf
   const idempotent = setup();
   const a = idempotent.rollbacks.request(idempotent.ask, deployer).rollback;
   // What a crash leaves behind: marked running, nothing stored from the backend.
-  idempotent.db
-    .update(rollbacks)
-    .set({ status: 'running', startedAt: idempotent.clock.now })
-    .where(eq(rollbacks.id, a.id))
-    .run();
+  markRollbackRunning(idempotent.db, a.id, idempotent.clock.now);
   await idempotent.rollbacks.step(a.id);
   expect(idempotent.rollbacks.find(a.id)?.status).toBe('succeeded');
   expect(receiver.requests[0]?.headers['idempotency-key']).toBe(a.idempotencyKey);
@@ -249,11 +237,7 @@ test('after a crash between "running" and the backend\'s answer: resent when saf
     }),
   );
   const b = once.rollbacks.request(once.ask, deployer).rollback;
-  once.db
-    .update(rollbacks)
-    .set({ status: 'running', startedAt: once.clock.now })
-    .where(eq(rollbacks.id, b.id))
-    .run();
+  markRollbackRunning(once.db, b.id, once.clock.now);
   await once.rollbacks.step(b.id);
   expect(once.rollbacks.find(b.id)).toMatchObject({
     status: 'failed',
@@ -281,11 +265,14 @@ test('a late callback after the outcome is recorded changes nothing', async () =
 test('after a failure only a deliberate retry starts the rollback again; a stale button is refused', async () => {
   const core = setup();
   const { rollback } = core.rollbacks.request(core.ask, deployer);
-  core.db
-    .update(rollbacks)
-    .set({ status: 'failed', error: 'The receiver answered 500.' })
-    .where(eq(rollbacks.id, rollback.id))
-    .run();
+  finishRollback(core.db, rollback.id, {
+    status: 'failed',
+    finishedAt: core.clock.now,
+    startedAt: null,
+    externalUrl: null,
+    output: null,
+    error: 'The receiver answered 500.',
+  });
   expect(() => core.rollbacks.request(core.ask, deployer)).toThrow(
     /Rollback #1 of .* failed: The receiver answered 500\. To try again, use Retry/,
   );

@@ -1,9 +1,9 @@
-import { eq } from 'drizzle-orm';
 import { afterEach, expect, test } from 'vitest';
 import { rankSuspects, rollbackTarget, suspectFinder } from '../../src/deploy/suspects.js';
 import type { Actor } from '../../src/incidents/events.js';
 import { buildIncidentView } from '../../src/incidents/view.js';
-import { deploys, incidentDeploys } from '../../src/store/schema.js';
+import { allDeploys } from '../../src/store/deploys.js';
+import { findSuspectLink } from '../../src/store/suspects.js';
 import { list } from '../../src/timeline/timeline.js';
 import { deployCore } from '../support/deploy-core.js';
 
@@ -120,13 +120,7 @@ test('Not related sets the verdict once, records suspect_marked, and the card st
   );
   expect(core.suspects.markNotRelated(incident.id, 2, ana)).toBe(true);
   expect(core.suspects.markNotRelated(incident.id, 2, ana)).toBe(false);
-  expect(
-    core.db
-      .select()
-      .from(incidentDeploys)
-      .all()
-      .find((l) => l.deployId === 2),
-  ).toMatchObject({
+  expect(findSuspectLink(core.db, incident.id, 2)).toMatchObject({
     verdict: 'not_related',
     verdictBy: ana.id,
   });
@@ -142,7 +136,7 @@ test('the rollback target is the last successful deploy before, never a failed o
   core.deploy('b', 'v2', 50, { status: 'failed' });
   core.deploy('c', 'v3', 40);
   const row = (version: string) => {
-    const found = core.db.select().from(deploys).where(eq(deploys.version, version)).get();
+    const found = allDeploys(core.db).find((d) => d.version === version);
     if (!found) throw new Error(version);
     return found;
   };

@@ -1,5 +1,5 @@
 import { afterEach, expect, test } from 'vitest';
-import { freezes } from '../../src/store/schema.js';
+import { allFreezes } from '../../src/store/freezes.js';
 import { AUDIT_STREAM, list, verify } from '../../src/timeline/timeline.js';
 import {
   API_TOKEN,
@@ -106,12 +106,12 @@ test("the card's Freeze deploys opens a modal; submitting it freezes the inciden
     response_action: 'errors',
     errors: { freeze_reason: 'Say why deploys are frozen.' },
   });
-  expect(bot.app.db.select().from(freezes).all()).toHaveLength(0);
+  expect(allFreezes(bot.app.db)).toHaveLength(0);
 
   const ok = await submit('payment errors while we investigate', 60 * 60_000);
   expect(ok.status).toBe(200);
   expect(ok.body).toBe('');
-  const [row] = bot.app.db.select().from(freezes).all();
+  const [row] = allFreezes(bot.app.db);
   expect(row).toMatchObject({
     services: ['checkout'],
     environments: ['production'],
@@ -170,7 +170,7 @@ test('/deploy freeze outside an incident: scope, duration and reason parsed; max
   expect(await run(DEPLOYER, 'freeze checkout staging 30m db migration running', 'a')).toContain(
     'Freeze #1 is on',
   );
-  expect(bot.app.db.select().from(freezes).all()[0]).toMatchObject({
+  expect(allFreezes(bot.app.db)[0]).toMatchObject({
     services: ['checkout'],
     environments: ['staging'],
     reason: 'db migration running',
@@ -225,7 +225,7 @@ test('a freeze lifts itself at expiry with a message, even across a restart (inj
 
   clock = new Date('2026-11-22T10:29:00Z');
   await sweep();
-  expect(bot.app.db.select().from(freezes).all()[0]?.liftedAt).toBeNull();
+  expect(allFreezes(bot.app.db)[0]?.liftedAt).toBeNull();
 
   // The bot is down when the freeze expires; the sweeper after the restart still lifts it, once.
   bot = await bot.restart();
@@ -235,7 +235,7 @@ test('a freeze lifts itself at expiry with a message, even across a restart (inj
   ).toBe(200);
   await sweep();
   await sweep();
-  const [row] = bot.app.db.select().from(freezes).all();
+  const [row] = allFreezes(bot.app.db);
   expect(row).toMatchObject({ liftedBy: 'expired' });
   expect(row?.liftedAt?.toISOString()).toBe('2026-11-22T10:30:00.000Z');
   const expired = await eventually(() =>

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
-import { rollbacks } from '../../src/store/schema.js';
+import { allRollbacks } from '../../src/store/rollbacks.js';
 import { list, verify } from '../../src/timeline/timeline.js';
 import {
   type RollbackReceiver,
@@ -111,7 +111,7 @@ test('done when: v1, v2, an alert → v2 is the suspect → a deployer clicks Ro
     to: { version: 'v1' },
     incident: 1,
   });
-  expect(bot.app.db.select().from(rollbacks).all()).toHaveLength(1);
+  expect(allRollbacks(bot.app.db)).toHaveLength(1);
   const repeated = ['r1', 'r2', 'r3'].map((id) => responseText(bot as TestApp, id)).join('\n');
   expect(repeated).toMatch(/already asked for/);
 
@@ -212,7 +212,7 @@ test('a non-deployer clicking Roll back is told no, the refusal is audited, and 
   });
   await bot.app.outbox.drain(5000);
   expect(receiver.requests).toHaveLength(0);
-  expect(bot.app.db.select().from(rollbacks).all()).toHaveLength(0);
+  expect(allRollbacks(bot.app.db)).toHaveLength(0);
 
   // The incident owner may (PRODUCT §3), without being a deployer.
   await click(bot, {
@@ -241,7 +241,7 @@ test('a receiver answering 500 → failed in the channel with the reason; the Re
   expect(failure.text).toMatch(
     /Rollback of checkout\/production to v1 failed: .*answered 500: deployer database is down/,
   );
-  const rows = bot.app.db.select().from(rollbacks).all();
+  const rows = allRollbacks(bot.app.db);
   expect(rows).toMatchObject([
     { status: 'failed', error: expect.stringContaining('answered 500') },
   ]);
@@ -268,13 +268,7 @@ test('a receiver answering 500 → failed in the channel with the reason; the Re
     bot?.slack.messages(channelId).some((m) => m.text.includes('to v1 succeeded')),
   );
   expect(receiver.requests).toHaveLength(2);
-  expect(
-    bot.app.db
-      .select()
-      .from(rollbacks)
-      .all()
-      .map((r) => r.status),
-  ).toEqual(['failed', 'succeeded']);
+  expect(allRollbacks(bot.app.db).map((r) => r.status)).toEqual(['failed', 'succeeded']);
 });
 
 test('a receiver that never answers → failed after the timeout, with the reason', async () => {
@@ -402,7 +396,7 @@ test('a template value that is not a valid revision is refused before anything r
   );
   await bot.app.outbox.drain(5000);
   expect(existsSync(recordFile) ? readFileSync(recordFile, 'utf8') : '').toBe('');
-  expect(bot.app.db.select().from(rollbacks).all()).toHaveLength(0);
+  expect(allRollbacks(bot.app.db)).toHaveLength(0);
   expect(list(bot.app.db, 1).some((e) => e.kind.startsWith('rollback_'))).toBe(false);
 });
 

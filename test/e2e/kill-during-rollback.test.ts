@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import { rollbacks } from '../../src/store/schema.js';
+import { allRollbacks } from '../../src/store/rollbacks.js';
 import { openDb } from '../../src/store/sqlite.js';
 import { startSlackEmulator } from '../emulators/slack.js';
 import { eventually, INGEST_TOKEN, type TestApp } from '../support/app.js';
@@ -113,11 +113,7 @@ test(`kill -9 at random points around a rollback (${RUNS} runs), then the same b
       const { db, close } = openDb(env.DATABASE_PATH, { migrate: false });
       try {
         const finished = await eventually(() => {
-          const rows = db
-            .select()
-            .from(rollbacks)
-            .all()
-            .filter((r) => r.service === service);
+          const rows = allRollbacks(db).filter((r) => r.service === service);
           return rows.length > 0 &&
             rows.every((r) => r.status === 'succeeded' || r.status === 'failed')
             ? rows

@@ -1,9 +1,10 @@
 import type { types } from '@slack/bolt';
+import type { Deploy, Rollback } from '../../deploy/deploy.js';
+import type { Freeze } from '../../deploy/freeze.js';
 import type { DeployNotice, FreezeFacts, RollbackButton } from '../../deploy/notices.js';
 import type { DeployStatusReport } from '../../deploy/reports.js';
 import type { RollbackPlan } from '../../deploy/rollback.js';
 import { incidentRef } from '../../incidents/incident.js';
-import type { DeployRow, FreezeRow, RollbackRow } from '../../store/schema.js';
 import { actions, blocks as ids, inputAction, views } from '../ids.js';
 import {
   duration,
@@ -332,19 +333,19 @@ export function freezeModal(input: FreezeModalInput): types.ModalView {
 
 // ── Command replies ─────────────────────────────────────────────────────────────────────────
 
-function freezeRowLine(f: FreezeRow): string {
+function freezeRowLine(f: Freeze): string {
   const incident = f.incidentId ? ` (${incidentRef(f.incidentId)})` : '';
   return `🧊 #${f.id} ${scope(f)} until ${slackDate(f.expiresAt)} by ${who(f.createdBy)}${incident}: ${escapeText(truncate(f.reason, 200))}${f.blocksRollbacks ? ' _(blocks rollbacks)_' : ''}`;
 }
 
-function rollbackLine(r: RollbackRow): string {
+function rollbackLine(r: Rollback): string {
   const icon = { requested: '⏳', running: '⏳', succeeded: '✅', failed: '❌' }[r.status];
   const incident = r.incidentId ? ` (${incidentRef(r.incidentId)})` : '';
   const why = r.status === 'failed' && r.error ? `: ${escapeText(truncate(r.error, 200))}` : '';
   return `${icon} rollback #${r.id} of ${escapeText(r.service)}/${escapeText(r.environment)} ${r.status} · by ${who(r.requestedBy)} ${slackDate(r.requestedAt)}${incident}${why}`;
 }
 
-export function deployLine(d: DeployRow): string {
+export function deployLine(d: Deploy): string {
   const status = { started: '⏳ running', succeeded: '✅', failed: '❌ failed' }[d.status];
   const unmapped = d.serviceKnown ? '' : ' ⚠️ _unmapped service_';
   const rollback = d.isRollback ? ' ⏪' : '';
@@ -365,7 +366,7 @@ export function statusText(report: DeployStatusReport): string {
   return truncateMarkup(lines.join('\n\n'), 3000);
 }
 
-export function listText(rows: readonly DeployRow[], service: string | null): string {
+export function listText(rows: readonly Deploy[], service: string | null): string {
   if (rows.length === 0)
     return service ? `No deploys of ${escapeText(service)} seen yet.` : 'No deploys seen yet.';
   return truncateMarkup(

@@ -1,0 +1,210 @@
+import { and, asc, desc, eq, gte, lt, lte, ne, or, sql } from 'drizzle-orm';
+import type { Deploy } from '../deploy/deploy.js';
+import { deploys, incidentServices, incidents } from './schema.js';
+import { type DbOrTx, prepared } from './sqlite.js';
+
+// Deploy rows are Deploy values as they are (the columns are the domain's fields), so reads
+// return them without a codec; the return types are where a second dialect's rows must match.
+
+export type NewDeploy = Omit<Deploy, 'id'>;
+
+/** What a later status of a deploy changes. */
+export type DeployUpdate = Pick<
+  Deploy,
+  'status' | 'finishedAt' | 'startedAt' | 'url' | 'rollbackHandle' | 'at' | 'updatedAt'
+>;
+
+export function findDeploy(db: DbOrTx, id: number): Deploy | undefined {
+  return db.select().from(deploys).where(eq(deploys.id, id)).get();
+}
+
+export function findDeployByKey(db: DbOrTx, dedupeKey: string): Deploy | undefined {
+  return db.select().from(deploys).where(eq(deploys.dedupeKey, dedupeKey)).get();
+}
+
+export function insertDeploy(tx: DbOrTx, values: NewDeploy): Deploy {
+  return tx.insert(deploys).values(values).returning().get();
+}
+
+/** Inserts the deploy unless one with its dedupe key exists (a retried step records it once). */
+export function insertDeployOnce(tx: DbOrTx, values: NewDeploy): void {
+  tx.insert(deploys).values(values).onConflictDoNothing().run();
+}
+
+export function updateDeploy(tx: DbOrTx, id: number, changes: DeployUpdate): Deploy {
+  return tx.update(deploys).set(changes).where(eq(deploys.id, id)).returning().get();
+}
+
+/** The newest successful deploy of service+environment before `before`. */
+export function lastSucceededDeploy(
+  db: DbOrTx,
+  service: string,
+  environment: string,
+  before: Date,
+): Deploy | undefined {
+  return db
+    .select()
+    .from(deploys)
+    .where(
+      and(
+        eq(deploys.service, service),
+        eq(deploys.environment, environment),
+        eq(deploys.status, 'succeeded'),
+        lt(deploys.at, before),
+      ),
+    )
+    .orderBy(desc(deploys.at), desc(deploys.id))
+    .limit(1)
+    .get();
+}
+
+/** Whether this environment ran `sha` successfully before `before`. */
+export function succeededWithShaBefore(
+  db: DbOrTx,
+  d: { service: string; environment: string; sha: string; before: Date },
+): boolean {
+  return Boolean(
+    db
+      .select({ id: deploys.id })
+      .from(deploys)
+      .where(
+        and(
+          eq(deploys.service, d.service),
+          eq(deploys.environment, d.environment),
+          eq(deploys.sha, d.sha),
+          eq(deploys.status, 'succeeded'),
+          lt(deploys.at, d.before),
+        ),
+      )
+      .limit(1)
+      .get(),
+  );
+}
+
+/** The deploy a `/deploy rollback` starts from: the newest one of that service+environment. */
+export function latestDeploy(db: DbOrTx, service: string, environment: string): Deploy | undefined {
+  return db
+    .select()
+    .from(deploys)
+    .where(and(eq(deploys.service, service), eq(deploys.environment, environment)))
+    .orderBy(desc(deploys.at), desc(deploys.id))
+    .limit(1)
+    .get();
+}
+
+/** Successful deploys of the same service+environment that came before `from`, newest first. */
+export function succeededDeploysBefore(
+  db: DbOrTx,
+  from: Pick<Deploy, 'id' | 'service' | 'environment' | 'at'>,
+  limit: number,
+): Deploy[] {
+  return db
+    .select()
+    .from(deploys)
+    .where(
+      and(
+        eq(deploys.service, from.service),
+        eq(deploys.environment, from.environment),
+        eq(deploys.status, 'succeeded'),
+        or(lt(deploys.at, from.at), and(eq(deploys.at, from.at), lt(deploys.id, from.id))),
+      ),
+    )
+    .orderBy(desc(deploys.at), desc(deploys.id))
+    .limit(limit)
+    .all();
+}
+
+/** `/deploy list [service]`: newest first. */
+export function newestDeploys(db: DbOrTx, service: string | null, limit: number): Deploy[] {
+  return db
+    .select()
+    .from(deploys)
+    .where(service ? eq(deploys.service, service) : undefined)
+    .orderBy(desc(deploys.at), desc(deploys.id))
+    .limit(limit)
+    .all();
+}
+
+/** Every deploy in the order they were first recorded (tests, exports). */
+export function allDeploys(db: DbOrTx): Deploy[] {
+  return db.select().from(deploys).orderBy(asc(deploys.id)).all();
+}
+
+/** The open incidents of that service and environment: the ones a deploy of it concerns. */
+export function openIncidentsOf(db: DbOrTx, service: string, environment: string): number[] {
+  return db
+    .select({ id: incidents.id })
+    .from(incidents)
+    .innerJoin(incidentServices, eq(incidentServices.incidentId, incidents.id))
+    .where(
+      and(
+        eq(incidentServices.service, service),
+        eq(incidents.environment, environment),
+        ne(incidents.state, 'resolved'),
+      ),
+    )
+    .all()
+    .map((r) => r.id);
+}
+
+// Suspect ranking runs in the transaction that opens an incident, so its two queries are
+// prepared once per connection (deploys_service_env_at; deploys_running for the second).
+
+/** The newest deploys of service+environment with `from <= at <= until`, at most `limit`. */
+export function deploysInWindow(
+  db: DbOrTx,
+  q: { service: string; environment: string; from: Date; until: Date; limit: number },
+): Deploy[] {
+  return prepared(db, 'deploys.inWindow', (d) =>
+    d
+      .select()
+      .from(deploys)
+      .where(
+        and(
+          eq(deploys.service, sql.placeholder('service')),
+          eq(deploys.environment, sql.placeholder('environment')),
+          gte(deploys.at, sql.placeholder('from')),
+          lte(deploys.at, sql.placeholder('until')),
+        ),
+      )
+      .orderBy(desc(deploys.at))
+      .limit(sql.placeholder('limit'))
+      .prepare(),
+  ).all({
+    service: q.service,
+    environment: q.environment,
+    from: q.from.getTime(),
+    until: q.until.getTime(),
+    limit: q.limit,
+  });
+}
+
+/** Deploys of service+environment with no final status that started in `[from, until]`. */
+export function runningDeploys(
+  db: DbOrTx,
+  q: { service: string; environment: string; from: Date; until: Date; limit: number },
+): Deploy[] {
+  return prepared(db, 'deploys.running', (d) =>
+    d
+      .select()
+      .from(deploys)
+      .where(
+        and(
+          eq(deploys.service, sql.placeholder('service')),
+          eq(deploys.environment, sql.placeholder('environment')),
+          eq(deploys.status, 'started'),
+          gte(deploys.at, sql.placeholder('from')),
+          lte(deploys.at, sql.placeholder('until')),
+        ),
+      )
+      .orderBy(desc(deploys.at))
+      .limit(sql.placeholder('limit'))
+      .prepare(),
+  ).all({
+    service: q.service,
+    environment: q.environment,
+    from: q.from.getTime(),
+    until: q.until.getTime(),
+    limit: q.limit,
+  });
+}

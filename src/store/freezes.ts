@@ -1,0 +1,71 @@
+import { and, asc, eq, gt, isNull, lte, sql } from 'drizzle-orm';
+import type { Freeze } from '../deploy/freeze.js';
+import { freezes } from './schema.js';
+import { type DbOrTx, prepared } from './sqlite.js';
+
+// Freeze rows are Freeze values as they are; the return types are the codec's contract.
+
+export type NewFreeze = Omit<Freeze, 'id' | 'liftedAt' | 'liftedBy'>;
+
+export function findFreeze(db: DbOrTx, id: number): Freeze | undefined {
+  return db.select().from(freezes).where(eq(freezes.id, id)).get();
+}
+
+export function insertFreeze(tx: DbOrTx, values: NewFreeze): Freeze {
+  return tx.insert(freezes).values(values).returning().get();
+}
+
+/** Ends a freeze: lifted by someone, or by 'expired' at its expiry. */
+export function endFreeze(
+  tx: DbOrTx,
+  id: number,
+  ended: { liftedAt: Date; liftedBy: string },
+): void {
+  tx.update(freezes).set(ended).where(eq(freezes.id, id)).run();
+}
+
+/**
+ * Freezes not lifted and not expired at `at`, including any created after `at`: what the
+ * deploy gate keeps in memory and filters by time. Prepared: CI asks the gate often.
+ */
+export function unexpiredFreezes(db: DbOrTx, at: Date): Freeze[] {
+  return prepared(db, 'freezes.unexpired', (d) =>
+    d
+      .select()
+      .from(freezes)
+      .where(and(isNull(freezes.liftedAt), gt(freezes.expiresAt, sql.placeholder('at'))))
+      .prepare(),
+  ).all({ at: at.getTime() });
+}
+
+/** Freezes in force at `at`, soonest to expire first. */
+export function activeFreezes(db: DbOrTx, at: Date): Freeze[] {
+  return prepared(db, 'freezes.active', (d) =>
+    d
+      .select()
+      .from(freezes)
+      .where(
+        and(
+          isNull(freezes.liftedAt),
+          gt(freezes.expiresAt, sql.placeholder('at')),
+          lte(freezes.createdAt, sql.placeholder('at')),
+        ),
+      )
+      .orderBy(asc(freezes.expiresAt), asc(freezes.id))
+      .prepare(),
+  ).all({ at: at.getTime() });
+}
+
+/** Freezes not lifted whose expiry has come: the sweeper lifts them. */
+export function dueFreezes(db: DbOrTx, at: Date): Freeze[] {
+  return db
+    .select()
+    .from(freezes)
+    .where(and(isNull(freezes.liftedAt), lte(freezes.expiresAt, at)))
+    .all();
+}
+
+/** Every freeze in the order they were made (tests, exports). */
+export function allFreezes(db: DbOrTx): Freeze[] {
+  return db.select().from(freezes).orderBy(asc(freezes.id)).all();
+}
