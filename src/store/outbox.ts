@@ -1,4 +1,4 @@
-import { and, asc, count, eq, inArray, isNull, lte, min, or, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNull, lt, lte, min, ne, or, sql } from 'drizzle-orm';
 import { type OutboxRow, outbox } from './schema.js';
 import { type Db, type DbOrTx, prepared } from './sqlite.js';
 
@@ -275,4 +275,12 @@ export function pendingInLane(db: Db, lane: string): OutboxRow[] {
     .where(and(eq(outbox.lane, lane), eq(outbox.status, 'pending')))
     .orderBy(asc(outbox.id))
     .all();
+}
+
+/** Deletes delivered and failed items last touched before `before`; pending ones are work still to do. */
+export function pruneOutbox(db: Db, before: Date): number {
+  return db
+    .delete(outbox)
+    .where(and(lt(outbox.updatedAt, before), ne(outbox.status, 'pending')))
+    .run().changes;
 }
