@@ -1,8 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import type { FreezePolicy } from './deploy/freezes.js';
+import type { RollbackPolicy } from './deploy/rollback.js';
+import type { SuspectPolicy } from './deploy/suspects.js';
 import { TEMPLATE_VARIABLES, unknownVariables } from './deploy/template.js';
 import { SEVERITIES } from './incidents/incident.js';
+import type { IntakePolicy } from './incidents/intake.js';
+import type { ReminderPolicy } from './incidents/reminders.js';
+import type { LifecyclePolicy } from './incidents/service.js';
+import type { PagingPolicy } from './paging/policy.js';
 
 // The only module that reads process.env (it is handed the env object by main.ts or the CLI).
 
@@ -392,3 +399,66 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     file,
   });
 }
+
+/**
+ * The policies the services take, derived from the config in one place: a service never reads
+ * the config, and a key used by several services (reminders, deployers…) is mapped once.
+ */
+export function policiesOf(config: Config) {
+  const { incidents, deploys, permissions, pagerduty, services } = config.file;
+  const reminders = {
+    reminders: incidents.reminders,
+    unownedReminderMs: incidents.unownedReminder,
+  };
+  return {
+    lifecycle: {
+      defaultEnvironment: incidents.defaultEnvironment,
+      ...reminders,
+      deployers: permissions.deployers,
+      commanders: permissions.commanders,
+      archiveAfterMs: incidents.archiveAfter,
+    } satisfies LifecyclePolicy,
+    intake: {
+      defaultEnvironment: incidents.defaultEnvironment,
+      severityLabels: incidents.severityLabels,
+      ...reminders,
+      autoResolve: incidents.autoResolve,
+      archiveAfterMs: incidents.archiveAfter,
+      maxNewPerMinute: incidents.maxNewPerMinute,
+    } satisfies IntakePolicy,
+    reminders: reminders satisfies ReminderPolicy,
+    freezes: {
+      defaultMs: deploys.freezeDefault,
+      maxMs: deploys.freezeMax,
+      deployers: permissions.deployers,
+    } satisfies FreezePolicy,
+    suspects: { windowMs: deploys.suspectWindow, max: deploys.maxSuspects } satisfies SuspectPolicy,
+    rollbacks: {
+      deployers: permissions.deployers,
+      rollbacksExempt: deploys.rollbacksExempt,
+      freezeAfterMs: deploys.freezeAfterRollback ? deploys.freezeDefault : null,
+      publicUrl: config.http.publicUrl ?? null,
+    } satisfies RollbackPolicy,
+    deployIntake: {
+      defaultEnvironment: incidents.defaultEnvironment,
+      rollbacksExempt: deploys.rollbacksExempt,
+    },
+    /** What `/deploy` offers: freeze lengths and the environment names it recognises. */
+    deployCommands: {
+      defaultEnvironment: incidents.defaultEnvironment,
+      freezeDefaultMs: deploys.freezeDefault,
+      freezeMaxMs: deploys.freezeMax,
+      environments: [
+        ...new Set(Object.values(services).flatMap((s) => Object.keys(s.environments))),
+      ],
+    },
+    paging: {
+      restEnabled: Boolean(config.pagerDuty.token),
+      services,
+      urgency: pagerduty.urgency,
+      priorities: pagerduty.priorities,
+      autoResolve: pagerduty.autoResolve,
+    } satisfies PagingPolicy,
+  };
+}
+export type Policies = ReturnType<typeof policiesOf>;

@@ -35,3 +35,22 @@ export type IncidentEvent =
  * Listeners must be synchronous and must not call the outside world.
  */
 export type IncidentListener = (tx: Tx, event: IncidentEvent) => void;
+
+/**
+ * Where modules register their reactions to incident events. The lifecycle and intake services
+ * are built first and run `listeners` inside their transactions; modules built after them
+ * (deploys, paging, postmortem) add theirs while the app is composed, before it starts.
+ */
+export interface IncidentEvents {
+  on(listener: IncidentListener): void;
+  /** In the order they were added; read by the services at each event. */
+  readonly listeners: readonly IncidentListener[];
+}
+
+export function createIncidentEvents(): IncidentEvents {
+  const listeners: IncidentListener[] = [];
+  return {
+    on: (listener) => void listeners.push(listener),
+    listeners,
+  };
+}

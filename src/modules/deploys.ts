@@ -1,0 +1,93 @@
+import { createBackendResolver } from '../deploy/backends/registry.js';
+import { verifySignature } from '../deploy/backends/webhook.js';
+import { createFreezes } from '../deploy/freezes.js';
+import { createDeployIntake } from '../deploy/intake.js';
+import { deployListener } from '../deploy/listener.js';
+import { createNoticeDelivery } from '../deploy/notices.js';
+import { createRollbacks } from '../deploy/rollback.js';
+import { createSuspects } from '../deploy/suspects.js';
+import { deployRoutes } from '../http/deploys.js';
+import { freezeGateRoutes } from '../http/freeze-gate.js';
+import type { Incidents } from '../incidents/service.js';
+import type { SlackClients } from '../slack/clients.js';
+import { slackDeployChat } from '../slack/deploy-chat.js';
+import type { Base, Module } from './module.js';
+
+export interface DeploysModuleDeps extends Base {
+  incidents: Incidents;
+  /** Slack, for deploy notices and to know who clicked. */
+  slack: SlackClients;
+}
+
+/** Deploys: intake, suspects, freezes and the gate, rollbacks through the configured backends. */
+export function deploysModule(deps: DeploysModuleDeps) {
+  const { db, now, kick, config, catalog, policies } = deps;
+  const file = config.file;
+  const publicUrl = config.http.publicUrl ?? null;
+  const backends = createBackendResolver(file.services, { now });
+  const freezes = createFreezes({ db, now, kick, policy: policies.freezes });
+  const suspects = createSuspects({ db, now, kick, policy: policies.suspects });
+  const rollbacks = createRollbacks({
+    db,
+    now,
+    kick,
+    backendFor: backends.resolve,
+    freezes,
+    policy: policies.rollbacks,
+  });
+  const intake = createDeployIntake({
+    db,
+    now,
+    catalog,
+    freezes,
+    kick,
+    policy: policies.deployIntake,
+  });
+  return {
+    services: { freezes, suspects, rollbacks, intake },
+    effects: [
+      createNoticeDelivery({
+        db,
+        chat: slackDeployChat({ client: deps.slack.web, call: deps.slack.chat.call, publicUrl }),
+      }),
+      ...rollbacks.effects,
+    ],
+    listeners: [deployListener({ suspects, freezes })],
+    routes: [
+      ...deployRoutes({
+        intake,
+        rollbacks,
+        ingestToken: config.ingestToken,
+        githubWebhookSecret: config.githubWebhookSecret,
+        callbackSecret: (id) => {
+          const row = rollbacks.find(id);
+          return row ? backends.webhookSecret(row.service, row.environment) : null;
+        },
+        verifyCallback: (secret, headers, body) => verifySignature(secret, headers, body, now()),
+      }),
+      ...freezeGateRoutes({
+        freezes,
+        resolveService: (name) => catalog.resolve(name).service,
+        defaultEnvironment: file.incidents.defaultEnvironment,
+        auth: file.deploys.gateAuth,
+        apiToken: config.apiToken,
+      }),
+    ],
+    slack: {
+      deploys: {
+        db,
+        catalog,
+        incidents: deps.incidents,
+        freezes,
+        rollbacks,
+        suspects,
+        actorOf: deps.slack.actorOf,
+        policy: policies.deployCommands,
+      },
+    },
+    jobs: [
+      // Freezes lift themselves at expiry; due times live in SQLite, so a restart misses none.
+      { name: 'freeze-expiry', schedule: '*/30 * * * * *', run: () => void freezes.expireDue() },
+    ],
+  } satisfies Module<unknown, unknown>;
+}

@@ -1,0 +1,75 @@
+import type { Logger } from 'pino';
+import { alertRoutes } from '../http/alerts.js';
+import { archiveHandler, createArchiving } from '../incidents/archive.js';
+import type { IncidentEvents } from '../incidents/events.js';
+import { createFollowups } from '../incidents/followups.js';
+import { createInbox } from '../incidents/inbox.js';
+import { createAlertIntake } from '../incidents/intake.js';
+import { createPublisher } from '../incidents/publish.js';
+import { createReminders } from '../incidents/reminders.js';
+import { createIncidents } from '../incidents/service.js';
+import type { SlackClients } from '../slack/clients.js';
+import type { Base, Module } from './module.js';
+
+export interface IncidentsModuleDeps extends Base {
+  /** Slack, where incidents are shown. */
+  slack: Pick<SlackClients, 'chat'>;
+  /** The services run every listener registered here (by later modules too) in their transactions. */
+  events: IncidentEvents;
+  log: Logger;
+  onAlertsReceived?: (source: string, count: number) => void;
+}
+
+/** Incidents: alert intake through the inbox, the lifecycle, reminders, archiving, follow-ups. */
+export function incidentsModule(deps: IncidentsModuleDeps) {
+  const { db, now, kick, catalog, policies, events } = deps;
+  const { chat } = deps.slack;
+  const publisher = createPublisher({
+    db,
+    chat,
+    catalog,
+    now,
+    announceChannel: deps.config.file.incidents.announceChannel,
+  });
+  const incidents = createIncidents({
+    db,
+    now,
+    catalog,
+    kick,
+    listeners: events.listeners,
+    policy: policies.lifecycle,
+  });
+  const intake = createAlertIntake({
+    db,
+    now,
+    catalog,
+    kick,
+    listeners: events.listeners,
+    policy: policies.intake,
+  });
+  const inbox = createInbox({ db, now, intake, kick, log: deps.log.child({ component: 'inbox' }) });
+  const reminders = createReminders({ db, now, kick, policy: policies.reminders });
+  const archiving = createArchiving({
+    db,
+    now,
+    kick,
+    archiveAfterMs: policies.lifecycle.archiveAfterMs,
+  });
+  const followups = createFollowups({ db, now });
+  const slack = { incidents, reminders, archiving, followups };
+  return {
+    services: { ...slack, intake, inbox },
+    effects: [...publisher.effects, archiveHandler({ db, chat, now })],
+    listeners: [],
+    routes: alertRoutes({
+      inbox,
+      ingestToken: deps.config.ingestToken,
+      onReceived: deps.onAlertsReceived,
+    }),
+    slack,
+    jobs: [
+      // Due times are on the incident rows; each sweep posts what is due and moves it on.
+      { name: 'reminders', schedule: '*/30 * * * * *', run: () => void reminders.sweep() },
+    ],
+  } satisfies Module<unknown, unknown>;
+}

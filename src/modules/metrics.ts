@@ -1,0 +1,17 @@
+import { Registry } from 'prom-client';
+import { createTelemetry, metricsRoutes } from '../http/prometheus.js';
+import type { Base, Module } from './module.js';
+
+/** Prometheus metrics: the hooks other parts report to, and GET /metrics. */
+export function metricsModule({ db, now }: Pick<Base, 'db' | 'now'>) {
+  const registry = new Registry();
+  const telemetry = createTelemetry(registry, { db, now });
+  return {
+    services: { telemetry },
+    effects: [],
+    listeners: [],
+    routes: metricsRoutes(registry),
+    slack: {},
+    jobs: [],
+  } satisfies Module<unknown, unknown>;
+}

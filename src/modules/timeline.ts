@@ -1,0 +1,34 @@
+import { apiRoutes } from '../http/api.js';
+import { askForCause, createCauses } from '../postmortem/cause.js';
+import type { SlackClients } from '../slack/clients.js';
+import { captureHandlers } from '../slack/events/timeline-capture.js';
+import { createTimelineCapture } from '../timeline/capture.js';
+import type { Base, Module } from './module.js';
+
+export interface TimelineModuleDeps extends Base {
+  /** Slack, to read a message before it is pinned into the timeline. */
+  slack: SlackClients;
+}
+
+/** The record: timeline capture from Slack, the postmortem's cause question, the read API. */
+export function timelineModule(deps: TimelineModuleDeps) {
+  const { db, now, kick } = deps;
+  // incidents.pinReaction: the reaction that copies a message into the timeline.
+  const { pinReaction } = deps.config.file.incidents;
+  const capture = createTimelineCapture({ db, now, kick });
+  const causes = createCauses({ db, now, kick });
+  return {
+    services: { capture, causes },
+    effects: captureHandlers({
+      capture,
+      client: deps.slack.web,
+      call: deps.slack.chat.call,
+      botUserId: deps.slack.botUserId,
+      pinReaction,
+    }),
+    listeners: [askForCause],
+    routes: apiRoutes({ db, now, apiToken: deps.config.apiToken }),
+    slack: { capture, causes, pinReaction },
+    jobs: [],
+  } satisfies Module<unknown, unknown>;
+}
