@@ -128,6 +128,14 @@ export function rememberChatRef(db: DbOrTx, key: string, channelId: string, ts: 
   db.insert(chatRefs).values({ key, channelId, ts }).onConflictDoNothing().run();
 }
 
+/** The chat message remembered under `key`, if any. */
+export function chatRef(
+  db: DbOrTx,
+  key: string,
+): { key: string; channelId: string; ts: string } | undefined {
+  return db.select().from(chatRefs).where(eq(chatRefs.key, key)).get();
+}
+
 interface RawEvent {
   stream: string;
   incident_id: number | null;
