@@ -7,12 +7,12 @@ import type { NormalizedAlert } from '../ingest/alert.js';
 import { claimDelivery } from '../store/deliveries.js';
 import { enqueueMessage, getIncident } from '../store/incidents.js';
 import {
-  incidentOfPagerDutyAlert,
   insertPage,
   openPagesOf,
   type PageRow,
   pageInFlightOn,
   pageOfPagerDutyIncident,
+  pagerDutyAlert,
   pageWithIncidentKey,
   setPage,
 } from '../store/paging.js';
@@ -197,10 +197,9 @@ export function createPagerDutyInbound(deps: InboundDeps) {
   }
 
   function alertIncident(tx: Tx, pdIncidentId: string): number {
-    const incidentId = incidentOfPagerDutyAlert(tx, pdIncidentId);
-    if (incidentId === undefined)
-      throw new Error(`the intake kept no alert for PagerDuty incident ${pdIncidentId}`);
-    return incidentId;
+    const alert = pagerDutyAlert(tx, pdIncidentId);
+    if (!alert) throw new Error(`the intake kept no alert for PagerDuty incident ${pdIncidentId}`);
+    return alert.incidentId;
   }
 
   function update(tx: Tx, event: PagerDutyEvent, page: PageRow, at: Date) {

@@ -276,3 +276,8 @@ export function pendingInLane(db: Db, lane: string): OutboxRow[] {
     .orderBy(asc(outbox.id))
     .all();
 }
+
+/** Every item of a lane, delivered or not, oldest first (for tests: what was committed). */
+export function laneItems(db: DbOrTx, lane: string): OutboxRow[] {
+  return db.select().from(outbox).where(eq(outbox.lane, lane)).orderBy(asc(outbox.id)).all();
+}

@@ -62,15 +62,21 @@ export function setPage(db: DbOrTx, id: number, values: PageChanges): void {
   db.update(pages).set(values).where(eq(pages.id, id)).run();
 }
 
-/** The incident the intake filed the alert of this PagerDuty incident under (the newest). */
-export function incidentOfPagerDutyAlert(db: DbOrTx, pdIncidentId: string): number | undefined {
+export interface PagerDutyAlert {
+  incidentId: number;
+  status: 'firing' | 'resolved';
+  url: string | null;
+}
+
+/** The alert the intake keeps for a PagerDuty incident that paged first (the newest). */
+export function pagerDutyAlert(db: DbOrTx, pdIncidentId: string): PagerDutyAlert | undefined {
   return db
-    .select({ incidentId: alerts.incidentId })
+    .select({ incidentId: alerts.incidentId, status: alerts.status, url: alerts.url })
     .from(alerts)
     .where(and(eq(alerts.source, 'pagerduty'), eq(alerts.dedupeKey, pdIncidentId)))
     .orderBy(desc(alerts.id))
     .limit(1)
-    .get()?.incidentId;
+    .get();
 }
 
 export interface DirectoryEntry {
