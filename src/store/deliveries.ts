@@ -1,4 +1,4 @@
-import { lt } from 'drizzle-orm';
+import { eq, lt } from 'drizzle-orm';
 import { deliveries } from './schema.js';
 import type { DbOrTx } from './sqlite.js';
 
@@ -19,4 +19,15 @@ export function claimDelivery(db: DbOrTx, source: string, deliveryId: string, no
 /** Senders stop retrying after hours at most; a week of ids is plenty to catch replays. */
 export function pruneDeliveries(db: DbOrTx, olderThan: Date): number {
   return db.delete(deliveries).where(lt(deliveries.receivedAt, olderThan)).run().changes;
+}
+
+export type Delivery = typeof deliveries.$inferSelect;
+
+/** The delivery ids remembered, of one source or of all (for tests and the doctor). */
+export function listDeliveries(db: DbOrTx, source?: string): Delivery[] {
+  return db
+    .select()
+    .from(deliveries)
+    .where(source === undefined ? undefined : eq(deliveries.source, source))
+    .all();
 }

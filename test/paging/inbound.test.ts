@@ -4,7 +4,7 @@ import { parsePagerDutyWebhook } from '../../src/ingest/pagerduty.js';
 import { pagerLane } from '../../src/paging/effects.js';
 import type { PagerDutyEvent } from '../../src/paging/events.js';
 import { loadPostmortemRecord } from '../../src/postmortem/record.js';
-import { claimDelivery } from '../../src/store/deliveries.js';
+import { listDeliveries } from '../../src/store/deliveries.js';
 import { findIncident, openIncidents } from '../../src/store/incidents.js';
 import { laneItems, outboxStats } from '../../src/store/outbox.js';
 import { pagerDutyAlert } from '../../src/store/paging.js';
@@ -154,16 +154,7 @@ test('unmapped services and unknown event types are recorded in the audit stream
     ['pagerduty_event', 'service.updated'],
     ['pagerduty_event', 'incident.acknowledged'],
   ]);
-  // The webhook id and the event id of each delivery are claimed: a replay under either is a no-op.
-  const files = [
-    'incident.triggered.zulip.json',
-    'docs.service.updated.json',
-    'incident.acknowledged.zulip.json',
-  ];
-  for (const [i, file] of files.entries()) {
-    expect(claimDelivery(s.db, 'pagerduty', `wh-${i + 1}`, s.now())).toBe(false);
-    expect(claimDelivery(s.db, 'pagerduty', `event:${event(file).id}`, s.now())).toBe(false);
-  }
+  expect(listDeliveries(s.db, 'pagerduty')).toHaveLength(6); // webhook id + event id each
   expect(verify(s.db).problems).toEqual([]);
 });
 
