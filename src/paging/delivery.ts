@@ -1,16 +1,22 @@
-import { eq } from 'drizzle-orm';
 import { incidentRef, isOpen } from '../incidents/incident.js';
 import type { Incidents } from '../incidents/service.js';
 import type { EffectHandler } from '../outbox/effects.js';
 import { DeliveryError } from '../outbox/worker.js';
 import { enqueueMessage, enqueuePublish, findIncident, getIncident } from '../store/incidents.js';
-import { type OutboxRow, type PageRow, pages, userDirectory } from '../store/schema.js';
+import {
+  directoryEntry,
+  findPage,
+  type PageRow,
+  pageOfPagerDutyIncident,
+  saveDirectoryEntry,
+  setPage,
+} from '../store/paging.js';
 import type { Db } from '../store/sqlite.js';
 import { record } from '../timeline/timeline.js';
+import { type OwnerLookup, ownerLookupEffect, pagerCalls } from './effects.js';
 import type { PagingMessage } from './messages.js';
 import { EVENT_SEVERITY, mappingOf, type PagingPolicy, urgencyFor } from './policy.js';
 import type { PagedIncident, Pager, People } from './ports.js';
-import { findPage, type OwnerLookup, ownerLookupEffect, pagerCalls, setPage } from './store.js';
 
 export interface PagerDeliveryDeps {
   db: Db;
@@ -33,6 +39,9 @@ export interface PagerDeliveryDeps {
 
 const HOUR = 60 * 60_000;
 
+/** What a handler reads of its outbox item: how often it was tried before. */
+type Attempted = { attempts: number };
+
 /** The outbox handlers that talk to PagerDuty (and to the chat directory for on-call owners). */
 export function createPagerDelivery(deps: PagerDeliveryDeps): EffectHandler[] {
   const { db, now, policy, pager } = deps;
@@ -42,7 +51,7 @@ export function createPagerDelivery(deps: PagerDeliveryDeps): EffectHandler[] {
   const tell = (incidentId: number, message: PagingMessage, at: Date) =>
     db.transaction((tx) => enqueueMessage(tx, incidentId, { kind: 'channel' }, message, at));
 
-  async function trigger({ pageId }: { pageId: number }, item: OutboxRow): Promise<void> {
+  async function trigger({ pageId }: { pageId: number }, item: Attempted): Promise<void> {
     const page = findPage(db, pageId);
     if (!page || page.status === 'failed') return;
     const incident = getIncident(db, page.incidentId);
@@ -99,7 +108,7 @@ export function createPagerDelivery(deps: PagerDeliveryDeps): EffectHandler[] {
       // A webhook may have linked another page to this PagerDuty incident first; keep that link.
       const taken =
         paged && paged.id !== current.pdIncidentId
-          ? tx.select({ id: pages.id }).from(pages).where(eq(pages.pdIncidentId, paged.id)).get()
+          ? pageOfPagerDutyIncident(tx, paged.id)
           : undefined;
       setPage(tx, page.id, {
         status: current.status === 'requested' ? 'triggered' : current.status,
@@ -150,7 +159,7 @@ export function createPagerDelivery(deps: PagerDeliveryDeps): EffectHandler[] {
   }
 
   /** Tells the channel once that paging is being retried, and gives up with a clear message. */
-  function failedAttempt(item: OutboxRow, page: PageRow, error: unknown): void {
+  function failedAttempt(item: Attempted, page: PageRow, error: unknown): void {
     const failure =
       error instanceof DeliveryError
         ? error
@@ -255,15 +264,12 @@ export function createPagerDelivery(deps: PagerDeliveryDeps): EffectHandler[] {
 
   async function slackUserFor(email: string): Promise<string | null> {
     const key = email.trim().toLowerCase();
-    const cached = db.select().from(userDirectory).where(eq(userDirectory.email, key)).get();
+    const cached = directoryEntry(db, key);
     if (cached && now().getTime() - cached.fetchedAt.getTime() < directoryTtlMs)
       return cached.slackUserId;
     const slackUserId = await deps.people.findByEmail(key);
     const fetchedAt = now();
-    db.insert(userDirectory)
-      .values({ email: key, slackUserId, fetchedAt })
-      .onConflictDoUpdate({ target: userDirectory.email, set: { slackUserId, fetchedAt } })
-      .run();
+    saveDirectoryEntry(db, { email: key, slackUserId, fetchedAt });
     return slackUserId;
   }
 

@@ -1,4 +1,3 @@
-import { and, desc, eq } from 'drizzle-orm';
 import { isAppError } from '../errors.js';
 import type { Actor } from '../incidents/events.js';
 import { type Incident, isOpen } from '../incidents/incident.js';
@@ -7,13 +6,22 @@ import type { Incidents } from '../incidents/service.js';
 import type { NormalizedAlert } from '../ingest/alert.js';
 import { claimDelivery } from '../store/deliveries.js';
 import { enqueueMessage, getIncident } from '../store/incidents.js';
-import { alerts, type PageRow, pages } from '../store/schema.js';
+import {
+  insertPage,
+  openPagesOf,
+  type PageRow,
+  pageInFlightOn,
+  pageOfPagerDutyIncident,
+  pagerDutyAlert,
+  pageWithIncidentKey,
+  setPage,
+} from '../store/paging.js';
 import type { Db, Tx } from '../store/sqlite.js';
 import { record } from '../timeline/timeline.js';
+import { enqueueOwnerLookup } from './effects.js';
 import type { PagerDutyEvent, PagerDutyIncident } from './events.js';
 import type { PagerDutyUpdate } from './messages.js';
 import { type PagingPolicy, serviceForPagerDutyId, severityForPagerDuty } from './policy.js';
-import { enqueueOwnerLookup, openPagesOf, setPage } from './store.js';
 
 export interface InboundDeps {
   db: Db;
@@ -95,26 +103,14 @@ export function createPagerDutyInbound(deps: InboundDeps) {
   /** The page this PagerDuty incident belongs to: by id, by incident key, or our page in flight. */
   function linkedPage(tx: Tx, event: PagerDutyEvent): PageRow | undefined {
     const pdId = event.incidentId ?? '';
-    const byId = tx.select().from(pages).where(eq(pages.pdIncidentId, pdId)).get();
+    const byId = pageOfPagerDutyIncident(tx, pdId);
     if (byId) return byId;
     const key = event.incident?.incidentKey;
-    let found = key ? tx.select().from(pages).where(eq(pages.incidentKey, key)).get() : undefined;
+    let found = key ? pageWithIncidentKey(tx, key) : undefined;
     // Our trigger call is still waiting for its answer when PagerDuty's webhook about it arrives
     // (older payloads carry no incident_key): it is the page we are making on that service.
     if (!found && event.incident && event.type === 'incident.triggered') {
-      found = tx
-        .select()
-        .from(pages)
-        .where(
-          and(
-            eq(pages.pdServiceId, event.incident.service.id),
-            eq(pages.status, 'requested'),
-            eq(pages.origin, 'firebreak'),
-          ),
-        )
-        .orderBy(desc(pages.id))
-        .limit(1)
-        .get();
+      found = pageInFlightOn(tx, event.incident.service.id);
     }
     if (found && !found.pdIncidentId) {
       setPage(tx, found.id, {
@@ -158,22 +154,18 @@ export function createPagerDutyInbound(deps: InboundDeps) {
     };
     deps.intake.ingest([alert]);
     const incidentId = alertIncident(tx, incident.id);
-    const row = tx
-      .insert(pages)
-      .values({
-        incidentId,
-        service,
-        pdServiceId: incident.service.id,
-        pdIncidentId: incident.id,
-        incidentKey: incident.incidentKey ?? `pagerduty:${incident.id}`,
-        status: PAGE_STATUS[incident.status] ?? 'triggered',
-        htmlUrl: incident.htmlUrl,
-        origin: 'pagerduty',
-        createdAt: at,
-        updatedAt: at,
-      })
-      .returning()
-      .get();
+    const row = insertPage(tx, {
+      incidentId,
+      service,
+      pdServiceId: incident.service.id,
+      pdIncidentId: incident.id,
+      incidentKey: incident.incidentKey ?? `pagerduty:${incident.id}`,
+      status: PAGE_STATUS[incident.status] ?? 'triggered',
+      htmlUrl: incident.htmlUrl,
+      origin: 'pagerduty',
+      createdAt: at,
+      updatedAt: at,
+    });
     record(
       tx,
       {
@@ -205,15 +197,9 @@ export function createPagerDutyInbound(deps: InboundDeps) {
   }
 
   function alertIncident(tx: Tx, pdIncidentId: string): number {
-    const row = tx
-      .select({ incidentId: alerts.incidentId })
-      .from(alerts)
-      .where(and(eq(alerts.source, 'pagerduty'), eq(alerts.dedupeKey, pdIncidentId)))
-      .orderBy(desc(alerts.id))
-      .limit(1)
-      .get();
-    if (!row) throw new Error(`the intake kept no alert for PagerDuty incident ${pdIncidentId}`);
-    return row.incidentId;
+    const alert = pagerDutyAlert(tx, pdIncidentId);
+    if (!alert) throw new Error(`the intake kept no alert for PagerDuty incident ${pdIncidentId}`);
+    return alert.incidentId;
   }
 
   function update(tx: Tx, event: PagerDutyEvent, page: PageRow, at: Date) {

@@ -3,9 +3,18 @@ import { AppError } from '../errors.js';
 import type { Actor, IncidentListener } from '../incidents/events.js';
 import { type Incident, incidentRef, isOpen } from '../incidents/incident.js';
 import { enqueueMessage, enqueuePublish, getIncident } from '../store/incidents.js';
-import { type PageRow, pages } from '../store/schema.js';
+import {
+  insertPage,
+  latestPage,
+  OPEN_PAGE_STATUSES,
+  openPagesOf,
+  type PageRow,
+  pagesOf,
+  setPage,
+} from '../store/paging.js';
 import type { Db, Tx } from '../store/sqlite.js';
 import { record } from '../timeline/timeline.js';
+import { enqueueOwnerLookup, enqueuePagerCall } from './effects.js';
 import {
   mappingOf,
   OFF_HELP,
@@ -14,15 +23,6 @@ import {
   pageMode,
   urgencyFor,
 } from './policy.js';
-import {
-  enqueueOwnerLookup,
-  enqueuePagerCall,
-  latestPage,
-  OPEN_PAGE_STATUSES,
-  openPagesOf,
-  pagesOf,
-  setPage,
-} from './store.js';
 
 export interface PagingDeps {
   db: Db;
@@ -131,21 +131,17 @@ export function createPaging(deps: PagingDeps) {
     } else {
       const count = pagesOf(tx, incident.id).filter((p) => p.service === service).length;
       const base = `firebreak-${incidentRef(incident.id)}-${service}`;
-      row = tx
-        .insert(pages)
-        .values({
-          incidentId: incident.id,
-          service,
-          pdServiceId: mapping?.serviceId ?? null,
-          incidentKey: count === 0 ? base : `${base}-${count + 1}`,
-          status: 'requested',
-          requestedBy: actor.id,
-          origin: 'firebreak',
-          createdAt: at,
-          updatedAt: at,
-        })
-        .returning()
-        .get();
+      row = insertPage(tx, {
+        incidentId: incident.id,
+        service,
+        pdServiceId: mapping?.serviceId ?? null,
+        incidentKey: count === 0 ? base : `${base}-${count + 1}`,
+        status: 'requested',
+        requestedBy: actor.id,
+        origin: 'firebreak',
+        createdAt: at,
+        updatedAt: at,
+      });
     }
     record(
       tx,

@@ -1,27 +1,16 @@
-import { and, asc, eq, inArray } from 'drizzle-orm';
 import { AppError } from '../errors.js';
 import type { Actor, IncidentListener } from '../incidents/events.js';
 import { incidentRef } from '../incidents/incident.js';
 import type { CauseOption } from '../incidents/messages.js';
 import { enqueueMessage, enqueuePublish, getIncident } from '../store/incidents.js';
-import { type DeployRow, deploys, incidentDeploys } from '../store/schema.js';
-import type { Db, Tx } from '../store/sqlite.js';
+import { type DeployRow, setVerdicts, suspectsOf } from '../store/postmortem.js';
+import type { Db } from '../store/sqlite.js';
 import { record } from '../timeline/timeline.js';
 
 export interface CauseDeps {
   db: Db;
   now: () => Date;
   kick: () => void;
-}
-
-function suspects(tx: Tx, incidentId: number) {
-  return tx
-    .select({ link: incidentDeploys, deploy: deploys })
-    .from(incidentDeploys)
-    .innerJoin(deploys, eq(deploys.id, incidentDeploys.deployId))
-    .where(eq(incidentDeploys.incidentId, incidentId))
-    .orderBy(asc(incidentDeploys.rank))
-    .all();
 }
 
 /**
@@ -31,7 +20,7 @@ function suspects(tx: Tx, incidentId: number) {
  */
 export const askForCause: IncidentListener = (tx, event) => {
   if (event.type !== 'resolved') return;
-  const rows = suspects(tx, event.incident.id);
+  const rows = suspectsOf(tx, event.incident.id);
   if (rows.length === 0 || rows.some((r) => r.link.verdict === 'causal')) return;
   const open = rows.filter((r) => r.link.verdict === 'suspect');
   if (open.length === 0) return;
@@ -64,20 +53,10 @@ export function createCauses({ db, now, kick }: CauseDeps) {
     const at = now();
     const answer = db.transaction((tx): CauseAnswer => {
       getIncident(tx, incidentId);
-      const rows = suspects(tx, incidentId);
+      const rows = suspectsOf(tx, incidentId);
       if (deployId === null) {
         const open = rows.filter((r) => r.link.verdict === 'suspect').map((r) => r.deploy.id);
-        if (open.length > 0) {
-          tx.update(incidentDeploys)
-            .set({ verdict: 'not_related', verdictBy: actor.id, verdictAt: at })
-            .where(
-              and(
-                eq(incidentDeploys.incidentId, incidentId),
-                inArray(incidentDeploys.deployId, open),
-              ),
-            )
-            .run();
-        }
+        setVerdicts(tx, incidentId, open, { verdict: 'not_related', by: actor.id, at });
         const recorded = record(
           tx,
           {
@@ -102,12 +81,7 @@ export function createCauses({ db, now, kick }: CauseDeps) {
         );
       }
       if (row.link.verdict === 'causal') return { deploy: row.deploy, changed: false };
-      tx.update(incidentDeploys)
-        .set({ verdict: 'causal', verdictBy: actor.id, verdictAt: at })
-        .where(
-          and(eq(incidentDeploys.incidentId, incidentId), eq(incidentDeploys.deployId, deployId)),
-        )
-        .run();
+      setVerdicts(tx, incidentId, [deployId], { verdict: 'causal', by: actor.id, at });
       record(
         tx,
         {

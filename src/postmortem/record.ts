@@ -1,15 +1,17 @@
-import { asc, count, eq, inArray } from 'drizzle-orm';
 import type { Incident } from '../incidents/incident.js';
 import { getIncident } from '../store/incidents.js';
 import {
-  alerts,
-  deploys,
-  followups,
-  freezes,
-  incidentDeploys,
-  pages,
-  rollbacks,
-} from '../store/schema.js';
+  alertsOf,
+  deploysOf,
+  followupsOf,
+  freezesOf,
+  pageItemsOf,
+  type RawTimelineItem,
+  rollbacksOf,
+  timelineInTimeOrder,
+  toTimelineItem,
+  withdrawnPinSeqs,
+} from '../store/postmortem.js';
 import type { Db } from '../store/sqlite.js';
 import { streamOf, type TimelineKind } from '../timeline/timeline.js';
 
@@ -139,23 +141,6 @@ export interface LoadOptions {
   maxTimeline?: number;
 }
 
-interface RawEvent {
-  seq: number;
-  at: number;
-  kind: string;
-  actor: string;
-  source: string;
-  payload: string;
-}
-
-const parse = (raw: string): Record<string, unknown> => {
-  try {
-    return JSON.parse(raw) as Record<string, unknown>;
-  } catch {
-    return {};
-  }
-};
-
 /**
  * Streams the incident's curated events in time order (original times: a pinned message sits
  * where it was written) and keeps a bounded head and tail, so memory stays flat however long
@@ -163,29 +148,14 @@ const parse = (raw: string): Record<string, unknown> => {
  */
 function curatedTimeline(db: Db, incidentId: number, max: number): PostmortemRecord['timeline'] {
   const stream = streamOf(incidentId);
-  const withdrawn = new Set(
-    (
-      db.$client
-        .prepare(
-          `SELECT json_extract(payload, '$.pinSeq') AS pinSeq FROM timeline_events
-           WHERE stream = ? AND kind = 'pin_withdrawn'`,
-        )
-        .all(stream) as { pinSeq: number | null }[]
-    ).map((r) => r.pinSeq),
-  );
-  const kinds = CURATED_KINDS.map(() => '?').join(',');
-  const rows = db.$client
-    .prepare(
-      `SELECT seq, at, kind, actor, source, payload FROM timeline_events
-       WHERE stream = ? AND kind IN (${kinds}) ORDER BY at, seq`,
-    )
-    .iterate(stream, ...CURATED_KINDS) as IterableIterator<RawEvent>;
+  const withdrawn = withdrawnPinSeqs(db, stream);
+  const rows = timelineInTimeOrder(db, stream, CURATED_KINDS);
   const headSize = Math.ceil(max / 2);
   const tailSize = max - headSize;
   // Rows stay raw (payload unparsed) until we know they are kept: most of a long record is
   // skipped over, and parsing it would cost more than reading it.
-  const head: RawEvent[] = [];
-  const tail: RawEvent[] = [];
+  const head: RawTimelineItem[] = [];
+  const tail: RawTimelineItem[] = [];
   let omitted = 0;
   let firstAlertSeen = false;
   for (const raw of rows) {
@@ -203,16 +173,8 @@ function curatedTimeline(db: Db, incidentId: number, max: number): PostmortemRec
       }
     }
   }
-  const toItem = (raw: RawEvent): TimelineItem => ({
-    seq: raw.seq,
-    at: new Date(raw.at),
-    kind: raw.kind as TimelineKind,
-    actor: raw.actor,
-    source: raw.source,
-    payload: parse(raw.payload),
-  });
   return {
-    items: [...head, ...tail].map(toItem),
+    items: [...head, ...tail].map(toTimelineItem),
     omitted,
     omittedAfter: omitted > 0 ? head.length : null,
   };
@@ -227,136 +189,14 @@ export function loadPostmortemRecord(
   const incident = getIncident(db, incidentId);
   const maxAlerts = options.maxAlerts ?? 50;
 
-  const alertCounts = db
-    .select({ status: alerts.status, n: count() })
-    .from(alerts)
-    .where(eq(alerts.incidentId, incidentId))
-    .groupBy(alerts.status)
-    .all();
-  const alertItems = db
-    .select({
-      title: alerts.title,
-      status: alerts.status,
-      service: alerts.service,
-      severity: alerts.severity,
-      url: alerts.url,
-      startsAt: alerts.startsAt,
-      endsAt: alerts.endsAt,
-    })
-    .from(alerts)
-    .where(eq(alerts.incidentId, incidentId))
-    .orderBy(asc(alerts.firstSeenAt), asc(alerts.id))
-    .limit(maxAlerts)
-    .all();
-
-  const deployItems = db
-    .select({ link: incidentDeploys, deploy: deploys })
-    .from(incidentDeploys)
-    .innerJoin(deploys, eq(deploys.id, incidentDeploys.deployId))
-    .where(eq(incidentDeploys.incidentId, incidentId))
-    .orderBy(asc(incidentDeploys.rank), asc(deploys.id))
-    .all()
-    .map(({ link, deploy }) => ({
-      deployId: deploy.id,
-      service: deploy.service,
-      environment: deploy.environment,
-      version: deploy.version,
-      previousVersion: deploy.previousVersion,
-      status: deploy.status,
-      actor: deploy.actor,
-      url: deploy.url,
-      compareUrl: deploy.compareUrl,
-      at: deploy.at,
-      verdict: link.verdict,
-      verdictBy: link.verdictBy,
-    }));
-
-  const rollbackRows = db
-    .select()
-    .from(rollbacks)
-    .where(eq(rollbacks.incidentId, incidentId))
-    .orderBy(asc(rollbacks.requestedAt), asc(rollbacks.id))
-    .all();
-  const deployIds = [
-    ...new Set(
-      rollbackRows.flatMap((r) => [r.toDeployId, ...(r.fromDeployId ? [r.fromDeployId] : [])]),
-    ),
-  ];
-  const versions = new Map(
-    deployIds.length === 0
-      ? []
-      : db
-          .select({ id: deploys.id, version: deploys.version })
-          .from(deploys)
-          .where(inArray(deploys.id, deployIds))
-          .all()
-          .map((d) => [d.id, d.version] as const),
-  );
-
   return {
     incident,
-    alerts: {
-      total: alertCounts.reduce((sum, r) => sum + r.n, 0),
-      firing: alertCounts.find((r) => r.status === 'firing')?.n ?? 0,
-      items: alertItems,
-    },
-    deploys: deployItems,
-    rollbacks: rollbackRows.map((r) => ({
-      id: r.id,
-      service: r.service,
-      environment: r.environment,
-      fromVersion: r.fromDeployId ? (versions.get(r.fromDeployId) ?? null) : null,
-      toVersion: versions.get(r.toDeployId) ?? null,
-      status: r.status,
-      requestedBy: r.requestedBy,
-      backend: r.backend,
-      externalUrl: r.externalUrl,
-      error: r.error,
-      requestedAt: r.requestedAt,
-      finishedAt: r.finishedAt,
-    })),
-    freezes: db
-      .select()
-      .from(freezes)
-      .where(eq(freezes.incidentId, incidentId))
-      .orderBy(asc(freezes.createdAt), asc(freezes.id))
-      .all()
-      .map((f) => ({
-        id: f.id,
-        services: f.services,
-        environments: f.environments,
-        reason: f.reason,
-        createdBy: f.createdBy,
-        createdAt: f.createdAt,
-        expiresAt: f.expiresAt,
-        liftedAt: f.liftedAt,
-        liftedBy: f.liftedBy,
-      })),
-    pages: db
-      .select()
-      .from(pages)
-      .where(eq(pages.incidentId, incidentId))
-      .orderBy(asc(pages.createdAt), asc(pages.id))
-      .all()
-      .map((p) => ({
-        service: p.service,
-        status: p.status,
-        htmlUrl: p.htmlUrl,
-        requestedBy: p.requestedBy,
-        origin: p.origin,
-        createdAt: p.createdAt,
-      })),
-    followups: db
-      .select({
-        id: followups.id,
-        text: followups.text,
-        ownerId: followups.ownerId,
-        state: followups.state,
-      })
-      .from(followups)
-      .where(eq(followups.incidentId, incidentId))
-      .orderBy(asc(followups.id))
-      .all(),
+    alerts: alertsOf(db, incidentId, maxAlerts),
+    deploys: deploysOf(db, incidentId),
+    rollbacks: rollbacksOf(db, incidentId),
+    freezes: freezesOf(db, incidentId),
+    pages: pageItemsOf(db, incidentId),
+    followups: followupsOf(db, incidentId),
     timeline: curatedTimeline(db, incidentId, options.maxTimeline ?? 400),
   };
 }

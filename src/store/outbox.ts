@@ -299,3 +299,8 @@ export function pruneSettled(db: DbOrTx, olderThan: Date): number {
     .where(and(lt(outbox.updatedAt, olderThan), ne(outbox.status, 'pending')))
     .run().changes;
 }
+
+/** Every item of a lane, delivered or not, oldest first (for tests: what was committed). */
+export function laneItems(db: DbOrTx, lane: string): OutboxRow[] {
+  return db.select().from(outbox).where(eq(outbox.lane, lane)).orderBy(asc(outbox.id)).all();
+}

@@ -1,10 +1,9 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Actor } from '../incidents/events.js';
 import { defineEffect } from '../outbox/effects.js';
 import { enqueueMessage, getIncident } from '../store/incidents.js';
-import { chatRefs, timelineEvents } from '../store/schema.js';
 import type { Db, Tx } from '../store/sqlite.js';
+import { pinEventsOf, rememberChatRef } from '../store/timeline.js';
 import { record, streamOf, type TimelineEntry } from './timeline.js';
 
 /** A chat message copied into the timeline, as the edge read it from the chat platform. */
@@ -71,28 +70,14 @@ export function createTimelineCapture(deps: CaptureDeps) {
   const { db, now } = deps;
 
   function state(tx: Tx, incidentId: number, key: string) {
-    const rows = tx
-      .select({ kind: timelineEvents.kind, seq: timelineEvents.seq })
-      .from(timelineEvents)
-      .where(
-        and(
-          eq(timelineEvents.stream, streamOf(incidentId)),
-          inArray(timelineEvents.kind, ['pinned', 'pin_withdrawn']),
-          sql`json_extract(${timelineEvents.payload}, '$.messageKey') = ${key}`,
-        ),
-      )
-      .orderBy(timelineEvents.seq)
-      .all();
+    const rows = pinEventsOf(tx, streamOf(incidentId), key);
     const pins = rows.filter((r) => r.kind === 'pinned');
     const withdrawals = rows.length - pins.length;
     return { pins: pins.length, pinned: pins.length > withdrawals, lastPinSeq: pins.at(-1)?.seq };
   }
 
   function remember(tx: Tx, channelId: string, ts: string) {
-    tx.insert(chatRefs)
-      .values({ key: messageRef(channelId, ts), channelId, ts })
-      .onConflictDoNothing()
-      .run();
+    rememberChatRef(tx, messageRef(channelId, ts), channelId, ts);
   }
 
   /** Copies a message into the timeline at its original time; null when it is already there. */

@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
-import { and, asc, eq, sql } from 'drizzle-orm';
-import { type TimelineRow, timelineEvents, timelineHeads } from '../store/schema.js';
-import { type Db, type DbOrTx, prepared } from '../store/sqlite.js';
+import type { Db, DbOrTx } from '../store/sqlite.js';
+import {
+  appendEvent,
+  type ChainedEvent,
+  chainedEvents,
+  entriesOf,
+  isRecorded,
+  streamHead,
+  streamHeads,
+} from '../store/timeline.js';
 
 /** Every kind of fact the record holds. Add a kind here before recording it. */
 export const TIMELINE_KINDS = [
@@ -90,20 +97,8 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
-type Hashed = Pick<
-  TimelineRow,
-  | 'stream'
-  | 'incidentId'
-  | 'seq'
-  | 'at'
-  | 'recordedAt'
-  | 'kind'
-  | 'actor'
-  | 'source'
-  | 'payload'
-  | 'dedupeKey'
-  | 'prevHash'
->;
+/** What the hash covers: the whole row but its id and its own hash. */
+type Hashed = Omit<ChainedEvent, 'hash'>;
 
 export function eventHash(row: Hashed): string {
   const body = canonicalJson([
@@ -127,10 +122,9 @@ export function eventHash(row: Hashed): string {
  * change it describes. Returns null when the dedupeKey was already recorded.
  */
 export function record(tx: DbOrTx, input: TimelineInput, recordedAt: Date): TimelineEntry | null {
-  const q = queries(tx);
   const stream = streamOf(input.incidentId);
-  if (input.dedupeKey && q.seen.get({ stream, dedupeKey: input.dedupeKey })) return null;
-  const last = q.head.get({ stream });
+  if (input.dedupeKey && isRecorded(tx, stream, input.dedupeKey)) return null;
+  const last = streamHead(tx, stream);
   const row: Hashed = {
     stream,
     incidentId: input.incidentId,
@@ -145,8 +139,7 @@ export function record(tx: DbOrTx, input: TimelineInput, recordedAt: Date): Time
     prevHash: last?.hash ?? GENESIS_HASH,
   };
   const hash = eventHash(row);
-  const { id } = q.insert.get({ ...row, hash }) as { id: number };
-  q.moveHead.run({ stream, seq: row.seq, hash });
+  const id = appendEvent(tx, { ...row, hash });
   return {
     id,
     incidentId: row.incidentId,
@@ -160,116 +153,9 @@ export function record(tx: DbOrTx, input: TimelineInput, recordedAt: Date): Time
   };
 }
 
-const queries = (db: DbOrTx) =>
-  prepared(db, 'timeline', (d) => ({
-    seen: d
-      .select({ id: timelineEvents.id })
-      .from(timelineEvents)
-      .where(
-        and(
-          eq(timelineEvents.stream, sql.placeholder('stream')),
-          eq(timelineEvents.dedupeKey, sql.placeholder('dedupeKey')),
-        ),
-      )
-      .prepare(),
-    head: d
-      .select({ seq: timelineHeads.seq, hash: timelineHeads.hash })
-      .from(timelineHeads)
-      .where(eq(timelineHeads.stream, sql.placeholder('stream')))
-      .prepare(),
-    insert: d
-      .insert(timelineEvents)
-      .values({
-        stream: sql.placeholder('stream'),
-        incidentId: sql.placeholder('incidentId'),
-        seq: sql.placeholder('seq'),
-        at: sql.placeholder('at'),
-        recordedAt: sql.placeholder('recordedAt'),
-        kind: sql.placeholder('kind'),
-        actor: sql.placeholder('actor'),
-        source: sql.placeholder('source'),
-        payload: sql.placeholder('payload'),
-        dedupeKey: sql.placeholder('dedupeKey'),
-        prevHash: sql.placeholder('prevHash'),
-        hash: sql.placeholder('hash'),
-      })
-      .returning({ id: timelineEvents.id })
-      .prepare(),
-    moveHead: d
-      .insert(timelineHeads)
-      .values({
-        stream: sql.placeholder('stream'),
-        seq: sql.placeholder('seq'),
-        hash: sql.placeholder('hash'),
-      })
-      .onConflictDoUpdate({
-        target: timelineHeads.stream,
-        set: { seq: sql`excluded.seq`, hash: sql`excluded.hash` },
-      })
-      .prepare(),
-  }));
-
-function toEntry(row: TimelineRow): TimelineEntry {
-  return {
-    id: row.id,
-    incidentId: row.incidentId,
-    seq: row.seq,
-    at: row.at,
-    recordedAt: row.recordedAt,
-    kind: row.kind as TimelineKind,
-    actor: row.actor,
-    source: row.source,
-    payload: row.payload,
-  };
-}
-
 /** The incident's events in the order they were recorded. */
 export function list(db: Db, incidentId: number): TimelineEntry[] {
-  return db
-    .select()
-    .from(timelineEvents)
-    .where(eq(timelineEvents.stream, streamOf(incidentId)))
-    .orderBy(asc(timelineEvents.seq))
-    .all()
-    .map(toEntry);
-}
-
-interface RawEvent {
-  stream: string;
-  incident_id: number | null;
-  seq: number;
-  at: number;
-  recorded_at: number;
-  kind: string;
-  actor: string;
-  source: string;
-  payload: string;
-  dedupe_key: string | null;
-  prev_hash: string;
-  hash: string;
-}
-
-function fromRaw(raw: RawEvent): Hashed & { hash: string } {
-  let payload: Record<string, unknown>;
-  try {
-    payload = JSON.parse(raw.payload) as Record<string, unknown>;
-  } catch {
-    payload = { unparseable: raw.payload };
-  }
-  return {
-    stream: raw.stream,
-    incidentId: raw.incident_id,
-    seq: raw.seq,
-    at: new Date(raw.at),
-    recordedAt: new Date(raw.recorded_at),
-    kind: raw.kind,
-    actor: raw.actor,
-    source: raw.source,
-    payload,
-    dedupeKey: raw.dedupe_key,
-    prevHash: raw.prev_hash,
-    hash: raw.hash,
-  };
+  return entriesOf(db, streamOf(incidentId));
 }
 
 export interface VerifyProblem {
@@ -288,11 +174,7 @@ export function verify(db: Db): { streams: number; events: number; problems: Ver
   let prevHash = GENESIS_HASH;
   const lastOf = new Map<string, { seq: number; hash: string }>();
   // Streamed in (stream, seq) order so memory stays flat however long the record is.
-  const rows = db.$client
-    .prepare('SELECT * FROM timeline_events ORDER BY stream, seq')
-    .iterate() as IterableIterator<RawEvent>;
-  for (const raw of rows) {
-    const row = fromRaw(raw);
+  for (const row of chainedEvents(db)) {
     events++;
     if (row.stream !== current) {
       current = row.stream;
@@ -310,7 +192,7 @@ export function verify(db: Db): { streams: number; events: number; problems: Ver
     prevHash = row.hash;
     lastOf.set(row.stream, { seq: row.seq, hash: row.hash });
   }
-  for (const head of db.select().from(timelineHeads).all()) {
+  for (const head of streamHeads(db)) {
     const last = lastOf.get(head.stream);
     if (!last || last.seq !== head.seq || last.hash !== head.hash) {
       problems.push({ stream: head.stream, seq: head.seq, problem: 'truncated' });

@@ -1,14 +1,9 @@
-import { eq, isNull } from 'drizzle-orm';
 import { afterEach, expect, test } from 'vitest';
-import { findIncident } from '../../src/store/incidents.js';
-import {
-  alerts,
-  deliveries,
-  incidents,
-  timelineEvents,
-  userDirectory,
-} from '../../src/store/schema.js';
-import { list, verify } from '../../src/timeline/timeline.js';
+import { listDeliveries } from '../../src/store/deliveries.js';
+import { findIncident, openIncidents } from '../../src/store/incidents.js';
+import { directoryEntries } from '../../src/store/paging.js';
+import { entriesOf } from '../../src/store/timeline.js';
+import { AUDIT_STREAM, list, verify } from '../../src/timeline/timeline.js';
 import {
   buildWebhookEvent,
   DEFAULT_PAGERDUTY_TOKEN,
@@ -80,8 +75,8 @@ async function alert(b: TestApp, key = 'checkout-5xx', service = 'checkout') {
   });
   expect(res.status).toBe(202);
   await b.settle(10_000);
-  const row = b.app.db.select().from(alerts).where(eq(alerts.dedupeKey, key)).get();
-  const incident = findIncident(b.app.db, row?.incidentId ?? 0);
+  // Each test sends its one alert to a fresh bot: the incident it opened is the newest open one.
+  const incident = openIncidents(b.app.db).findLast((i) => i.title === 'High 5xx on checkout');
   if (!incident?.channelId) throw new Error('no incident channel');
   return { ...incident, channelId: incident.channelId };
 }
@@ -146,7 +141,7 @@ test('both ways: a click pages once on the escalation policy; PagerDuty acknowle
   const incident = await alert(b);
   expect(findIncident(b.app.db, incident.id)?.ownerId).toBe('U0ALICE01');
   expect(b.slack.findCalls('users.lookupByEmail')).toHaveLength(1);
-  expect(b.app.db.select().from(userDirectory).all()).toMatchObject([
+  expect(directoryEntries(b.app.db)).toMatchObject([
     { email: 'alice@example.com', slackUserId: 'U0ALICE01' },
   ]);
   expect(texts(b, incident.channelId).join('\n')).toContain('Alice Oncall is on call in PagerDuty');
@@ -398,8 +393,8 @@ test('webhooks: bad or missing signature is 401 and stores nothing; unknown type
   expect(
     (await deliverWebhook(`${b.base}/webhooks/pagerduty`, envelope, { secrets: [] })).status,
   ).toBe(401);
-  expect(b.app.db.select().from(deliveries).all()).toEqual([]);
-  expect(b.app.db.select().from(timelineEvents).all()).toEqual([]);
+  expect(listDeliveries(b.app.db)).toEqual([]);
+  expect(verify(b.app.db).events).toBe(0);
   const signed = await deliverWebhook(`${b.base}/webhooks/pagerduty`, '{"not":"pagerduty"}', {
     secrets: [SECRET],
   });
@@ -425,12 +420,8 @@ test('webhooks: bad or missing signature is 401 and stores nothing; unknown type
       })
     ).status,
   ).toBe(202);
-  expect(b.app.db.select().from(incidents).all()).toEqual([]);
-  const audit = b.app.db
-    .select()
-    .from(timelineEvents)
-    .where(isNull(timelineEvents.incidentId))
-    .all();
+  expect(findIncident(b.app.db, 1)).toBeNull();
+  const audit = entriesOf(b.app.db, AUDIT_STREAM);
   expect(audit.map((a) => a.payload.type)).toEqual([
     'incident.triggered',
     'incident.responder.added',
@@ -454,8 +445,8 @@ test('webhooks: bad or missing signature is 401 and stores nothing; unknown type
   ).toBe(true);
 
   const rows = () => ({
-    timeline: b.app.db.select().from(timelineEvents).all().length,
-    incidents: b.app.db.select().from(incidents).all().length,
+    timeline: verify(b.app.db).events,
+    incidents: openIncidents(b.app.db).length,
   });
   const before = rows();
   const replay = await deliverWebhook(`${b.base}/webhooks/pagerduty`, envelope, {

@@ -2,9 +2,10 @@ import { afterEach, expect, test } from 'vitest';
 import { createCatalog } from '../../src/catalog.js';
 import { createIncidents } from '../../src/incidents/service.js';
 import { askForCause } from '../../src/postmortem/cause.js';
+import { loadPostmortemRecord } from '../../src/postmortem/record.js';
 import { findIncident } from '../../src/store/incidents.js';
-import { deploys, followups, incidentDeploys, rollbacks } from '../../src/store/schema.js';
 import { list } from '../../src/timeline/timeline.js';
+import { insertDeploy, insertRollback, linkSuspect } from '../store/deploy-rows.js';
 import { eventually, SIGNING_SECRET, startTestApp, type TestApp } from '../support/app.js';
 import {
   blockActionPayload,
@@ -102,9 +103,10 @@ test('/incident followup adds, lists and moves follow-ups (buttons and `done <id
   const [added] = await responses('fu-add');
   expect(added).toMatchObject({ response_type: 'in_channel' });
   expect(JSON.stringify(added)).toContain(`<@${BOB}>`);
-  const row = bot.app.db.select().from(followups).get();
+  const followupsOf1 = () => loadPostmortemRecord(bot.app.db, 1).followups;
+  const [row] = followupsOf1();
+  expect(followupsOf1()).toHaveLength(1);
   expect(row).toMatchObject({
-    incidentId: 1,
     text: 'Alert on pool saturation',
     ownerId: BOB,
     state: 'open',
@@ -123,11 +125,11 @@ test('/incident followup adds, lists and moves follow-ups (buttons and `done <id
   const [done] = await responses('fu-done');
   expect(done).toMatchObject({ replace_original: true });
   expect(JSON.stringify(done)).toContain('followup_reopen');
-  expect(bot.app.db.select().from(followups).get()?.state).toBe('done');
+  expect(followupsOf1()[0]?.state).toBe('done');
 
   await command('followup wontdo 1', channelId, 'fu-wontdo');
   await responses('fu-wontdo');
-  expect(bot.app.db.select().from(followups).get()?.state).toBe('wont_do');
+  expect(followupsOf1()[0]?.state).toBe('wont_do');
 
   await command('followup', channelId, 'fu-list');
   const [listed] = await responses('fu-list');
@@ -148,23 +150,19 @@ test('/incident followup adds, lists and moves follow-ups (buttons and `done <id
 test('resolving asks "Caused by a deploy?" with the suspects; the answer is recorded as structured data', async () => {
   const { bot, channelId } = await incident();
   const db = bot.app.db;
-  const deploy = db
-    .insert(deploys)
-    .values({
-      source: 'generic',
-      dedupeKey: 'generic:deploy-42',
-      service: 'checkout',
-      serviceKnown: true,
-      environment: 'production',
-      status: 'succeeded',
-      version: 'v42.0.0',
-      at: new Date(Date.now() - 10 * 60_000),
-      receivedAt: new Date(),
-      updatedAt: new Date(),
-    })
-    .returning()
-    .get();
-  db.insert(incidentDeploys).values({ incidentId: 1, deployId: deploy.id, rank: 0 }).run();
+  const deploy = insertDeploy(db, {
+    source: 'generic',
+    dedupeKey: 'generic:deploy-42',
+    service: 'checkout',
+    serviceKnown: true,
+    environment: 'production',
+    status: 'succeeded',
+    version: 'v42.0.0',
+    at: new Date(Date.now() - 10 * 60_000),
+    receivedAt: new Date(),
+    updatedAt: new Date(),
+  });
+  linkSuspect(db, 1, deploy.id, 0);
 
   // Resolving is the incident lifecycle's job (issue 3's buttons); the service is the same.
   const lifecycle = createIncidents({
@@ -206,10 +204,9 @@ test('resolving asks "Caused by a deploy?" with the suspects; the answer is reco
   const [answer] = await responses('cause');
   expect(answer).toMatchObject({ replace_original: true });
   expect(String(answer?.text)).toContain('caused by the deploy of *checkout* v42.0.0');
-  expect(db.select().from(incidentDeploys).get()).toMatchObject({
-    verdict: 'causal',
-    verdictBy: BOB,
-  });
+  expect(loadPostmortemRecord(db, 1).deploys).toMatchObject([
+    { deployId: deploy.id, verdict: 'causal', verdictBy: BOB },
+  ]);
   expect(list(db, 1).find((e) => e.kind === 'cause_recorded')?.payload).toMatchObject({
     deployId: deploy.id,
     causedByDeploy: true,
@@ -222,26 +219,26 @@ test('/incident stats and /deploy stats answer only to the asker, from the recor
   const db = bot.app.db;
   const day = 24 * 60 * 60_000;
   const now = Date.now();
-  const insert = (id: string, at: number, extra: Partial<typeof deploys.$inferInsert> = {}) =>
-    db
-      .insert(deploys)
-      .values({
-        source: 'generic',
-        dedupeKey: `generic:${id}`,
-        service: 'checkout',
-        serviceKnown: true,
-        environment: 'production',
-        status: 'succeeded',
-        version: id,
-        at: new Date(at),
-        finishedAt: new Date(at),
-        commitAt: new Date(at - 2 * 60 * 60_000),
-        receivedAt: new Date(at),
-        updatedAt: new Date(at),
-        ...extra,
-      })
-      .returning()
-      .get();
+  const insert = (
+    id: string,
+    at: number,
+    extra: Partial<Parameters<typeof insertDeploy>[1]> = {},
+  ) =>
+    insertDeploy(db, {
+      source: 'generic',
+      dedupeKey: `generic:${id}`,
+      service: 'checkout',
+      serviceKnown: true,
+      environment: 'production',
+      status: 'succeeded',
+      version: id,
+      at: new Date(at),
+      finishedAt: new Date(at),
+      commitAt: new Date(at - 2 * 60 * 60_000),
+      receivedAt: new Date(at),
+      updatedAt: new Date(at),
+      ...extra,
+    });
   const good = insert('v40', now - 3 * day);
   const bad = insert('v41', now - 2 * day);
   insert('v41-rollback', now - 2 * day + 30 * 60_000, { isRollback: true, commitAt: null });
@@ -249,20 +246,18 @@ test('/incident stats and /deploy stats answer only to the asker, from the recor
   insert('search-v9', now - day, { service: 'search' });
   insert('v43-staging', now - day, { environment: 'staging' });
   insert('v44-failed', now - day, { status: 'failed' });
-  db.insert(rollbacks)
-    .values({
-      service: 'checkout',
-      environment: 'production',
-      fromDeployId: bad.id,
-      toDeployId: good.id,
-      backend: 'command',
-      idempotencyKey: 'rb-1',
-      status: 'succeeded',
-      requestedBy: ANA,
-      requestedAt: new Date(now - 2 * day + 10 * 60_000),
-      finishedAt: new Date(now - 2 * day + 30 * 60_000),
-    })
-    .run();
+  insertRollback(db, {
+    service: 'checkout',
+    environment: 'production',
+    fromDeployId: bad.id,
+    toDeployId: good.id,
+    backend: 'command',
+    idempotencyKey: 'rb-1',
+    status: 'succeeded',
+    requestedBy: ANA,
+    requestedAt: new Date(now - 2 * day + 10 * 60_000),
+    finishedAt: new Date(now - 2 * day + 30 * 60_000),
+  });
 
   await command('stats checkout 7', channelId, 'deploy-stats', '/deploy');
   const [dora] = await responses('deploy-stats');

@@ -1,6 +1,5 @@
 import { afterEach, expect, test } from 'vitest';
 import { findIncident } from '../../src/store/incidents.js';
-import { outbox } from '../../src/store/schema.js';
 import { tsToDate } from '../../src/timeline/capture.js';
 import { list, verify } from '../../src/timeline/timeline.js';
 import type { EmulatedMessage } from '../emulators/slack.js';
@@ -119,12 +118,10 @@ test('a second 📌, and Slack retrying the same delivery, make one entry and on
   expect(pins()).toHaveLength(1);
   expect(repliesTo(channelId, message)).toHaveLength(1);
   // The retry was dropped before it reached the listener: two capture requests, not three.
-  const requests = bot.app.db
-    .select()
-    .from(outbox)
-    .all()
-    .filter((o) => o.kind === 'timeline.pin');
-  expect(requests).toHaveLength(2);
+  const metrics = await (await bot.get('/metrics')).text();
+  expect(metrics).toContain(
+    'firebreak_outbox_deliveries_total{kind="timeline.pin",outcome="done"} 2',
+  );
 });
 
 test('removing the 📌 marks the entry withdrawn (an event, not a delete) unless someone else’s 📌 is still on it', async () => {
@@ -181,13 +178,9 @@ test('reactions elsewhere, other reactions, bot messages and deleted messages ar
   expect(bot.slack.messages(channelId).filter((m) => m.thread_ts)).toEqual([]);
   expect(bot.slack.ephemerals).toEqual([]);
   // Nothing was given up as failed either: ignored is a normal outcome.
-  expect(
-    bot.app.db
-      .select()
-      .from(outbox)
-      .all()
-      .filter((o) => o.status === 'failed'),
-  ).toEqual([]);
+  const metrics = await (await bot.get('/metrics')).text();
+  expect(metrics).toContain('firebreak_outbox_failed 0');
+  expect(metrics).not.toMatch(/firebreak_outbox_deliveries_total\{[^}]*outcome="failed"\}/);
 });
 
 test('a configured pin reaction replaces 📌', async () => {

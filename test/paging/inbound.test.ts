@@ -1,11 +1,15 @@
-import { eq, isNull } from 'drizzle-orm';
 import { afterEach, expect, test } from 'vitest';
 import type { Actor } from '../../src/incidents/events.js';
 import { parsePagerDutyWebhook } from '../../src/ingest/pagerduty.js';
+import { pagerLane } from '../../src/paging/effects.js';
 import type { PagerDutyEvent } from '../../src/paging/events.js';
-import { findIncident } from '../../src/store/incidents.js';
-import { alerts, deliveries, incidents, outbox, timelineEvents } from '../../src/store/schema.js';
-import { list, verify } from '../../src/timeline/timeline.js';
+import { loadPostmortemRecord } from '../../src/postmortem/record.js';
+import { listDeliveries } from '../../src/store/deliveries.js';
+import { findIncident, openIncidents } from '../../src/store/incidents.js';
+import { laneItems, outboxStats } from '../../src/store/outbox.js';
+import { pagerDutyAlert } from '../../src/store/paging.js';
+import { entriesOf } from '../../src/store/timeline.js';
+import { AUDIT_STREAM, list, verify } from '../../src/timeline/timeline.js';
 import { fixture } from '../support/fixtures.js';
 import { type PagingSetupOptions, setupPaging } from '../support/paging.js';
 
@@ -79,13 +83,9 @@ async function paged(s: ReturnType<typeof setupPaging>) {
   return id;
 }
 
-const pagerCalls = (s: ReturnType<typeof setupPaging>) =>
-  s.db
-    .select()
-    .from(outbox)
-    .all()
-    .filter((r) => ['pager.acknowledge', 'pager.resolve', 'pager.trigger'].includes(r.kind))
-    .map((r) => r.kind);
+/** The PagerDuty calls committed for an incident, delivered or not. */
+const pagerCalls = (s: ReturnType<typeof setupPaging>, incidentId: number) =>
+  laneItems(s.db, pagerLane(incidentId)).map((r) => r.kind);
 
 test('incident.triggered from a mapped service opens an incident through the alert intake, linked as a PagerDuty page', async () => {
   const s = start();
@@ -98,14 +98,12 @@ test('incident.triggered from a mapped service opens an incident through the ale
     services: ['checkout'],
     severity: 'sev2',
   });
-  expect(s.db.select().from(alerts).all()).toMatchObject([
-    {
-      source: 'pagerduty',
-      dedupeKey: 'PFQZPSY',
-      status: 'firing',
-      url: 'https://pig208.pagerduty.com/incidents/PFQZPSY',
-    },
-  ]);
+  expect(pagerDutyAlert(s.db, 'PFQZPSY')).toEqual({
+    incidentId: 1,
+    status: 'firing',
+    url: 'https://pig208.pagerduty.com/incidents/PFQZPSY',
+  });
+  expect(loadPostmortemRecord(s.db, 1).alerts).toMatchObject({ total: 1, firing: 1 });
   expect(s.pagesOf(1)).toMatchObject([
     { origin: 'pagerduty', pdIncidentId: 'PFQZPSY', status: 'triggered', pdServiceId: 'PA2P440' },
   ]);
@@ -116,25 +114,23 @@ test('incident.triggered from a mapped service opens an incident through the ale
   await s.drain();
   expect(s.fake.ops('user')).toEqual([{ op: 'user', args: ['PJ0LVEB'] }]);
   expect(s.fake.ops('onCall')).toEqual([]);
-  expect(pagerCalls(s)).toEqual([]);
+  expect(pagerCalls(s, 1)).toEqual([]);
 });
 
 test('a replayed webhook changes nothing, by delivery id and by event id', () => {
   const s = start();
   const e = event('incident.triggered.zulip.json');
   s.inbound.receive(e, 'wh-1');
-  const before = {
-    incidents: s.db.select().from(incidents).all().length,
-    timeline: s.db.select().from(timelineEvents).all().length,
-    outbox: s.db.select().from(outbox).all().length,
-  };
+  // Nothing is delivered in this test, so every outbox item is still pending.
+  const counts = () => ({
+    incidents: openIncidents(s.db).length,
+    timeline: verify(s.db).events,
+    outbox: outboxStats(s.db, s.now()).pending,
+  });
+  const before = counts();
   expect(s.inbound.receive(e, 'wh-1')).toEqual({ outcome: 'duplicate' });
   expect(s.inbound.receive(e, 'wh-2')).toEqual({ outcome: 'duplicate' });
-  expect({
-    incidents: s.db.select().from(incidents).all().length,
-    timeline: s.db.select().from(timelineEvents).all().length,
-    outbox: s.db.select().from(outbox).all().length,
-  }).toEqual(before);
+  expect(counts()).toEqual(before);
 });
 
 test('unmapped services and unknown event types are recorded in the audit stream and open nothing', () => {
@@ -150,14 +146,15 @@ test('unmapped services and unknown event types are recorded in the audit stream
   expect(s.inbound.receive(event('incident.acknowledged.zulip.json'), 'wh-3')).toMatchObject({
     outcome: 'ignored',
   });
-  expect(s.db.select().from(incidents).all()).toEqual([]);
-  const audit = s.db.select().from(timelineEvents).where(isNull(timelineEvents.incidentId)).all();
+  expect(findIncident(s.db, 1)).toBeNull();
+  expect(openIncidents(s.db)).toEqual([]);
+  const audit = entriesOf(s.db, AUDIT_STREAM);
   expect(audit.map((a) => [a.kind, a.payload.type])).toEqual([
     ['pagerduty_event', 'incident.triggered'],
     ['pagerduty_event', 'service.updated'],
     ['pagerduty_event', 'incident.acknowledged'],
   ]);
-  expect(s.db.select().from(deliveries).all()).toHaveLength(6); // webhook id + event id each
+  expect(listDeliveries(s.db, 'pagerduty')).toHaveLength(6); // webhook id + event id each
   expect(verify(s.db).problems).toEqual([]);
 });
 
@@ -252,9 +249,7 @@ test('resolved in PagerDuty offers to resolve (a message with a button) and reso
   s.inbound.receive(event('incident.resolved.zulip.json', { incidentId: 'PX1' }), 'wh-r');
   expect(findIncident(s.db, 1)?.state).toBe('triage');
   expect(s.pagesOf(1)).toMatchObject([{ status: 'resolved' }]);
-  expect(s.db.select().from(alerts).where(eq(alerts.dedupeKey, 'PX1')).get()?.status).toBe(
-    'resolved',
-  );
+  expect(pagerDutyAlert(s.db, 'PX1')?.status).toBe('resolved');
   expect(s.messages(1)).toContainEqual(
     expect.objectContaining({
       type: 'pagerduty_update',

@@ -1,10 +1,11 @@
-import { eq } from 'drizzle-orm';
 import { afterEach, expect, test } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import type { Actor } from '../../src/incidents/events.js';
-import { incidents, outbox, pages, userDirectory } from '../../src/store/schema.js';
+import { pagerLane } from '../../src/paging/effects.js';
+import { laneItems } from '../../src/store/outbox.js';
+import { directoryEntries, setPage } from '../../src/store/paging.js';
 import { list } from '../../src/timeline/timeline.js';
-import { permanent, retryable, setupPaging } from '../support/paging.js';
+import { fakeChat, permanent, retryable, setupPaging } from '../support/paging.js';
 
 const ana: Actor = { id: 'U0ANA0001', source: 'slack' };
 const pd: Actor = { id: 'pagerduty:PALICE1', source: 'pagerduty' };
@@ -24,9 +25,9 @@ function declared(
 }
 
 test('paging records the request, then one PagerDuty incident on the escalation policy, with urgency and a link back', async () => {
-  setup = setupPaging();
+  setup = setupPaging({ chat: fakeChat() });
   const incident = declared(setup);
-  setup.db.update(incidents).set({ channelId: 'C0INC0001' }).run();
+  await setup.drain(); // the incident's channel is created: C0INC0001
 
   const outcome = setup.paging.page(incident.id, null, ana);
   expect(outcome).toEqual({ incidentId: incident.id, requested: ['checkout'], alreadyPaged: [] });
@@ -87,7 +88,7 @@ test('PagerDuty off: paging explains how to enable it and records nothing', () =
   expect((error as AppError).code).toBe('unavailable');
   expect((error as AppError).message).toContain('PAGERDUTY_TOKEN');
   expect(setup.pagesOf(incident.id)).toEqual([]);
-  expect(setup.db.select().from(outbox).where(eq(outbox.kind, 'pager.trigger')).all()).toEqual([]);
+  expect(laneItems(setup.db, pagerLane(incident.id))).toEqual([]);
 });
 
 test('a service without a mapping is refused with the services that can be paged', () => {
@@ -208,7 +209,7 @@ test("firebreak's acknowledge and resolve go to PagerDuty; PagerDuty's own chang
   expect(setup.fake.ops('resolve')).toEqual([]);
 
   // The webhook that carried PagerDuty's resolve marked its page resolved.
-  setup.db.update(pages).set({ status: 'resolved' }).run();
+  for (const page of setup.pagesOf(incident)) setPage(setup.db, page.id, { status: 'resolved' });
   // Alice was on call, so the lookup made her the owner.
   const alice: Actor = { id: 'U0ALICE01', source: 'slack' };
   setup.incidents.reopen(incident, 'not over', alice);
@@ -258,7 +259,7 @@ test('an unowned incident on a service with an escalation policy is owned by who
       reason: 'on_call',
     },
   ]);
-  expect(setup.db.select().from(userDirectory).all()).toMatchObject([
+  expect(directoryEntries(setup.db)).toMatchObject([
     { email: 'alice@example.com', slackUserId: 'U0ALICE01' },
   ]);
   const owner = list(setup.db, first).find((e) => e.kind === 'owner_changed');

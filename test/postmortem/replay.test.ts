@@ -4,17 +4,18 @@ import type { NormalizedAlert } from '../../src/ingest/alert.js';
 import { askForCause, createCauses } from '../../src/postmortem/cause.js';
 import { renderPostmortem } from '../../src/postmortem/draft.js';
 import { loadPostmortemRecord } from '../../src/postmortem/record.js';
-import {
-  deploys,
-  freezes,
-  incidentDeploys,
-  outbox,
-  pages,
-  rollbacks,
-} from '../../src/store/schema.js';
+import { chatLane } from '../../src/store/incidents.js';
+import { laneItems } from '../../src/store/outbox.js';
+import { insertPage } from '../../src/store/paging.js';
 import type { Db } from '../../src/store/sqlite.js';
 import { createTimelineCapture } from '../../src/timeline/capture.js';
 import { list, record, verify } from '../../src/timeline/timeline.js';
+import {
+  insertDeploy as insertDeployRow,
+  insertFreeze,
+  insertRollback,
+  linkSuspect,
+} from '../store/deploy-rows.js';
 import { testDb } from '../support/db.js';
 import { coreServices } from '../support/incidents.js';
 
@@ -46,23 +47,21 @@ function alert(key: string, title: string, status: 'firing' | 'resolved'): Norma
   };
 }
 
-function insertDeploy(db: Db, values: Partial<typeof deploys.$inferInsert> & { version: string }) {
-  return db
-    .insert(deploys)
-    .values({
-      source: 'generic',
-      dedupeKey: `generic:${values.version}:${values.isRollback ? 'rb' : 'd'}`,
-      service: 'checkout',
-      serviceKnown: true,
-      environment: 'production',
-      status: 'succeeded',
-      at: values.at ?? at('09:50'),
-      receivedAt: values.at ?? at('09:50'),
-      updatedAt: values.at ?? at('09:50'),
-      ...values,
-    })
-    .returning()
-    .get();
+type DeployValues = Parameters<typeof insertDeployRow>[1];
+
+function insertDeploy(db: Db, values: Partial<DeployValues> & { version: string }) {
+  return insertDeployRow(db, {
+    source: 'generic',
+    dedupeKey: `generic:${values.version}:${values.isRollback ? 'rb' : 'd'}`,
+    service: 'checkout',
+    serviceKnown: true,
+    environment: 'production',
+    status: 'succeeded',
+    at: values.at ?? at('09:50'),
+    receivedAt: values.at ?? at('09:50'),
+    updatedAt: values.at ?? at('09:50'),
+    ...values,
+  });
 }
 
 /** Replays a whole incident through the real services (and rows other modules would write). */
@@ -97,7 +96,7 @@ function replay() {
     alert('checkout-latency', 'p99 latency above 2 s', 'firing'),
   ]);
   // What the deploy correlator (issue 4) writes: the suspect.
-  db.insert(incidentDeploys).values({ incidentId: 1, deployId: bad.id, rank: 0 }).run();
+  linkSuspect(db, 1, bad.id, 0);
 
   clock.now = at('10:03');
   incidents.acknowledge(1, ana);
@@ -145,22 +144,20 @@ function replay() {
     at: at('10:12'),
     finishedAt: at('10:12'),
   });
-  db.insert(rollbacks)
-    .values({
-      incidentId: 1,
-      service: 'checkout',
-      environment: 'production',
-      fromDeployId: bad.id,
-      toDeployId: good.id,
-      backend: 'command',
-      idempotencyKey: `1:checkout:production:${good.id}`,
-      status: 'succeeded',
-      requestedBy: ana.id,
-      requestedAt: at('10:07'),
-      startedAt: at('10:07'),
-      finishedAt: at('10:12'),
-    })
-    .run();
+  insertRollback(db, {
+    incidentId: 1,
+    service: 'checkout',
+    environment: 'production',
+    fromDeployId: bad.id,
+    toDeployId: good.id,
+    backend: 'command',
+    idempotencyKey: `1:checkout:production:${good.id}`,
+    status: 'succeeded',
+    requestedBy: ana.id,
+    requestedAt: at('10:07'),
+    startedAt: at('10:07'),
+    finishedAt: at('10:12'),
+  });
   const rollbackPayload = {
     service: 'checkout',
     environment: 'production',
@@ -179,17 +176,15 @@ function replay() {
     },
     at('10:07'),
   );
-  db.insert(freezes)
-    .values({
-      services: ['checkout'],
-      environments: ['production'],
-      reason: 'INC-1: checkout 5xx after v42',
-      createdBy: ana.id,
-      incidentId: 1,
-      createdAt: at('10:08'),
-      expiresAt: at('12:08'),
-    })
-    .run();
+  insertFreeze(db, {
+    services: ['checkout'],
+    environments: ['production'],
+    reason: 'INC-1: checkout 5xx after v42',
+    createdBy: ana.id,
+    incidentId: 1,
+    createdAt: at('10:08'),
+    expiresAt: at('12:08'),
+  });
   record(
     db,
     {
@@ -206,19 +201,17 @@ function replay() {
     },
     at('10:08'),
   );
-  db.insert(pages)
-    .values({
-      incidentId: 1,
-      service: 'checkout',
-      incidentKey: 'firebreak-1-checkout',
-      status: 'acknowledged',
-      htmlUrl: 'https://acme.pagerduty.com/incidents/PABC123',
-      requestedBy: ana.id,
-      origin: 'firebreak',
-      createdAt: at('10:04'),
-      updatedAt: at('10:04'),
-    })
-    .run();
+  insertPage(db, {
+    incidentId: 1,
+    service: 'checkout',
+    incidentKey: 'firebreak-1-checkout',
+    status: 'acknowledged',
+    htmlUrl: 'https://acme.pagerduty.com/incidents/PABC123',
+    requestedBy: ana.id,
+    origin: 'firebreak',
+    createdAt: at('10:04'),
+    updatedAt: at('10:04'),
+  });
   record(
     db,
     {
@@ -262,11 +255,9 @@ function replay() {
 
   clock.now = at('10:30');
   incidents.resolve(1, 'Rolled back v42; the connection pool fix ships with v43.', ana);
-  const asked = db
-    .select()
-    .from(outbox)
-    .all()
-    .find((o) => JSON.stringify(o.payload).includes('cause_question'));
+  const asked = laneItems(db, chatLane(1)).find((o) =>
+    JSON.stringify(o.payload).includes('cause_question'),
+  );
   clock.now = at('10:31');
   causes.recordCause(1, bad.id, ana);
 

@@ -1,9 +1,10 @@
-import { eq } from 'drizzle-orm';
 import { pino } from 'pino';
 import { createCatalog } from '../../src/catalog.js';
 import type { IncidentListener } from '../../src/incidents/events.js';
 import { createAlertIntake } from '../../src/incidents/intake.js';
 import type { ChatMessage } from '../../src/incidents/messages.js';
+import type { Chat } from '../../src/incidents/ports.js';
+import { createPublisher } from '../../src/incidents/publish.js';
 import { createIncidents } from '../../src/incidents/service.js';
 import { createOutboxWorker, DeliveryError } from '../../src/outbox/worker.js';
 import { createPagerDelivery } from '../../src/paging/delivery.js';
@@ -18,8 +19,9 @@ import type {
   People,
 } from '../../src/paging/ports.js';
 import { createPaging } from '../../src/paging/service.js';
-import { messageEffect, publishEffect } from '../../src/store/incidents.js';
-import { outbox, type PageRow, pages } from '../../src/store/schema.js';
+import { chatLane, messageEffect, publishEffect } from '../../src/store/incidents.js';
+import { laneItems } from '../../src/store/outbox.js';
+import { type PageRow, pagesOf } from '../../src/store/paging.js';
 import { testDb } from './db.js';
 
 type Op = 'createIncident' | 'acknowledge' | 'resolve' | 'onCall' | 'user' | 'sendEvent';
@@ -105,6 +107,27 @@ export const permanent = (message = 'PagerDuty answered HTTP 400') =>
 export interface PagingSetupOptions {
   policy?: Partial<PagingPolicy>;
   maxAttempts?: number;
+  /** Publish incidents through the real publisher onto this chat (channels get ids). */
+  chat?: Chat;
+}
+
+/** A chat platform that opens every incident's channel as C0INC000<n> and shows what it is asked. */
+export function fakeChat(): Chat {
+  let ts = 0;
+  const shown = async () => ({ ts: `1763800000.${String(++ts).padStart(6, '0')}`, hash: null });
+  return {
+    openChannel: async (incident) => ({
+      id: `C0INC${String(incident.id).padStart(4, '0')}`,
+      name: `inc-${incident.id}`,
+    }),
+    showTopic: async (_channel, _view, current) => current ?? 'topic',
+    invite: async () => {},
+    showCard: shown,
+    pin: async () => {},
+    showAnnouncement: shown,
+    post: shown,
+    archiveChannel: async () => {},
+  };
 }
 
 /** The paging core over a real SQLite database and the real lifecycle, with fake PagerDuty and Slack. */
@@ -160,7 +183,20 @@ export function setupPaging(options: PagingSetupOptions = {}) {
     log: pino({ level: 'silent' }),
     effects: [
       // Slack is not part of these tests: its messages are read from the outbox table.
-      publishEffect.handledBy(async () => {}),
+      publishEffect.handledBy(
+        options.chat
+          ? (() => {
+              const publisher = createPublisher({
+                db,
+                chat: options.chat,
+                catalog,
+                now,
+                announceChannel: undefined,
+              });
+              return ({ incidentId }) => publisher.publish(incidentId);
+            })()
+          : async () => {},
+      ),
       messageEffect.handledBy(async () => {}),
       ...createPagerDelivery({
         db,
@@ -180,14 +216,10 @@ export function setupPaging(options: PagingSetupOptions = {}) {
   });
   const inbound = createPagerDutyInbound({ db, now, kick, policy, intake, incidents });
 
-  /** Chat messages enqueued so far, oldest first. */
-  const messages = (incidentId?: number): ChatMessage[] =>
-    db
-      .select()
-      .from(outbox)
-      .where(eq(outbox.kind, 'chat.message'))
-      .all()
-      .filter((r) => incidentId === undefined || r.payload.incidentId === incidentId)
+  /** The incident's chat messages enqueued so far (delivered or not), oldest first. */
+  const messages = (incidentId: number): ChatMessage[] =>
+    laneItems(db, chatLane(incidentId))
+      .filter((r) => r.kind === 'chat.message')
       .map((r) => r.payload.message as ChatMessage);
 
   return {
@@ -201,8 +233,7 @@ export function setupPaging(options: PagingSetupOptions = {}) {
     directory,
     policy,
     messages,
-    pagesOf: (incidentId: number): PageRow[] =>
-      db.select().from(pages).where(eq(pages.incidentId, incidentId)).all(),
+    pagesOf: (incidentId: number): PageRow[] => pagesOf(db, incidentId),
     now,
     async drain() {
       const done = await worker.drain(5000);

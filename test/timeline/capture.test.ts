@@ -1,5 +1,7 @@
 import { afterEach, expect, test } from 'vitest';
-import { chatRefs, outbox } from '../../src/store/schema.js';
+import { chatLane } from '../../src/store/incidents.js';
+import { pendingInLane } from '../../src/store/outbox.js';
+import { chatRef } from '../../src/store/timeline.js';
 import {
   type CapturedMessage,
   createTimelineCapture,
@@ -53,19 +55,17 @@ test('a pinned message lands at its original time with author, permalink and fil
     files: message.files,
     via: 'reaction',
   });
-  const confirmation = db
-    .select()
-    .from(outbox)
-    .all()
-    .find(
-      (o) => o.kind === 'chat.message' && JSON.stringify(o.payload).includes('timeline_pinned'),
-    );
+  const confirmation = pendingInLane(db, chatLane(incident.id)).find(
+    (o) => o.kind === 'chat.message' && JSON.stringify(o.payload).includes('timeline_pinned'),
+  );
   expect(confirmation?.payload).toMatchObject({
     to: { kind: 'thread', key: 'msg:C0INC0001:1763805600.000200' },
   });
-  expect(db.select().from(chatRefs).all()).toEqual([
-    { key: 'msg:C0INC0001:1763805600.000200', channelId: 'C0INC0001', ts: message.ts },
-  ]);
+  expect(chatRef(db, 'msg:C0INC0001:1763805600.000200')).toEqual({
+    key: 'msg:C0INC0001:1763805600.000200',
+    channelId: 'C0INC0001',
+    ts: message.ts,
+  });
 });
 
 test('pinning twice (two reactions, the shortcut after a reaction) makes one entry', () => {

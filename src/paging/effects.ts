@@ -1,10 +1,7 @@
-import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { defineEffect } from '../outbox/effects.js';
-import { type PageRow, pages } from '../store/schema.js';
+import type { PageRow } from '../store/paging.js';
 import type { DbOrTx } from '../store/sqlite.js';
-
-export const OPEN_PAGE_STATUSES = ['requested', 'triggered', 'acknowledged'] as const;
 
 /** Every PagerDuty call of one incident goes out in order (a resolve never overtakes its trigger). */
 export const pagerLane = (incidentId: number) => `pager:incident:${incidentId}`;
@@ -47,32 +44,4 @@ export function enqueuePagerCall(tx: DbOrTx, call: PagerCall, page: PageRow, now
 
 export function enqueueOwnerLookup(tx: DbOrTx, lookup: OwnerLookup, now: Date): void {
   ownerLookupEffect.enqueue(tx, { lane: ownerLane(lookup.incidentId), payload: lookup }, now);
-}
-
-export const findPage = (db: DbOrTx, id: number): PageRow | undefined =>
-  db.select().from(pages).where(eq(pages.id, id)).get();
-
-export const pagesOf = (db: DbOrTx, incidentId: number): PageRow[] =>
-  db.select().from(pages).where(eq(pages.incidentId, incidentId)).orderBy(asc(pages.id)).all();
-
-export const openPagesOf = (db: DbOrTx, incidentId: number): PageRow[] =>
-  db
-    .select()
-    .from(pages)
-    .where(and(eq(pages.incidentId, incidentId), inArray(pages.status, [...OPEN_PAGE_STATUSES])))
-    .orderBy(asc(pages.id))
-    .all();
-
-/** The newest page we sent for this incident and service. */
-export const latestPage = (db: DbOrTx, incidentId: number, service: string): PageRow | undefined =>
-  db
-    .select()
-    .from(pages)
-    .where(and(eq(pages.incidentId, incidentId), eq(pages.service, service)))
-    .orderBy(desc(pages.id))
-    .limit(1)
-    .get();
-
-export function setPage(db: DbOrTx, id: number, values: Partial<typeof pages.$inferInsert>): void {
-  db.update(pages).set(values).where(eq(pages.id, id)).run();
 }

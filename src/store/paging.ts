@@ -1,0 +1,105 @@
+import { and, asc, desc, eq, inArray } from 'drizzle-orm';
+import { alerts, type PageRow, pages, userDirectory } from './schema.js';
+import type { DbOrTx } from './sqlite.js';
+
+export type { PageRow };
+export type NewPage = Omit<typeof pages.$inferInsert, 'id'>;
+export type PageChanges = Partial<NewPage>;
+
+export const OPEN_PAGE_STATUSES = ['requested', 'triggered', 'acknowledged'] as const;
+
+export const findPage = (db: DbOrTx, id: number): PageRow | undefined =>
+  db.select().from(pages).where(eq(pages.id, id)).get();
+
+export const pagesOf = (db: DbOrTx, incidentId: number): PageRow[] =>
+  db.select().from(pages).where(eq(pages.incidentId, incidentId)).orderBy(asc(pages.id)).all();
+
+export const openPagesOf = (db: DbOrTx, incidentId: number): PageRow[] =>
+  db
+    .select()
+    .from(pages)
+    .where(and(eq(pages.incidentId, incidentId), inArray(pages.status, [...OPEN_PAGE_STATUSES])))
+    .orderBy(asc(pages.id))
+    .all();
+
+/** The newest page we sent for this incident and service. */
+export const latestPage = (db: DbOrTx, incidentId: number, service: string): PageRow | undefined =>
+  db
+    .select()
+    .from(pages)
+    .where(and(eq(pages.incidentId, incidentId), eq(pages.service, service)))
+    .orderBy(desc(pages.id))
+    .limit(1)
+    .get();
+
+/** The page linked to this PagerDuty incident (at most one: pd_incident_id is unique). */
+export const pageOfPagerDutyIncident = (db: DbOrTx, pdIncidentId: string): PageRow | undefined =>
+  db.select().from(pages).where(eq(pages.pdIncidentId, pdIncidentId)).get();
+
+export const pageWithIncidentKey = (db: DbOrTx, incidentKey: string): PageRow | undefined =>
+  db.select().from(pages).where(eq(pages.incidentKey, incidentKey)).get();
+
+/** Our newest page on this PagerDuty service whose trigger call has not been answered yet. */
+export const pageInFlightOn = (db: DbOrTx, pdServiceId: string): PageRow | undefined =>
+  db
+    .select()
+    .from(pages)
+    .where(
+      and(
+        eq(pages.pdServiceId, pdServiceId),
+        eq(pages.status, 'requested'),
+        eq(pages.origin, 'firebreak'),
+      ),
+    )
+    .orderBy(desc(pages.id))
+    .limit(1)
+    .get();
+
+export const insertPage = (db: DbOrTx, page: NewPage): PageRow =>
+  db.insert(pages).values(page).returning().get();
+
+export function setPage(db: DbOrTx, id: number, values: PageChanges): void {
+  db.update(pages).set(values).where(eq(pages.id, id)).run();
+}
+
+export interface PagerDutyAlert {
+  incidentId: number;
+  status: 'firing' | 'resolved';
+  url: string | null;
+}
+
+/** The alert the intake keeps for a PagerDuty incident that paged first (the newest). */
+export function pagerDutyAlert(db: DbOrTx, pdIncidentId: string): PagerDutyAlert | undefined {
+  return db
+    .select({ incidentId: alerts.incidentId, status: alerts.status, url: alerts.url })
+    .from(alerts)
+    .where(and(eq(alerts.source, 'pagerduty'), eq(alerts.dedupeKey, pdIncidentId)))
+    .orderBy(desc(alerts.id))
+    .limit(1)
+    .get();
+}
+
+export interface DirectoryEntry {
+  email: string;
+  /** Null when the chat platform knows nobody with this e-mail. */
+  slackUserId: string | null;
+  fetchedAt: Date;
+}
+
+/** A cached e-mail → chat user mapping; `email` as stored (trimmed, lower case). */
+export const directoryEntry = (db: DbOrTx, email: string): DirectoryEntry | undefined =>
+  db.select().from(userDirectory).where(eq(userDirectory.email, email)).get();
+
+export function saveDirectoryEntry(db: DbOrTx, entry: DirectoryEntry): void {
+  db.insert(userDirectory)
+    .values(entry)
+    .onConflictDoUpdate({
+      target: userDirectory.email,
+      set: { slackUserId: entry.slackUserId, fetchedAt: entry.fetchedAt },
+    })
+    .run();
+}
+
+/** Every cached e-mail → chat user mapping, by e-mail. */
+export const directoryEntries = (db: DbOrTx): DirectoryEntry[] =>
+  db.select().from(userDirectory).orderBy(asc(userDirectory.email)).all();

@@ -1,0 +1,94 @@
+import { afterEach, expect, test } from 'vitest';
+import { incidents } from '../../src/store/schema.js';
+import { record, verify } from '../../src/timeline/timeline.js';
+import { testDb } from '../support/db.js';
+
+// The timeline refuses edits in the database (triggers), and `verify` finds the edits made
+// behind the triggers' back: this test reaches into the rows on purpose.
+
+const T0 = new Date('2026-11-22T10:00:00Z');
+let opened: ReturnType<typeof testDb> | undefined;
+afterEach(() => opened?.close());
+
+function setup() {
+  opened = testDb();
+  const { db } = opened;
+  const id = db
+    .insert(incidents)
+    .values({
+      title: 't',
+      severity: 'sev2',
+      state: 'investigating',
+      environment: 'production',
+      source: 'declared',
+      declaredAt: T0,
+      createdAt: T0,
+      updatedAt: T0,
+    })
+    .returning({ id: incidents.id })
+    .get().id;
+  for (let i = 0; i < 5; i++) {
+    record(
+      db,
+      {
+        incidentId: id,
+        kind: 'note',
+        at: new Date(T0.getTime() + i * 1000),
+        actor: 'U1',
+        source: 'slack',
+        payload: { text: `note ${i}` },
+      },
+      T0,
+    );
+  }
+  record(
+    db,
+    { incidentId: null, kind: 'freeze_created', at: T0, actor: 'U2', source: 'slack', payload: {} },
+    T0,
+  );
+  return { ...opened, id };
+}
+
+test('the database refuses to edit or delete an event', () => {
+  const { sqlite } = setup();
+  expect(() => sqlite.prepare("UPDATE timeline_events SET actor = 'U9'").run()).toThrow(
+    /append-only/,
+  );
+  expect(() => sqlite.prepare('DELETE FROM timeline_events').run()).toThrow(/append-only/);
+});
+
+test('an edited row is detected even when the triggers are dropped', () => {
+  const { db, sqlite } = setup();
+  sqlite.exec('DROP TRIGGER timeline_events_no_update');
+  sqlite
+    .prepare(
+      `UPDATE timeline_events SET payload = '{"text":"forged"}' WHERE seq = 3 AND stream = 'incident:1'`,
+    )
+    .run();
+  expect(verify(db).problems).toEqual([{ stream: 'incident:1', seq: 3, problem: 'edited' }]);
+});
+
+test('a payload that is no longer JSON reads as edited, not as a crash', () => {
+  const { db, sqlite } = setup();
+  sqlite.exec('DROP TRIGGER timeline_events_no_update');
+  sqlite
+    .prepare(
+      `UPDATE timeline_events SET payload = 'not json' WHERE seq = 2 AND stream = 'incident:1'`,
+    )
+    .run();
+  expect(verify(db).problems).toEqual([{ stream: 'incident:1', seq: 2, problem: 'edited' }]);
+});
+
+test('a deleted row, in the middle or at the end, is detected', () => {
+  const { db, sqlite } = setup();
+  sqlite.exec('DROP TRIGGER timeline_events_no_delete');
+  sqlite.prepare(`DELETE FROM timeline_events WHERE seq = 2 AND stream = 'incident:1'`).run();
+  expect(verify(db).problems).toContainEqual({ stream: 'incident:1', seq: 2, problem: 'missing' });
+
+  const again = setup();
+  again.sqlite.exec('DROP TRIGGER timeline_events_no_delete');
+  again.sqlite.prepare(`DELETE FROM timeline_events WHERE seq = 5 AND stream = 'incident:1'`).run();
+  expect(verify(again.db).problems).toEqual([
+    { stream: 'incident:1', seq: 5, problem: 'truncated' },
+  ]);
+});
