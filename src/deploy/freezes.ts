@@ -1,8 +1,9 @@
 import { and, asc, eq, gt, isNull, lte } from 'drizzle-orm';
 import { AppError } from '../errors.js';
+import { enqueuePublish } from '../incidents/effects.js';
 import type { Actor } from '../incidents/events.js';
 import { type Incident, incidentRef } from '../incidents/incident.js';
-import { enqueuePublish, getIncident, openIncidents } from '../store/incidents.js';
+import { getIncident, openIncidents } from '../store/incidents.js';
 import { type FreezeRow, freezes } from '../store/schema.js';
 import type { Db, DbOrTx } from '../store/sqlite.js';
 import { record, type TimelineKind } from '../timeline/timeline.js';

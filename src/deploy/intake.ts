@@ -1,8 +1,8 @@
 import { and, desc, eq, lt, ne } from 'drizzle-orm';
 import type { Catalog } from '../catalog.js';
+import { enqueuePublish } from '../incidents/effects.js';
 import type { NormalizedDeploy } from '../ingest/deploy.js';
 import { claimDelivery } from '../store/deliveries.js';
-import { enqueuePublish } from '../store/incidents.js';
 import {
   type DeployRow,
   deploys,

@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { chatLane } from '../incidents/effects.js';
 import { defineEffect } from '../outbox/effects.js';
 import { DeliveryError } from '../outbox/worker.js';
-import { chatLane } from '../store/incidents.js';
 import {
   chatRefs,
   DEPLOY_STATUSES,

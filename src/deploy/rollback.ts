@@ -1,10 +1,11 @@
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
+import { enqueuePublish } from '../incidents/effects.js';
 import type { Actor } from '../incidents/events.js';
 import { type Incident, incidentRef } from '../incidents/incident.js';
 import { defineEffect } from '../outbox/effects.js';
-import { enqueuePublish, getIncident } from '../store/incidents.js';
+import { getIncident } from '../store/incidents.js';
 import {
   type DeployRow,
   deploys,

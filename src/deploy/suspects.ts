@@ -1,8 +1,8 @@
 import { and, count, desc, eq, gte, lt, lte, or, sql } from 'drizzle-orm';
 import { AppError } from '../errors.js';
+import { enqueuePublish } from '../incidents/effects.js';
 import type { Actor } from '../incidents/events.js';
 import { type Incident, incidentRef } from '../incidents/incident.js';
-import { enqueuePublish } from '../store/incidents.js';
 import { type DeployRow, deploys, incidentDeploys, rollbacks } from '../store/schema.js';
 import type { Db, DbOrTx } from '../store/sqlite.js';
 import { record } from '../timeline/timeline.js';

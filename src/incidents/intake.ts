@@ -1,10 +1,11 @@
 import { eq } from 'drizzle-orm';
 import type { Catalog } from '../catalog.js';
 import type { NormalizedAlert } from '../ingest/alert.js';
-import { addServices, enqueueMessage, enqueuePublish, getIncident } from '../store/incidents.js';
+import { addServices, getIncident } from '../store/incidents.js';
 import { incidents } from '../store/schema.js';
 import type { Db, Tx } from '../store/sqlite.js';
 import { record } from '../timeline/timeline.js';
+import { enqueueMessage, enqueuePublish } from './effects.js';
 import { type Actor, type IncidentEvent, type IncidentListener, SYSTEM } from './events.js';
 import { type Severity, severityFromLabel, severityRank } from './incident.js';
 import { intakeQueries } from './intake-queries.js';

@@ -1,10 +1,11 @@
 import { eq } from 'drizzle-orm';
 import type { Catalog } from '../catalog.js';
 import { DeliveryError } from '../outbox/worker.js';
-import { findIncidentRow, messageEffect, publishEffect } from '../store/incidents.js';
+import { findIncidentRow } from '../store/incidents.js';
 import { chatRefs, incidents } from '../store/schema.js';
 import type { Db } from '../store/sqlite.js';
 import { record } from '../timeline/timeline.js';
+import { messageEffect, publishEffect } from './effects.js';
 import type { MessageDelivery } from './messages.js';
 import type { Chat } from './ports.js';
 import { buildIncidentView } from './view.js';

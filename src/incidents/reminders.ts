@@ -1,9 +1,10 @@
 import { and, desc, eq, isNull, lte, ne } from 'drizzle-orm';
 import { AppError } from '../errors.js';
-import { enqueueMessage, findIncidentRow } from '../store/incidents.js';
+import { findIncidentRow } from '../store/incidents.js';
 import { incidents, timelineEvents } from '../store/schema.js';
 import type { Db, Tx } from '../store/sqlite.js';
 import { record, streamOf } from '../timeline/timeline.js';
+import { enqueueMessage } from './effects.js';
 import type { Actor } from './events.js';
 import { incidentRef, isOpen, type Severity } from './incident.js';
 

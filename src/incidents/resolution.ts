@@ -1,8 +1,9 @@
 import { eq } from 'drizzle-orm';
-import { enqueueMessage, getIncident } from '../store/incidents.js';
+import { getIncident } from '../store/incidents.js';
 import { incidents } from '../store/schema.js';
 import type { Tx } from '../store/sqlite.js';
 import { record } from '../timeline/timeline.js';
+import { enqueueMessage } from './effects.js';
 import type { Actor, IncidentEvent } from './events.js';
 import type { Incident } from './incident.js';
 

@@ -1,16 +1,11 @@
 import { eq } from 'drizzle-orm';
 import type { Catalog } from '../catalog.js';
 import { AppError } from '../errors.js';
-import {
-  addServices,
-  enqueueMessage,
-  enqueuePublish,
-  findIncidentRow,
-  getIncident,
-} from '../store/incidents.js';
+import { addServices, findIncidentRow, getIncident } from '../store/incidents.js';
 import { incidents } from '../store/schema.js';
 import type { Db, Tx } from '../store/sqlite.js';
 import { record, type TimelineKind } from '../timeline/timeline.js';
+import { enqueueMessage, enqueuePublish } from './effects.js';
 import type { Actor, IncidentEvent, IncidentListener } from './events.js';
 import {
   canMove,

@@ -1,9 +1,10 @@
 import { eq } from 'drizzle-orm';
+import { enqueueMessage, enqueuePublish } from '../incidents/effects.js';
 import { incidentRef, isOpen } from '../incidents/incident.js';
 import type { Incidents } from '../incidents/service.js';
 import type { EffectHandler } from '../outbox/effects.js';
 import { DeliveryError } from '../outbox/worker.js';
-import { enqueueMessage, enqueuePublish, findIncident, getIncident } from '../store/incidents.js';
+import { findIncident, getIncident } from '../store/incidents.js';
 import { type OutboxRow, type PageRow, pages, userDirectory } from '../store/schema.js';
 import type { Db } from '../store/sqlite.js';
 import { record } from '../timeline/timeline.js';

@@ -1,12 +1,13 @@
 import { and, desc, eq } from 'drizzle-orm';
 import { isAppError } from '../errors.js';
+import { enqueueMessage } from '../incidents/effects.js';
 import type { Actor } from '../incidents/events.js';
 import { type Incident, isOpen } from '../incidents/incident.js';
 import type { AlertIntake } from '../incidents/intake.js';
 import type { Incidents } from '../incidents/service.js';
 import type { NormalizedAlert } from '../ingest/alert.js';
 import { claimDelivery } from '../store/deliveries.js';
-import { enqueueMessage, getIncident } from '../store/incidents.js';
+import { getIncident } from '../store/incidents.js';
 import { alerts, type PageRow, pages } from '../store/schema.js';
 import type { Db, Tx } from '../store/sqlite.js';
 import { record } from '../timeline/timeline.js';

@@ -1,9 +1,10 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { AppError } from '../errors.js';
+import { enqueueMessage, enqueuePublish } from '../incidents/effects.js';
 import type { Actor, IncidentListener } from '../incidents/events.js';
 import { incidentRef } from '../incidents/incident.js';
 import type { CauseOption } from '../incidents/messages.js';
-import { enqueueMessage, enqueuePublish, getIncident } from '../store/incidents.js';
+import { getIncident } from '../store/incidents.js';
 import { type DeployRow, deploys, incidentDeploys } from '../store/schema.js';
 import type { Db, Tx } from '../store/sqlite.js';
 import { record } from '../timeline/timeline.js';

@@ -1,8 +1,9 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { enqueueMessage } from '../incidents/effects.js';
 import type { Actor } from '../incidents/events.js';
 import { defineEffect } from '../outbox/effects.js';
-import { enqueueMessage, getIncident } from '../store/incidents.js';
+import { getIncident } from '../store/incidents.js';
 import { chatRefs, timelineEvents } from '../store/schema.js';
 import type { Db, Tx } from '../store/sqlite.js';
 import { record, streamOf, type TimelineEntry } from './timeline.js';

@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { pino } from 'pino';
 import { createCatalog } from '../../src/catalog.js';
+import { messageEffect, publishEffect } from '../../src/incidents/effects.js';
 import type { IncidentListener } from '../../src/incidents/events.js';
 import { createAlertIntake } from '../../src/incidents/intake.js';
 import type { ChatMessage } from '../../src/incidents/messages.js';
@@ -18,7 +19,6 @@ import type {
   People,
 } from '../../src/paging/ports.js';
 import { createPaging } from '../../src/paging/service.js';
-import { messageEffect, publishEffect } from '../../src/store/incidents.js';
 import { outbox, type PageRow, pages } from '../../src/store/schema.js';
 import { testDb } from './db.js';
 
