@@ -276,3 +276,8 @@ export function pendingInLane(db: Db, lane: string): OutboxRow[] {
     .orderBy(asc(outbox.id))
     .all();
 }
+
+/** Every item, in the order it was enqueued, whatever its status (tests, the doctor). */
+export function listOutbox(db: DbOrTx): OutboxRow[] {
+  return db.select().from(outbox).orderBy(asc(outbox.id)).all();
+}
