@@ -1,4 +1,5 @@
 import { AppError } from '../errors.js';
+import { enqueuePublish } from '../incidents/effects.js';
 import type { Actor } from '../incidents/events.js';
 import { type Incident, incidentRef } from '../incidents/incident.js';
 import {
@@ -9,7 +10,7 @@ import {
   insertFreeze,
   unexpiredFreezes,
 } from '../store/freezes.js';
-import { enqueuePublish, getIncident, openIncidents } from '../store/incidents.js';
+import { getIncident, openIncidents } from '../store/incidents.js';
 import type { Db, DbOrTx } from '../store/sqlite.js';
 import { record, type TimelineKind } from '../timeline/timeline.js';
 import { blockingFreezes, covers, type Freeze, globMatches } from './freeze.js';

@@ -1,4 +1,5 @@
 import type { Catalog } from '../catalog.js';
+import { enqueuePublish } from '../incidents/effects.js';
 import type { NormalizedDeploy } from '../ingest/deploy.js';
 import { claimDelivery } from '../store/deliveries.js';
 import {
@@ -9,7 +10,6 @@ import {
   succeededWithShaBefore,
   updateDeploy,
 } from '../store/deploys.js';
-import { enqueuePublish } from '../store/incidents.js';
 import type { Db, Tx } from '../store/sqlite.js';
 import { incidentsSuspecting } from '../store/suspects.js';
 import { record } from '../timeline/timeline.js';

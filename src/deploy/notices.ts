@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { chatLane } from '../incidents/effects.js';
 import { defineEffect } from '../outbox/effects.js';
 import { DeliveryError } from '../outbox/worker.js';
 import { findChatRef, rememberChatRef } from '../store/chat-refs.js';
-import { chatLane, findIncident } from '../store/incidents.js';
+import { findIncident } from '../store/incidents.js';
 import type { Db, DbOrTx } from '../store/sqlite.js';
 import { DEPLOY_STATUSES, type Deploy } from './deploy.js';
 import type { Freeze } from './freeze.js';

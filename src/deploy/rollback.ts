@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { AppError } from '../errors.js';
+import { enqueuePublish } from '../incidents/effects.js';
 import type { Actor } from '../incidents/events.js';
 import { type Incident, incidentRef } from '../incidents/incident.js';
 import { defineEffect } from '../outbox/effects.js';
 import { findDeploy, insertDeployOnce, latestDeploy } from '../store/deploys.js';
-import { enqueuePublish, getIncident } from '../store/incidents.js';
+import { getIncident } from '../store/incidents.js';
 import {
   activeRollbackOf,
   findRollback,

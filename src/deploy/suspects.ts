@@ -1,4 +1,5 @@
 import { AppError } from '../errors.js';
+import { enqueuePublish } from '../incidents/effects.js';
 import type { Actor } from '../incidents/events.js';
 import { type Incident, incidentRef } from '../incidents/incident.js';
 import {
@@ -7,7 +8,6 @@ import {
   runningDeploys,
   succeededDeploysBefore,
 } from '../store/deploys.js';
-import { enqueuePublish } from '../store/incidents.js';
 import { succeededRollbackSpans } from '../store/rollbacks.js';
 import type { Db, DbOrTx } from '../store/sqlite.js';
 import {

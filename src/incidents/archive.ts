@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { defineEffect } from '../outbox/effects.js';
-import { enqueueMessage, findIncidentRow, getIncident } from '../store/incidents.js';
+import { findIncidentRow, getIncident } from '../store/incidents.js';
 import type { Db, DbOrTx } from '../store/sqlite.js';
 import { latestEventOfKind } from '../store/timeline-reads.js';
 import { record, streamOf } from '../timeline/timeline.js';
+import { enqueueMessage } from './effects.js';
 import type { Actor } from './events.js';
 import { incidentRef } from './incident.js';
 import type { Chat } from './ports.js';

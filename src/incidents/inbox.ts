@@ -1,7 +1,13 @@
-import { asc, count, eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { NormalizedAlert } from '../ingest/alert.js';
-import { type InboxRow, inbox } from '../store/schema.js';
+import {
+  countPendingInbox,
+  type InboxRow,
+  insertInboxDelivery,
+  markInboxDone,
+  markInboxFailed,
+  pendingInboxDeliveries,
+} from '../store/inbox.js';
 import type { Db } from '../store/sqlite.js';
 import type { AlertIntake } from './intake.js';
 
@@ -25,28 +31,6 @@ export interface InboxDeps {
 export function createInbox(deps: InboxDeps) {
   const { db, now, intake, log } = deps;
   const batchSize = deps.batchSize ?? 500;
-  const insert = db
-    .insert(inbox)
-    .values({
-      source: sql.placeholder('source'),
-      alerts: sql.placeholder('alerts'),
-      receivedAt: sql.placeholder('receivedAt'),
-    })
-    .returning({ id: inbox.id })
-    .prepare();
-  const pending = db
-    .select()
-    .from(inbox)
-    .where(eq(inbox.status, 'pending'))
-    .orderBy(asc(inbox.id))
-    .limit(sql.placeholder('limit'))
-    .prepare();
-  // drizzle does not encode placeholders in `set`: epoch ms, and the ids as a JSON array.
-  const markDone = db
-    .update(inbox)
-    .set({ status: 'done', processedAt: sql`${sql.placeholder('at')}` })
-    .where(sql`${inbox.id} IN (SELECT value FROM json_each(${sql.placeholder('ids')}))`)
-    .prepare();
 
   let stopped = true;
   let scheduled = false;
@@ -83,7 +67,7 @@ export function createInbox(deps: InboxDeps) {
     try {
       ids = db.transaction((tx) => {
         const stored = batch.map((w) =>
-          insert.get({ source: w.source, alerts: w.alerts, receivedAt: at }),
+          insertInboxDelivery(tx, { source: w.source, alerts: w.alerts, receivedAt: at }),
         );
         // Apply them in the same commit when nothing older is waiting (one fsync, not two). If
         // that fails, the savepoint is undone and the deliveries stay pending for the processor,
@@ -97,7 +81,11 @@ export function createInbox(deps: InboxDeps) {
                 at,
               ),
             );
-            markDone.run({ ids: JSON.stringify(stored.map((r) => r.id)), at: at.getTime() });
+            markInboxDone(
+              tx,
+              stored.map((r) => r.id),
+              at,
+            );
             touched = result.touched.length > 0;
           } catch {
             backlog = true;
@@ -116,7 +104,7 @@ export function createInbox(deps: InboxDeps) {
 
   /** Applies up to `limit` pending deliveries in one transaction; returns how many it took. */
   function processPending(limit = batchSize): number {
-    const rows = pending.all({ limit });
+    const rows = pendingInboxDeliveries(db, limit);
     if (rows.length === 0) return 0;
     const at = now();
     let touched = false;
@@ -128,27 +116,29 @@ export function createInbox(deps: InboxDeps) {
           intake.applyBatch(inner, rows.flatMap(revive), at),
         );
         touched = result.touched.length > 0;
-        markDone.run({ ids: JSON.stringify(rows.map((r) => r.id)), at: at.getTime() });
+        markInboxDone(
+          tx,
+          rows.map((r) => r.id),
+          at,
+        );
       } catch {
         // One of them cannot be applied: go one by one (a savepoint each), so only it fails.
         for (const row of rows) {
           try {
             const result = tx.transaction((inner) => intake.applyBatch(inner, revive(row), at));
             touched ||= result.touched.length > 0;
-            markDone.run({ ids: JSON.stringify([row.id]), at: at.getTime() });
+            markInboxDone(tx, [row.id], at);
           } catch (error) {
             log.error(
               { err: error, inboxId: row.id },
               'an accepted alert delivery could not be applied',
             );
-            tx.update(inbox)
-              .set({
-                status: 'failed',
-                processedAt: at,
-                error: String((error as Error)?.message ?? error).slice(0, 2000),
-              })
-              .where(eq(inbox.id, row.id))
-              .run();
+            markInboxFailed(
+              tx,
+              row.id,
+              at,
+              String((error as Error)?.message ?? error).slice(0, 2000),
+            );
           }
         }
       }
@@ -202,7 +192,7 @@ export function createInbox(deps: InboxDeps) {
       return false;
     },
     pendingCount(): number {
-      return db.select({ n: count() }).from(inbox).where(eq(inbox.status, 'pending')).get()?.n ?? 0;
+      return countPendingInbox(db);
     },
   };
 }

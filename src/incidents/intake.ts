@@ -1,13 +1,28 @@
-import { eq } from 'drizzle-orm';
 import type { Catalog } from '../catalog.js';
 import type { NormalizedAlert } from '../ingest/alert.js';
-import { addServices, enqueueMessage, enqueuePublish, getIncident } from '../store/incidents.js';
-import { incidents } from '../store/schema.js';
+import { addServices, getIncident, insertIncident, updateIncident } from '../store/incidents.js';
+import {
+  countAlerts,
+  countFiringAlerts,
+  countOpenedByAlertsSince,
+  findLatestAlert,
+  findOpenAlert,
+  gatheringIncidentOf,
+  incidentBrief,
+  insertFiringAlert,
+  type KnownAlert,
+  lastRecordedCut,
+  linkService,
+  openIncidentOfGroup,
+  openIncidentOfService,
+  touchAlert,
+  updateSeenAlert,
+} from '../store/intake.js';
 import type { Db, Tx } from '../store/sqlite.js';
 import { record } from '../timeline/timeline.js';
+import { enqueueMessage, enqueuePublish } from './effects.js';
 import { type Actor, type IncidentEvent, type IncidentListener, SYSTEM } from './events.js';
 import { type Severity, severityFromLabel, severityRank } from './incident.js';
-import { intakeQueries } from './intake-queries.js';
 import { resolveInTx } from './resolution.js';
 import { STORM_GROUP_KEY, STORM_WINDOW_MS, stormDescription, stormTitle } from './storm.js';
 
@@ -38,8 +53,6 @@ export interface IntakeDeps {
   /** Told about incidents opened (and severities raised) inside the transaction. */
   listeners?: readonly IncidentListener[];
 }
-
-type KnownAlert = NonNullable<ReturnType<ReturnType<typeof intakeQueries>['openAlert']['get']>>;
 
 export interface IntakeResult {
   received: number;
@@ -128,7 +141,7 @@ export function createAlertIntake(deps: IntakeDeps) {
       previous?.status === 'firing' &&
       previous.startsAt?.getTime() === alert.startsAt?.getTime()
     ) {
-      intakeQueries(tx).touchAlert.run({ id: previous.id, atMs: at.getTime() });
+      touchAlert(tx, previous.id, at);
       return { incidentId: previous.incidentId, changed: false, opened: false };
     }
 
@@ -136,7 +149,7 @@ export function createAlertIntake(deps: IntakeDeps) {
     let opened = false;
     if (incidentId === null && overCap(tx, at)) {
       // A flood of new groups: gather them into the one storm incident rather than a channel each.
-      incidentId = intakeQueries(tx).openStorm.get()?.id ?? null;
+      incidentId = openIncidentOfGroup(tx, STORM_GROUP_KEY);
       if (incidentId === null) {
         incidentId = openStorm(tx, alert, { service, environment, severity }, at);
         opened = true;
@@ -148,9 +161,9 @@ export function createAlertIntake(deps: IntakeDeps) {
     } else if (!opened) {
       rememberFiring(tx, incidentId, wasFiring);
       escalate(tx, incidentId, severity, alert, at);
-      if (service) intakeQueries(tx).addService.run({ id: incidentId, service });
+      if (service) linkService(tx, incidentId, service);
     }
-    intakeQueries(tx).insertAlert.run({
+    insertFiringAlert(tx, {
       incidentId,
       source: alert.source,
       dedupeKey: alert.key,
@@ -163,8 +176,8 @@ export function createAlertIntake(deps: IntakeDeps) {
       labels: alert.labels,
       annotations: alert.annotations,
       url: alert.url,
-      startsAtMs: alert.startsAt?.getTime() ?? null,
-      endsAtMs: alert.endsAt?.getTime() ?? null,
+      startsAt: alert.startsAt,
+      endsAt: alert.endsAt,
       at,
     });
     record(
@@ -190,20 +203,19 @@ export function createAlertIntake(deps: IntakeDeps) {
   }
 
   const openAlert = (tx: Tx, alert: NormalizedAlert): KnownAlert | undefined =>
-    intakeQueries(tx).openAlert.get({ source: alert.source, key: alert.key });
+    findOpenAlert(tx, alert.source, alert.key);
 
   const latestAlert = (tx: Tx, alert: NormalizedAlert): KnownAlert | undefined =>
-    intakeQueries(tx).latestAlert.get({ source: alert.source, key: alert.key });
+    findLatestAlert(tx, alert.source, alert.key);
 
   function updateAlert(tx: Tx, row: KnownAlert, alert: NormalizedAlert, at: Date): boolean {
     const refired = alert.status === 'firing' && row.status === 'resolved';
     const resolved = alert.status === 'resolved' && row.status === 'firing';
-    intakeQueries(tx).updateAlert.run({
-      id: row.id,
+    updateSeenAlert(tx, row.id, {
       status: alert.status,
-      atMs: at.getTime(),
-      endsAtMs: alert.endsAt?.getTime() ?? null,
-      startsAtMs: (refired ? alert.startsAt : row.startsAt)?.getTime() ?? null,
+      at,
+      endsAt: alert.endsAt,
+      startsAt: refired ? alert.startsAt : row.startsAt,
     });
     if (!refired && !resolved) return false;
     record(
@@ -227,21 +239,19 @@ export function createAlertIntake(deps: IntakeDeps) {
     service: string | null,
     environment: string,
   ) {
-    const q = intakeQueries(tx);
-    const byGroup = groupKey ? q.openByGroup.get({ groupKey }) : undefined;
-    if (byGroup) return byGroup.id;
-    const gathered = groupKey ? q.gatheredGroup.get({ groupKey }) : undefined;
-    if (gathered) return gathered.id;
-    const byService = service ? q.openByService.get({ service, environment }) : undefined;
-    return byService?.id ?? null;
+    const byGroup = groupKey ? openIncidentOfGroup(tx, groupKey) : null;
+    if (byGroup !== null) return byGroup;
+    const gathered = groupKey ? gatheringIncidentOf(tx, groupKey, STORM_GROUP_KEY) : null;
+    if (gathered !== null) return gathered;
+    return service ? openIncidentOfService(tx, service, environment) : null;
   }
 
   /** True when the incidents opened by alerts in the last minute reached the cap. */
   function overCap(tx: Tx, at: Date): boolean {
     const max = policy.maxNewPerMinute;
     if (max === undefined) return false;
-    const since = at.getTime() - STORM_WINDOW_MS;
-    return (intakeQueries(tx).openedSince.get({ sinceMs: since })?.n ?? 0) >= max;
+    const since = new Date(at.getTime() - STORM_WINDOW_MS);
+    return countOpenedByAlertsSince(tx, since, STORM_GROUP_KEY) >= max;
   }
 
   function openStorm(
@@ -269,8 +279,7 @@ export function createAlertIntake(deps: IntakeDeps) {
     source: NormalizedAlert['source'],
     at: Date,
   ): boolean {
-    const last = intakeQueries(tx).lastCut.get({ id: incidentId })?.payload.cut;
-    if ((typeof last === 'number' ? last : 0) === cut) return false;
+    if (lastRecordedCut(tx, incidentId) === cut) return false;
     record(tx, { incidentId, kind: 'alerts_cut', at, actor: source, source, payload: { cut } }, at);
     return true;
   }
@@ -286,32 +295,28 @@ export function createAlertIntake(deps: IntakeDeps) {
     const reminder = policy.reminders[facts.severity];
     const title = (as?.title ?? alert.title).slice(0, 200);
     const groupKey = as?.groupKey ?? alert.groupKey;
-    const row = tx
-      .insert(incidents)
-      .values({
-        title,
-        description: as?.description ?? alert.description,
-        severity: facts.severity,
-        state: 'triage',
-        ownerId,
-        environment: facts.environment,
-        source: 'alert',
-        groupKey,
-        impactStartedAt: alert.startsAt ?? at,
-        detectedAt: at,
-        declaredAt: at,
-        nextUpdateDueAt: reminder ? new Date(at.getTime() + reminder) : null,
-        ownerReminderAt: ownerId ? null : new Date(at.getTime() + policy.unownedReminderMs),
-        createdAt: at,
-        updatedAt: at,
-      })
-      .returning({ id: incidents.id })
-      .get();
-    if (facts.service) addServices(tx, row.id, [facts.service]);
+    const id = insertIncident(tx, {
+      title,
+      description: as?.description ?? alert.description,
+      severity: facts.severity,
+      state: 'triage',
+      ownerId,
+      environment: facts.environment,
+      source: 'alert',
+      groupKey,
+      impactStartedAt: alert.startsAt ?? at,
+      detectedAt: at,
+      declaredAt: at,
+      nextUpdateDueAt: reminder ? new Date(at.getTime() + reminder) : null,
+      ownerReminderAt: ownerId ? null : new Date(at.getTime() + policy.unownedReminderMs),
+      createdAt: at,
+      updatedAt: at,
+    });
+    if (facts.service) addServices(tx, id, [facts.service]);
     record(
       tx,
       {
-        incidentId: row.id,
+        incidentId: id,
         kind: 'incident_opened',
         at,
         actor: alert.source,
@@ -328,7 +333,7 @@ export function createAlertIntake(deps: IntakeDeps) {
       },
       at,
     );
-    return row.id;
+    return id;
   }
 
   /** A more severe alert raises the incident's severity; alerts never lower it. */
@@ -339,9 +344,9 @@ export function createAlertIntake(deps: IntakeDeps) {
     alert: NormalizedAlert,
     at: Date,
   ) {
-    const current = intakeQueries(tx).incidentBrief.get({ id: incidentId });
+    const current = incidentBrief(tx, incidentId);
     if (!current || severityRank(severity) >= severityRank(current.severity)) return;
-    tx.update(incidents).set({ severity, updatedAt: at }).where(eq(incidents.id, incidentId)).run();
+    updateIncident(tx, incidentId, { severity, updatedAt: at });
     record(
       tx,
       {
@@ -363,8 +368,7 @@ export function createAlertIntake(deps: IntakeDeps) {
     });
   }
 
-  const firingCount = (tx: Tx, incidentId: number): number =>
-    intakeQueries(tx).firing.get({ id: incidentId })?.n ?? 0;
+  const firingCount = (tx: Tx, incidentId: number): number => countFiringAlerts(tx, incidentId);
 
   function rememberFiring(tx: Tx, incidentId: number, wasFiring: Map<number, number>) {
     if (!wasFiring.has(incidentId)) wasFiring.set(incidentId, firingCount(tx, incidentId));
@@ -373,9 +377,9 @@ export function createAlertIntake(deps: IntakeDeps) {
   /** When the last firing alert resolves: say so in the channel, and resolve if configured. */
   function settleAlerts(tx: Tx, incidentId: number, firingBefore: number, at: Date) {
     if (firingBefore === 0 || firingCount(tx, incidentId) > 0) return;
-    const row = intakeQueries(tx).incidentBrief.get({ id: incidentId });
+    const row = incidentBrief(tx, incidentId);
     if (!row || row.state === 'resolved') return;
-    const resolvedCount = intakeQueries(tx).all.get({ id: incidentId })?.n ?? 0;
+    const resolvedCount = countAlerts(tx, incidentId);
     const autoResolved = policy.autoResolve;
     record(
       tx,

@@ -1,10 +1,10 @@
-import { eq } from 'drizzle-orm';
 import type { Catalog } from '../catalog.js';
 import { DeliveryError } from '../outbox/worker.js';
-import { findIncidentRow, messageEffect, publishEffect } from '../store/incidents.js';
-import { chatRefs, incidents } from '../store/schema.js';
+import { findChatRef, rememberChatRef } from '../store/chat-refs.js';
+import { findIncidentRow, type IncidentChanges, updateIncident } from '../store/incidents.js';
 import type { Db } from '../store/sqlite.js';
 import { record } from '../timeline/timeline.js';
+import { messageEffect, publishEffect } from './effects.js';
 import type { MessageDelivery } from './messages.js';
 import type { Chat } from './ports.js';
 import { buildIncidentView } from './view.js';
@@ -24,8 +24,7 @@ export interface PublisherDeps {
  * updated in place.
  */
 export function createPublisher({ db, chat, catalog, now, announceChannel }: PublisherDeps) {
-  const save = (id: number, values: Partial<typeof incidents.$inferInsert>) =>
-    db.update(incidents).set(values).where(eq(incidents.id, id)).run();
+  const save = (id: number, values: IncidentChanges) => updateIncident(db, id, values);
 
   async function publish(incidentId: number): Promise<void> {
     const row = findIncidentRow(db, incidentId);
@@ -37,10 +36,7 @@ export function createPublisher({ db, chat, catalog, now, announceChannel }: Pub
       channelId = channel.id;
       const at = now();
       db.transaction((tx) => {
-        tx.update(incidents)
-          .set({ channelId: channel.id, channelName: channel.name })
-          .where(eq(incidents.id, incidentId))
-          .run();
+        updateIncident(tx, incidentId, { channelId: channel.id, channelName: channel.name });
         record(
           tx,
           {
@@ -123,7 +119,7 @@ export function createPublisher({ db, chat, catalog, now, announceChannel }: Pub
         threadTs = row.cardTs ?? undefined;
         break;
       case 'thread': {
-        const ref = db.select().from(chatRefs).where(eq(chatRefs.key, to.key)).get();
+        const ref = findChatRef(db, to.key);
         channelId = ref?.channelId ?? row.channelId;
         threadTs = ref?.ts;
         break;
@@ -136,10 +132,7 @@ export function createPublisher({ db, chat, catalog, now, announceChannel }: Pub
     const view = buildIncidentView(db, delivery.incidentId, now());
     const posted = await chat.post(channelId, delivery.message, view, threadTs);
     if (delivery.remember) {
-      db.insert(chatRefs)
-        .values({ key: delivery.remember, channelId, ts: posted.ts })
-        .onConflictDoNothing()
-        .run();
+      rememberChatRef(db, delivery.remember, { channelId, ts: posted.ts });
     }
   }
 

@@ -1,5 +1,5 @@
 import { AppError } from '../errors.js';
-import { enqueueMessage, findIncidentRow } from '../store/incidents.js';
+import { findIncidentRow } from '../store/incidents.js';
 import {
   type IncidentRow,
   ownerRemindersDue,
@@ -10,6 +10,7 @@ import {
 import type { Db, Tx } from '../store/sqlite.js';
 import { latestEventOfKind } from '../store/timeline-reads.js';
 import { record, streamOf } from '../timeline/timeline.js';
+import { enqueueMessage } from './effects.js';
 import type { Actor } from './events.js';
 import { incidentRef, isOpen, type Severity } from './incident.js';
 

@@ -1,8 +1,7 @@
-import { eq } from 'drizzle-orm';
-import { enqueueMessage, getIncident } from '../store/incidents.js';
-import { incidents } from '../store/schema.js';
+import { getIncident, updateIncident } from '../store/incidents.js';
 import type { Tx } from '../store/sqlite.js';
 import { record } from '../timeline/timeline.js';
+import { enqueueMessage } from './effects.js';
 import type { Actor, IncidentEvent } from './events.js';
 import type { Incident } from './incident.js';
 
@@ -29,21 +28,18 @@ export function resolveInTx(tx: Tx, step: ResolveStep): Incident {
   const { incident, actor, at } = step;
   const summary = step.summary.trim();
   const resolvedAt = step.when ?? at;
-  tx.update(incidents)
-    .set({
-      state: 'resolved',
-      resolvedAt,
-      mitigatedAt: incident.mitigatedAt ?? resolvedAt,
-      acknowledgedAt: step.automatic
-        ? incident.acknowledgedAt
-        : (incident.acknowledgedAt ?? resolvedAt),
-      resolution: summary || null,
-      nextUpdateDueAt: null,
-      ownerReminderAt: null,
-      updatedAt: at,
-    })
-    .where(eq(incidents.id, incident.id))
-    .run();
+  updateIncident(tx, incident.id, {
+    state: 'resolved',
+    resolvedAt,
+    mitigatedAt: incident.mitigatedAt ?? resolvedAt,
+    acknowledgedAt: step.automatic
+      ? incident.acknowledgedAt
+      : (incident.acknowledgedAt ?? resolvedAt),
+    resolution: summary || null,
+    nextUpdateDueAt: null,
+    ownerReminderAt: null,
+    updatedAt: at,
+  });
   record(
     tx,
     {

@@ -1,16 +1,16 @@
-import { eq } from 'drizzle-orm';
 import type { Catalog } from '../catalog.js';
 import { AppError } from '../errors.js';
 import {
   addServices,
-  enqueueMessage,
-  enqueuePublish,
   findIncidentRow,
   getIncident,
+  type IncidentChanges,
+  insertIncident,
+  updateIncident,
 } from '../store/incidents.js';
-import { incidents } from '../store/schema.js';
 import type { Db, Tx } from '../store/sqlite.js';
 import { record, type TimelineKind } from '../timeline/timeline.js';
+import { enqueueMessage, enqueuePublish } from './effects.js';
 import type { Actor, IncidentEvent, IncidentListener } from './events.js';
 import {
   canMove,
@@ -128,11 +128,8 @@ export function createIncidents(deps: LifecycleDeps) {
     return result;
   }
 
-  function write(tx: Tx, id: number, values: Partial<typeof incidents.$inferInsert>, at: Date) {
-    tx.update(incidents)
-      .set({ ...values, updatedAt: at })
-      .where(eq(incidents.id, id))
-      .run();
+  function write(tx: Tx, id: number, values: IncidentChanges, at: Date) {
+    updateIncident(tx, id, { ...values, updatedAt: at });
   }
 
   function log(
@@ -180,30 +177,26 @@ export function createIncidents(deps: LifecycleDeps) {
       input.ownerId === undefined ? (actor.source === 'slack' ? actor.id : null) : input.ownerId;
     const at = now();
     const id = db.transaction((tx) => {
-      const row = tx
-        .insert(incidents)
-        .values({
-          title,
-          description: input.description?.trim() || null,
-          severity: input.severity,
-          state: 'investigating',
-          ownerId,
-          environment: input.environment?.trim().toLowerCase() || policy.defaultEnvironment,
-          source: 'declared',
-          createdBy: actor.id,
-          impactStartedAt: input.fromMessage?.at ?? null,
-          detectedAt: at,
-          declaredAt: at,
-          acknowledgedAt: at, // a person declaring is a person on it
-          nextUpdateDueAt: reminderAt(input.severity, at),
-          ownerReminderAt: ownerId ? null : new Date(at.getTime() + policy.unownedReminderMs),
-          createdAt: at,
-          updatedAt: at,
-        })
-        .returning({ id: incidents.id })
-        .get();
-      addServices(tx, row.id, services);
-      const incident = getIncident(tx, row.id);
+      const created = insertIncident(tx, {
+        title,
+        description: input.description?.trim() || null,
+        severity: input.severity,
+        state: 'investigating',
+        ownerId,
+        environment: input.environment?.trim().toLowerCase() || policy.defaultEnvironment,
+        source: 'declared',
+        createdBy: actor.id,
+        impactStartedAt: input.fromMessage?.at ?? null,
+        detectedAt: at,
+        declaredAt: at,
+        acknowledgedAt: at, // a person declaring is a person on it
+        nextUpdateDueAt: reminderAt(input.severity, at),
+        ownerReminderAt: ownerId ? null : new Date(at.getTime() + policy.unownedReminderMs),
+        createdAt: at,
+        updatedAt: at,
+      });
+      addServices(tx, created, services);
+      const incident = getIncident(tx, created);
       log(tx, incident, 'incident_declared', actor, at, {
         title,
         severity: input.severity,
@@ -215,7 +208,7 @@ export function createIncidents(deps: LifecycleDeps) {
         record(
           tx,
           {
-            incidentId: row.id,
+            incidentId: created,
             kind: 'note',
             at: input.fromMessage.at,
             actor: input.fromMessage.userId ?? actor.id,
@@ -230,8 +223,8 @@ export function createIncidents(deps: LifecycleDeps) {
         );
       }
       emit(tx, { type: 'opened', incident, actor, at });
-      enqueuePublish(tx, row.id, at);
-      return row.id;
+      enqueuePublish(tx, created, at);
+      return created;
     });
     deps.kick();
     return getIncident(db, id);

@@ -1,5 +1,4 @@
-import { and, count, eq, min, sql } from 'drizzle-orm';
-import { alerts } from '../store/schema.js';
+import { type AlertGroup, alertGroupsOf } from '../store/alerts.js';
 import type { DbOrTx } from '../store/sqlite.js';
 
 /**
@@ -20,43 +19,11 @@ export const stormDescription = (maxNewPerMinute: number) =>
   'groups are gathered here instead of opening a channel each. Every alert is kept. New groups ' +
   'open incidents of their own again once the rate falls.';
 
-export interface StormGroup {
-  groupKey: string;
-  services: string[];
-  alerts: number;
-}
+export type StormGroup = AlertGroup;
 
 /** The groups gathered into a storm incident, oldest first: the first `limit`, and how many in all. */
-export function stormGroups(
+export const stormGroups = (
   db: DbOrTx,
   incidentId: number,
   limit: number,
-): { groups: StormGroup[]; total: number } {
-  const rows = db
-    .select({
-      groupKey: sql<string>`coalesce(${alerts.groupKey}, '')`,
-      services: sql<string | null>`group_concat(distinct ${alerts.service})`,
-      alerts: count(),
-      first: min(alerts.id),
-    })
-    .from(alerts)
-    .where(eq(alerts.incidentId, incidentId))
-    .groupBy(sql`coalesce(${alerts.groupKey}, '')`)
-    .orderBy(sql`4`)
-    .limit(limit)
-    .all();
-  const total =
-    db
-      .select({ n: sql<number>`count(distinct coalesce(${alerts.groupKey}, ''))` })
-      .from(alerts)
-      .where(and(eq(alerts.incidentId, incidentId)))
-      .get()?.n ?? 0;
-  return {
-    groups: rows.map((r) => ({
-      groupKey: r.groupKey,
-      services: r.services ? r.services.split(',') : [],
-      alerts: r.alerts,
-    })),
-    total,
-  };
-}
+): { groups: StormGroup[]; total: number } => alertGroupsOf(db, incidentId, limit);

@@ -1,8 +1,9 @@
+import { enqueueMessage, enqueuePublish } from '../incidents/effects.js';
 import { incidentRef, isOpen } from '../incidents/incident.js';
 import type { Incidents } from '../incidents/service.js';
 import type { EffectHandler } from '../outbox/effects.js';
 import { DeliveryError } from '../outbox/worker.js';
-import { enqueueMessage, enqueuePublish, findIncident, getIncident } from '../store/incidents.js';
+import { findIncident, getIncident } from '../store/incidents.js';
 import {
   directoryEntry,
   findPage,

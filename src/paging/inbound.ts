@@ -1,11 +1,12 @@
 import { isAppError } from '../errors.js';
+import { enqueueMessage } from '../incidents/effects.js';
 import type { Actor } from '../incidents/events.js';
 import { type Incident, isOpen } from '../incidents/incident.js';
 import type { AlertIntake } from '../incidents/intake.js';
 import type { Incidents } from '../incidents/service.js';
 import type { NormalizedAlert } from '../ingest/alert.js';
 import { claimDelivery } from '../store/deliveries.js';
-import { enqueueMessage, getIncident } from '../store/incidents.js';
+import { getIncident } from '../store/incidents.js';
 import {
   insertPage,
   openPagesOf,

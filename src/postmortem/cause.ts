@@ -1,8 +1,9 @@
 import { AppError } from '../errors.js';
+import { enqueueMessage, enqueuePublish } from '../incidents/effects.js';
 import type { Actor, IncidentListener } from '../incidents/events.js';
 import { incidentRef } from '../incidents/incident.js';
 import type { CauseOption } from '../incidents/messages.js';
-import { enqueueMessage, enqueuePublish, getIncident } from '../store/incidents.js';
+import { getIncident } from '../store/incidents.js';
 import { type DeployRow, setVerdicts, suspectsOf } from '../store/postmortem.js';
 import type { Db } from '../store/sqlite.js';
 import { record } from '../timeline/timeline.js';

@@ -1,11 +1,15 @@
 import { and, asc, eq, inArray, ne } from 'drizzle-orm';
-import { z } from 'zod';
 import { AppError } from '../errors.js';
 import type { Incident } from '../incidents/incident.js';
-import { type ChatMessage, MessageDelivery, type MessageTarget } from '../incidents/messages.js';
-import { defineEffect } from '../outbox/effects.js';
 import { type IncidentRow, incidentServices, incidents } from './schema.js';
 import type { DbOrTx } from './sqlite.js';
+
+/** The stored incident: the domain fields plus what the chat edge has achieved so far. */
+export type { IncidentRow };
+/** The columns a new incident is written with (the id comes from the database). */
+export type NewIncident = Omit<typeof incidents.$inferInsert, 'id'>;
+/** The columns a change writes; the ones left out keep their value. */
+export type IncidentChanges = Partial<NewIncident>;
 
 export function toIncident(row: IncidentRow, services: string[]): Incident {
   return {
@@ -121,49 +125,16 @@ export function hasService(tx: DbOrTx, incidentId: number, service: string): boo
   );
 }
 
-/** Make Slack show the incident as it is now; carried out by src/incidents/publish.ts. */
-export const publishEffect = defineEffect({
-  kind: 'incident.publish',
-  payload: z.object({ incidentId: z.number() }),
-});
-
-/** Post one message; carried out by src/incidents/publish.ts. */
-export const messageEffect = defineEffect({ kind: 'chat.message', payload: MessageDelivery });
-
-/**
- * Ask the chat edge to make the channel, topic, card and announcement match the incident now.
- * `background`: nobody is waiting for it (alerts arriving); during a storm such refreshes are
- * spaced out, while a person's click still shows at once.
- */
-export function enqueuePublish(
-  tx: DbOrTx,
-  incidentId: number,
-  now: Date,
-  { background = false } = {},
-): void {
-  publishEffect.enqueue(
-    tx,
-    {
-      lane: chatLane(incidentId),
-      coalesceKey: `incident.publish:${incidentId}`,
-      urgent: !background,
-      payload: { incidentId },
-    },
-    now,
-  );
+/** Every incident row, oldest first. */
+export function listIncidentRows(db: DbOrTx): IncidentRow[] {
+  return db.select().from(incidents).orderBy(asc(incidents.id)).all();
 }
 
-/** Post one message; it goes out after everything enqueued before it for this incident. */
-export function enqueueMessage(
-  tx: DbOrTx,
-  incidentId: number,
-  to: MessageTarget,
-  message: ChatMessage,
-  now: Date,
-  remember?: string,
-): void {
-  const payload: MessageDelivery = { incidentId, to, message, ...(remember ? { remember } : {}) };
-  messageEffect.enqueue(tx, { lane: chatLane(incidentId), payload }, now);
+/** Writes a new incident and returns its number. */
+export function insertIncident(tx: DbOrTx, values: NewIncident): number {
+  return tx.insert(incidents).values(values).returning({ id: incidents.id }).get().id;
 }
 
-export const chatLane = (incidentId: number) => `chat:incident:${incidentId}`;
+export function updateIncident(tx: DbOrTx, id: number, changes: IncidentChanges): void {
+  tx.update(incidents).set(changes).where(eq(incidents.id, id)).run();
+}

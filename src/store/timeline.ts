@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { TimelineEntry, TimelineKind } from '../timeline/timeline.js';
-import { chatRefs, type TimelineRow, timelineEvents, timelineHeads } from './schema.js';
+import { type TimelineRow, timelineEvents, timelineHeads } from './schema.js';
 import { type Db, type DbOrTx, prepared } from './sqlite.js';
 
 // The reads and writes of the append-only, hash-chained timeline. What goes into a row and its
@@ -121,19 +121,6 @@ export function pinEventsOf(
     )
     .orderBy(timelineEvents.seq)
     .all();
-}
-
-/** Remembers a chat message under `key`, so the bot can reply in its thread later. */
-export function rememberChatRef(db: DbOrTx, key: string, channelId: string, ts: string): void {
-  db.insert(chatRefs).values({ key, channelId, ts }).onConflictDoNothing().run();
-}
-
-/** The chat message remembered under `key`, if any. */
-export function chatRef(
-  db: DbOrTx,
-  key: string,
-): { key: string; channelId: string; ts: string } | undefined {
-  return db.select().from(chatRefs).where(eq(chatRefs.key, key)).get();
 }
 
 interface RawEvent {

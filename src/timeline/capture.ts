@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import { enqueueMessage } from '../incidents/effects.js';
 import type { Actor } from '../incidents/events.js';
 import { defineEffect } from '../outbox/effects.js';
-import { enqueueMessage, getIncident } from '../store/incidents.js';
+import { rememberChatRef } from '../store/chat-refs.js';
+import { getIncident } from '../store/incidents.js';
 import type { Db, Tx } from '../store/sqlite.js';
-import { pinEventsOf, rememberChatRef } from '../store/timeline.js';
+import { pinEventsOf } from '../store/timeline.js';
 import { record, streamOf, type TimelineEntry } from './timeline.js';
 
 /** A chat message copied into the timeline, as the edge read it from the chat platform. */
@@ -77,7 +79,7 @@ export function createTimelineCapture(deps: CaptureDeps) {
   }
 
   function remember(tx: Tx, channelId: string, ts: string) {
-    rememberChatRef(tx, messageRef(channelId, ts), channelId, ts);
+    rememberChatRef(tx, messageRef(channelId, ts), { channelId, ts });
   }
 
   /** Copies a message into the timeline at its original time; null when it is already there. */

@@ -1,6 +1,8 @@
 import { afterEach, expect, test } from 'vitest';
 import { ALERT_BODY_LIMIT, ALERT_KEEP_BYTES } from '../../src/http/alerts.js';
-import { alerts, incidents, timelineEvents } from '../../src/store/schema.js';
+import { listAlerts } from '../../src/store/alerts.js';
+import { listIncidentRows } from '../../src/store/incidents.js';
+import { list } from '../../src/timeline/timeline.js';
 import { eventually, startTestApp, type TestApp } from '../support/app.js';
 import { fixture } from '../support/fixtures.js';
 
@@ -33,7 +35,7 @@ test('a real-size notification of 3,000 alerts (over the old 1 MiB) is accepted 
   expect(res.status).toBe(202);
   expect(await res.json()).toMatchObject({ accepted: 3000 });
   expect(await bot.settle(20_000)).toBe(true);
-  expect(bot.app.db.select().from(alerts).all()).toHaveLength(3000);
+  expect(listAlerts(bot.app.db)).toHaveLength(3000);
 }, 60_000);
 
 test('a notification over the keep limit opens its incident and says how many alerts were cut', async () => {
@@ -50,15 +52,11 @@ test('a notification over the keep limit opens its incident and says how many al
   expect(await bot.settle(60_000)).toBe(true);
 
   const { db } = bot.app;
-  expect(db.select().from(incidents).all()).toHaveLength(1);
-  expect(db.select().from(alerts).all()).toHaveLength(answer.accepted);
-  const [incident] = db.select().from(incidents).all();
+  expect(listIncidentRows(db)).toHaveLength(1);
+  expect(listAlerts(db)).toHaveLength(answer.accepted);
+  const [incident] = listIncidentRows(db);
   const card = await eventually(() => bot?.slack.pinnedMessages(incident?.channelId ?? '')[0]);
   expect(JSON.stringify(card.blocks)).toContain(`${answer.cut} alerts were cut`);
-  const cutEvents = db
-    .select()
-    .from(timelineEvents)
-    .all()
-    .filter((e) => e.kind === 'alerts_cut');
+  const cutEvents = list(db, incident?.id ?? 0).filter((e) => e.kind === 'alerts_cut');
   expect(cutEvents.map((e) => e.payload.cut)).toEqual([answer.cut]);
 }, 120_000);

@@ -1,5 +1,5 @@
 import { afterEach, expect, test } from 'vitest';
-import { incidents } from '../../src/store/schema.js';
+import { listIncidentRows } from '../../src/store/incidents.js';
 import { startSlackEmulator } from '../emulators/slack.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 
@@ -52,7 +52,7 @@ test('many incidents at once: conversations.create (and the topic, the pin) stay
   expect(statuses.every((s) => s === 202)).toBe(true);
   expect(await bot.settle(30_000)).toBe(true);
 
-  expect(bot.app.db.select().from(incidents).all()).toHaveLength(INCIDENTS);
+  expect(listIncidentRows(bot.app.db)).toHaveLength(INCIDENTS);
   const creates = slack.findCalls('conversations.create');
   expect(creates.filter((c) => c.ok)).toHaveLength(INCIDENTS);
   // Slack never had to say "slow down" to conversations.create (nor to the other Tier 2 calls

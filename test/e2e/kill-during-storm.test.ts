@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import { alerts, incidents } from '../../src/store/schema.js';
+import { listAlerts } from '../../src/store/alerts.js';
+import { listIncidentRows } from '../../src/store/incidents.js';
 import { openDb } from '../../src/store/sqlite.js';
 import { startSlackEmulator } from '../emulators/slack.js';
 import { eventually, INGEST_TOKEN } from '../support/app.js';
@@ -69,17 +70,11 @@ test(`kill -9 at random points during a storm (${RUNS} runs): no accepted alert 
     const { db, close } = openDb(env.DATABASE_PATH);
     try {
       const incidentRows = await eventually(() => {
-        const rows = db.select().from(incidents).all();
+        const rows = listIncidentRows(db);
         return rows.length > 0 && rows.every((r) => r.channelId && r.cardTs) ? rows : undefined;
       }, 30_000);
       expect(accepted.size).toBeGreaterThan(0);
-      const stored = new Set(
-        db
-          .select({ key: alerts.dedupeKey })
-          .from(alerts)
-          .all()
-          .map((a) => a.key),
-      );
+      const stored = new Set(listAlerts(db).map((a) => a.dedupeKey));
       const lost = [...accepted].filter((key) => !stored.has(key));
       expect(lost).toEqual([]);
       expect(incidentRows).toHaveLength(GROUPS);

@@ -1,6 +1,6 @@
 import { afterEach, expect, test } from 'vitest';
+import { listAlerts } from '../../src/store/alerts.js';
 import { findIncident } from '../../src/store/incidents.js';
-import { alerts as alertsTable } from '../../src/store/schema.js';
 import { type RunningAlertmanager, startAlertmanager } from '../support/alertmanager.js';
 import { eventually, INGEST_TOKEN, startTestApp, type TestApp } from '../support/app.js';
 
@@ -56,13 +56,7 @@ test('a real Alertmanager delivers two alerts of one group → one channel with 
     () => JSON.stringify(slack.pinnedMessages(channel.id)[0]?.blocks).includes('2 resolved'),
     20_000,
   );
-  expect(
-    bot.app.db
-      .select()
-      .from(alertsTable)
-      .all()
-      .map((a) => a.status),
-  ).toEqual(['resolved', 'resolved']);
+  expect(listAlerts(bot.app.db).map((a) => a.status)).toEqual(['resolved', 'resolved']);
   expect(slack.findCalls('conversations.create')).toHaveLength(1);
   expect(slack.pinnedMessages(channel.id)).toHaveLength(1);
 }, 60_000);

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import { alerts, inbox } from '../../src/store/schema.js';
+import { listAlerts } from '../../src/store/alerts.js';
+import { listInboxDeliveries } from '../../src/store/inbox.js';
 import { openDb } from '../../src/store/sqlite.js';
 import { startSlackEmulator } from '../emulators/slack.js';
 import { eventually, INGEST_TOKEN } from '../support/app.js';
@@ -50,19 +51,8 @@ test('SIGTERM in the middle of a load: in-flight requests finish, the rest are r
   // Every acknowledged alert is in the database; the ones not yet made into incidents are
   // kept in the inbox and finished by the next start.
   const { db, close } = openDb(env.DATABASE_PATH);
-  const stored = () =>
-    new Set(
-      db
-        .select({ key: alerts.dedupeKey })
-        .from(alerts)
-        .all()
-        .map((a) => a.key),
-    );
-  const pendingAtStop = db
-    .select()
-    .from(inbox)
-    .all()
-    .filter((r) => r.status === 'pending').length;
+  const stored = () => new Set(listAlerts(db).map((a) => a.dedupeKey));
+  const pendingAtStop = listInboxDeliveries(db).filter((r) => r.status === 'pending').length;
   const again = await startBotProcess(env, await freePort());
   await eventually(() => [...accepted].every((key) => stored().has(key)), 15_000);
   await again.terminate();

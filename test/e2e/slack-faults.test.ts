@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
-import { incidents, outbox } from '../../src/store/schema.js';
+import { listIncidentRows } from '../../src/store/incidents.js';
+import { outboxItems } from '../../src/store/outbox.js';
 import { openDb } from '../../src/store/sqlite.js';
 import { type SlackEmulator, startSlackEmulator } from '../emulators/slack.js';
 import { eventually, INGEST_TOKEN, startTestApp, type TestApp } from '../support/app.js';
@@ -66,7 +67,7 @@ test('a permanent Slack error parks the effect instead of retrying forever, and 
   await bot.settle(5000);
   await bot.post('/webhooks/alerts', { dedupeKey: 'b', group: 'b', title: 'Second' });
   await bot.settle(5000);
-  const rows = bot.app.db.select().from(outbox).all();
+  const rows = outboxItems(bot.app.db);
   expect(rows.find((r) => r.payload.incidentId === 1)?.status).toBe('failed');
   expect(rows.find((r) => r.payload.incidentId === 1)?.lastError).toMatch(/restricted_action/);
   expect(bot.slack.channelByName('inc-2-second')).toBeDefined();
@@ -116,20 +117,8 @@ test('killed (kill -9) after the 202 while Slack is still creating the channel: 
     .filter((m) => JSON.stringify(m.blocks).includes('card_header'));
   expect(cards).toHaveLength(1);
   const { db, close } = openDb(env.DATABASE_PATH);
-  expect(
-    db
-      .select()
-      .from(incidents)
-      .all()
-      .map((i) => i.channelId),
-  ).toEqual([channel.id]);
-  expect(
-    db
-      .select()
-      .from(outbox)
-      .all()
-      .every((o) => o.status === 'done'),
-  ).toBe(true);
+  expect(listIncidentRows(db).map((i) => i.channelId)).toEqual([channel.id]);
+  expect(outboxItems(db).every((o) => o.status === 'done')).toBe(true);
   close();
 }, 60_000);
 

@@ -1,5 +1,6 @@
 import { afterEach, expect, test } from 'vitest';
-import { incidents, outbox } from '../../src/store/schema.js';
+import { listIncidentRows } from '../../src/store/incidents.js';
+import { outboxItems } from '../../src/store/outbox.js';
 import { SIGNING_SECRET, startTestApp, type TestApp } from '../support/app.js';
 import { sendSlashCommand, slashCommandFields } from '../support/slack-requests.js';
 
@@ -32,13 +33,13 @@ test(
       }
     }
     await bot.settle(1000); // turn the alerts into incidents; Slack stays unreachable
-    expect(
-      bot.app.db
-        .select()
-        .from(incidents)
-        .all()
-        .map((i) => i.channelId),
-    ).toEqual([null, null, null, null, null]);
+    expect(listIncidentRows(bot.app.db).map((i) => i.channelId)).toEqual([
+      null,
+      null,
+      null,
+      null,
+      null,
+    ]);
     await new Promise((r) => setTimeout(r, Math.max(0, OUTAGE_MS - (Date.now() - started))));
     expect(slack.state.channels.size).toBe(0);
     slack.down(false);
@@ -56,13 +57,7 @@ test(
       expect(slack.pinnedMessages(channel.id)).toHaveLength(1);
     }
     expect(slack.findCalls('conversations.create').filter((c) => c.ok)).toHaveLength(5);
-    expect(
-      bot.app.db
-        .select()
-        .from(outbox)
-        .all()
-        .filter((o) => o.status !== 'done'),
-    ).toEqual([]);
+    expect(outboxItems(bot.app.db).filter((o) => o.status !== 'done')).toEqual([]);
 
     // Commands work again at once.
     const res = await sendSlashCommand(

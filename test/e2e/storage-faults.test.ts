@@ -1,6 +1,6 @@
-import Database from 'better-sqlite3';
 import { afterEach, expect, test } from 'vitest';
-import { alerts } from '../../src/store/schema.js';
+import { listAlerts } from '../../src/store/alerts.js';
+import { openDb } from '../../src/store/sqlite.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 
 let bot: TestApp | undefined;
@@ -13,8 +13,8 @@ const alert = (key: string) => ({ dedupeKey: key, group: 'g', title: 'Disk press
 
 test('the database locked by another process → 503 with Retry-After, nothing half-stored; the retry is accepted', async () => {
   bot = await startTestApp({ app: { dbBusyTimeoutMs: 100 } });
-  const other = new Database(bot.dbPath);
-  other.exec('BEGIN IMMEDIATE'); // an operator's sqlite3, a backup: holds the write lock
+  const other = openDb(bot.dbPath, { migrate: false });
+  other.sqlite.exec('BEGIN IMMEDIATE'); // an operator's sqlite3, a backup: holds the write lock
   try {
     const res = await bot.post('/webhooks/alerts', alert('locked'));
     expect(res.status).toBe(503);
@@ -22,18 +22,12 @@ test('the database locked by another process → 503 with Retry-After, nothing h
     expect(await res.json()).toMatchObject({ error: expect.stringMatching(/nothing was stored/) });
     expect((await bot.get('/healthz')).status).toBe(200);
   } finally {
-    other.exec('ROLLBACK');
+    other.sqlite.exec('ROLLBACK');
     other.close();
   }
   expect((await bot.post('/webhooks/alerts', alert('locked'))).status).toBe(202);
   await bot.settle();
-  expect(
-    bot.app.db
-      .select()
-      .from(alerts)
-      .all()
-      .map((a) => a.dedupeKey),
-  ).toEqual(['locked']);
+  expect(listAlerts(bot.app.db).map((a) => a.dedupeKey)).toEqual(['locked']);
 });
 
 test('a full disk → 503 with Retry-After, not a lost alert; accepted again once there is room', async () => {
@@ -51,10 +45,7 @@ test('a full disk → 503 with Retry-After, not a lost alert; accepted again onc
   expect((await bot.post('/webhooks/alerts', big)).status).toBe(202);
   await bot.settle();
   expect(
-    bot.app.db
-      .select()
-      .from(alerts)
-      .all()
+    listAlerts(bot.app.db)
       .map((a) => a.dedupeKey)
       .sort(),
   ).toEqual(['before', 'during']);

@@ -1,6 +1,7 @@
 import { afterEach, expect, test } from 'vitest';
 import { STORM_GROUP_KEY } from '../../src/incidents/storm.js';
-import { alerts, incidents } from '../../src/store/schema.js';
+import { listAlerts } from '../../src/store/alerts.js';
+import { listIncidentRows } from '../../src/store/incidents.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 
 let bot: TestApp | undefined;
@@ -34,11 +35,11 @@ test('1,000 alerts with distinct groups: at most maxNewPerMinute incidents plus 
   expect(await bot.settle(30_000)).toBe(true);
 
   const { db } = bot.app;
-  const all = db.select().from(incidents).all();
+  const all = listIncidentRows(db);
   const storm = all.filter((i) => i.groupKey === STORM_GROUP_KEY);
   expect(storm).toHaveLength(1);
   expect(all).toHaveLength(11);
-  expect(db.select().from(alerts).all()).toHaveLength(GROUPS);
+  expect(listAlerts(db)).toHaveLength(GROUPS);
 
   const channels = [...bot.slack.state.channels.values()].filter((c) => c.name.startsWith('inc-'));
   expect(channels).toHaveLength(11);

@@ -1,5 +1,8 @@
 import { afterEach, expect, test } from 'vitest';
-import { alerts, inbox, incidents, outbox } from '../../src/store/schema.js';
+import { listAlerts } from '../../src/store/alerts.js';
+import { listInboxDeliveries } from '../../src/store/inbox.js';
+import { listIncidentRows } from '../../src/store/incidents.js';
+import { outboxItems } from '../../src/store/outbox.js';
 import { startSlackEmulator } from '../emulators/slack.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 
@@ -66,24 +69,10 @@ test('a storm of 10 000 alerts in 50 groups: exactly 50 incidents and channels, 
   expect(await bot.settle(90_000)).toBe(true);
 
   const { db } = bot.app;
-  expect(
-    db
-      .select()
-      .from(inbox)
-      .all()
-      .every((r) => r.status === 'done'),
-  ).toBe(true);
-  expect(db.select().from(alerts).all()).toHaveLength(
-    GROUPS * (NOTIFICATIONS / GROUPS) * PER_NOTIFICATION,
-  );
-  expect(db.select().from(incidents).all()).toHaveLength(GROUPS);
-  expect(
-    db
-      .select()
-      .from(outbox)
-      .all()
-      .filter((o) => o.status === 'failed'),
-  ).toEqual([]);
+  expect(listInboxDeliveries(db).every((r) => r.status === 'done')).toBe(true);
+  expect(listAlerts(db)).toHaveLength(GROUPS * (NOTIFICATIONS / GROUPS) * PER_NOTIFICATION);
+  expect(listIncidentRows(db)).toHaveLength(GROUPS);
+  expect(outboxItems(db).filter((o) => o.status === 'failed')).toEqual([]);
 
   const channels = [...slack.state.channels.values()].filter((c) => c.name.startsWith('inc-'));
   expect(channels).toHaveLength(GROUPS);

@@ -4,7 +4,8 @@ import { createCatalog } from '../../src/catalog.js';
 import { createInbox } from '../../src/incidents/inbox.js';
 import { createAlertIntake } from '../../src/incidents/intake.js';
 import type { NormalizedAlert } from '../../src/ingest/alert.js';
-import { inbox as inboxTable, incidents } from '../../src/store/schema.js';
+import { listInboxDeliveries } from '../../src/store/inbox.js';
+import { listIncidentRows } from '../../src/store/incidents.js';
 import { testDb } from '../support/db.js';
 
 let close: (() => void) | undefined;
@@ -63,16 +64,10 @@ test('accepted alerts are on disk before any incident exists, and become one inc
   ]);
   expect(accepted.map((a) => a.id)).toEqual([1, 2]);
   expect(inbox.pendingCount()).toBe(2);
-  expect(db.select().from(incidents).all()).toHaveLength(0);
+  expect(listIncidentRows(db)).toHaveLength(0);
   expect(inbox.processPending()).toBe(2);
-  expect(db.select().from(incidents).all()).toHaveLength(1);
-  expect(
-    db
-      .select()
-      .from(inboxTable)
-      .all()
-      .map((r) => r.status),
-  ).toEqual(['done', 'done']);
+  expect(listIncidentRows(db)).toHaveLength(1);
+  expect(listInboxDeliveries(db).map((r) => r.status)).toEqual(['done', 'done']);
   expect(kicks()).toBeGreaterThan(0);
 });
 
@@ -80,9 +75,7 @@ test('times survive the trip through the inbox', async () => {
   const { db, inbox } = setup();
   await inbox.accept('generic', [alert('a')]);
   inbox.processPending();
-  expect(db.select().from(incidents).get()?.impactStartedAt?.toISOString()).toBe(
-    '2026-11-22T09:59:00.000Z',
-  );
+  expect(listIncidentRows(db)[0]?.impactStartedAt?.toISOString()).toBe('2026-11-22T09:59:00.000Z');
 });
 
 test('a delivery that cannot be applied is kept and marked failed; the others go through', async () => {
@@ -94,10 +87,10 @@ test('a delivery that cannot be applied is kept and marked failed; the others go
     .prepare(`UPDATE inbox SET alerts = '[{"source":"generic","status":"firing"}]' WHERE id = 1`)
     .run();
   inbox.processPending();
-  const rows = db.select().from(inboxTable).all();
+  const rows = listInboxDeliveries(db);
   expect(rows.map((r) => r.status)).toEqual(['failed', 'done']);
   expect(rows[0]?.error).toBeTruthy();
-  expect(db.select().from(incidents).all()).toHaveLength(1);
+  expect(listIncidentRows(db)).toHaveLength(1);
 });
 
 test('many deliveries in one turn of the event loop share one commit', async () => {
@@ -120,14 +113,8 @@ test('once nothing older is waiting, a delivery is applied in the same commit th
   inbox.start();
   await new Promise((r) => setTimeout(r, 10)); // the first run finds no backlog
   await inbox.accept('generic', [alert('a')]);
-  expect(db.select().from(incidents).all()).toHaveLength(1);
-  expect(
-    db
-      .select()
-      .from(inboxTable)
-      .all()
-      .map((r) => r.status),
-  ).toEqual(['done']);
+  expect(listIncidentRows(db)).toHaveLength(1);
+  expect(listInboxDeliveries(db).map((r) => r.status)).toEqual(['done']);
   inbox.stop();
 });
 
@@ -139,13 +126,7 @@ test('a delivery that fails inline stays pending and is isolated by the processo
   await inbox.accept('generic', [{ ...alert('x'), key: undefined as unknown as string }]);
   await inbox.accept('generic', [alert('b')]);
   await new Promise((r) => setTimeout(r, 50));
-  expect(
-    db
-      .select()
-      .from(inboxTable)
-      .all()
-      .map((r) => r.status),
-  ).toEqual(['failed', 'done']);
-  expect(db.select().from(incidents).all()).toHaveLength(1);
+  expect(listInboxDeliveries(db).map((r) => r.status)).toEqual(['failed', 'done']);
+  expect(listIncidentRows(db)).toHaveLength(1);
   inbox.stop();
 });

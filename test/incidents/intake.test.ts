@@ -3,8 +3,9 @@ import { createCatalog } from '../../src/catalog.js';
 import { createAlertIntake, type IntakePolicy } from '../../src/incidents/intake.js';
 import type { NormalizedAlert } from '../../src/ingest/alert.js';
 import { alertmanagerToAlerts } from '../../src/ingest/alertmanager.js';
-import { findIncident } from '../../src/store/incidents.js';
-import { alerts, incidents, outbox } from '../../src/store/schema.js';
+import { listAlerts } from '../../src/store/alerts.js';
+import { findIncident, listIncidentRows } from '../../src/store/incidents.js';
+import { outboxItems } from '../../src/store/outbox.js';
 import { list, verify } from '../../src/timeline/timeline.js';
 import { testDb } from '../support/db.js';
 import { fixture } from '../support/fixtures.js';
@@ -71,17 +72,9 @@ test('the first alert opens a triage incident with severity, owner, service and 
   });
   expect(incident?.impactStartedAt?.toISOString()).toBe('2026-11-22T09:55:00.000Z');
   expect(incident?.detectedAt).toEqual(T0);
-  expect(db.select().from(incidents).get()?.nextUpdateDueAt).toEqual(
-    new Date(T0.getTime() + 30 * 60_000),
-  );
+  expect(listIncidentRows(db)[0]?.nextUpdateDueAt).toEqual(new Date(T0.getTime() + 30 * 60_000));
   expect(list(db, 1).map((e) => e.kind)).toEqual(['incident_opened', 'alert_firing']);
-  expect(
-    db
-      .select()
-      .from(outbox)
-      .all()
-      .map((o) => o.kind),
-  ).toEqual(['incident.publish']);
+  expect(outboxItems(db).map((o) => o.kind)).toEqual(['incident.publish']);
   expect(kicks()).toBe(1);
 });
 
@@ -89,9 +82,9 @@ test('alerts of one group make one incident, never one per alert', () => {
   const { db, intake } = setup();
   intake.ingest(Array.from({ length: 50 }, (_, i) => alert({ key: `k${i}`, service: null })));
   intake.ingest([alert({ key: 'late', service: null })]);
-  expect(db.select().from(incidents).all()).toHaveLength(1);
-  expect(db.select().from(alerts).all()).toHaveLength(51);
-  expect(db.select().from(outbox).all()).toHaveLength(1);
+  expect(listIncidentRows(db)).toHaveLength(1);
+  expect(listAlerts(db)).toHaveLength(51);
+  expect(outboxItems(db)).toHaveLength(1);
 });
 
 test('an alert from another group attaches to the open incident of its service and environment', () => {
@@ -102,26 +95,20 @@ test('an alert from another group attaches to the open incident of its service a
     alert({ key: 'c', groupKey: 'generic:three', service: 'checkout', environment: 'staging' }),
   ]);
   intake.ingest([alert({ key: 'd', groupKey: 'generic:four', service: 'search' })]);
-  const rows = db.select().from(incidents).all();
+  const rows = listIncidentRows(db);
   expect(rows.map((r) => r.environment)).toEqual(['production', 'staging', 'production']);
-  expect(
-    db
-      .select()
-      .from(alerts)
-      .all()
-      .map((a) => a.incidentId),
-  ).toEqual([1, 1, 2, 3]);
+  expect(listAlerts(db).map((a) => a.incidentId)).toEqual([1, 1, 2, 3]);
 });
 
 test('the same notification delivered twice changes nothing', () => {
   const { db, intake } = setup();
   const body = fixture('alertmanager/zulip.alert.json');
   intake.ingest(alertmanagerToAlerts(body));
-  const before = { timeline: list(db, 1).length, outbox: db.select().from(outbox).all() };
+  const before = { timeline: list(db, 1).length, outbox: outboxItems(db) };
   const again = intake.ingest(alertmanagerToAlerts(body));
   expect(again).toMatchObject({ received: 2, changed: 0, touched: [] });
   expect(list(db, 1)).toHaveLength(before.timeline);
-  expect(db.select().from(outbox).all()).toEqual(before.outbox);
+  expect(outboxItems(db)).toEqual(before.outbox);
 });
 
 test('a more severe alert raises the severity; a milder one never lowers it', () => {
@@ -141,19 +128,9 @@ test('when every alert resolves the channel is told and the card offers Resolve,
   const { db, intake } = setup();
   intake.ingest([alert({ key: 'a' }), alert({ key: 'b' })]);
   intake.ingest([alert({ key: 'a', status: 'resolved', endsAt: T0 })]);
-  expect(
-    db
-      .select()
-      .from(outbox)
-      .all()
-      .filter((o) => o.kind === 'chat.message'),
-  ).toHaveLength(0);
+  expect(outboxItems(db).filter((o) => o.kind === 'chat.message')).toHaveLength(0);
   intake.ingest([alert({ key: 'b', status: 'resolved', endsAt: T0 })]);
-  const messages = db
-    .select()
-    .from(outbox)
-    .all()
-    .filter((o) => o.kind === 'chat.message');
+  const messages = outboxItems(db).filter((o) => o.kind === 'chat.message');
   expect(messages.map((m) => m.payload.message)).toEqual([
     { type: 'alerts_all_resolved', firing: 0, resolved: 2, autoResolved: false },
   ]);
@@ -173,20 +150,20 @@ test('an alert that fires again after resolving re-opens on the open incident; a
   intake.ingest([alert()]);
   intake.ingest([alert({ status: 'resolved' })]);
   intake.ingest([alert({ startsAt: new Date('2026-11-22T09:58:00Z') })]);
-  expect(db.select().from(alerts).get()?.status).toBe('firing');
-  expect(db.select().from(incidents).all()).toHaveLength(1);
+  expect(listAlerts(db)[0]?.status).toBe('firing');
+  expect(listIncidentRows(db)).toHaveLength(1);
   sqlite.prepare("UPDATE incidents SET state = 'resolved'").run();
   // Still the same firing episode on the resolved incident: a repeat notification opens nothing new.
   intake.ingest([alert({ startsAt: new Date('2026-11-22T09:58:00Z') })]);
-  expect(db.select().from(incidents).all()).toHaveLength(1);
+  expect(listIncidentRows(db)).toHaveLength(1);
   // A new episode (new start time) is a new incident.
   intake.ingest([alert({ startsAt: new Date('2026-11-22T10:30:00Z') })]);
-  expect(db.select().from(incidents).all()).toHaveLength(2);
+  expect(listIncidentRows(db)).toHaveLength(2);
   expect(verify(db).problems).toEqual([]);
 });
 
 test('a resolved alert nobody saw firing is ignored', () => {
   const { db, intake } = setup();
   expect(intake.ingest([alert({ status: 'resolved' })]).changed).toBe(0);
-  expect(db.select().from(incidents).all()).toHaveLength(0);
+  expect(listIncidentRows(db)).toHaveLength(0);
 });

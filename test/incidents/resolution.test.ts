@@ -5,7 +5,7 @@ import { createAlertIntake } from '../../src/incidents/intake.js';
 import type { MessageDelivery } from '../../src/incidents/messages.js';
 import { createIncidents } from '../../src/incidents/service.js';
 import { findIncident, findIncidentRow } from '../../src/store/incidents.js';
-import { outbox } from '../../src/store/schema.js';
+import { outboxItems } from '../../src/store/outbox.js';
 import { list } from '../../src/timeline/timeline.js';
 import { testDb } from '../support/db.js';
 
@@ -39,10 +39,7 @@ function setup() {
     policy: { ...policy, deployers: [], commanders: [] },
   });
   const messages = () =>
-    opened.db
-      .select()
-      .from(outbox)
-      .all()
+    outboxItems(opened.db)
       .filter((o) => o.kind === 'chat.message')
       .map((o) => (o.payload as unknown as MessageDelivery).message);
   return { ...opened, intake, service, events, messages };

@@ -3,7 +3,8 @@ import { createCatalog } from '../../src/catalog.js';
 import { AppError } from '../../src/errors.js';
 import type { Actor, IncidentEvent } from '../../src/incidents/events.js';
 import { createIncidents } from '../../src/incidents/service.js';
-import { incidents, outbox } from '../../src/store/schema.js';
+import { listIncidentRows } from '../../src/store/incidents.js';
+import { outboxItems } from '../../src/store/outbox.js';
 import { list, verify } from '../../src/timeline/timeline.js';
 import { testDb } from '../support/db.js';
 
@@ -67,16 +68,8 @@ test('declaring opens an investigating incident owned by the declarer, with its 
   expect(incident.impactStartedAt?.toISOString()).toBe('2026-11-22T09:55:00.000Z');
   expect(list(db, 1).map((e) => e.kind)).toEqual(['incident_declared', 'note']);
   expect(events.map((e) => e.type)).toEqual(['opened']);
-  expect(
-    db
-      .select()
-      .from(outbox)
-      .all()
-      .map((o) => o.kind),
-  ).toEqual(['incident.publish']);
-  expect(db.select().from(incidents).get()?.nextUpdateDueAt).toEqual(
-    new Date(clock.getTime() + 60 * 60_000),
-  );
+  expect(outboxItems(db).map((o) => o.kind)).toEqual(['incident.publish']);
+  expect(listIncidentRows(db)[0]?.nextUpdateDueAt).toEqual(new Date(clock.getTime() + 60 * 60_000));
 });
 
 test.each([
@@ -85,7 +78,7 @@ test.each([
 ])('a bad title is refused and nothing is stored (%#)', (title, message) => {
   const { db, service } = setup();
   expect(() => service.declare({ title, severity: 'sev3' }, ana)).toThrow(message);
-  expect(db.select().from(incidents).all()).toHaveLength(0);
+  expect(listIncidentRows(db)).toHaveLength(0);
 });
 
 test('acknowledge moves triage to investigating, sets acknowledgedAt once, and gives an unowned incident an owner', () => {
@@ -172,13 +165,8 @@ test('a status update is posted to the channel and the announce channel and rest
   service.declare({ title: 'x', severity: 'sev1' }, ana);
   tick(20);
   service.statusUpdate(1, 'Rolled back, watching error rates', ana);
-  expect(db.select().from(incidents).get()?.nextUpdateDueAt).toEqual(
-    new Date(clock.getTime() + 30 * 60_000),
-  );
-  const messages = db
-    .select()
-    .from(outbox)
-    .all()
+  expect(listIncidentRows(db)[0]?.nextUpdateDueAt).toEqual(new Date(clock.getTime() + 30 * 60_000));
+  const messages = outboxItems(db)
     .filter((o) => o.kind === 'chat.message')
     .map((o) => [
       (o.payload.to as { kind: string }).kind,

@@ -1,11 +1,12 @@
-import { eq } from 'drizzle-orm';
 import { afterEach, expect, test } from 'vitest';
 import { createCatalog } from '../../src/catalog.js';
 import { createAlertIntake } from '../../src/incidents/intake.js';
 import { STORM_GROUP_KEY } from '../../src/incidents/storm.js';
 import { buildIncidentView } from '../../src/incidents/view.js';
 import type { NormalizedAlert } from '../../src/ingest/alert.js';
-import { alerts, incidents, outbox } from '../../src/store/schema.js';
+import { listAlerts } from '../../src/store/alerts.js';
+import { findIncidentRow, listIncidentRows } from '../../src/store/incidents.js';
+import { outboxItems } from '../../src/store/outbox.js';
 import type { Db } from '../../src/store/sqlite.js';
 import { verify } from '../../src/timeline/timeline.js';
 import { testDb } from '../support/db.js';
@@ -59,29 +60,20 @@ const alert = (group: number, key = `a${group}`): NormalizedAlert => ({
 const groups = (from: number, to: number) =>
   Array.from({ length: to - from }, (_, i) => alert(from + i));
 
-const storms = (db: Db) =>
-  db.select().from(incidents).where(eq(incidents.groupKey, STORM_GROUP_KEY)).all();
+const storms = (db: Db) => listIncidentRows(db).filter((i) => i.groupKey === STORM_GROUP_KEY);
 
 test('past maxNewPerMinute new groups are gathered into one storm incident, every alert kept, the announce channel told once', () => {
   const { db, intake } = setup();
   intake.ingest(groups(0, 25));
 
-  const all = db.select().from(incidents).all();
+  const all = listIncidentRows(db);
   expect(all).toHaveLength(11); // 10 ordinary + the storm
   const [storm] = storms(db);
   expect(storm?.title).toBe('Alert storm: more than 10 new alert groups a minute');
-  expect(db.select().from(alerts).all()).toHaveLength(25);
-  const gathered = db
-    .select()
-    .from(alerts)
-    .where(eq(alerts.incidentId, storm?.id ?? 0))
-    .all();
+  expect(listAlerts(db)).toHaveLength(25);
+  const gathered = listAlerts(db, storm?.id ?? 0);
   expect(gathered.map((a) => a.groupKey)).toEqual(groups(10, 25).map((a) => a.groupKey));
-  const told = db
-    .select()
-    .from(outbox)
-    .all()
-    .filter((o) => JSON.stringify(o.payload).includes('"alert_storm"'));
+  const told = outboxItems(db).filter((o) => JSON.stringify(o.payload).includes('"alert_storm"'));
   expect(told).toHaveLength(1);
   expect(told[0]?.payload).toMatchObject({ to: { kind: 'announce' }, incidentId: storm?.id });
 
@@ -104,23 +96,19 @@ test('alerts of a gathered group keep going to the storm incident; once the rate
   // Half a minute later: more alerts of gathered group 11, and a new group (still over the cap).
   clock.now = new Date(T0.getTime() + 30_000);
   intake.ingest([alert(11, 'a11-second'), alert(12)]);
-  const byKey = (key: string) => db.select().from(alerts).where(eq(alerts.dedupeKey, key)).get();
+  const byKey = (key: string) => listAlerts(db).find((a) => a.dedupeKey === key);
   expect(byKey('a11-second')?.incidentId).toBe(stormId);
   expect(byKey('a12')?.incidentId).toBe(stormId);
-  expect(db.select().from(incidents).all()).toHaveLength(11);
+  expect(listIncidentRows(db)).toHaveLength(11);
 
   // Over a minute after the last ordinary open: new groups get their own incident again, while
   // the groups gathered into the (still open) storm stay with it.
   clock.now = new Date(T0.getTime() + 61_000);
   intake.ingest([alert(13), alert(11, 'a11-third')]);
   expect(byKey('a13')?.incidentId).not.toBe(stormId);
-  expect(
-    db
-      .select()
-      .from(incidents)
-      .where(eq(incidents.id, byKey('a13')?.incidentId ?? 0))
-      .get(),
-  ).toMatchObject({ groupKey: alert(13).groupKey });
+  expect(findIncidentRow(db, byKey('a13')?.incidentId ?? 0)).toMatchObject({
+    groupKey: alert(13).groupKey,
+  });
   expect(byKey('a11-third')?.incidentId).toBe(stormId);
   expect(storms(db)).toHaveLength(1);
 });
@@ -132,5 +120,5 @@ test('the window is counted from the database, so a restart does not reset the c
   clock.now = new Date(T0.getTime() + 5_000);
   restarted.ingest([alert(10)]);
   expect(storms(db)).toHaveLength(1);
-  expect(db.select().from(incidents).all()).toHaveLength(11);
+  expect(listIncidentRows(db)).toHaveLength(11);
 });

@@ -1,9 +1,9 @@
 import { pino } from 'pino';
 import { afterEach, expect, test } from 'vitest';
 import { z } from 'zod';
+import { messageEffect, publishEffect } from '../../src/incidents/effects.js';
 import { defineEffect, type EffectHandler } from '../../src/outbox/effects.js';
 import { createOutboxWorker } from '../../src/outbox/worker.js';
-import { messageEffect, publishEffect } from '../../src/store/incidents.js';
 import { enqueue, outboxItems } from '../../src/store/outbox.js';
 import { testDb } from '../support/db.js';
 

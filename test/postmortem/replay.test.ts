@@ -1,10 +1,10 @@
 import { afterEach, expect, test } from 'vitest';
+import { chatLane } from '../../src/incidents/effects.js';
 import { createFollowups } from '../../src/incidents/followups.js';
 import type { NormalizedAlert } from '../../src/ingest/alert.js';
 import { askForCause, createCauses } from '../../src/postmortem/cause.js';
 import { renderPostmortem } from '../../src/postmortem/draft.js';
 import { loadPostmortemRecord } from '../../src/postmortem/record.js';
-import { chatLane } from '../../src/store/incidents.js';
 import { laneItems } from '../../src/store/outbox.js';
 import { insertPage } from '../../src/store/paging.js';
 import type { Db } from '../../src/store/sqlite.js';

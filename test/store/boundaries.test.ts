@@ -7,37 +7,6 @@ import { expect, test } from 'vitest';
 // Everything else goes through the repositories, so a second dialect (PostgreSQL) is a second
 // implementation of src/store/ and nothing else changes.
 
-/**
- * Files that still import storage directly on this branch: their queries move in the other
- * parallel steps of the seam (incident intake and service, deploys and freezes, paging, timeline
- * and postmortem, and their tests). THE MERGER EMPTIES THIS LIST; once empty, it stays empty.
- */
-const NOT_MOVED_YET: readonly string[] = [
-  'src/incidents/inbox.ts',
-  'src/incidents/intake-queries.ts',
-  'src/incidents/intake.ts',
-  'src/incidents/publish.ts',
-  'src/incidents/resolution.ts',
-  'src/incidents/service.ts',
-  'src/incidents/storm.ts',
-  'test/e2e/big-notification.test.ts',
-  'test/e2e/channel-pace.test.ts',
-  'test/e2e/kill-during-storm.test.ts',
-  'test/e2e/real-alertmanager.test.ts',
-  'test/e2e/shutdown.test.ts',
-  'test/e2e/slack-faults.test.ts',
-  'test/e2e/slack-outage.test.ts',
-  'test/e2e/storage-faults.test.ts',
-  'test/e2e/storm-cap.test.ts',
-  'test/e2e/storm.test.ts',
-  'test/http/webhooks.test.ts',
-  'test/incidents/inbox.test.ts',
-  'test/incidents/intake.test.ts',
-  'test/incidents/resolution.test.ts',
-  'test/incidents/service.test.ts',
-  'test/incidents/storm-cap.test.ts',
-];
-
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** What only the store may import: the query builder, the driver, the table definitions. */
@@ -79,13 +48,7 @@ function offenders(): string[] {
 }
 
 test('nothing outside src/store/ and test/store/ imports drizzle-orm, better-sqlite3 or the schema', () => {
-  const offending = offenders().filter((o) => !NOT_MOVED_YET.includes(o.split(':')[0] ?? ''));
-  expect(offending).toEqual([]);
-});
-
-test('every file still allowed to offend does offend (the list only shrinks)', () => {
-  const offendingFiles = new Set(offenders().map((o) => o.split(':')[0]));
-  expect(NOT_MOVED_YET.filter((file) => !offendingFiles.has(file))).toEqual([]);
+  expect(offenders()).toEqual([]);
 });
 
 test('the check sees every way a module is imported', () => {

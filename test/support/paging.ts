@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { createCatalog } from '../../src/catalog.js';
+import { chatLane, messageEffect, publishEffect } from '../../src/incidents/effects.js';
 import type { IncidentListener } from '../../src/incidents/events.js';
 import { createAlertIntake } from '../../src/incidents/intake.js';
 import type { ChatMessage } from '../../src/incidents/messages.js';
@@ -19,7 +20,6 @@ import type {
   People,
 } from '../../src/paging/ports.js';
 import { createPaging } from '../../src/paging/service.js';
-import { chatLane, messageEffect, publishEffect } from '../../src/store/incidents.js';
 import { laneItems } from '../../src/store/outbox.js';
 import { type PageRow, pagesOf } from '../../src/store/paging.js';
 import { testDb } from './db.js';

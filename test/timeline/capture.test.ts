@@ -1,7 +1,7 @@
 import { afterEach, expect, test } from 'vitest';
-import { chatLane } from '../../src/store/incidents.js';
+import { chatLane } from '../../src/incidents/effects.js';
+import { findChatRef } from '../../src/store/chat-refs.js';
 import { pendingInLane } from '../../src/store/outbox.js';
-import { chatRef } from '../../src/store/timeline.js';
 import {
   type CapturedMessage,
   createTimelineCapture,
@@ -61,8 +61,7 @@ test('a pinned message lands at its original time with author, permalink and fil
   expect(confirmation?.payload).toMatchObject({
     to: { kind: 'thread', key: 'msg:C0INC0001:1763805600.000200' },
   });
-  expect(chatRef(db, 'msg:C0INC0001:1763805600.000200')).toEqual({
-    key: 'msg:C0INC0001:1763805600.000200',
+  expect(findChatRef(db, 'msg:C0INC0001:1763805600.000200')).toEqual({
     channelId: 'C0INC0001',
     ts: message.ts,
   });

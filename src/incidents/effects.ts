@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { defineEffect } from '../outbox/effects.js';
+import type { DbOrTx } from '../store/sqlite.js';
+import { type ChatMessage, MessageDelivery, type MessageTarget } from './messages.js';
+
+/** Make Slack show the incident as it is now; carried out by src/incidents/publish.ts. */
+export const publishEffect = defineEffect({
+  kind: 'incident.publish',
+  payload: z.object({ incidentId: z.number() }),
+});
+
+/** Post one message; carried out by src/incidents/publish.ts. */
+export const messageEffect = defineEffect({ kind: 'chat.message', payload: MessageDelivery });
+
+/**
+ * Ask the chat edge to make the channel, topic, card and announcement match the incident now.
+ * `background`: nobody is waiting for it (alerts arriving); during a storm such refreshes are
+ * spaced out, while a person's click still shows at once.
+ */
+export function enqueuePublish(
+  tx: DbOrTx,
+  incidentId: number,
+  now: Date,
+  { background = false } = {},
+): void {
+  publishEffect.enqueue(
+    tx,
+    {
+      lane: chatLane(incidentId),
+      coalesceKey: `incident.publish:${incidentId}`,
+      urgent: !background,
+      payload: { incidentId },
+    },
+    now,
+  );
+}
+
+/** Post one message; it goes out after everything enqueued before it for this incident. */
+export function enqueueMessage(
+  tx: DbOrTx,
+  incidentId: number,
+  to: MessageTarget,
+  message: ChatMessage,
+  now: Date,
+  remember?: string,
+): void {
+  const payload: MessageDelivery = { incidentId, to, message, ...(remember ? { remember } : {}) };
+  messageEffect.enqueue(tx, { lane: chatLane(incidentId), payload }, now);
+}
+
+export const chatLane = (incidentId: number) => `chat:incident:${incidentId}`;

@@ -1,0 +1,64 @@
+import { asc, count, eq, sql } from 'drizzle-orm';
+import { type InboxRow, inbox } from './schema.js';
+import { type DbOrTx, prepared } from './sqlite.js';
+
+/** A delivery of alerts as accepted by a webhook, before (and after) it became incidents. */
+export type { InboxRow };
+
+// Every webhook and every processing batch runs these: prepared once per connection.
+const statements = (db: DbOrTx) =>
+  prepared(db, 'inbox', (d) => ({
+    insert: d
+      .insert(inbox)
+      .values({
+        source: sql.placeholder('source'),
+        alerts: sql.placeholder('alerts'),
+        receivedAt: sql.placeholder('receivedAt'),
+      })
+      .returning({ id: inbox.id })
+      .prepare(),
+    pending: d
+      .select()
+      .from(inbox)
+      .where(eq(inbox.status, 'pending'))
+      .orderBy(asc(inbox.id))
+      .limit(sql.placeholder('limit'))
+      .prepare(),
+    // drizzle does not encode placeholders in `set`: epoch ms, and the ids as a JSON array.
+    markDone: d
+      .update(inbox)
+      .set({ status: 'done', processedAt: sql`${sql.placeholder('at')}` })
+      .where(sql`${inbox.id} IN (SELECT value FROM json_each(${sql.placeholder('ids')}))`)
+      .prepare(),
+  }));
+
+/** Stores one delivery as pending; `alerts` is kept as JSON. */
+export function insertInboxDelivery(
+  db: DbOrTx,
+  delivery: { source: string; alerts: readonly object[]; receivedAt: Date },
+): { id: number } {
+  return statements(db).insert.get(delivery);
+}
+
+/** The oldest pending deliveries, in the order they were accepted. */
+export function pendingInboxDeliveries(db: DbOrTx, limit: number): InboxRow[] {
+  return statements(db).pending.all({ limit });
+}
+
+export function markInboxDone(db: DbOrTx, ids: readonly number[], at: Date): void {
+  statements(db).markDone.run({ ids: JSON.stringify(ids), at: at.getTime() });
+}
+
+/** A delivery that cannot be applied: kept, with the reason. */
+export function markInboxFailed(db: DbOrTx, id: number, at: Date, error: string): void {
+  db.update(inbox).set({ status: 'failed', processedAt: at, error }).where(eq(inbox.id, id)).run();
+}
+
+export function countPendingInbox(db: DbOrTx): number {
+  return db.select({ n: count() }).from(inbox).where(eq(inbox.status, 'pending')).get()?.n ?? 0;
+}
+
+/** Every delivery, oldest first. */
+export function listInboxDeliveries(db: DbOrTx): InboxRow[] {
+  return db.select().from(inbox).orderBy(asc(inbox.id)).all();
+}
