@@ -5,7 +5,7 @@ import type { FreezePolicy } from './deploy/freezes.js';
 import type { RollbackPolicy } from './deploy/rollback.js';
 import type { SuspectPolicy } from './deploy/suspects.js';
 import { TEMPLATE_VARIABLES, unknownVariables } from './deploy/template.js';
-import { SEVERITIES } from './incidents/incident.js';
+import { SEVERITIES } from './domain/incident.js';
 import type { IntakePolicy } from './incidents/intake.js';
 import type { ReminderPolicy } from './incidents/reminders.js';
 import type { LifecyclePolicy } from './incidents/service.js';

@@ -1,7 +1,8 @@
+import { blockingFreezes, covers, type Freeze, globMatches } from '../domain/freeze.js';
+import { type Incident, incidentRef } from '../domain/incident.js';
 import { AppError } from '../errors.js';
 import { enqueuePublish } from '../incidents/effects.js';
 import type { Actor } from '../incidents/events.js';
-import { type Incident, incidentRef } from '../incidents/incident.js';
 import {
   activeFreezes,
   dueFreezes,
@@ -13,7 +14,6 @@ import {
 import { getIncident, openIncidents } from '../store/incidents.js';
 import type { Db, DbOrTx } from '../store/sqlite.js';
 import { record, type TimelineKind } from '../timeline/timeline.js';
-import { blockingFreezes, covers, type Freeze, globMatches } from './freeze.js';
 import { enqueueNotice, freezeFacts } from './notices.js';
 import { mayChangeDeploys, refuse } from './permissions.js';
 

@@ -1,4 +1,5 @@
 import type { Catalog } from '../catalog.js';
+import type { Deploy } from '../domain/deploy.js';
 import { enqueuePublish } from '../incidents/effects.js';
 import type { NormalizedDeploy } from '../ingest/deploy.js';
 import { claimDelivery } from '../store/deliveries.js';
@@ -13,7 +14,6 @@ import {
 import type { Db, Tx } from '../store/sqlite.js';
 import { incidentsSuspecting } from '../store/suspects.js';
 import { record } from '../timeline/timeline.js';
-import type { Deploy } from './deploy.js';
 import type { Freezes } from './freezes.js';
 import { deployFacts, enqueueNotice, freezeFacts } from './notices.js';
 

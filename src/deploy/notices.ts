@@ -1,12 +1,12 @@
 import { z } from 'zod';
+import { DEPLOY_STATUSES, type Deploy } from '../domain/deploy.js';
+import type { Freeze } from '../domain/freeze.js';
 import { chatLane } from '../incidents/effects.js';
 import { defineEffect } from '../outbox/effects.js';
 import { DeliveryError } from '../outbox/worker.js';
 import { findChatRef, rememberChatRef } from '../store/chat-refs.js';
 import { findIncident } from '../store/incidents.js';
 import type { Db, DbOrTx } from '../store/sqlite.js';
-import { DEPLOY_STATUSES, type Deploy } from './deploy.js';
-import type { Freeze } from './freeze.js';
 
 // Messages about deploys, rollbacks and freezes. They go to an incident's channel when one is
 // linked, else to the channel the action came from (a freeze made in #ops expires in #ops).

@@ -1,8 +1,8 @@
+import type { Deploy, Rollback } from '../domain/deploy.js';
+import { type Freeze, globMatches } from '../domain/freeze.js';
 import { newestDeploys } from '../store/deploys.js';
 import { finishedRollbacks, rollbacksUnderway } from '../store/rollbacks.js';
 import type { DbOrTx } from '../store/sqlite.js';
-import type { Deploy, Rollback } from './deploy.js';
-import { type Freeze, globMatches } from './freeze.js';
 
 export interface DeployStatusReport {
   service: string | null;

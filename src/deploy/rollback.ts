@@ -1,8 +1,10 @@
 import { z } from 'zod';
+import type { Deploy, Rollback } from '../domain/deploy.js';
+import type { Freeze } from '../domain/freeze.js';
+import { type Incident, incidentRef } from '../domain/incident.js';
 import { AppError } from '../errors.js';
 import { enqueuePublish } from '../incidents/effects.js';
 import type { Actor } from '../incidents/events.js';
-import { type Incident, incidentRef } from '../incidents/incident.js';
 import { defineEffect } from '../outbox/effects.js';
 import { findDeploy, insertDeployOnce, latestDeploy } from '../store/deploys.js';
 import { getIncident } from '../store/incidents.js';
@@ -25,8 +27,6 @@ import type {
   RollbackProgress,
   RollbackRequest,
 } from './backend.js';
-import type { Deploy, Rollback } from './deploy.js';
-import type { Freeze } from './freeze.js';
 import { describeScope, type Freezes } from './freezes.js';
 import { enqueueNotice, freezeFacts } from './notices.js';
 import { mayChangeDeploys, refuse } from './permissions.js';

@@ -1,7 +1,8 @@
+import type { Deploy } from '../domain/deploy.js';
+import { type Incident, incidentRef } from '../domain/incident.js';
 import { AppError } from '../errors.js';
 import { enqueuePublish } from '../incidents/effects.js';
 import type { Actor } from '../incidents/events.js';
-import { type Incident, incidentRef } from '../incidents/incident.js';
 import {
   deploysInWindow,
   findDeploy,
@@ -17,7 +18,6 @@ import {
   setSuspectVerdict,
 } from '../store/suspects.js';
 import { record } from '../timeline/timeline.js';
-import type { Deploy } from './deploy.js';
 
 export interface SuspectPolicy {
   /** How far before detection a deploy is still a suspect. */

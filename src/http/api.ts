@@ -1,9 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
-import { type Incident, STATES } from '../incidents/incident.js';
-import { buildIncidentView } from '../incidents/view.js';
+import { type Incident, STATES } from '../domain/incident.js';
 import { renderPostmortem } from '../postmortem/draft.js';
 import { loadPostmortemRecord } from '../postmortem/record.js';
+import { buildIncidentView } from '../read-model/incident-view.js';
 import { followupsOf } from '../store/followups.js';
 import { listIncidents } from '../store/incident-reads.js';
 import { findIncident } from '../store/incidents.js';

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import type { Freeze } from '../deploy/freeze.js';
 import type { Freezes } from '../deploy/freezes.js';
+import type { Freeze } from '../domain/freeze.js';
 import { requireToken } from './auth.js';
 import { HttpError, sendJson } from './body.js';
 import type { Route, RouteHandler } from './server.js';

@@ -1,5 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, type Registry } from 'prom-client';
-import { SEVERITIES } from '../incidents/incident.js';
+import { SEVERITIES } from '../domain/incident.js';
 import { openIncidentsBySeverity } from '../store/incident-reads.js';
 import { outboxStats } from '../store/outbox.js';
 import type { Db } from '../store/sqlite.js';

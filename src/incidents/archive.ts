@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { incidentRef } from '../domain/incident.js';
 import { AppError } from '../errors.js';
 import { defineEffect } from '../outbox/effects.js';
 import { findIncidentRow, getIncident } from '../store/incidents.js';
@@ -7,7 +8,6 @@ import { latestEventOfKind } from '../store/timeline-reads.js';
 import { record, streamOf } from '../timeline/timeline.js';
 import { enqueueMessage } from './effects.js';
 import type { Actor } from './events.js';
-import { incidentRef } from './incident.js';
 import type { Chat } from './ports.js';
 
 /** Archive the channel of a resolved incident; `resolvedAt` (epoch ms) names the resolution. */

@@ -1,15 +1,15 @@
 import { z } from 'zod';
+import { type ChatMessage, MessageDelivery, type MessageTarget } from '../domain/messages.js';
 import { defineEffect } from '../outbox/effects.js';
 import type { DbOrTx } from '../store/sqlite.js';
-import { type ChatMessage, MessageDelivery, type MessageTarget } from './messages.js';
 
-/** Make Slack show the incident as it is now; carried out by src/incidents/publish.ts. */
+/** Make Slack show the incident as it is now; carried out by src/read-model/publish.ts. */
 export const publishEffect = defineEffect({
   kind: 'incident.publish',
   payload: z.object({ incidentId: z.number() }),
 });
 
-/** Post one message; carried out by src/incidents/publish.ts. */
+/** Post one message; carried out by src/read-model/publish.ts. */
 export const messageEffect = defineEffect({ kind: 'chat.message', payload: MessageDelivery });
 
 /**

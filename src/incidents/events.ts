@@ -1,5 +1,5 @@
+import type { Incident } from '../domain/incident.js';
 import type { Tx } from '../store/sqlite.js';
-import type { Incident } from './incident.js';
 
 /** Who did something, and through which door it came in. */
 export interface Actor {

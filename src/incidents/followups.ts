@@ -1,3 +1,4 @@
+import { incidentRef } from '../domain/incident.js';
 import { AppError } from '../errors.js';
 import {
   type Followup,
@@ -11,7 +12,6 @@ import { getIncident } from '../store/incidents.js';
 import type { Db } from '../store/sqlite.js';
 import { record } from '../timeline/timeline.js';
 import type { Actor } from './events.js';
-import { incidentRef } from './incident.js';
 
 export type { Followup, FollowupState };
 

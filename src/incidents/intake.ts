@@ -1,4 +1,5 @@
 import type { Catalog } from '../catalog.js';
+import { type Severity, severityFromLabel, severityRank } from '../domain/incident.js';
 import type { NormalizedAlert } from '../ingest/alert.js';
 import { addServices, getIncident, insertIncident, updateIncident } from '../store/incidents.js';
 import {
@@ -22,7 +23,6 @@ import type { Db, Tx } from '../store/sqlite.js';
 import { record } from '../timeline/timeline.js';
 import { enqueueMessage, enqueuePublish } from './effects.js';
 import { type Actor, type IncidentEvent, type IncidentListener, SYSTEM } from './events.js';
-import { type Severity, severityFromLabel, severityRank } from './incident.js';
 import { resolveInTx } from './resolution.js';
 import { STORM_GROUP_KEY, STORM_WINDOW_MS, stormDescription, stormTitle } from './storm.js';
 

@@ -1,3 +1,4 @@
+import { incidentRef, isOpen, type Severity } from '../domain/incident.js';
 import { AppError } from '../errors.js';
 import { findIncidentRow } from '../store/incidents.js';
 import {
@@ -12,7 +13,6 @@ import { latestEventOfKind } from '../store/timeline-reads.js';
 import { record, streamOf } from '../timeline/timeline.js';
 import { enqueueMessage } from './effects.js';
 import type { Actor } from './events.js';
-import { incidentRef, isOpen, type Severity } from './incident.js';
 
 export interface ReminderPolicy {
   /** How often a status update is due, per severity; a severity without one is never reminded. */

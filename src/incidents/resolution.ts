@@ -1,9 +1,9 @@
+import type { Incident } from '../domain/incident.js';
 import { getIncident, updateIncident } from '../store/incidents.js';
 import type { Tx } from '../store/sqlite.js';
 import { record } from '../timeline/timeline.js';
 import { enqueueMessage } from './effects.js';
 import type { Actor, IncidentEvent } from './events.js';
-import type { Incident } from './incident.js';
 
 export interface ResolveStep {
   incident: Incident;

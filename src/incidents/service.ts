@@ -1,4 +1,14 @@
 import type { Catalog } from '../catalog.js';
+import {
+  canMove,
+  type Incident,
+  incidentRef,
+  isOpen,
+  type OpenState,
+  type Severity,
+  severityRank,
+} from '../domain/incident.js';
+import type { ChatMessage } from '../domain/messages.js';
 import { AppError } from '../errors.js';
 import {
   addServices,
@@ -12,16 +22,6 @@ import type { Db, Tx } from '../store/sqlite.js';
 import { record, type TimelineKind } from '../timeline/timeline.js';
 import { enqueueMessage, enqueuePublish } from './effects.js';
 import type { Actor, IncidentEvent, IncidentListener } from './events.js';
-import {
-  canMove,
-  type Incident,
-  incidentRef,
-  isOpen,
-  type OpenState,
-  type Severity,
-  severityRank,
-} from './incident.js';
-import type { ChatMessage } from './messages.js';
 import { resolveInTx } from './resolution.js';
 
 export interface LifecyclePolicy {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { AlertSource, AlertStatus } from '../incidents/incident.js';
+import type { AlertSource, AlertStatus } from '../domain/incident.js';
 
 /** The single shape every alert source maps to. */
 export interface NormalizedAlert {

@@ -1,30 +1,7 @@
+import type { CausalLink, DeployFact, RollbackFact } from '../domain/facts.js';
 import { type Summary, summarize } from './summary.js';
 
-/** A succeeded deploy of the scope being measured (service filter and environment applied). */
-export interface DeployFact {
-  id: number;
-  service: string;
-  isRollback: boolean;
-  /** When it went live: finishedAt, else the deploy's position in time. */
-  at: Date;
-  /** The commit time of the deployed version, when the sender told us. */
-  commitAt: Date | null;
-}
-
-/** A deploy confirmed as the cause of an incident, with that incident's recovery milestones. */
-export interface CausalLink {
-  deployId: number;
-  incidentId: number;
-  mitigatedAt: Date | null;
-  resolvedAt: Date | null;
-}
-
-/** A rollback away from a deploy. */
-export interface RollbackFact {
-  fromDeployId: number;
-  status: 'requested' | 'running' | 'succeeded' | 'failed';
-  finishedAt: Date | null;
-}
+export type { CausalLink, DeployFact, RollbackFact };
 
 export type FrequencyBucket = 'daily' | 'weekly' | 'monthly' | 'less than monthly';
 

@@ -1,4 +1,4 @@
-import type { Milestones } from '../incidents/incident.js';
+import type { Milestones } from '../domain/incident.js';
 
 /**
  * The durations the postmortem and /incident stats report, defined once:

@@ -1,11 +1,10 @@
-import type { Milestones } from '../incidents/incident.js';
-import { SEVERITIES, type Severity } from '../incidents/incident.js';
+import type { IncidentFact } from '../domain/facts.js';
+import type { Milestones } from '../domain/incident.js';
+import { SEVERITIES, type Severity } from '../domain/incident.js';
 import { incidentDurations } from './durations.js';
 import { type Summary, summarize } from './summary.js';
 
-export interface IncidentFact extends Milestones {
-  severity: Severity;
-}
+export type { IncidentFact };
 
 export interface SeverityStats {
   severity: Severity | 'all';

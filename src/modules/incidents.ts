@@ -5,9 +5,9 @@ import type { IncidentEvents } from '../incidents/events.js';
 import { createFollowups } from '../incidents/followups.js';
 import { createInbox } from '../incidents/inbox.js';
 import { createAlertIntake } from '../incidents/intake.js';
-import { createPublisher } from '../incidents/publish.js';
 import { createReminders } from '../incidents/reminders.js';
 import { createIncidents } from '../incidents/service.js';
+import { createPublisher } from '../read-model/publish.js';
 import type { SlackClients } from '../slack/clients.js';
 import type { Base, Module } from './module.js';
 

@@ -1,8 +1,8 @@
 import { apiRoutes } from '../http/api.js';
+import { createTimelineCapture } from '../incidents/capture.js';
 import { askForCause, createCauses } from '../postmortem/cause.js';
 import type { SlackClients } from '../slack/clients.js';
 import { captureHandlers } from '../slack/events/timeline-capture.js';
-import { createTimelineCapture } from '../timeline/capture.js';
 import type { Base, Module } from './module.js';
 
 export interface TimelineModuleDeps extends Base {

@@ -1,5 +1,6 @@
+import { incidentRef, isOpen } from '../domain/incident.js';
+import type { PagingMessage } from '../domain/paging-messages.js';
 import { enqueueMessage, enqueuePublish } from '../incidents/effects.js';
-import { incidentRef, isOpen } from '../incidents/incident.js';
 import type { Incidents } from '../incidents/service.js';
 import type { EffectHandler } from '../outbox/effects.js';
 import { DeliveryError } from '../outbox/worker.js';
@@ -15,7 +16,6 @@ import {
 import type { Db } from '../store/sqlite.js';
 import { record } from '../timeline/timeline.js';
 import { type OwnerLookup, ownerLookupEffect, pagerCalls } from './effects.js';
-import type { PagingMessage } from './messages.js';
 import { EVENT_SEVERITY, mappingOf, type PagingPolicy, urgencyFor } from './policy.js';
 import type { PagedIncident, Pager, People } from './ports.js';
 

@@ -1,7 +1,8 @@
+import { type Incident, isOpen } from '../domain/incident.js';
+import type { PagerDutyUpdate } from '../domain/paging-messages.js';
 import { isAppError } from '../errors.js';
 import { enqueueMessage } from '../incidents/effects.js';
 import type { Actor } from '../incidents/events.js';
-import { type Incident, isOpen } from '../incidents/incident.js';
 import type { AlertIntake } from '../incidents/intake.js';
 import type { Incidents } from '../incidents/service.js';
 import type { NormalizedAlert } from '../ingest/alert.js';
@@ -21,7 +22,6 @@ import type { Db, Tx } from '../store/sqlite.js';
 import { record } from '../timeline/timeline.js';
 import { enqueueOwnerLookup } from './effects.js';
 import type { PagerDutyEvent, PagerDutyIncident } from './events.js';
-import type { PagerDutyUpdate } from './messages.js';
 import { type PagingPolicy, serviceForPagerDutyId, severityForPagerDuty } from './policy.js';
 
 export interface InboundDeps {

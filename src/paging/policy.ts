@@ -1,4 +1,4 @@
-import type { Severity } from '../incidents/incident.js';
+import type { Severity } from '../domain/incident.js';
 import type { EventSeverity, Urgency } from './ports.js';
 
 /** How one of our services is known to PagerDuty (config `services.<name>.pagerduty`). */

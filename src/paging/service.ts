@@ -1,8 +1,8 @@
 import type { Catalog } from '../catalog.js';
+import { type Incident, incidentRef, isOpen } from '../domain/incident.js';
 import { AppError } from '../errors.js';
 import { enqueueMessage, enqueuePublish } from '../incidents/effects.js';
 import type { Actor, IncidentListener } from '../incidents/events.js';
-import { type Incident, incidentRef, isOpen } from '../incidents/incident.js';
 import { getIncident } from '../store/incidents.js';
 import {
   insertPage,

@@ -1,8 +1,8 @@
+import { incidentRef } from '../domain/incident.js';
+import type { CauseOption } from '../domain/messages.js';
 import { AppError } from '../errors.js';
 import { enqueueMessage, enqueuePublish } from '../incidents/effects.js';
 import type { Actor, IncidentListener } from '../incidents/events.js';
-import { incidentRef } from '../incidents/incident.js';
-import type { CauseOption } from '../incidents/messages.js';
 import { getIncident } from '../store/incidents.js';
 import { type DeployRow, setVerdicts, suspectsOf } from '../store/postmortem.js';
 import type { Db } from '../store/sqlite.js';

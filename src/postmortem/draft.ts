@@ -1,4 +1,4 @@
-import { incidentRef } from '../incidents/incident.js';
+import { incidentRef } from '../domain/incident.js';
 import { incidentDurations } from '../metrics/durations.js';
 import { humanDuration } from '../metrics/summary.js';
 import { cell, escapeInline, mdLink, messageBlock, truncateText } from './markdown.js';

@@ -1,4 +1,4 @@
-import type { Incident } from '../incidents/incident.js';
+import type { Incident } from '../domain/incident.js';
 import { getIncident } from '../store/incidents.js';
 import {
   alertsOf,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { types, webApi } from '@slack/bolt';
-import { channelName } from '../incidents/incident.js';
+import { channelName } from '../domain/incident.js';
 import type { Chat, ShownMessage } from '../incidents/ports.js';
 import { DeliveryError } from '../outbox/worker.js';
 import { announcementBlocks, cardText, incidentCard, topicText } from './blocks/incident-card.js';

@@ -1,6 +1,7 @@
 import type { App, BlockAction, ButtonAction, MessageShortcut } from '@slack/bolt';
 import type { Catalog } from '../catalog.js';
 import type { Archiving } from '../incidents/archive.js';
+import type { TimelineCapture } from '../incidents/capture.js';
 import type { Followups } from '../incidents/followups.js';
 import type { Reminders } from '../incidents/reminders.js';
 import type { Incidents } from '../incidents/service.js';
@@ -8,7 +9,6 @@ import type { Paging } from '../paging/service.js';
 import type { Causes } from '../postmortem/cause.js';
 import { claimDelivery } from '../store/deliveries.js';
 import type { Db } from '../store/sqlite.js';
-import type { TimelineCapture } from '../timeline/capture.js';
 import { archiveClicked } from './actions/archive.js';
 import { causeAnswer } from './actions/cause.js';
 import {

@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, gte, lt, lte, ne, or, sql } from 'drizzle-orm';
-import type { Deploy } from '../deploy/deploy.js';
+import type { Deploy } from '../domain/deploy.js';
 import { deploys, incidentServices, incidents } from './schema.js';
 import { type DbOrTx, prepared } from './sqlite.js';
 

@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, isNull, lte, sql } from 'drizzle-orm';
-import type { Freeze } from '../deploy/freeze.js';
+import type { Freeze } from '../domain/freeze.js';
 import { freezes } from './schema.js';
 import { type DbOrTx, prepared } from './sqlite.js';
 

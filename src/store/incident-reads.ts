@@ -1,5 +1,5 @@
 import { and, count, desc, eq, gte, ne, type SQL } from 'drizzle-orm';
-import type { Incident, Severity, State } from '../incidents/incident.js';
+import type { Incident, Severity, State } from '../domain/incident.js';
 import { withServices } from './incidents.js';
 import { incidents } from './schema.js';
 import type { DbOrTx } from './sqlite.js';

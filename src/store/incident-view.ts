@@ -16,7 +16,7 @@ import {
 } from './schema.js';
 import type { DbOrTx } from './sqlite.js';
 
-// The queries behind the incident card's view (src/incidents/view.ts), which the card, the
+// The queries behind the incident card's view (src/read-model/incident-view.ts), which the card, the
 // announcement and the API all draw from.
 
 export type { DeployRow, FreezeRow };

@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, ne } from 'drizzle-orm';
+import type { Incident } from '../domain/incident.js';
 import { AppError } from '../errors.js';
-import type { Incident } from '../incidents/incident.js';
 import { type IncidentRow, incidentServices, incidents } from './schema.js';
 import type { DbOrTx } from './sqlite.js';
 

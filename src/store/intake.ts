@@ -1,5 +1,5 @@
 import { and, count, desc, eq, ne, sql } from 'drizzle-orm';
-import type { AlertSource, AlertStatus, Severity, State } from '../incidents/incident.js';
+import type { AlertSource, AlertStatus, Severity, State } from '../domain/incident.js';
 import { alerts, incidentServices, incidents, timelineEvents } from './schema.js';
 import { type DbOrTx, prepared } from './sqlite.js';
 

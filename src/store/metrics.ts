@@ -1,6 +1,5 @@
 import { and, eq, gte, inArray, isNotNull, lt, or, type SQL } from 'drizzle-orm';
-import type { CausalLink, DeployFact, RollbackFact } from '../metrics/dora.js';
-import type { IncidentFact } from '../metrics/incidents.js';
+import type { CausalLink, DeployFact, IncidentFact, RollbackFact } from '../domain/facts.js';
 import { deploys, incidentDeploys, incidents, rollbacks } from './schema.js';
 import type { DbOrTx } from './sqlite.js';
 

@@ -1,5 +1,5 @@
 import { and, asc, count, eq, inArray } from 'drizzle-orm';
-import type { SuspectVerdict } from '../deploy/deploy.js';
+import type { SuspectVerdict } from '../domain/deploy.js';
 import type {
   AlertItem,
   DeployItem,

@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, inArray } from 'drizzle-orm';
-import type { Rollback, RollbackStatus } from '../deploy/deploy.js';
+import type { Rollback, RollbackStatus } from '../domain/deploy.js';
 import { deploys, rollbacks } from './schema.js';
 import type { DbOrTx } from './sqlite.js';
 

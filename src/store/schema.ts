@@ -7,14 +7,14 @@ import {
   text,
   uniqueIndex,
 } from 'drizzle-orm/sqlite-core';
-import { DEPLOY_STATUSES, ROLLBACK_STATUSES, SUSPECT_VERDICTS } from '../deploy/deploy.js';
+import { DEPLOY_STATUSES, ROLLBACK_STATUSES, SUSPECT_VERDICTS } from '../domain/deploy.js';
 import {
   ALERT_SOURCES,
   ALERT_STATUSES,
   INCIDENT_SOURCES,
   SEVERITIES,
   STATES,
-} from '../incidents/incident.js';
+} from '../domain/incident.js';
 
 // Times are UTC epoch milliseconds everywhere (`timestamp_ms` maps them to Date), never local strings.
 const ms = (name: string) => integer(name, { mode: 'timestamp_ms' });

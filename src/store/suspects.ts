@@ -1,5 +1,5 @@
 import { and, count, eq } from 'drizzle-orm';
-import type { SuspectLink, SuspectVerdict } from '../deploy/deploy.js';
+import type { SuspectLink, SuspectVerdict } from '../domain/deploy.js';
 import { incidentDeploys } from './schema.js';
 import type { DbOrTx } from './sqlite.js';
 

@@ -1,7 +1,7 @@
 import { afterEach, expect, test } from 'vitest';
 import { rankSuspects, rollbackTarget, suspectFinder } from '../../src/deploy/suspects.js';
 import type { Actor } from '../../src/incidents/events.js';
-import { buildIncidentView } from '../../src/incidents/view.js';
+import { buildIncidentView } from '../../src/read-model/incident-view.js';
 import { allDeploys } from '../../src/store/deploys.js';
 import { findSuspectLink } from '../../src/store/suspects.js';
 import { list } from '../../src/timeline/timeline.js';

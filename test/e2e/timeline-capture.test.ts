@@ -1,6 +1,6 @@
 import { afterEach, expect, test } from 'vitest';
+import { tsToDate } from '../../src/incidents/capture.js';
 import { findIncident } from '../../src/store/incidents.js';
-import { tsToDate } from '../../src/timeline/capture.js';
 import { list, verify } from '../../src/timeline/timeline.js';
 import type { EmulatedMessage } from '../emulators/slack.js';
 import { eventually, SIGNING_SECRET, startTestApp, type TestApp } from '../support/app.js';

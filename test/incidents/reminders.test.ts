@@ -1,7 +1,7 @@
 import { afterEach, expect, test } from 'vitest';
 import { createCatalog } from '../../src/catalog.js';
+import type { ChatMessage, MessageDelivery } from '../../src/domain/messages.js';
 import type { Actor } from '../../src/incidents/events.js';
-import type { ChatMessage, MessageDelivery } from '../../src/incidents/messages.js';
 import { createReminders } from '../../src/incidents/reminders.js';
 import { createIncidents } from '../../src/incidents/service.js';
 import { findIncidentRow } from '../../src/store/incidents.js';

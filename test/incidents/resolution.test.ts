@@ -1,8 +1,8 @@
 import { afterEach, expect, test } from 'vitest';
 import { createCatalog } from '../../src/catalog.js';
+import type { MessageDelivery } from '../../src/domain/messages.js';
 import type { IncidentEvent } from '../../src/incidents/events.js';
 import { createAlertIntake } from '../../src/incidents/intake.js';
-import type { MessageDelivery } from '../../src/incidents/messages.js';
 import { createIncidents } from '../../src/incidents/service.js';
 import { findIncident, findIncidentRow } from '../../src/store/incidents.js';
 import { outboxItems } from '../../src/store/outbox.js';

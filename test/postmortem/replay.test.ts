@@ -1,4 +1,5 @@
 import { afterEach, expect, test } from 'vitest';
+import { createTimelineCapture } from '../../src/incidents/capture.js';
 import { chatLane } from '../../src/incidents/effects.js';
 import { createFollowups } from '../../src/incidents/followups.js';
 import type { NormalizedAlert } from '../../src/ingest/alert.js';
@@ -8,7 +9,6 @@ import { loadPostmortemRecord } from '../../src/postmortem/record.js';
 import { laneItems } from '../../src/store/outbox.js';
 import { insertPage } from '../../src/store/paging.js';
 import type { Db } from '../../src/store/sqlite.js';
-import { createTimelineCapture } from '../../src/timeline/capture.js';
 import { list, record, verify } from '../../src/timeline/timeline.js';
 import {
   insertDeploy as insertDeployRow,

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import type { Incident } from '../../src/incidents/incident.js';
+import type { Incident } from '../../src/domain/incident.js';
 import { parseFreezeArgs } from '../../src/slack/commands/deploy.js';
 
 const context = (incident: Partial<Incident> | null = null) => ({

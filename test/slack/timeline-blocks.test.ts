@@ -1,7 +1,7 @@
 import { expect, test } from 'vitest';
 import type { Followup } from '../../src/incidents/followups.js';
-import type { IncidentView } from '../../src/incidents/view.js';
 import { doraStats } from '../../src/metrics/dora.js';
+import type { IncidentView } from '../../src/read-model/incident-view.js';
 import { followupList, followupMessage } from '../../src/slack/blocks/followups.js';
 import { renderMessage } from '../../src/slack/blocks/messages.js';
 import { doraStatsText } from '../../src/slack/blocks/stats.js';

@@ -1,11 +1,10 @@
 import { pino } from 'pino';
 import { createCatalog } from '../../src/catalog.js';
+import type { ChatMessage } from '../../src/domain/messages.js';
 import { chatLane, messageEffect, publishEffect } from '../../src/incidents/effects.js';
 import type { IncidentListener } from '../../src/incidents/events.js';
 import { createAlertIntake } from '../../src/incidents/intake.js';
-import type { ChatMessage } from '../../src/incidents/messages.js';
 import type { Chat } from '../../src/incidents/ports.js';
-import { createPublisher } from '../../src/incidents/publish.js';
 import { createIncidents } from '../../src/incidents/service.js';
 import { createOutboxWorker, DeliveryError } from '../../src/outbox/worker.js';
 import { createPagerDelivery } from '../../src/paging/delivery.js';
@@ -20,6 +19,7 @@ import type {
   People,
 } from '../../src/paging/ports.js';
 import { createPaging } from '../../src/paging/service.js';
+import { createPublisher } from '../../src/read-model/publish.js';
 import { laneItems } from '../../src/store/outbox.js';
 import { type PageRow, pagesOf } from '../../src/store/paging.js';
 import { testDb } from './db.js';

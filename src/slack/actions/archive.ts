@@ -1,6 +1,6 @@
 import type { BlockButtonAction, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { incidentRef } from '../../domain/incident.js';
 import type { Archiving } from '../../incidents/archive.js';
-import { incidentRef } from '../../incidents/incident.js';
 import type { ActorOf } from '../actors.js';
 import { slackDate } from '../blocks/text.js';
 import { IncidentId } from './incident-card.js';

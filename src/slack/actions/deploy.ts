@@ -6,8 +6,8 @@ import type {
   ViewSubmitAction,
 } from '@slack/bolt';
 import { z } from 'zod';
+import { incidentRef } from '../../domain/incident.js';
 import { isAppError } from '../../errors.js';
-import { incidentRef } from '../../incidents/incident.js';
 import { getIncident } from '../../store/incidents.js';
 import { freezeModal } from '../blocks/deploy.js';
 import { escapeText } from '../blocks/text.js';

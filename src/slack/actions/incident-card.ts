@@ -5,7 +5,7 @@ import type {
   SlackActionMiddlewareArgs,
 } from '@slack/bolt';
 import { z } from 'zod';
-import { incidentRef, SEVERITIES } from '../../incidents/incident.js';
+import { incidentRef, SEVERITIES } from '../../domain/incident.js';
 import type { Incidents } from '../../incidents/service.js';
 import { getIncident } from '../../store/incidents.js';
 import type { Db } from '../../store/sqlite.js';

@@ -1,6 +1,6 @@
 import type { BlockButtonAction, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
-import { incidentRef } from '../../incidents/incident.js';
+import { incidentRef } from '../../domain/incident.js';
 import { type Reminders, SNOOZE_MINUTES } from '../../incidents/reminders.js';
 import { getIncident } from '../../store/incidents.js';
 import type { Db } from '../../store/sqlite.js';

@@ -1,10 +1,10 @@
 import type { types } from '@slack/bolt';
-import type { Deploy, Rollback } from '../../deploy/deploy.js';
-import type { Freeze } from '../../deploy/freeze.js';
 import type { DeployNotice, FreezeFacts, RollbackButton } from '../../deploy/notices.js';
 import type { DeployStatusReport } from '../../deploy/reports.js';
 import type { RollbackPlan } from '../../deploy/rollback.js';
-import { incidentRef } from '../../incidents/incident.js';
+import type { Deploy, Rollback } from '../../domain/deploy.js';
+import type { Freeze } from '../../domain/freeze.js';
+import { incidentRef } from '../../domain/incident.js';
 import { actions, blocks as ids, inputAction, views } from '../ids.js';
 import {
   duration,

@@ -1,8 +1,8 @@
 import type { types } from '@slack/bolt';
+import { incidentRef } from '../../domain/incident.js';
 import type { Followup } from '../../incidents/followups.js';
-import { incidentRef } from '../../incidents/incident.js';
 import { actions, blocks } from '../ids.js';
-import type { RenderedMessage } from './messages.js';
+import type { RenderedMessage } from './rendered.js';
 import { escapeText, mention, mrkdwn, plain, truncate, truncateMarkup } from './text.js';
 
 const MARK: Record<Followup['state'], string> = { open: '🔲', done: '✅', wont_do: '🚫' };

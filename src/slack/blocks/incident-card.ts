@@ -1,6 +1,6 @@
 import type { types } from '@slack/bolt';
-import { incidentRef, SEVERITIES, type Severity, type State } from '../../incidents/incident.js';
-import type { IncidentView, SuspectView } from '../../incidents/view.js';
+import { incidentRef, SEVERITIES, type Severity, type State } from '../../domain/incident.js';
+import type { IncidentView, SuspectView } from '../../read-model/incident-view.js';
 import { actions, blocks as ids } from '../ids.js';
 import { rollbackButton } from './deploy.js';
 import {

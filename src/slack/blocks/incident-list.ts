@@ -1,5 +1,5 @@
 import type { types } from '@slack/bolt';
-import { type Incident, incidentRef } from '../../incidents/incident.js';
+import { type Incident, incidentRef } from '../../domain/incident.js';
 import { severityLabel, stateLabel } from './incident-card.js';
 import { channelLink, escapeText, mention, mrkdwn, truncate } from './text.js';
 

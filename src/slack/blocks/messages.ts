@@ -1,11 +1,12 @@
 import type { types } from '@slack/bolt';
-import { incidentRef } from '../../incidents/incident.js';
-import type { ChatMessage } from '../../incidents/messages.js';
+import { incidentRef } from '../../domain/incident.js';
+import type { ChatMessage } from '../../domain/messages.js';
 import { SNOOZE_MINUTES } from '../../incidents/reminders.js';
-import type { IncidentView } from '../../incidents/view.js';
+import type { IncidentView } from '../../read-model/incident-view.js';
 import { actions, snoozeActionId } from '../ids.js';
 import { severityLabel, stateLabel } from './incident-card.js';
 import { renderPagingMessage } from './paging.js';
+import type { RenderedMessage } from './rendered.js';
 import {
   channelLink,
   duration,
@@ -19,11 +20,6 @@ import {
   who,
 } from './text.js';
 import { renderTimelineMessage } from './timeline.js';
-
-export interface RenderedMessage {
-  text: string;
-  blocks: types.KnownBlock[];
-}
 
 const section = (text: string): types.KnownBlock => ({ type: 'section', text: mrkdwn(text) });
 

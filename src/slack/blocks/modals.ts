@@ -1,5 +1,5 @@
 import type { types } from '@slack/bolt';
-import { incidentRef, SEVERITIES, type Severity } from '../../incidents/incident.js';
+import { incidentRef, SEVERITIES, type Severity } from '../../domain/incident.js';
 import { TITLE_MAX } from '../../incidents/service.js';
 import { fields, views } from '../ids.js';
 import { severityLabel } from './incident-card.js';

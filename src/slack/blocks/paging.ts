@@ -1,10 +1,10 @@
 import type { types } from '@slack/bolt';
-import { incidentRef } from '../../incidents/incident.js';
-import type { IncidentView } from '../../incidents/view.js';
-import type { PagingMessage } from '../../paging/messages.js';
+import { incidentRef } from '../../domain/incident.js';
+import type { PagingMessage } from '../../domain/paging-messages.js';
 import type { PageOutcome } from '../../paging/service.js';
+import type { IncidentView } from '../../read-model/incident-view.js';
 import { actions } from '../ids.js';
-import type { RenderedMessage } from './messages.js';
+import type { RenderedMessage } from './rendered.js';
 import { escapeText, link, mention, mrkdwn, plain, truncate, truncateMarkup, who } from './text.js';
 
 const section = (text: string): types.KnownBlock => ({ type: 'section', text: mrkdwn(text) });

@@ -1,9 +1,9 @@
 import type { types } from '@slack/bolt';
-import { incidentRef } from '../../incidents/incident.js';
-import type { ChatMessage } from '../../incidents/messages.js';
-import type { IncidentView } from '../../incidents/view.js';
+import { incidentRef } from '../../domain/incident.js';
+import type { ChatMessage } from '../../domain/messages.js';
+import type { IncidentView } from '../../read-model/incident-view.js';
 import { actions, blocks } from '../ids.js';
-import type { RenderedMessage } from './messages.js';
+import type { RenderedMessage } from './rendered.js';
 import { escapeText, mrkdwn, plain, slackDate, truncate } from './text.js';
 
 type TimelineMessage = Extract<

@@ -1,7 +1,8 @@
 // Reading what people type after `/incident <subcommand>`. Slack sends the text with `&`, `<`
 // and `>` escaped, and (with should_escape in the manifest) mentions as <@U123|name>.
+
+import { type OpenState, SEVERITIES, type Severity } from '../../domain/incident.js';
 import { AppError } from '../../errors.js';
-import { type OpenState, SEVERITIES, type Severity } from '../../incidents/incident.js';
 
 /** Slack's escaping undone, so the text is stored as typed (the renderer escapes again). */
 export const unescapeSlack = (text: string): string =>

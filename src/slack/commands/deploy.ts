@@ -1,7 +1,7 @@
 import { parseDuration } from '../../config.js';
 import { deployStatus, recentDeploys } from '../../deploy/reports.js';
+import { type Incident, incidentRef } from '../../domain/incident.js';
 import { AppError } from '../../errors.js';
-import { type Incident, incidentRef } from '../../incidents/incident.js';
 import { listText, rollbackPrompt, statusText } from '../blocks/deploy.js';
 import { escapeText } from '../blocks/text.js';
 import type { DeploySlackServices } from '../deploy-services.js';

@@ -1,6 +1,6 @@
 import type { Catalog } from '../../catalog.js';
+import { type Incident, incidentRef } from '../../domain/incident.js';
 import { AppError } from '../../errors.js';
-import { type Incident, incidentRef } from '../../incidents/incident.js';
 import type { Incidents } from '../../incidents/service.js';
 import { openIncidents } from '../../store/incidents.js';
 import type { Db } from '../../store/sqlite.js';

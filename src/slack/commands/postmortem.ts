@@ -1,5 +1,5 @@
+import { incidentRef } from '../../domain/incident.js';
 import { AppError } from '../../errors.js';
-import { incidentRef } from '../../incidents/incident.js';
 import { renderPostmortem } from '../../postmortem/draft.js';
 import { loadPostmortemRecord } from '../../postmortem/record.js';
 import type { Db } from '../../store/sqlite.js';

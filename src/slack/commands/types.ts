@@ -1,6 +1,6 @@
 import type { RespondFn, SlashCommand, webApi } from '@slack/bolt';
+import type { Incident } from '../../domain/incident.js';
 import type { Actor } from '../../incidents/events.js';
-import type { Incident } from '../../incidents/incident.js';
 
 /** What a slash-subcommand handler gets, after the command was acked and parsed. */
 export interface SubcommandContext {

@@ -1,6 +1,6 @@
 import type { webApi } from '@slack/bolt';
 import { z } from 'zod';
-import type { CapturedMessage } from '../../timeline/capture.js';
+import type { CapturedMessage } from '../../incidents/capture.js';
 
 /** The fields of a Slack message that the timeline keeps; everything else is ignored. */
 const SlackMessage = z.object({

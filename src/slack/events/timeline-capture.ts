@@ -5,10 +5,10 @@ import type {
   SlackShortcutMiddlewareArgs,
   webApi,
 } from '@slack/bolt';
+import { captureEffects, type TimelineCapture } from '../../incidents/capture.js';
 import type { EffectHandler } from '../../outbox/effects.js';
 import { findIncidentByChannel } from '../../store/incidents.js';
 import type { Db } from '../../store/sqlite.js';
-import { captureEffects, type TimelineCapture } from '../../timeline/capture.js';
 import {
   fetchMessage,
   isFromBot,

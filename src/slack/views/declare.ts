@@ -1,6 +1,6 @@
 import type { Middleware, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { z } from 'zod';
-import { SEVERITIES } from '../../incidents/incident.js';
+import { SEVERITIES } from '../../domain/incident.js';
 import { type Incidents, TITLE_MAX } from '../../incidents/service.js';
 import type { ActorOf } from '../actors.js';
 import { DESCRIPTION_MAX, declaredModal } from '../blocks/modals.js';

@@ -5,7 +5,7 @@ import {
   STATES,
   severityFromLabel,
   worseSeverity,
-} from '../../src/incidents/incident.js';
+} from '../../src/domain/incident.js';
 
 test.each([
   ['critical', 'sev1'],

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { PagingMessage } from '../paging/messages.js';
 import { SEVERITIES, STATES } from './incident.js';
+import { PagingMessage } from './paging-messages.js';
 
 // Schemas, because messages travel through the outbox as JSON and are checked when they come
 // back out; the types are derived from them so the two cannot drift.

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { enqueueMessage } from '../incidents/effects.js';
-import type { Actor } from '../incidents/events.js';
 import { defineEffect } from '../outbox/effects.js';
 import { rememberChatRef } from '../store/chat-refs.js';
 import { getIncident } from '../store/incidents.js';
 import type { Db, Tx } from '../store/sqlite.js';
 import { pinEventsOf } from '../store/timeline.js';
-import { record, streamOf, type TimelineEntry } from './timeline.js';
+import { record, streamOf, type TimelineEntry } from '../timeline/timeline.js';
+import { enqueueMessage } from './effects.js';
+import type { Actor } from './events.js';
 
 /** A chat message copied into the timeline, as the edge read it from the chat platform. */
 export interface CapturedMessage {

@@ -1,5 +1,7 @@
-import { blockingFreezes } from '../deploy/freeze.js';
 import { rollbackTarget } from '../deploy/suspects.js';
+import { blockingFreezes } from '../domain/freeze.js';
+import type { Incident } from '../domain/incident.js';
+import { STORM_GROUP_KEY, type StormGroup, stormGroups } from '../incidents/storm.js';
 import {
   activeFreezes,
   alertCounts,
@@ -12,8 +14,6 @@ import {
 } from '../store/incident-view.js';
 import { getIncident } from '../store/incidents.js';
 import type { DbOrTx } from '../store/sqlite.js';
-import type { Incident } from './incident.js';
-import { STORM_GROUP_KEY, type StormGroup, stormGroups } from './storm.js';
 
 export interface AlertSummary {
   title: string;

@@ -1,12 +1,12 @@
 import { afterEach, expect, test } from 'vitest';
-import { chatLane } from '../../src/incidents/effects.js';
-import { findChatRef } from '../../src/store/chat-refs.js';
-import { pendingInLane } from '../../src/store/outbox.js';
 import {
   type CapturedMessage,
   createTimelineCapture,
   tsToDate,
-} from '../../src/timeline/capture.js';
+} from '../../src/incidents/capture.js';
+import { chatLane } from '../../src/incidents/effects.js';
+import { findChatRef } from '../../src/store/chat-refs.js';
+import { pendingInLane } from '../../src/store/outbox.js';
 import { list, verify } from '../../src/timeline/timeline.js';
 import { testDb } from '../support/db.js';
 import { coreServices } from '../support/incidents.js';
