@@ -1,5 +1,5 @@
 import { parsePagerDutyWebhook } from '../ingest/pagerduty.js';
-import type { PagerDutyEvent } from '../paging/events.js';
+import type { PagerDutyEvent } from '../ingest/pagerduty-events.js';
 import type { InboundResult } from '../paging/inbound.js';
 import { hmacHex, safeEqual } from './auth.js';
 import { HttpError, parseJson, readBody, sendJson } from './body.js';

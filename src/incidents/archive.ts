@@ -8,7 +8,6 @@ import { latestEventOfKind } from '../store/timeline-reads.js';
 import { record, streamOf } from '../timeline/timeline.js';
 import { enqueueMessage } from './effects.js';
 import type { Actor } from './events.js';
-import type { Chat } from './ports.js';
 
 /** Archive the channel of a resolved incident; `resolvedAt` (epoch ms) names the resolution. */
 export const archiveEffect = defineEffect({
@@ -82,7 +81,13 @@ export function createArchiving({ db, now, kick, archiveAfterMs }: ArchiveDeps) 
 }
 
 /** The outbox handler: archives the channel unless the incident was reopened meanwhile. */
-export function archiveHandler({ db, chat, now }: { db: Db; chat: Chat; now: () => Date }) {
+/** What archiving needs from the chat platform (the Chat port in src/read-model/ports.ts has it). */
+export interface ChannelArchiver {
+  archiveChannel(channelId: string): Promise<void>;
+}
+
+export function archiveHandler(deps: { db: Db; chat: ChannelArchiver; now: () => Date }) {
+  const { db, chat, now } = deps;
   return archiveEffect.handledBy(async (payload) => {
     const row = findIncidentRow(db, payload.incidentId);
     // Reopened (and perhaps resolved again, which offers its own archive): leave the channel.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { PagerDutyEvent, PagerDutyIncident, PagerDutyRef } from '../paging/events.js';
+import type { PagerDutyEvent, PagerDutyIncident, PagerDutyRef } from './pagerduty-events.js';
 
 // PagerDuty v3 webhooks (developer-docs webhooks/01-Overview.md). PagerDuty disables a
 // subscription after three dropped deliveries, so only what we cannot work without is

@@ -1,5 +1,4 @@
 import type { IncidentFact } from '../domain/facts.js';
-import type { Milestones } from '../domain/incident.js';
 import { SEVERITIES, type Severity } from '../domain/incident.js';
 import { incidentDurations } from './durations.js';
 import { type Summary, summarize } from './summary.js';

@@ -6,6 +6,7 @@ import type { Actor } from '../incidents/events.js';
 import type { AlertIntake } from '../incidents/intake.js';
 import type { Incidents } from '../incidents/service.js';
 import type { NormalizedAlert } from '../ingest/alert.js';
+import type { PagerDutyEvent, PagerDutyIncident } from '../ingest/pagerduty-events.js';
 import { claimDelivery } from '../store/deliveries.js';
 import { getIncident } from '../store/incidents.js';
 import {
@@ -21,7 +22,6 @@ import {
 import type { Db, Tx } from '../store/sqlite.js';
 import { record } from '../timeline/timeline.js';
 import { enqueueOwnerLookup } from './effects.js';
-import type { PagerDutyEvent, PagerDutyIncident } from './events.js';
 import { type PagingPolicy, serviceForPagerDutyId, severityForPagerDuty } from './policy.js';
 
 export interface InboundDeps {

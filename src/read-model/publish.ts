@@ -1,13 +1,13 @@
 import type { Catalog } from '../catalog.js';
 import type { MessageDelivery } from '../domain/messages.js';
 import { messageEffect, publishEffect } from '../incidents/effects.js';
-import type { Chat } from '../incidents/ports.js';
 import { DeliveryError } from '../outbox/worker.js';
 import { findChatRef, rememberChatRef } from '../store/chat-refs.js';
 import { findIncidentRow, type IncidentChanges, updateIncident } from '../store/incidents.js';
 import type { Db } from '../store/sqlite.js';
 import { record } from '../timeline/timeline.js';
 import { buildIncidentView } from './incident-view.js';
+import type { Chat } from './ports.js';
 
 export interface PublisherDeps {
   db: Db;

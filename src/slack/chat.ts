@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { types, webApi } from '@slack/bolt';
 import { channelName } from '../domain/incident.js';
-import type { Chat, ShownMessage } from '../incidents/ports.js';
 import { DeliveryError } from '../outbox/worker.js';
+import type { Chat, ShownMessage } from '../read-model/ports.js';
 import { announcementBlocks, cardText, incidentCard, topicText } from './blocks/incident-card.js';
 import { renderMessage } from './blocks/messages.js';
 import { blocks as blockIds } from './ids.js';

@@ -8,8 +8,8 @@ import type {
   PageItem,
   RollbackItem,
   TimelineItem,
-} from '../postmortem/record.js';
-import type { TimelineKind } from '../timeline/timeline.js';
+} from '../domain/postmortem.js';
+import type { TimelineKind } from '../domain/timeline.js';
 import {
   alerts,
   type DeployRow,

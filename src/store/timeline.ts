@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import type { TimelineEntry, TimelineKind } from '../timeline/timeline.js';
+import type { TimelineEntry, TimelineKind } from '../domain/timeline.js';
 import { type TimelineRow, timelineEvents, timelineHeads } from './schema.js';
 import { type Db, type DbOrTx, prepared } from './sqlite.js';
 

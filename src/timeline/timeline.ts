@@ -1,4 +1,10 @@
 import { createHash } from 'node:crypto';
+import {
+  TIMELINE_KINDS,
+  type TimelineEntry,
+  type TimelineInput,
+  type TimelineKind,
+} from '../domain/timeline.js';
 import type { Db, DbOrTx } from '../store/sqlite.js';
 import {
   appendEvent,
@@ -10,77 +16,7 @@ import {
   streamHeads,
 } from '../store/timeline.js';
 
-/** Every kind of fact the record holds. Add a kind here before recording it. */
-export const TIMELINE_KINDS = [
-  'incident_opened',
-  'incident_declared',
-  'alert_firing',
-  'alert_resolved',
-  'alerts_all_resolved',
-  // How many alerts of a group the latest notification left out (Alertmanager max_alerts, size).
-  'alerts_cut',
-  'state_changed',
-  'severity_changed',
-  'owner_changed',
-  'acknowledged',
-  'mitigated',
-  'resolved',
-  'reopened',
-  'status_update',
-  'note',
-  'pinned',
-  'pin_withdrawn',
-  'reminder_sent',
-  'reminder_snoozed',
-  'permission_denied',
-  'deploy_seen',
-  'suspect_marked',
-  'rollback_requested',
-  'rollback_started',
-  'rollback_succeeded',
-  'rollback_failed',
-  'freeze_created',
-  'freeze_lifted',
-  'freeze_expired',
-  'page_requested',
-  'page_triggered',
-  'page_failed',
-  'pagerduty_event',
-  'followup_added',
-  'followup_changed',
-  'cause_recorded',
-  'channel_created',
-  'channel_archive_scheduled',
-  'channel_archived',
-  'delivery_failed',
-] as const;
-export type TimelineKind = (typeof TIMELINE_KINDS)[number];
-
-export interface TimelineInput {
-  /** Null records into the global audit stream (freezes without an incident, denied actions…). */
-  incidentId: number | null;
-  kind: TimelineKind;
-  /** When it happened: the original time (a pinned message's ts, an alert's startsAt), not now. */
-  at: Date;
-  /** Slack user id, or the system that acted ("firebreak", "alertmanager", "pagerduty:PXXXX"). */
-  actor: string;
-  source: string;
-  payload?: Record<string, unknown>;
-  /** Recording the same dedupeKey twice in one stream keeps the first entry only. */
-  dedupeKey?: string;
-}
-
-export interface TimelineEntry {
-  id: number;
-  incidentId: number | null;
-  seq: number;
-  at: Date;
-  recordedAt: Date;
-  kind: TimelineKind;
-  actor: string;
-  source: string;
-  payload: Record<string, unknown>;
-}
+export { TIMELINE_KINDS, type TimelineEntry, type TimelineInput, type TimelineKind };
 
 export const GENESIS_HASH = '0'.repeat(64);
 export const AUDIT_STREAM = 'audit';

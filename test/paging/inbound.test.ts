@@ -1,8 +1,8 @@
 import { afterEach, expect, test } from 'vitest';
 import type { Actor } from '../../src/incidents/events.js';
 import { parsePagerDutyWebhook } from '../../src/ingest/pagerduty.js';
+import type { PagerDutyEvent } from '../../src/ingest/pagerduty-events.js';
 import { pagerLane } from '../../src/paging/effects.js';
-import type { PagerDutyEvent } from '../../src/paging/events.js';
 import { loadPostmortemRecord } from '../../src/postmortem/record.js';
 import { listDeliveries } from '../../src/store/deliveries.js';
 import { findIncident, openIncidents } from '../../src/store/incidents.js';

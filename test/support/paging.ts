@@ -4,7 +4,6 @@ import type { ChatMessage } from '../../src/domain/messages.js';
 import { chatLane, messageEffect, publishEffect } from '../../src/incidents/effects.js';
 import type { IncidentListener } from '../../src/incidents/events.js';
 import { createAlertIntake } from '../../src/incidents/intake.js';
-import type { Chat } from '../../src/incidents/ports.js';
 import { createIncidents } from '../../src/incidents/service.js';
 import { createOutboxWorker, DeliveryError } from '../../src/outbox/worker.js';
 import { createPagerDelivery } from '../../src/paging/delivery.js';
@@ -19,6 +18,7 @@ import type {
   People,
 } from '../../src/paging/ports.js';
 import { createPaging } from '../../src/paging/service.js';
+import type { Chat } from '../../src/read-model/ports.js';
 import { createPublisher } from '../../src/read-model/publish.js';
 import { laneItems } from '../../src/store/outbox.js';
 import { type PageRow, pagesOf } from '../../src/store/paging.js';

@@ -1,6 +1,6 @@
 import type { Incident } from '../domain/incident.js';
 import type { ChatMessage } from '../domain/messages.js';
-import type { IncidentView } from '../read-model/incident-view.js';
+import type { IncidentView } from './incident-view.js';
 
 /** A message shown in place and updated later: where it is and a hash of what it shows. */
 export interface ShownMessage {
