@@ -1,7 +1,7 @@
 import type { Catalog } from '../catalog.js';
 import { type Severity, severityFromLabel, severityRank } from '../domain/incident.js';
 import type { NormalizedAlert } from '../ingest/alert.js';
-import { addServices, getIncident, insertIncident, updateIncident } from '../store/incidents.js';
+import { getIncident, updateIncident } from '../store/incidents.js';
 import {
   countAlerts,
   countFiringAlerts,
@@ -23,6 +23,7 @@ import type { Db, Tx } from '../store/sqlite.js';
 import { record } from '../timeline/timeline.js';
 import { enqueueMessage, enqueuePublish } from './effects.js';
 import { type Actor, type IncidentEvent, type IncidentListener, SYSTEM } from './events.js';
+import { openIncident as openIncidentRow } from './open.js';
 import { resolveInTx } from './resolution.js';
 import { STORM_GROUP_KEY, STORM_WINDOW_MS, stormDescription, stormTitle } from './storm.js';
 
@@ -292,48 +293,44 @@ export function createAlertIntake(deps: IntakeDeps) {
     as: { title: string; description: string; groupKey: string } | null = null,
   ): number {
     const ownerId = facts.service ? (catalog.owners(facts.service)[0] ?? null) : null;
-    const reminder = policy.reminders[facts.severity];
     const title = (as?.title ?? alert.title).slice(0, 200);
     const groupKey = as?.groupKey ?? alert.groupKey;
-    const id = insertIncident(tx, {
-      title,
-      description: as?.description ?? alert.description,
-      severity: facts.severity,
-      state: 'triage',
-      ownerId,
-      environment: facts.environment,
-      source: 'alert',
-      groupKey,
-      impactStartedAt: alert.startsAt ?? at,
-      detectedAt: at,
-      declaredAt: at,
-      nextUpdateDueAt: reminder ? new Date(at.getTime() + reminder) : null,
-      ownerReminderAt: ownerId ? null : new Date(at.getTime() + policy.unownedReminderMs),
-      createdAt: at,
-      updatedAt: at,
-    });
-    if (facts.service) addServices(tx, id, [facts.service]);
-    record(
+    const services = facts.service ? [facts.service] : [];
+    return openIncidentRow(
       tx,
       {
-        incidentId: id,
-        kind: 'incident_opened',
-        at,
-        actor: alert.source,
-        source: alert.source,
-        payload: {
+        incident: {
           title,
+          description: as?.description ?? alert.description,
           severity: facts.severity,
           state: 'triage',
-          services: facts.service ? [facts.service] : [],
-          environment: facts.environment,
           ownerId,
+          environment: facts.environment,
+          source: 'alert',
           groupKey,
+          impactStartedAt: alert.startsAt ?? at,
+          detectedAt: at,
+          declaredAt: at,
+        },
+        services,
+        opened: {
+          kind: 'incident_opened',
+          actor: alert.source,
+          source: alert.source,
+          payload: {
+            title,
+            severity: facts.severity,
+            state: 'triage',
+            services,
+            environment: facts.environment,
+            ownerId,
+            groupKey,
+          },
         },
       },
+      policy,
       at,
     );
-    return id;
   }
 
   /** A more severe alert raises the incident's severity; alerts never lower it. */

@@ -15,13 +15,13 @@ import {
   findIncidentRow,
   getIncident,
   type IncidentChanges,
-  insertIncident,
   updateIncident,
 } from '../store/incidents.js';
 import type { Db, Tx } from '../store/sqlite.js';
 import { record, type TimelineKind } from '../timeline/timeline.js';
 import { enqueueMessage, enqueuePublish } from './effects.js';
 import type { Actor, IncidentEvent, IncidentListener } from './events.js';
+import { openIncident } from './open.js';
 import { resolveInTx } from './resolution.js';
 
 export interface LifecyclePolicy {
@@ -177,33 +177,36 @@ export function createIncidents(deps: LifecycleDeps) {
       input.ownerId === undefined ? (actor.source === 'slack' ? actor.id : null) : input.ownerId;
     const at = now();
     const id = db.transaction((tx) => {
-      const created = insertIncident(tx, {
-        title,
-        description: input.description?.trim() || null,
-        severity: input.severity,
-        state: 'investigating',
-        ownerId,
-        environment: input.environment?.trim().toLowerCase() || policy.defaultEnvironment,
-        source: 'declared',
-        createdBy: actor.id,
-        impactStartedAt: input.fromMessage?.at ?? null,
-        detectedAt: at,
-        declaredAt: at,
-        acknowledgedAt: at, // a person declaring is a person on it
-        nextUpdateDueAt: reminderAt(input.severity, at),
-        ownerReminderAt: ownerId ? null : new Date(at.getTime() + policy.unownedReminderMs),
-        createdAt: at,
-        updatedAt: at,
-      });
-      addServices(tx, created, services);
+      const environment = input.environment?.trim().toLowerCase() || policy.defaultEnvironment;
+      const created = openIncident(
+        tx,
+        {
+          incident: {
+            title,
+            description: input.description?.trim() || null,
+            severity: input.severity,
+            state: 'investigating',
+            ownerId,
+            environment,
+            source: 'declared',
+            createdBy: actor.id,
+            impactStartedAt: input.fromMessage?.at ?? null,
+            detectedAt: at,
+            declaredAt: at,
+            acknowledgedAt: at, // a person declaring is a person on it
+          },
+          services,
+          opened: {
+            kind: 'incident_declared',
+            actor: actor.id,
+            source: actor.source,
+            payload: { title, severity: input.severity, services, environment, ownerId },
+          },
+        },
+        policy,
+        at,
+      );
       const incident = getIncident(tx, created);
-      log(tx, incident, 'incident_declared', actor, at, {
-        title,
-        severity: input.severity,
-        services,
-        environment: incident.environment,
-        ownerId,
-      });
       if (input.fromMessage) {
         record(
           tx,
