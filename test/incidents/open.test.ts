@@ -1,0 +1,58 @@
+import { expect, test } from 'vitest';
+import { openIncident } from '../../src/incidents/open.js';
+import { findIncidentRow, servicesOf } from '../../src/store/incidents.js';
+import { list } from '../../src/timeline/timeline.js';
+import { testDb } from '../support/db.js';
+
+const at = new Date('2026-11-22T10:00:00Z');
+const policy = { reminders: { sev1: 15 * 60_000 }, unownedReminderMs: 5 * 60_000 };
+
+function open(ownerId: string | null, severity: 'sev1' | 'sev3', services: string[]) {
+  const { db } = testDb();
+  const id = db.transaction((tx) =>
+    openIncident(
+      tx,
+      {
+        incident: {
+          title: 'Checkout 5xx',
+          severity,
+          state: 'triage',
+          ownerId,
+          environment: 'production',
+          source: 'alert',
+          detectedAt: at,
+          declaredAt: at,
+        },
+        services,
+        opened: {
+          kind: 'incident_opened',
+          actor: 'alertmanager',
+          source: 'alertmanager',
+          payload: { title: 'Checkout 5xx' },
+        },
+      },
+      policy,
+      at,
+    ),
+  );
+  return { db, id };
+}
+
+test('an incident opens with its first reminders, its services and its first timeline entry', () => {
+  const { db, id } = open(null, 'sev1', ['checkout', 'payments']);
+  const row = findIncidentRow(db, id);
+  expect(row?.nextUpdateDueAt).toEqual(new Date(at.getTime() + 15 * 60_000));
+  expect(row?.ownerReminderAt).toEqual(new Date(at.getTime() + 5 * 60_000));
+  expect(servicesOf(db, id)).toEqual(['checkout', 'payments']);
+  expect(list(db, id).map((e) => [e.kind, e.actor, e.payload])).toEqual([
+    ['incident_opened', 'alertmanager', { title: 'Checkout 5xx' }],
+  ]);
+});
+
+test('an owned incident is not nagged about its owner, and a severity without reminders gets none', () => {
+  const { db, id } = open('U0OWNER', 'sev3', []);
+  const row = findIncidentRow(db, id);
+  expect(row?.ownerReminderAt).toBeNull();
+  expect(row?.nextUpdateDueAt).toBeNull();
+  expect(servicesOf(db, id)).toEqual([]);
+});
