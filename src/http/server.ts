@@ -2,6 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
 import { type ErrorCode, isAppError } from '../errors.js';
+import { STORAGE_RETRY_AFTER_S, storageError } from '../store/errors.js';
 import { HttpError, sendJson } from './body.js';
 import { readSlackBody } from './slack-body.js';
 
@@ -31,9 +32,6 @@ const STATUS_OF: Record<ErrorCode, number> = {
   upstream: 502,
   unavailable: 503,
 };
-
-// SQLite telling us it cannot write right now: the caller should retry, and nothing was stored.
-const SQLITE_TRANSIENT = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CANTOPEN|READONLY|NOMEM)/;
 
 function compile(path: string): { regex: RegExp; names: string[] } {
   const names: string[] = [];
@@ -171,13 +169,9 @@ function describeError(error: unknown): [number, Record<string, unknown>, Record
   }
   if (isAppError(error))
     return [STATUS_OF[error.code], { error: error.message, code: error.code }, {}];
-  const code = (error as { code?: unknown })?.code;
-  if (typeof code === 'string' && SQLITE_TRANSIENT.test(code)) {
-    return [
-      503,
-      { error: 'storage temporarily unavailable, nothing was stored; retry' },
-      { 'retry-after': '5' },
-    ];
-  }
+  // The database cannot write right now: the caller should retry, and nothing was stored.
+  const storage = storageError(error);
+  if (storage)
+    return [503, { error: storage.message }, { 'retry-after': String(STORAGE_RETRY_AFTER_S) }];
   return [500, { error: 'internal error' }, {}];
 }
