@@ -10,6 +10,7 @@ import type {
   TimelineItem,
 } from '../domain/postmortem.js';
 import type { TimelineKind } from '../domain/timeline.js';
+import { suspectLinks } from './incident-view.js';
 import {
   alerts,
   type DeployRow,
@@ -238,13 +239,7 @@ export interface Suspect {
 
 /** The deploys suspected of causing the incident, best suspect first. */
 export function suspectsOf(db: DbOrTx, incidentId: number): Suspect[] {
-  return db
-    .select({ link: incidentDeploys, deploy: deploys })
-    .from(incidentDeploys)
-    .innerJoin(deploys, eq(deploys.id, incidentDeploys.deployId))
-    .where(eq(incidentDeploys.incidentId, incidentId))
-    .orderBy(asc(incidentDeploys.rank))
-    .all();
+  return suspectLinks(db, incidentId);
 }
 
 /** Gives these suspects of the incident the same verdict. */
