@@ -3,7 +3,7 @@
 // (every 202 means committed), how long until every incident had its channel and card, and
 // the same 200 notifications into the bare baseline server in the same run.
 //   npm run build && node --import tsx bench/storm.ts
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -63,6 +63,10 @@ try {
   await baseline.stop();
 
   const dbPath = join(dir, 'bot.db');
+  // 50 groups in seconds is what this storm is: lift the cap on new incidents (default 10 a
+  // minute, which would gather them into one alert storm incident) so each group gets its own.
+  const configPath = join(dir, 'firebreak.yaml');
+  writeFileSync(configPath, 'incidents:\n  maxNewPerMinute: 1000\n');
   const bot = await startChild(
     ['bin/firebreak.js', 'serve'],
     {
@@ -70,7 +74,7 @@ try {
       SLACK_SIGNING_SECRET: 'bench-signing-secret',
       SLACK_API_URL: slack.apiUrl,
       DATABASE_PATH: dbPath,
-      FIREBREAK_CONFIG: join(dir, 'none.yaml'),
+      FIREBREAK_CONFIG: configPath,
       INGEST_TOKEN: TOKEN,
       LOG_LEVEL: 'error',
     },
@@ -82,16 +86,20 @@ try {
   });
   const db = new Database(dbPath, { readonly: true });
   let settledMs = 0;
+  // Slack's Tier 2 allows about 20 conversations.create a minute, and the bot paces itself to
+  // it: the first 20 channels come at once, the other 30 over the next two minutes.
+  let first20Ms = 0;
   for (;;) {
     const row = db
       .prepare('SELECT count(*) AS n, sum(card_ts IS NOT NULL) AS carded FROM incidents')
       .get() as { n: number; carded: number };
     const stored = (db.prepare('SELECT count(*) AS n FROM alerts').get() as { n: number }).n;
+    if (!first20Ms && row.carded >= 20) first20Ms = performance.now() - started;
     if (row.n === GROUPS && row.carded === GROUPS && stored === NOTIFICATIONS * PER_NOTIFICATION) {
       settledMs = performance.now() - started;
       break;
     }
-    if (performance.now() - started > 120_000) throw new Error('storm did not settle in 2 minutes');
+    if (performance.now() - started > 240_000) throw new Error('storm did not settle in 4 minutes');
     await sleep(20);
   }
   const channels = [...slack.state.channels.values()].filter((c) =>
@@ -105,7 +113,8 @@ try {
       'server',
       'all accepted (ms)',
       'alerts/s accepted',
-      'all incidents carded (ms)',
+      'first 20 carded (ms)',
+      'all 50 carded (ms, Tier 2 paced)',
       'channels',
       'ratio (accept time)',
     ],
@@ -116,12 +125,14 @@ try {
         round((NOTIFICATIONS * PER_NOTIFICATION * 1000) / baseMs),
         '-',
         '-',
+        '-',
         '1.00',
       ],
       [
         'firebreak',
         round(acceptMs),
         round((NOTIFICATIONS * PER_NOTIFICATION * 1000) / acceptMs),
+        round(first20Ms),
         round(settledMs),
         channels,
         (acceptMs / baseMs).toFixed(2),
