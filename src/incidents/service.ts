@@ -37,7 +37,7 @@ export interface LifecycleDeps {
 }
 
 /** A command's result leaving its transaction: the incident, or the refusal to throw after commit. */
-type Outcome = { incident: Incident; publish: boolean } | Refused;
+type Outcome = { incident: Incident } | Refused;
 
 /**
  * The incident lifecycle's shell: each command reads the incident inside one synchronous
@@ -76,7 +76,7 @@ export function createIncidents(deps: LifecycleDeps) {
           return decision;
         case 'unchanged':
           enqueuePublish(tx, id, at); // a repeat still refreshes the card
-          return { incident: decision.incident, publish: true };
+          return { incident: decision.incident };
         case 'resolve': {
           const resolved = resolveInTx(tx, {
             incident: decision.incident,
@@ -88,7 +88,7 @@ export function createIncidents(deps: LifecycleDeps) {
             archiveAfterMs: policy.archiveAfterMs,
           });
           enqueuePublish(tx, id, at);
-          return { incident: resolved, publish: true };
+          return { incident: resolved };
         }
         case 'changed': {
           if (decision.write) updateIncident(tx, id, decision.write);
@@ -97,7 +97,7 @@ export function createIncidents(deps: LifecycleDeps) {
           const updated = getIncident(tx, id);
           for (const step of decision.after) carryOut(tx, updated, step, actor, at);
           if (decision.publish) enqueuePublish(tx, id, at);
-          return { incident: updated, publish: decision.publish };
+          return { incident: updated };
         }
         default:
           return decision satisfies never;
