@@ -81,6 +81,32 @@ async function attempt(fn: () => Promise<RollbackProgress>): Promise<RollbackPro
 }
 
 /**
+ * What a request is decided on. `key` is the ask's rollback key (empty when the target is
+ * unknown, which the decision refuses first).
+ */
+function readRequest(tx: DbOrTx, ask: RollbackAsk, backendFor: BackendResolver, at: Date) {
+  const to = findDeploy(tx, ask.toDeployId) ?? null;
+  const fromId = ask.fromDeployId;
+  const from =
+    (fromId !== null
+      ? findDeploy(tx, fromId)
+      : to && latestDeploy(tx, to.service, to.environment)) ?? null;
+  const key = to ? rollbackKey(ask.incidentId, to.service, to.environment, to.id) : '';
+  const state = {
+    to,
+    from,
+    incident: ask.incidentId === null ? null : findIncident(tx, ask.incidentId),
+    live: (to && liveRollbackByKey(tx, key)) ?? null,
+    last: (to && lastRollbackAttempt(tx, key)) ?? null,
+    expected: (from && rollbackTarget(tx, from)) ?? null,
+    backend: to ? backendFor(to.service, to.environment) : null,
+    freezes: activeFreezes(tx, at),
+    active: (to && activeRollbackOf(tx, to.service, to.environment)) ?? null,
+  };
+  return { state, key };
+}
+
+/**
  * One-click rollback: checks, records the request with its outbox item in one transaction,
  * then the outbox worker drives the backend (`step`) and reports progress in a thread.
  */
@@ -111,25 +137,7 @@ export function createRollbacks(deps: RollbackDeps) {
   function request(ask: RollbackAsk, actor: Actor): { rollback: Rollback; created: boolean } {
     const at = now();
     const decided = db.transaction((tx) => {
-      const to = findDeploy(tx, ask.toDeployId) ?? null;
-      const from =
-        (to && ask.fromDeployId === null
-          ? latestDeploy(tx, to.service, to.environment)
-          : ask.fromDeployId !== null
-            ? findDeploy(tx, ask.fromDeployId)
-            : null) ?? null;
-      const key = to ? rollbackKey(ask.incidentId, to.service, to.environment, to.id) : '';
-      const state = {
-        to,
-        from,
-        incident: ask.incidentId === null ? null : findIncident(tx, ask.incidentId),
-        live: (to && liveRollbackByKey(tx, key)) ?? null,
-        last: (to && lastRollbackAttempt(tx, key)) ?? null,
-        expected: (from && rollbackTarget(tx, from)) ?? null,
-        backend: to ? deps.backendFor(to.service, to.environment) : null,
-        freezes: activeFreezes(tx, at),
-        active: (to && activeRollbackOf(tx, to.service, to.environment)) ?? null,
-      };
+      const { state, key } = readRequest(tx, ask, deps.backendFor, at);
       const decision = decideRequest(state, ask, actor, key, policy, at);
       if (decision.kind === 'refused') {
         // Kept even though the ask is refused: who tried to roll back without permission.
