@@ -1,3 +1,4 @@
+import type { TimelineInput } from '../domain/timeline.js';
 import { AppError } from '../errors.js';
 import type { Actor } from '../incidents/events.js';
 import type { Db } from '../store/sqlite.js';
@@ -19,12 +20,14 @@ export function mayChangeDeploys(
   return allowed.has(actor.id) || (actor.groups ?? []).some((g) => allowed.has(g));
 }
 
-/**
- * Records the refusal (in the incident's timeline, else the audit stream) in its own
- * transaction, so the audit entry survives, then throws the "not allowed" error.
- */
-export function refuse(
-  db: Db,
+/** What a refused change leaves behind: the audit entry and the "not allowed" error. */
+export interface Denial {
+  audit: TimelineInput;
+  error: AppError;
+}
+
+/** The refusal as values: the entry for the incident's timeline (else the audit stream), and the error. */
+export function denial(
   input: {
     actor: Actor;
     incidentId: number | null;
@@ -33,25 +36,35 @@ export function refuse(
     at: Date;
   },
   payload: Record<string, unknown>,
-): never {
-  db.transaction((tx) =>
-    record(
-      tx,
-      {
-        incidentId: input.incidentId,
-        kind: 'permission_denied',
-        at: input.at,
-        actor: input.actor.id,
-        source: input.actor.source,
-        payload: { action: input.action, ...payload },
-      },
-      input.at,
-    ),
-  );
+): Denial {
   const ask = input.ownerId
     ? `Ask <@${input.ownerId}> (the incident owner) or a deployer.`
     : 'Ask a deployer (permissions.deployers in firebreak.yaml).';
-  throw new AppError('forbidden', `You are not allowed to ${input.action}. ${ask}`, {
-    mentions: input.ownerId ? [input.ownerId] : [],
-  });
+  return {
+    audit: {
+      incidentId: input.incidentId,
+      kind: 'permission_denied',
+      at: input.at,
+      actor: input.actor.id,
+      source: input.actor.source,
+      payload: { action: input.action, ...payload },
+    },
+    error: new AppError('forbidden', `You are not allowed to ${input.action}. ${ask}`, {
+      mentions: input.ownerId ? [input.ownerId] : [],
+    }),
+  };
+}
+
+/**
+ * Records the refusal (in the incident's timeline, else the audit stream) in its own
+ * transaction, so the audit entry survives, then throws the "not allowed" error.
+ */
+export function refuse(
+  db: Db,
+  input: Parameters<typeof denial>[0],
+  payload: Record<string, unknown>,
+): never {
+  const { audit, error } = denial(input, payload);
+  db.transaction((tx) => record(tx, audit, input.at));
+  throw error;
 }
