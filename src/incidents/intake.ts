@@ -1,5 +1,4 @@
 import type { Catalog } from '../catalog.js';
-import { type Severity, severityFromLabel, severityRank } from '../domain/incident.js';
 import type { NormalizedAlert } from '../ingest/alert.js';
 import { getIncident, updateIncident } from '../store/incidents.js';
 import {
@@ -11,7 +10,6 @@ import {
   gatheringIncidentOf,
   incidentBrief,
   insertFiringAlert,
-  type KnownAlert,
   lastRecordedCut,
   linkService,
   openIncidentOfGroup,
@@ -23,26 +21,22 @@ import type { Db, Tx } from '../store/sqlite.js';
 import { record } from '../timeline/timeline.js';
 import { enqueueMessage, enqueuePublish } from './effects.js';
 import { type Actor, type IncidentEvent, type IncidentListener, SYSTEM } from './events.js';
-import { openIncident as openIncidentRow } from './open.js';
+import {
+  type AlertFacts,
+  alertFacts,
+  type Candidate,
+  decideArrival,
+  decideCut,
+  decideSettlement,
+  decideSighting,
+  type IntakePolicy,
+  lastAlertResolved,
+} from './intake-decide.js';
+import { openIncident } from './open.js';
 import { resolveInTx } from './resolution.js';
-import { STORM_GROUP_KEY, STORM_WINDOW_MS, stormDescription, stormTitle } from './storm.js';
+import { STORM_GROUP_KEY, STORM_WINDOW_MS } from './storm.js';
 
-export interface IntakePolicy {
-  defaultEnvironment: string;
-  severityLabels: Readonly<Record<string, Severity>> | undefined;
-  /** How long after opening until the first status update is due, per severity. */
-  reminders: Readonly<Partial<Record<Severity, number>>>;
-  /** Nag about a missing owner this long after an incident opens without one. */
-  unownedReminderMs: number;
-  autoResolve: boolean;
-  /** After resolving, offer to archive the channel this long later (unset: no offer). */
-  archiveAfterMs?: number;
-  /**
-   * At most this many incidents opened by alerts in any minute; past it, new groups are
-   * gathered into one alert storm incident (unset: no cap).
-   */
-  maxNewPerMinute?: number;
-}
+export type { IntakePolicy };
 
 export interface IntakeDeps {
   db: Db;
@@ -63,11 +57,21 @@ export interface IntakeResult {
   touched: number[];
 }
 
+interface Outcome {
+  incidentId: number;
+  changed: boolean;
+  opened: boolean;
+}
+
 /**
  * Turns normalized alerts into incidents: one incident per alert group (and per open incident
  * of the same service and environment), never one per alert. Redelivering the same alerts
  * changes nothing. Everything happens in one synchronous transaction with the outbox rows,
  * so a 202 means the alerts and their Slack effects are on disk.
+ *
+ * This is the shell: it reads through src/store/intake.ts (prepared statements: the hot path),
+ * lets src/incidents/intake-decide.ts decide, and applies the decision. Per alert that is two
+ * short read → decide → apply steps, since a batch's later alerts see its earlier writes.
  */
 export function createAlertIntake(deps: IntakeDeps) {
   const { db, now, catalog, policy } = deps;
@@ -83,6 +87,7 @@ export function createAlertIntake(deps: IntakeDeps) {
   function applyBatch(tx: Tx, batch: readonly NormalizedAlert[], at: Date): IntakeResult {
     const touched = new Set<number>();
     const opened: number[] = [];
+    /** incident → alerts firing before this batch first changed it (for settling). */
     const wasFiring = new Map<number, number>();
     /** incident → alerts cut from the latest notification that reached it. */
     const cuts = new Map<number, { cut: number; source: NormalizedAlert['source'] }>();
@@ -97,10 +102,14 @@ export function createAlertIntake(deps: IntakeDeps) {
       if (alert.cut !== undefined && outcome.incidentId)
         cuts.set(outcome.incidentId, { cut: alert.cut, source: alert.source });
     }
-    for (const [incidentId, { cut, source }] of cuts)
-      if (recordCut(tx, incidentId, cut, source, at)) touched.add(incidentId);
+    for (const [incidentId, { cut, source }] of cuts) {
+      const entry = decideCut(lastRecordedCut(tx, incidentId), cut, source, at);
+      if (!entry) continue;
+      record(tx, { incidentId, ...entry }, at);
+      touched.add(incidentId);
+    }
     for (const incidentId of touched) {
-      settleAlerts(tx, incidentId, wasFiring.get(incidentId) ?? 0, at);
+      settle(tx, incidentId, wasFiring.get(incidentId) ?? 0, at);
       enqueuePublish(tx, incidentId, at, { background: true });
     }
     return { received: batch.length, changed, opened, touched: [...touched] };
@@ -113,86 +122,85 @@ export function createAlertIntake(deps: IntakeDeps) {
     return result;
   }
 
+  /** Step 1: have we seen this alert before? */
   function apply(
     tx: Tx,
     alert: NormalizedAlert,
     at: Date,
     wasFiring: Map<number, number>,
-  ): { incidentId: number; changed: boolean; opened: boolean } {
-    const service = alert.service ? catalog.resolve(alert.service).service : null;
-    const environment = alert.environment?.toLowerCase() ?? policy.defaultEnvironment;
-    const severity = severityFromLabel(alert.severityLabel, policy.severityLabels);
-
-    const known =
-      openAlert(tx, alert) ?? (alert.status === 'resolved' ? latestAlert(tx, alert) : undefined);
-    if (known) {
-      rememberFiring(tx, known.incidentId, wasFiring);
-      return {
-        incidentId: known.incidentId,
-        changed: updateAlert(tx, known, alert, at),
-        opened: false,
-      };
-    }
-    // A resolved alert we never saw firing has nothing to resolve.
-    if (alert.status === 'resolved') return { incidentId: 0, changed: false, opened: false };
-    // Still the same firing episode of an alert whose incident someone already resolved
-    // (Alertmanager repeats firing alerts): do not open a second incident for it.
-    const previous = latestAlert(tx, alert);
-    if (
-      previous?.status === 'firing' &&
-      previous.startsAt?.getTime() === alert.startsAt?.getTime()
-    ) {
-      touchAlert(tx, previous.id, at);
-      return { incidentId: previous.incidentId, changed: false, opened: false };
-    }
-
-    let incidentId = findOpenIncident(tx, alert.groupKey, service, environment);
-    let opened = false;
-    if (incidentId === null && overCap(tx, at)) {
-      // A flood of new groups: gather them into the one storm incident rather than a channel each.
-      incidentId = openIncidentOfGroup(tx, STORM_GROUP_KEY);
-      if (incidentId === null) {
-        incidentId = openStorm(tx, alert, { service, environment, severity }, at);
-        opened = true;
+  ): Outcome {
+    const open = findOpenAlert(tx, alert.source, alert.key);
+    const latest = open ? undefined : findLatestAlert(tx, alert.source, alert.key);
+    const sighting = decideSighting({ open, latest }, alert, at);
+    switch (sighting.kind) {
+      case 'unknown':
+        return { incidentId: 0, changed: false, opened: false };
+      case 'repeat':
+        touchAlert(tx, sighting.alert.id, at);
+        return { incidentId: sighting.alert.incidentId, changed: false, opened: false };
+      case 'seen': {
+        const { incidentId, id } = sighting.alert;
+        rememberFiring(tx, incidentId, wasFiring);
+        updateSeenAlert(tx, id, { ...sighting.update, at });
+        if (sighting.entry) record(tx, { incidentId, ...sighting.entry }, at);
+        return { incidentId, changed: sighting.entry !== null, opened: false };
       }
+      case 'new':
+        return arrive(tx, alert, at, wasFiring);
     }
-    if (incidentId === null) {
-      incidentId = openIncident(tx, alert, { service, environment, severity }, at);
-      opened = true;
-    } else if (!opened) {
-      rememberFiring(tx, incidentId, wasFiring);
-      escalate(tx, incidentId, severity, alert, at);
-      if (service) linkService(tx, incidentId, service);
-    }
-    insertFiringAlert(tx, {
-      incidentId,
-      source: alert.source,
-      dedupeKey: alert.key,
-      groupKey: alert.groupKey,
-      title: alert.title,
-      description: alert.description,
-      service,
-      environment,
-      severity,
-      labels: alert.labels,
-      annotations: alert.annotations,
-      url: alert.url,
-      startsAt: alert.startsAt,
-      endsAt: alert.endsAt,
-      at,
-    });
-    record(
-      tx,
-      {
-        incidentId,
-        kind: 'alert_firing',
-        at: alert.startsAt ?? at,
-        actor: alert.source,
-        source: alert.source,
-        payload: { key: alert.key, title: alert.title, service, severity, url: alert.url },
-      },
+  }
+
+  /** Step 2: a new alert joins an open incident or opens one. */
+  function arrive(
+    tx: Tx,
+    alert: NormalizedAlert,
+    at: Date,
+    wasFiring: Map<number, number>,
+  ): Outcome {
+    const service = alert.service ? catalog.resolve(alert.service).service : null;
+    const facts = alertFacts(alert, service, policy);
+    const home = findHome(tx, alert.groupKey, facts);
+    // Counting and finding the storm only matter when the alert would open an incident (rare).
+    const homeless = home === null;
+    const openedLastMinute =
+      homeless && policy.maxNewPerMinute !== undefined
+        ? countOpenedByAlertsSince(tx, new Date(at.getTime() - STORM_WINDOW_MS), STORM_GROUP_KEY)
+        : 0;
+    const storm = homeless ? candidate(tx, openIncidentOfGroup(tx, STORM_GROUP_KEY)) : null;
+    const ownerId = service ? (catalog.owners(service)[0] ?? null) : null;
+    const arrival = decideArrival(
+      { home, openedLastMinute, storm, ownerId },
+      alert,
+      facts,
+      policy,
       at,
     );
+
+    let incidentId: number;
+    if (arrival.kind === 'join') {
+      incidentId = arrival.incidentId;
+      rememberFiring(tx, incidentId, wasFiring);
+      const raised = arrival.escalation;
+      if (raised) {
+        updateIncident(tx, incidentId, { severity: raised.severity, updatedAt: at });
+        record(tx, { incidentId, ...raised.entry }, at);
+        emit(tx, {
+          type: 'severity_changed',
+          incident: getIncident(tx, incidentId),
+          actor: sourceActor(alert),
+          at,
+          from: raised.from,
+        });
+      }
+      if (arrival.service) linkService(tx, incidentId, arrival.service);
+    } else {
+      incidentId = openIncident(tx, arrival.opening, policy, at);
+      if (arrival.announce)
+        enqueueMessage(tx, incidentId, { kind: 'announce' }, arrival.announce, at);
+    }
+    insertFiringAlert(tx, { incidentId, ...arrival.alert });
+    record(tx, { incidentId, ...arrival.entry }, at);
+    const opened = arrival.kind === 'open';
     if (opened)
       emit(tx, {
         type: 'opened',
@@ -203,214 +211,55 @@ export function createAlertIntake(deps: IntakeDeps) {
     return { incidentId, changed: true, opened };
   }
 
-  const openAlert = (tx: Tx, alert: NormalizedAlert): KnownAlert | undefined =>
-    findOpenAlert(tx, alert.source, alert.key);
-
-  const latestAlert = (tx: Tx, alert: NormalizedAlert): KnownAlert | undefined =>
-    findLatestAlert(tx, alert.source, alert.key);
-
-  function updateAlert(tx: Tx, row: KnownAlert, alert: NormalizedAlert, at: Date): boolean {
-    const refired = alert.status === 'firing' && row.status === 'resolved';
-    const resolved = alert.status === 'resolved' && row.status === 'firing';
-    updateSeenAlert(tx, row.id, {
-      status: alert.status,
-      at,
-      endsAt: alert.endsAt,
-      startsAt: refired ? alert.startsAt : row.startsAt,
-    });
-    if (!refired && !resolved) return false;
-    record(
-      tx,
-      {
-        incidentId: row.incidentId,
-        kind: refired ? 'alert_firing' : 'alert_resolved',
-        at: (refired ? alert.startsAt : alert.endsAt) ?? at,
-        actor: alert.source,
-        source: alert.source,
-        payload: { key: alert.key, title: row.title, service: row.service, refired },
-      },
-      at,
-    );
-    return true;
-  }
-
-  function findOpenIncident(
-    tx: Tx,
-    groupKey: string | null,
-    service: string | null,
-    environment: string,
-  ) {
+  /**
+   * The open incident a new alert belongs to: its group's, else the storm its group was
+   * gathered into, else its service's in its environment. Queried one after another, not all
+   * at once: the first usually answers, and this runs for every new alert.
+   */
+  function findHome(tx: Tx, groupKey: string | null, facts: AlertFacts): Candidate | null {
     const byGroup = groupKey ? openIncidentOfGroup(tx, groupKey) : null;
-    if (byGroup !== null) return byGroup;
+    if (byGroup !== null) return candidate(tx, byGroup);
     const gathered = groupKey ? gatheringIncidentOf(tx, groupKey, STORM_GROUP_KEY) : null;
-    if (gathered !== null) return gathered;
-    return service ? openIncidentOfService(tx, service, environment) : null;
+    if (gathered !== null) return candidate(tx, gathered);
+    const { service, environment } = facts;
+    return candidate(tx, service ? openIncidentOfService(tx, service, environment) : null);
   }
 
-  /** True when the incidents opened by alerts in the last minute reached the cap. */
-  function overCap(tx: Tx, at: Date): boolean {
-    const max = policy.maxNewPerMinute;
-    if (max === undefined) return false;
-    const since = new Date(at.getTime() - STORM_WINDOW_MS);
-    return countOpenedByAlertsSince(tx, since, STORM_GROUP_KEY) >= max;
+  const candidate = (tx: Tx, id: number | null): Candidate | null =>
+    id === null ? null : { id, severity: incidentBrief(tx, id)?.severity };
+
+  /** Counts the incident's firing alerts before this batch first changes it. */
+  function rememberFiring(tx: Tx, incidentId: number, wasFiring: Map<number, number>) {
+    if (!wasFiring.has(incidentId)) wasFiring.set(incidentId, countFiringAlerts(tx, incidentId));
   }
 
-  function openStorm(
-    tx: Tx,
-    alert: NormalizedAlert,
-    facts: { service: string | null; environment: string; severity: Severity },
-    at: Date,
-  ): number {
-    const max = policy.maxNewPerMinute ?? 0;
-    const id = openIncident(tx, alert, facts, at, {
-      title: stormTitle(max),
-      description: stormDescription(max),
-      groupKey: STORM_GROUP_KEY,
-    });
-    // Say so where people watch for new incidents, not only in the storm's own channel.
-    enqueueMessage(tx, id, { kind: 'announce' }, { type: 'alert_storm', maxNewPerMinute: max }, at);
-    return id;
-  }
-
-  /** Records how many alerts the latest notification left out, when that changed. */
-  function recordCut(
-    tx: Tx,
-    incidentId: number,
-    cut: number,
-    source: NormalizedAlert['source'],
-    at: Date,
-  ): boolean {
-    if (lastRecordedCut(tx, incidentId) === cut) return false;
-    record(tx, { incidentId, kind: 'alerts_cut', at, actor: source, source, payload: { cut } }, at);
-    return true;
-  }
-
-  function openIncident(
-    tx: Tx,
-    alert: NormalizedAlert,
-    facts: { service: string | null; environment: string; severity: Severity },
-    at: Date,
-    as: { title: string; description: string; groupKey: string } | null = null,
-  ): number {
-    const ownerId = facts.service ? (catalog.owners(facts.service)[0] ?? null) : null;
-    const title = (as?.title ?? alert.title).slice(0, 200);
-    const groupKey = as?.groupKey ?? alert.groupKey;
-    const services = facts.service ? [facts.service] : [];
-    return openIncidentRow(
-      tx,
-      {
-        incident: {
-          title,
-          description: as?.description ?? alert.description,
-          severity: facts.severity,
-          state: 'triage',
-          ownerId,
-          environment: facts.environment,
-          source: 'alert',
-          groupKey,
-          impactStartedAt: alert.startsAt ?? at,
-          detectedAt: at,
-          declaredAt: at,
-        },
-        services,
-        opened: {
-          kind: 'incident_opened',
-          actor: alert.source,
-          source: alert.source,
-          payload: {
-            title,
-            severity: facts.severity,
-            state: 'triage',
-            services,
-            environment: facts.environment,
-            ownerId,
-            groupKey,
-          },
-        },
-      },
+  /** Step 3: when the last firing alert resolves, say so in the channel, and resolve if configured. */
+  function settle(tx: Tx, incidentId: number, firingBefore: number, at: Date) {
+    // Nothing was firing before: nothing can have become all-resolved, and this read is skipped.
+    const firingNow = firingBefore > 0 ? countFiringAlerts(tx, incidentId) : 0;
+    if (!lastAlertResolved(firingBefore, firingNow)) return;
+    const state = incidentBrief(tx, incidentId)?.state;
+    const settlement = decideSettlement(
+      { incident: state, alerts: countAlerts(tx, incidentId) },
       policy,
       at,
     );
-  }
-
-  /** A more severe alert raises the incident's severity; alerts never lower it. */
-  function escalate(
-    tx: Tx,
-    incidentId: number,
-    severity: Severity,
-    alert: NormalizedAlert,
-    at: Date,
-  ) {
-    const current = incidentBrief(tx, incidentId);
-    if (!current || severityRank(severity) >= severityRank(current.severity)) return;
-    updateIncident(tx, incidentId, { severity, updatedAt: at });
-    record(
-      tx,
-      {
-        incidentId,
-        kind: 'severity_changed',
-        at,
-        actor: alert.source,
-        source: alert.source,
-        payload: { from: current.severity, to: severity, reason: `alert ${alert.title}` },
-      },
-      at,
-    );
-    emit(tx, {
-      type: 'severity_changed',
-      incident: getIncident(tx, incidentId),
-      actor: sourceActor(alert),
-      at,
-      from: current.severity,
-    });
-  }
-
-  const firingCount = (tx: Tx, incidentId: number): number => countFiringAlerts(tx, incidentId);
-
-  function rememberFiring(tx: Tx, incidentId: number, wasFiring: Map<number, number>) {
-    if (!wasFiring.has(incidentId)) wasFiring.set(incidentId, firingCount(tx, incidentId));
-  }
-
-  /** When the last firing alert resolves: say so in the channel, and resolve if configured. */
-  function settleAlerts(tx: Tx, incidentId: number, firingBefore: number, at: Date) {
-    if (firingBefore === 0 || firingCount(tx, incidentId) > 0) return;
-    const row = incidentBrief(tx, incidentId);
-    if (!row || row.state === 'resolved') return;
-    const resolvedCount = countAlerts(tx, incidentId);
-    const autoResolved = policy.autoResolve;
-    record(
-      tx,
-      {
-        incidentId,
-        kind: 'alerts_all_resolved',
-        at,
-        actor: 'firebreak',
-        source: 'firebreak',
-        payload: { resolved: resolvedCount, autoResolved },
-      },
-      at,
-    );
-    if (autoResolved) {
-      // The same resolve as a person's (listeners, reminders stopped, the message with the
-      // archive offer), which also says why, so no separate "every alert resolved" message.
+    if (!settlement) return;
+    record(tx, { incidentId, ...settlement.entry }, at);
+    const followUp = settlement.followUp;
+    if (followUp.kind === 'resolve') {
       resolveInTx(tx, {
         incident: getIncident(tx, incidentId),
-        summary: 'Every alert resolved.',
+        summary: followUp.summary,
         actor: SYSTEM,
         at,
         emit,
         automatic: true,
-        archiveAfterMs: policy.archiveAfterMs,
+        archiveAfterMs: followUp.archiveAfterMs,
       });
       return;
     }
-    enqueueMessage(
-      tx,
-      incidentId,
-      { kind: 'channel' },
-      { type: 'alerts_all_resolved', firing: 0, resolved: resolvedCount, autoResolved },
-      at,
-    );
+    enqueueMessage(tx, incidentId, { kind: 'channel' }, followUp.message, at);
   }
 
   return { ingest, applyBatch };
