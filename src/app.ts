@@ -4,7 +4,7 @@ import { createCatalog } from './catalog.js';
 import { type Config, policiesOf } from './config.js';
 import { startableJobs, underLock } from './cron.js';
 import { healthRoutes } from './http/health.js';
-import { closeServer, createHttpServer, listen } from './http/listen.js';
+import { createHttpServer } from './http/listen.js';
 import { createHttpHandler } from './http/server.js';
 import { refuseSlackReplays, SLACK_REQUEST_SOURCE } from './http/slack-replay.js';
 import { createIncidentEvents } from './incidents/events.js';
@@ -16,11 +16,12 @@ import { pagingModule } from './modules/paging.js';
 import { timelineModule } from './modules/timeline.js';
 import { createOutboxWorker } from './outbox/worker.js';
 import { createPagerDuty } from './pagerduty.js';
+import { createRunner } from './runner.js';
 import { tier2Pace } from './slack/chat.js';
 import { createBolt, createSlackClients } from './slack/clients.js';
 import { registerListeners } from './slack/listeners.js';
 import { claimDelivery } from './store/deliveries.js';
-import { tryLock, unlock } from './store/locks.js';
+import { sweepLocks } from './store/locks.js';
 import { migrationsApplied, openDb, shippedMigrations } from './store/sqlite.js';
 
 export type { AppOptions, FirebreakApp } from './app-options.js';
@@ -128,19 +129,28 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
       ...modules.flatMap((m) => m.routes),
     ],
   });
-  const server = createHttpServer(http.listener, options.http);
 
-  // Each sweep's tick runs under a lock in the database: with replicas, one of them sweeps. The
-  // ttl is longer than any tick; a holder that dies blocks the others this long at most (the
-  // same instance, restarted, takes its own lock back at once).
+  // Each sweep's tick runs under a lock in the database: with replicas, one of them sweeps.
   const jobs = underLock(
     modules.flatMap((m) => m.jobs),
-    {
-      tryLock: (name) => tryLock(db, name, instance, 2 * 60_000),
-      unlock: (name) => unlock(db, name, instance),
-    },
+    sweepLocks(db, instance, 2 * 60_000),
   );
-  const cron = startableJobs(jobs, log);
+  const runner = createRunner({
+    log,
+    server: createHttpServer(http.listener, options.http),
+    port: config.http.port,
+    host: config.http.host,
+    socketBolt: socketMode ? bolt : undefined,
+    inbox,
+    worker,
+    cron: startableJobs(jobs, log),
+    startCron: options.cron !== false,
+    inFlight: () => http.inFlight,
+    startDraining: () => {
+      draining = true;
+    },
+    closeDatabase: close,
+  });
 
   return {
     db,
@@ -149,30 +159,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     inbox,
     jobs,
     telemetry,
-    async start() {
-      const port = await listen(server, config.http.port, config.http.host);
-      if (socketMode) await bolt.start();
-      inbox.start();
-      worker.start();
-      if (options.cron !== false) cron.start();
-      log.info(
-        { port, host: config.http.host, mode: socketMode ? 'socket' : 'http' },
-        'firebreak is ready',
-      );
-      return { port };
-    },
-    async stop({ timeoutMs = 10_000 } = {}) {
-      draining = true;
-      const deadline = Date.now() + timeoutMs;
-      await closeServer(server, () => http.inFlight, deadline);
-      await cron.stop();
-      // Turn what was accepted into incidents now, so their Slack effects are queued before we go.
-      inbox.stop();
-      inbox.drain(Math.max(0, deadline - Date.now()) / 2);
-      await worker.stop(Math.max(0, deadline - Date.now()));
-      if (socketMode) await bolt.stop().catch(() => {});
-      close();
-      log.info('firebreak stopped');
-    },
+    start: runner.start,
+    stop: runner.stop,
   };
 }

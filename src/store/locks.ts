@@ -38,3 +38,15 @@ export function unlock(db: Db, name: string, holder: string): void {
     .where(and(eq(locks.name, name), eq(locks.holder, holder)))
     .run();
 }
+
+/**
+ * The locks the sweeps take, held by `holder` (this instance) for at most `ttlMs`: longer than
+ * any tick, so a holder that dies blocks the others this long at most (the same instance,
+ * restarted, takes its own lock back at once).
+ */
+export function sweepLocks(db: Db, holder: string, ttlMs: number) {
+  return {
+    tryLock: (name: string) => tryLock(db, name, holder, ttlMs),
+    unlock: (name: string) => unlock(db, name, holder),
+  };
+}
