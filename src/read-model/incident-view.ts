@@ -7,12 +7,12 @@ import {
   alertCounts,
   incidentGroupKey,
   latestAlerts,
-  latestAlertsCut,
   latestRollbackFrom,
   pagesOf,
   suspectLinks,
 } from '../store/incident-view.js';
 import { getIncident } from '../store/incidents.js';
+import { lastRecordedCut } from '../store/intake.js';
 import type { DbOrTx } from '../store/sqlite.js';
 
 export interface AlertSummary {
@@ -95,8 +95,7 @@ function alertSummary(db: DbOrTx, incidentId: number): IncidentView['alerts'] {
   // Counted in SQL and only the latest few loaded: a storm puts thousands of alerts on one card.
   const { firing, resolved } = alertCounts(db, incidentId);
   const latest = latestAlerts(db, incidentId, { firingOnly: firing > 0, limit: LATEST_ALERTS });
-  const cut = latestAlertsCut(db, incidentId)?.cut;
-  return { firing, resolved, latest, cut: typeof cut === 'number' ? cut : 0 };
+  return { firing, resolved, latest, cut: lastRecordedCut(db, incidentId) };
 }
 
 function suspectsOf(db: DbOrTx, incident: Incident): SuspectView[] {

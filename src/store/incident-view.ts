@@ -12,7 +12,6 @@ import {
   pages,
   type RollbackRow,
   rollbacks,
-  timelineEvents,
 } from './schema.js';
 import type { DbOrTx } from './sqlite.js';
 
@@ -69,20 +68,6 @@ export function latestAlerts(
     .orderBy(desc(alerts.lastSeenAt), desc(alerts.id))
     .limit(limit)
     .all();
-}
-
-/** The payload of the incident's latest `alerts_cut` event (what a notification left out). */
-export function latestAlertsCut(
-  db: DbOrTx,
-  incidentId: number,
-): Record<string, unknown> | undefined {
-  return db
-    .select({ payload: timelineEvents.payload })
-    .from(timelineEvents)
-    .where(and(eq(timelineEvents.incidentId, incidentId), eq(timelineEvents.kind, 'alerts_cut')))
-    .orderBy(desc(timelineEvents.seq))
-    .limit(1)
-    .get()?.payload;
 }
 
 export interface SuspectLink {
