@@ -5,8 +5,8 @@ import { askForCause } from '../../src/postmortem/cause.js';
 import { loadPostmortemRecord } from '../../src/postmortem/record.js';
 import { findIncident } from '../../src/store/incidents.js';
 import { list } from '../../src/timeline/timeline.js';
-import { insertDeploy, insertRollback, linkSuspect } from '../store/deploy-rows.js';
 import { eventually, SIGNING_SECRET, startTestApp, type TestApp } from '../support/app.js';
+import { insertDeploy, insertRollback, linkSuspect } from '../support/deploy-rows.js';
 import {
   blockActionPayload,
   sendBlockAction,

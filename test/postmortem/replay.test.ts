@@ -10,13 +10,13 @@ import { laneItems } from '../../src/store/outbox.js';
 import { insertPage } from '../../src/store/paging.js';
 import type { Db } from '../../src/store/sqlite.js';
 import { list, record, verify } from '../../src/timeline/timeline.js';
+import { testDb } from '../support/db.js';
 import {
   insertDeploy as insertDeployRow,
   insertFreeze,
   insertRollback,
   linkSuspect,
-} from '../store/deploy-rows.js';
-import { testDb } from '../support/db.js';
+} from '../support/deploy-rows.js';
 import { coreServices } from '../support/incidents.js';
 
 let close: (() => void) | undefined;
