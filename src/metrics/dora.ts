@@ -1,8 +1,6 @@
 import type { CausalLink, DeployFact, RollbackFact } from '../domain/facts.js';
 import { type Summary, summarize } from './summary.js';
 
-export type { CausalLink, DeployFact, RollbackFact };
-
 export type FrequencyBucket = 'daily' | 'weekly' | 'monthly' | 'less than monthly';
 
 export interface DoraStats {

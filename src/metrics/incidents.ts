@@ -3,8 +3,6 @@ import { SEVERITIES, type Severity } from '../domain/incident.js';
 import { incidentDurations } from './durations.js';
 import { type Summary, summarize } from './summary.js';
 
-export type { IncidentFact };
-
 export interface SeverityStats {
   severity: Severity | 'all';
   incidents: number;

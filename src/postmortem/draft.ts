@@ -1,8 +1,9 @@
 import { incidentRef } from '../domain/incident.js';
+import type { TimelineItem } from '../domain/postmortem.js';
 import { incidentDurations } from '../metrics/durations.js';
 import { humanDuration } from '../metrics/summary.js';
 import { cell, escapeInline, mdLink, messageBlock, truncateText } from './markdown.js';
-import type { PostmortemRecord, TimelineItem } from './record.js';
+import type { PostmortemRecord } from './record.js';
 
 export interface DraftOptions {
   generatedAt: Date;

@@ -24,16 +24,6 @@ import {
 import type { Db } from '../store/sqlite.js';
 import { streamOf, type TimelineKind } from '../timeline/timeline.js';
 
-export type {
-  AlertItem,
-  DeployItem,
-  FollowupItem,
-  FreezeItem,
-  PageItem,
-  RollbackItem,
-  TimelineItem,
-};
-
 /** Everything the postmortem draft is written from, read in one place. */
 export interface PostmortemRecord {
   incident: Incident;

@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
-import { type DeployFact, doraStats } from '../../src/metrics/dora.js';
+import type { DeployFact } from '../../src/domain/facts.js';
+import { doraStats } from '../../src/metrics/dora.js';
 import { incidentStats } from '../../src/metrics/incidents.js';
 import { humanDuration, summarize } from '../../src/metrics/summary.js';
 
