@@ -1,6 +1,6 @@
 import { asc, count, eq, min, sql } from 'drizzle-orm';
 import { type AlertRow, alerts } from './schema.js';
-import type { DbOrTx } from './sqlite.js';
+import type { Tx } from './sqlite.js';
 
 /** A stored alert, as the intake last saw it. */
 export type { AlertRow };
@@ -16,11 +16,11 @@ export interface AlertGroup {
  * The alert groups an incident holds, oldest first: the first `limit`, and how many in all.
  * Alerts without a group count as one group with the empty key.
  */
-export function alertGroupsOf(
-  db: DbOrTx,
+export async function alertGroupsOf(
+  db: Tx,
   incidentId: number,
   limit: number,
-): { groups: AlertGroup[]; total: number } {
+): Promise<{ groups: AlertGroup[]; total: number }> {
   const rows = db
     .select({
       groupKey: sql<string>`coalesce(${alerts.groupKey}, '')`,
@@ -51,7 +51,7 @@ export function alertGroupsOf(
 }
 
 /** Every stored alert in the order it arrived, or only those of one incident. */
-export function listAlerts(db: DbOrTx, incidentId?: number): AlertRow[] {
+export async function listAlerts(db: Tx, incidentId?: number): Promise<AlertRow[]> {
   return db
     .select()
     .from(alerts)

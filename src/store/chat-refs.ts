@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { chatRefs } from './schema.js';
-import type { DbOrTx } from './sqlite.js';
+import type { Tx } from './sqlite.js';
 
 /** A message posted earlier that later messages reply to (a rollback's progress thread…). */
 export interface ChatRef {
@@ -8,7 +8,7 @@ export interface ChatRef {
   ts: string;
 }
 
-export function findChatRef(db: DbOrTx, key: string): ChatRef | undefined {
+export async function findChatRef(db: Tx, key: string): Promise<ChatRef | undefined> {
   return db
     .select({ channelId: chatRefs.channelId, ts: chatRefs.ts })
     .from(chatRefs)
@@ -17,7 +17,7 @@ export function findChatRef(db: DbOrTx, key: string): ChatRef | undefined {
 }
 
 /** Remembers a posted message under `key`; the first one remembered stays. */
-export function rememberChatRef(db: DbOrTx, key: string, ref: ChatRef): void {
+export async function rememberChatRef(db: Tx, key: string, ref: ChatRef): Promise<void> {
   db.insert(chatRefs)
     .values({ key, channelId: ref.channelId, ts: ref.ts })
     .onConflictDoNothing()

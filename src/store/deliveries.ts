@@ -1,13 +1,18 @@
 import { eq, lt } from 'drizzle-orm';
 import { deliveries } from './schema.js';
-import type { DbOrTx } from './sqlite.js';
+import type { Tx } from './sqlite.js';
 
 /**
  * Claims a delivery id (Slack event_id, PagerDuty X-Webhook-Id, GitHub X-GitHub-Delivery).
  * True the first time; false for a retry or replay, which must then change nothing. Claim
  * inside the transaction that stores what the delivery carried, so a crash loses neither.
  */
-export function claimDelivery(db: DbOrTx, source: string, deliveryId: string, now: Date): boolean {
+export async function claimDelivery(
+  db: Tx,
+  source: string,
+  deliveryId: string,
+  now: Date,
+): Promise<boolean> {
   const result = db
     .insert(deliveries)
     .values({ source, deliveryId, receivedAt: now })
@@ -17,14 +22,14 @@ export function claimDelivery(db: DbOrTx, source: string, deliveryId: string, no
 }
 
 /** Senders stop retrying after hours at most; a week of ids is plenty to catch replays. */
-export function pruneDeliveries(db: DbOrTx, olderThan: Date): number {
+export async function pruneDeliveries(db: Tx, olderThan: Date): Promise<number> {
   return db.delete(deliveries).where(lt(deliveries.receivedAt, olderThan)).run().changes;
 }
 
 export type Delivery = typeof deliveries.$inferSelect;
 
 /** The delivery ids remembered, of one source or of all (for tests and the doctor). */
-export function listDeliveries(db: DbOrTx, source?: string): Delivery[] {
+export async function listDeliveries(db: Tx, source?: string): Promise<Delivery[]> {
   return db
     .select()
     .from(deliveries)

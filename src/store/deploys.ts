@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gte, lt, lte, ne, or, sql } from 'drizzle-orm';
 import type { Deploy } from '../domain/deploy.js';
 import { deploys, incidentServices, incidents } from './schema.js';
-import { type DbOrTx, prepared } from './sqlite.js';
+import { type Tx, prepared } from './sqlite.js';
 
 // Deploy rows are Deploy values as they are (the columns are the domain's fields), so reads
 // return them without a codec; the return types are where a second dialect's rows must match.
@@ -14,34 +14,34 @@ export type DeployUpdate = Pick<
   'status' | 'finishedAt' | 'startedAt' | 'url' | 'rollbackHandle' | 'at' | 'updatedAt'
 >;
 
-export function findDeploy(db: DbOrTx, id: number): Deploy | undefined {
+export async function findDeploy(db: Tx, id: number): Promise<Deploy | undefined> {
   return db.select().from(deploys).where(eq(deploys.id, id)).get();
 }
 
-export function findDeployByKey(db: DbOrTx, dedupeKey: string): Deploy | undefined {
+export async function findDeployByKey(db: Tx, dedupeKey: string): Promise<Deploy | undefined> {
   return db.select().from(deploys).where(eq(deploys.dedupeKey, dedupeKey)).get();
 }
 
-export function insertDeploy(tx: DbOrTx, values: NewDeploy): Deploy {
+export async function insertDeploy(tx: Tx, values: NewDeploy): Promise<Deploy> {
   return tx.insert(deploys).values(values).returning().get();
 }
 
 /** Inserts the deploy unless one with its dedupe key exists (a retried step records it once). */
-export function insertDeployOnce(tx: DbOrTx, values: NewDeploy): void {
+export async function insertDeployOnce(tx: Tx, values: NewDeploy): Promise<void> {
   tx.insert(deploys).values(values).onConflictDoNothing().run();
 }
 
-export function updateDeploy(tx: DbOrTx, id: number, changes: DeployUpdate): Deploy {
+export async function updateDeploy(tx: Tx, id: number, changes: DeployUpdate): Promise<Deploy> {
   return tx.update(deploys).set(changes).where(eq(deploys.id, id)).returning().get();
 }
 
 /** The newest successful deploy of service+environment before `before`. */
-export function lastSucceededDeploy(
-  db: DbOrTx,
+export async function lastSucceededDeploy(
+  db: Tx,
   service: string,
   environment: string,
   before: Date,
-): Deploy | undefined {
+): Promise<Deploy | undefined> {
   return db
     .select()
     .from(deploys)
@@ -59,10 +59,10 @@ export function lastSucceededDeploy(
 }
 
 /** Whether this environment ran `sha` successfully before `before`. */
-export function succeededWithShaBefore(
-  db: DbOrTx,
+export async function succeededWithShaBefore(
+  db: Tx,
   d: { service: string; environment: string; sha: string; before: Date },
-): boolean {
+): Promise<boolean> {
   return Boolean(
     db
       .select({ id: deploys.id })
@@ -82,7 +82,11 @@ export function succeededWithShaBefore(
 }
 
 /** The deploy a `/deploy rollback` starts from: the newest one of that service+environment. */
-export function latestDeploy(db: DbOrTx, service: string, environment: string): Deploy | undefined {
+export async function latestDeploy(
+  db: Tx,
+  service: string,
+  environment: string,
+): Promise<Deploy | undefined> {
   return db
     .select()
     .from(deploys)
@@ -93,11 +97,11 @@ export function latestDeploy(db: DbOrTx, service: string, environment: string): 
 }
 
 /** Successful deploys of the same service+environment that came before `from`, newest first. */
-export function succeededDeploysBefore(
-  db: DbOrTx,
+export async function succeededDeploysBefore(
+  db: Tx,
   from: Pick<Deploy, 'id' | 'service' | 'environment' | 'at'>,
   limit: number,
-): Deploy[] {
+): Promise<Deploy[]> {
   return db
     .select()
     .from(deploys)
@@ -115,7 +119,11 @@ export function succeededDeploysBefore(
 }
 
 /** `/deploy list [service]`: newest first. */
-export function newestDeploys(db: DbOrTx, service: string | null, limit: number): Deploy[] {
+export async function newestDeploys(
+  db: Tx,
+  service: string | null,
+  limit: number,
+): Promise<Deploy[]> {
   return db
     .select()
     .from(deploys)
@@ -126,12 +134,16 @@ export function newestDeploys(db: DbOrTx, service: string | null, limit: number)
 }
 
 /** Every deploy in the order they were first recorded (tests, exports). */
-export function allDeploys(db: DbOrTx): Deploy[] {
+export async function allDeploys(db: Tx): Promise<Deploy[]> {
   return db.select().from(deploys).orderBy(asc(deploys.id)).all();
 }
 
 /** The open incidents of that service and environment: the ones a deploy of it concerns. */
-export function openIncidentsOf(db: DbOrTx, service: string, environment: string): number[] {
+export async function openIncidentsOf(
+  db: Tx,
+  service: string,
+  environment: string,
+): Promise<number[]> {
   return db
     .select({ id: incidents.id })
     .from(incidents)
@@ -151,10 +163,10 @@ export function openIncidentsOf(db: DbOrTx, service: string, environment: string
 // prepared once per connection (deploys_service_env_at; deploys_running for the second).
 
 /** The newest deploys of service+environment with `from <= at <= until`, at most `limit`. */
-export function deploysInWindow(
-  db: DbOrTx,
+export async function deploysInWindow(
+  db: Tx,
   q: { service: string; environment: string; from: Date; until: Date; limit: number },
-): Deploy[] {
+): Promise<Deploy[]> {
   return prepared(db, 'deploys.inWindow', (d) =>
     d
       .select()
@@ -180,10 +192,10 @@ export function deploysInWindow(
 }
 
 /** Deploys of service+environment with no final status that started in `[from, until]`. */
-export function runningDeploys(
-  db: DbOrTx,
+export async function runningDeploys(
+  db: Tx,
   q: { service: string; environment: string; from: Date; until: Date; limit: number },
-): Deploy[] {
+): Promise<Deploy[]> {
   return prepared(db, 'deploys.running', (d) =>
     d
       .select()

@@ -1,26 +1,31 @@
 import { asc, eq } from 'drizzle-orm';
 import { type FOLLOWUP_STATES, type FollowupRow, followups } from './schema.js';
-import type { DbOrTx } from './sqlite.js';
+import type { Tx } from './sqlite.js';
 
 /** Work to do after an incident, as stored. */
 export type Followup = FollowupRow;
 export type FollowupState = (typeof FOLLOWUP_STATES)[number];
 
-export function findFollowup(db: DbOrTx, id: number): Followup | undefined {
+export async function findFollowup(db: Tx, id: number): Promise<Followup | undefined> {
   return db.select().from(followups).where(eq(followups.id, id)).get();
 }
 
-export function insertFollowup(
-  db: DbOrTx,
+export async function insertFollowup(
+  db: Tx,
   values: Pick<
     Followup,
     'incidentId' | 'text' | 'ownerId' | 'createdBy' | 'createdAt' | 'updatedAt'
   >,
-): Followup {
+): Promise<Followup> {
   return db.insert(followups).values(values).returning().get();
 }
 
-export function setFollowupState(db: DbOrTx, id: number, state: FollowupState, at: Date): Followup {
+export async function setFollowupState(
+  db: Tx,
+  id: number,
+  state: FollowupState,
+  at: Date,
+): Promise<Followup> {
   return db
     .update(followups)
     .set({ state, updatedAt: at })
@@ -30,7 +35,7 @@ export function setFollowupState(db: DbOrTx, id: number, state: FollowupState, a
 }
 
 /** An incident's follow-ups, oldest first. */
-export function followupsOf(db: DbOrTx, incidentId: number): Followup[] {
+export async function followupsOf(db: Tx, incidentId: number): Promise<Followup[]> {
   return db
     .select()
     .from(followups)

@@ -1,26 +1,26 @@
 import { and, asc, eq, gt, isNull, lte, sql } from 'drizzle-orm';
 import type { Freeze } from '../domain/freeze.js';
 import { freezes } from './schema.js';
-import { type DbOrTx, prepared } from './sqlite.js';
+import { type Tx, prepared } from './sqlite.js';
 
 // Freeze rows are Freeze values as they are; the return types are the codec's contract.
 
 export type NewFreeze = Omit<Freeze, 'id' | 'liftedAt' | 'liftedBy'>;
 
-export function findFreeze(db: DbOrTx, id: number): Freeze | undefined {
+export async function findFreeze(db: Tx, id: number): Promise<Freeze | undefined> {
   return db.select().from(freezes).where(eq(freezes.id, id)).get();
 }
 
-export function insertFreeze(tx: DbOrTx, values: NewFreeze): Freeze {
+export async function insertFreeze(tx: Tx, values: NewFreeze): Promise<Freeze> {
   return tx.insert(freezes).values(values).returning().get();
 }
 
 /** Ends a freeze: lifted by someone, or by 'expired' at its expiry. */
-export function endFreeze(
-  tx: DbOrTx,
+export async function endFreeze(
+  tx: Tx,
   id: number,
   ended: { liftedAt: Date; liftedBy: string },
-): void {
+): Promise<void> {
   tx.update(freezes).set(ended).where(eq(freezes.id, id)).run();
 }
 
@@ -28,7 +28,7 @@ export function endFreeze(
  * Freezes not lifted and not expired at `at`, including any created after `at`: what the
  * deploy gate keeps in memory and filters by time. Prepared: CI asks the gate often.
  */
-export function unexpiredFreezes(db: DbOrTx, at: Date): Freeze[] {
+export async function unexpiredFreezes(db: Tx, at: Date): Promise<Freeze[]> {
   return prepared(db, 'freezes.unexpired', (d) =>
     d
       .select()
@@ -39,7 +39,7 @@ export function unexpiredFreezes(db: DbOrTx, at: Date): Freeze[] {
 }
 
 /** Freezes in force at `at`, soonest to expire first. */
-export function activeFreezes(db: DbOrTx, at: Date): Freeze[] {
+export async function activeFreezes(db: Tx, at: Date): Promise<Freeze[]> {
   return prepared(db, 'freezes.active', (d) =>
     d
       .select()
@@ -57,7 +57,7 @@ export function activeFreezes(db: DbOrTx, at: Date): Freeze[] {
 }
 
 /** Freezes not lifted whose expiry has come: the sweeper lifts them. */
-export function dueFreezes(db: DbOrTx, at: Date): Freeze[] {
+export async function dueFreezes(db: Tx, at: Date): Promise<Freeze[]> {
   return db
     .select()
     .from(freezes)
@@ -66,6 +66,6 @@ export function dueFreezes(db: DbOrTx, at: Date): Freeze[] {
 }
 
 /** Every freeze in the order they were made (tests, exports). */
-export function allFreezes(db: DbOrTx): Freeze[] {
+export async function allFreezes(db: Tx): Promise<Freeze[]> {
   return db.select().from(freezes).orderBy(asc(freezes.id)).all();
 }

@@ -1,12 +1,12 @@
 import { asc, count, eq, sql } from 'drizzle-orm';
 import { type InboxRow, inbox } from './schema.js';
-import { type DbOrTx, prepared } from './sqlite.js';
+import { type Tx, prepared } from './sqlite.js';
 
 /** A delivery of alerts as accepted by a webhook, before (and after) it became incidents. */
 export type { InboxRow };
 
 // Every webhook and every processing batch runs these: prepared once per connection.
-const statements = (db: DbOrTx) =>
+const statements = (db: Tx) =>
   prepared(db, 'inbox', (d) => ({
     insert: d
       .insert(inbox)
@@ -33,32 +33,32 @@ const statements = (db: DbOrTx) =>
   }));
 
 /** Stores one delivery as pending; `alerts` is kept as JSON. */
-export function insertInboxDelivery(
-  db: DbOrTx,
+export async function insertInboxDelivery(
+  db: Tx,
   delivery: { source: string; alerts: readonly object[]; receivedAt: Date },
-): { id: number } {
+): Promise<{ id: number }> {
   return statements(db).insert.get(delivery);
 }
 
 /** The oldest pending deliveries, in the order they were accepted. */
-export function pendingInboxDeliveries(db: DbOrTx, limit: number): InboxRow[] {
+export async function pendingInboxDeliveries(db: Tx, limit: number): Promise<InboxRow[]> {
   return statements(db).pending.all({ limit });
 }
 
-export function markInboxDone(db: DbOrTx, ids: readonly number[], at: Date): void {
+export async function markInboxDone(db: Tx, ids: readonly number[], at: Date): Promise<void> {
   statements(db).markDone.run({ ids: JSON.stringify(ids), at: at.getTime() });
 }
 
 /** A delivery that cannot be applied: kept, with the reason. */
-export function markInboxFailed(db: DbOrTx, id: number, at: Date, error: string): void {
+export async function markInboxFailed(db: Tx, id: number, at: Date, error: string): Promise<void> {
   db.update(inbox).set({ status: 'failed', processedAt: at, error }).where(eq(inbox.id, id)).run();
 }
 
-export function countPendingInbox(db: DbOrTx): number {
+export async function countPendingInbox(db: Tx): Promise<number> {
   return db.select({ n: count() }).from(inbox).where(eq(inbox.status, 'pending')).get()?.n ?? 0;
 }
 
 /** Every delivery, oldest first. */
-export function listInboxDeliveries(db: DbOrTx): InboxRow[] {
+export async function listInboxDeliveries(db: Tx): Promise<InboxRow[]> {
   return db.select().from(inbox).orderBy(asc(inbox.id)).all();
 }

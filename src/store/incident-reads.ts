@@ -2,7 +2,7 @@ import { and, count, desc, eq, gte, ne, type SQL } from 'drizzle-orm';
 import type { Incident, Severity, State } from '../domain/incident.js';
 import { withServices } from './incidents.js';
 import { incidents } from './schema.js';
-import type { DbOrTx } from './sqlite.js';
+import type { Tx } from './sqlite.js';
 
 // Read-only incident queries for the API, the metrics endpoint and the tests.
 
@@ -15,7 +15,7 @@ export interface IncidentFilter {
 }
 
 /** Incidents matching the filter, newest first. */
-export function listIncidents(db: DbOrTx, filter: IncidentFilter): Incident[] {
+export async function listIncidents(db: Tx, filter: IncidentFilter): Promise<Incident[]> {
   const where: (SQL | undefined)[] = [
     filter.state === 'open'
       ? ne(incidents.state, 'resolved')
@@ -31,11 +31,13 @@ export function listIncidents(db: DbOrTx, filter: IncidentFilter): Incident[] {
     .orderBy(desc(incidents.id))
     .limit(filter.limit)
     .all();
-  return withServices(db, rows);
+  return await withServices(db, rows);
 }
 
 /** How many incidents are not resolved, per severity (a severity with none is absent). */
-export function openIncidentsBySeverity(db: DbOrTx): { severity: Severity; n: number }[] {
+export async function openIncidentsBySeverity(
+  db: Tx,
+): Promise<{ severity: Severity; n: number }[]> {
   return db
     .select({ severity: incidents.severity, n: count() })
     .from(incidents)
@@ -45,6 +47,6 @@ export function openIncidentsBySeverity(db: DbOrTx): { severity: Severity; n: nu
 }
 
 /** How many incidents there are, resolved ones included. */
-export function countIncidents(db: DbOrTx): number {
+export async function countIncidents(db: Tx): Promise<number> {
   return db.select({ n: count() }).from(incidents).get()?.n ?? 0;
 }

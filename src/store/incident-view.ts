@@ -13,7 +13,7 @@ import {
   type RollbackRow,
   rollbacks,
 } from './schema.js';
-import type { DbOrTx } from './sqlite.js';
+import type { Tx } from './sqlite.js';
 
 // The queries behind the incident card's view (src/read-model/incident-view.ts), which the card, the
 // announcement and the API all draw from.
@@ -21,7 +21,10 @@ import type { DbOrTx } from './sqlite.js';
 export type { DeployRow, FreezeRow };
 
 /** The alert group key the incident was opened for (the storm incident has its own). */
-export function incidentGroupKey(db: DbOrTx, incidentId: number): string | null | undefined {
+export async function incidentGroupKey(
+  db: Tx,
+  incidentId: number,
+): Promise<string | null | undefined> {
   return db
     .select({ groupKey: incidents.groupKey })
     .from(incidents)
@@ -29,7 +32,10 @@ export function incidentGroupKey(db: DbOrTx, incidentId: number): string | null 
     .get()?.groupKey;
 }
 
-export function alertCounts(db: DbOrTx, incidentId: number): { firing: number; resolved: number } {
+export async function alertCounts(
+  db: Tx,
+  incidentId: number,
+): Promise<{ firing: number; resolved: number }> {
   // Counted in SQL: a storm puts thousands of alerts on one card.
   const counts = db
     .select({ status: alerts.status, n: count() })
@@ -46,11 +52,11 @@ export function alertCounts(db: DbOrTx, incidentId: number): { firing: number; r
 export type AlertLine = Pick<AlertRow, 'title' | 'status' | 'service' | 'url' | 'startsAt'>;
 
 /** The incident's most recently seen alerts, only the firing ones when `firingOnly`. */
-export function latestAlerts(
-  db: DbOrTx,
+export async function latestAlerts(
+  db: Tx,
   incidentId: number,
   { firingOnly, limit }: { firingOnly: boolean; limit: number },
-): AlertLine[] {
+): Promise<AlertLine[]> {
   return db
     .select({
       title: alerts.title,
@@ -76,7 +82,7 @@ export interface SuspectLink {
 }
 
 /** The deploys linked to the incident, in rank order. */
-export function suspectLinks(db: DbOrTx, incidentId: number): SuspectLink[] {
+export async function suspectLinks(db: Tx, incidentId: number): Promise<SuspectLink[]> {
   return db
     .select({ link: incidentDeploys, deploy: deploys })
     .from(incidentDeploys)
@@ -87,11 +93,11 @@ export function suspectLinks(db: DbOrTx, incidentId: number): SuspectLink[] {
 }
 
 /** The latest rollback of `deployId` asked for from this incident. */
-export function latestRollbackFrom(
-  db: DbOrTx,
+export async function latestRollbackFrom(
+  db: Tx,
   incidentId: number,
   deployId: number,
-): Pick<RollbackRow, 'id' | 'status'> | undefined {
+): Promise<Pick<RollbackRow, 'id' | 'status'> | undefined> {
   return db
     .select({ id: rollbacks.id, status: rollbacks.status })
     .from(rollbacks)
@@ -102,7 +108,7 @@ export function latestRollbackFrom(
 }
 
 /** Freezes neither lifted nor expired at `now`. */
-export function activeFreezes(db: DbOrTx, now: Date): FreezeRow[] {
+export async function activeFreezes(db: Tx, now: Date): Promise<FreezeRow[]> {
   return db
     .select()
     .from(freezes)
@@ -113,7 +119,7 @@ export function activeFreezes(db: DbOrTx, now: Date): FreezeRow[] {
 export type PageLine = Pick<PageRow, 'id' | 'service' | 'status' | 'htmlUrl' | 'pdIncidentId'>;
 
 /** The pages sent for the incident, oldest first. */
-export function pagesOf(db: DbOrTx, incidentId: number): PageLine[] {
+export async function pagesOf(db: Tx, incidentId: number): Promise<PageLine[]> {
   return db
     .select()
     .from(pages)

@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, ne } from 'drizzle-orm';
 import type { Incident } from '../domain/incident.js';
 import { AppError } from '../errors.js';
 import { type IncidentRow, incidentServices, incidents } from './schema.js';
-import type { DbOrTx } from './sqlite.js';
+import type { Tx } from './sqlite.js';
 
 /** The stored incident: the domain fields plus what the chat edge has achieved so far. */
 export type { IncidentRow };
@@ -35,7 +35,7 @@ export function toIncident(row: IncidentRow, services: string[]): Incident {
   };
 }
 
-export function servicesOf(db: DbOrTx, incidentId: number): string[] {
+export async function servicesOf(db: Tx, incidentId: number): Promise<string[]> {
   return db
     .select({ service: incidentServices.service })
     .from(incidentServices)
@@ -45,28 +45,28 @@ export function servicesOf(db: DbOrTx, incidentId: number): string[] {
     .map((r) => r.service);
 }
 
-export function findIncidentRow(db: DbOrTx, id: number): IncidentRow | undefined {
+export async function findIncidentRow(db: Tx, id: number): Promise<IncidentRow | undefined> {
   return db.select().from(incidents).where(eq(incidents.id, id)).get();
 }
 
-export function findIncident(db: DbOrTx, id: number): Incident | null {
-  const row = findIncidentRow(db, id);
-  return row ? toIncident(row, servicesOf(db, id)) : null;
+export async function findIncident(db: Tx, id: number): Promise<Incident | null> {
+  const row = await findIncidentRow(db, id);
+  return row ? toIncident(row, await servicesOf(db, id)) : null;
 }
 
-export function getIncident(db: DbOrTx, id: number): Incident {
-  const incident = findIncident(db, id);
+export async function getIncident(db: Tx, id: number): Promise<Incident> {
+  const incident = await findIncident(db, id);
   if (!incident) throw new AppError('not_found', `There is no incident INC-${id}.`);
   return incident;
 }
 
 /** Incidents are found by their channel id, never by the channel's name. */
-export function findIncidentByChannel(db: DbOrTx, channelId: string): Incident | null {
+export async function findIncidentByChannel(db: Tx, channelId: string): Promise<Incident | null> {
   const row = db.select().from(incidents).where(eq(incidents.channelId, channelId)).get();
-  return row ? toIncident(row, servicesOf(db, row.id)) : null;
+  return row ? toIncident(row, await servicesOf(db, row.id)) : null;
 }
 
-export function openIncidents(db: DbOrTx): Incident[] {
+export async function openIncidents(db: Tx): Promise<Incident[]> {
   return withServices(
     db,
     db
@@ -79,7 +79,7 @@ export function openIncidents(db: DbOrTx): Incident[] {
 }
 
 /** Rows → incidents, with every incident's services read in one query. */
-export function withServices(db: DbOrTx, rows: readonly IncidentRow[]): Incident[] {
+export async function withServices(db: Tx, rows: readonly IncidentRow[]): Promise<Incident[]> {
   if (rows.length === 0) return [];
   const links = db
     .select()
@@ -100,7 +100,11 @@ export function withServices(db: DbOrTx, rows: readonly IncidentRow[]): Incident
   );
 }
 
-export function addServices(tx: DbOrTx, incidentId: number, services: readonly string[]): string[] {
+export async function addServices(
+  tx: Tx,
+  incidentId: number,
+  services: readonly string[],
+): Promise<string[]> {
   const added: string[] = [];
   for (const service of services) {
     const result = tx
@@ -113,7 +117,7 @@ export function addServices(tx: DbOrTx, incidentId: number, services: readonly s
   return added;
 }
 
-export function hasService(tx: DbOrTx, incidentId: number, service: string): boolean {
+export async function hasService(tx: Tx, incidentId: number, service: string): Promise<boolean> {
   return Boolean(
     tx
       .select({ id: incidentServices.incidentId })
@@ -126,15 +130,15 @@ export function hasService(tx: DbOrTx, incidentId: number, service: string): boo
 }
 
 /** Every incident row, oldest first. */
-export function listIncidentRows(db: DbOrTx): IncidentRow[] {
+export async function listIncidentRows(db: Tx): Promise<IncidentRow[]> {
   return db.select().from(incidents).orderBy(asc(incidents.id)).all();
 }
 
 /** Writes a new incident and returns its number. */
-export function insertIncident(tx: DbOrTx, values: NewIncident): number {
+export async function insertIncident(tx: Tx, values: NewIncident): Promise<number> {
   return tx.insert(incidents).values(values).returning({ id: incidents.id }).get().id;
 }
 
-export function updateIncident(tx: DbOrTx, id: number, changes: IncidentChanges): void {
+export async function updateIncident(tx: Tx, id: number, changes: IncidentChanges): Promise<void> {
   tx.update(incidents).set(changes).where(eq(incidents.id, id)).run();
 }

@@ -1,7 +1,7 @@
 import { and, count, desc, eq, ne, sql } from 'drizzle-orm';
 import type { AlertSource, AlertStatus, Severity, State } from '../domain/incident.js';
 import { alerts, incidentServices, incidents, timelineEvents } from './schema.js';
-import { type DbOrTx, prepared } from './sqlite.js';
+import { type Tx, prepared } from './sqlite.js';
 
 /**
  * The queries the alert intake runs for every alert (src/incidents/intake.ts). They span alerts,
@@ -21,7 +21,7 @@ const alertColumns = {
   startsAt: alerts.startsAt,
 };
 
-const statements = (db: DbOrTx) =>
+const statements = (db: Tx) =>
   prepared(db, 'intake', (d) => ({
     /** The alert as held by an open incident (the usual case for updates). */
     openAlert: d
@@ -175,29 +175,29 @@ export interface KnownAlert {
 }
 
 /** The alert with this identity held by an open incident, if any. */
-export function findOpenAlert(
-  db: DbOrTx,
+export async function findOpenAlert(
+  db: Tx,
   source: AlertSource,
   key: string,
-): KnownAlert | undefined {
+): Promise<KnownAlert | undefined> {
   return statements(db).openAlert.get({ source, key });
 }
 
 /** The latest alert with this identity, whatever the state of its incident. */
-export function findLatestAlert(
-  db: DbOrTx,
+export async function findLatestAlert(
+  db: Tx,
   source: AlertSource,
   key: string,
-): KnownAlert | undefined {
+): Promise<KnownAlert | undefined> {
   return statements(db).latestAlert.get({ source, key });
 }
 
 /** A known alert seen again: its status and times as the latest notification says. */
-export function updateSeenAlert(
-  db: DbOrTx,
+export async function updateSeenAlert(
+  db: Tx,
   id: number,
   seen: { status: AlertStatus; at: Date; startsAt: Date | null; endsAt: Date | null },
-): void {
+): Promise<void> {
   statements(db).updateAlert.run({
     id,
     status: seen.status,
@@ -208,7 +208,7 @@ export function updateSeenAlert(
 }
 
 /** A repeat of a known alert that changes nothing but when it was last seen. */
-export function touchAlert(db: DbOrTx, id: number, at: Date): void {
+export async function touchAlert(db: Tx, id: number, at: Date): Promise<void> {
   statements(db).touchAlert.run({ id, atMs: at.getTime() });
 }
 
@@ -231,7 +231,7 @@ export interface NewFiringAlert {
   at: Date;
 }
 
-export function insertFiringAlert(db: DbOrTx, alert: NewFiringAlert): void {
+export async function insertFiringAlert(db: Tx, alert: NewFiringAlert): Promise<void> {
   const { startsAt, endsAt, ...rest } = alert;
   statements(db).insertAlert.run({
     ...rest,
@@ -241,52 +241,60 @@ export function insertFiringAlert(db: DbOrTx, alert: NewFiringAlert): void {
 }
 
 /** The open incident of an alert group (the storm incident's group key finds the storm). */
-export function openIncidentOfGroup(db: DbOrTx, groupKey: string): number | null {
+export async function openIncidentOfGroup(db: Tx, groupKey: string): Promise<number | null> {
   return statements(db).openByGroup.get({ groupKey })?.id ?? null;
 }
 
 /** The open incident whose group is `stormKey` that alerts of this group were gathered into. */
-export function gatheringIncidentOf(db: DbOrTx, groupKey: string, stormKey: string): number | null {
+export async function gatheringIncidentOf(
+  db: Tx,
+  groupKey: string,
+  stormKey: string,
+): Promise<number | null> {
   return statements(db).gatheredGroup.get({ groupKey, stormKey })?.id ?? null;
 }
 
 /** The latest open incident of a service in an environment. */
-export function openIncidentOfService(
-  db: DbOrTx,
+export async function openIncidentOfService(
+  db: Tx,
   service: string,
   environment: string,
-): number | null {
+): Promise<number | null> {
   return statements(db).openByService.get({ service, environment })?.id ?? null;
 }
 
 /** Incidents opened by alerts since then, not counting the one of group `stormKey`. */
-export function countOpenedByAlertsSince(db: DbOrTx, since: Date, stormKey: string): number {
+export async function countOpenedByAlertsSince(
+  db: Tx,
+  since: Date,
+  stormKey: string,
+): Promise<number> {
   return statements(db).openedSince.get({ sinceMs: since.getTime(), stormKey })?.n ?? 0;
 }
 
 /** The cut count last recorded for an incident (alerts left out of a notification); 0 if none. */
-export function lastRecordedCut(db: DbOrTx, incidentId: number): number {
+export async function lastRecordedCut(db: Tx, incidentId: number): Promise<number> {
   const cut = statements(db).lastCut.get({ id: incidentId })?.payload.cut;
   return typeof cut === 'number' ? cut : 0;
 }
 
 /** The few incident fields the intake decides on, without reading the whole row. */
-export function incidentBrief(
-  db: DbOrTx,
+export async function incidentBrief(
+  db: Tx,
   id: number,
-): { severity: Severity; state: State; mitigatedAt: Date | null } | undefined {
+): Promise<{ severity: Severity; state: State; mitigatedAt: Date | null } | undefined> {
   return statements(db).incidentBrief.get({ id });
 }
 
-export function countFiringAlerts(db: DbOrTx, incidentId: number): number {
+export async function countFiringAlerts(db: Tx, incidentId: number): Promise<number> {
   return statements(db).firing.get({ id: incidentId })?.n ?? 0;
 }
 
-export function countAlerts(db: DbOrTx, incidentId: number): number {
+export async function countAlerts(db: Tx, incidentId: number): Promise<number> {
   return statements(db).all.get({ id: incidentId })?.n ?? 0;
 }
 
 /** Adds a service to an incident; nothing happens when it is already there. */
-export function linkService(db: DbOrTx, incidentId: number, service: string): void {
+export async function linkService(db: Tx, incidentId: number, service: string): Promise<void> {
   statements(db).addService.run({ id: incidentId, service });
 }

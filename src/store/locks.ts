@@ -1,6 +1,7 @@
 import { and, eq, or, sql } from 'drizzle-orm';
 import { locks } from './schema.js';
-import type { Db } from './sqlite.js';
+import type { Tx } from './sqlite.js';
+import type { Store } from './unit-of-work.js';
 
 /**
  * Takes the named lock for `ttlMs`, or extends it if `holder` has it already; false when
@@ -11,13 +12,13 @@ import type { Db } from './sqlite.js';
  * PostgreSQL the same statement works as a lease row; pg_try_advisory_xact_lock is the other
  * way, for ticks that run inside one transaction.
  */
-export function tryLock(
-  db: Db,
+export async function tryLock(
+  db: Tx,
   name: string,
   holder: string,
   ttlMs: number,
   now = new Date(),
-): boolean {
+): Promise<boolean> {
   const expiresAt = new Date(now.getTime() + ttlMs);
   const taken = db
     .insert(locks)
@@ -33,7 +34,7 @@ export function tryLock(
 }
 
 /** Lets go of a lock held by `holder` (a no-op if it expired and someone else took it). */
-export function unlock(db: Db, name: string, holder: string): void {
+export async function unlock(db: Tx, name: string, holder: string): Promise<void> {
   db.delete(locks)
     .where(and(eq(locks.name, name), eq(locks.holder, holder)))
     .run();
@@ -44,9 +45,9 @@ export function unlock(db: Db, name: string, holder: string): void {
  * any tick, so a holder that dies blocks the others this long at most (the same instance,
  * restarted, takes its own lock back at once).
  */
-export function sweepLocks(db: Db, holder: string, ttlMs: number) {
+export function sweepLocks(store: Store, holder: string, ttlMs: number) {
   return {
-    tryLock: (name: string) => tryLock(db, name, holder, ttlMs),
-    unlock: (name: string) => unlock(db, name, holder),
+    tryLock: (name: string) => store.tx((tx) => tryLock(tx, name, holder, ttlMs)),
+    unlock: (name: string) => store.tx((tx) => unlock(tx, name, holder)),
   };
 }

@@ -1,7 +1,7 @@
 import { and, eq, gte, inArray, isNotNull, lt, or, type SQL } from 'drizzle-orm';
 import type { CausalLink, DeployFact, IncidentFact, RollbackFact } from '../domain/facts.js';
 import { deploys, incidentDeploys, incidents, rollbacks } from './schema.js';
-import type { DbOrTx } from './sqlite.js';
+import type { Tx } from './sqlite.js';
 
 // The facts the incident and DORA metrics (src/metrics/) are computed from.
 
@@ -19,7 +19,7 @@ function chunks<T>(items: readonly T[]): T[][] {
 }
 
 /** Incidents detected (or declared) inside the window. */
-export function loadIncidentFacts(db: DbOrTx, window: Window): IncidentFact[] {
+export async function loadIncidentFacts(db: Tx, window: Window): Promise<IncidentFact[]> {
   const detected = (from: Date, to: Date): SQL =>
     or(
       and(
@@ -51,11 +51,11 @@ export interface DeployScope {
 }
 
 /** Succeeded deploys of the scope inside the window, with their causal links and rollbacks. */
-export function loadDoraFacts(
-  db: DbOrTx,
+export async function loadDoraFacts(
+  db: Tx,
   window: Window,
   scope: DeployScope,
-): { deploys: DeployFact[]; causal: CausalLink[]; rollbacks: RollbackFact[] } {
+): Promise<{ deploys: DeployFact[]; causal: CausalLink[]; rollbacks: RollbackFact[] }> {
   const rows = db
     .select({
       id: deploys.id,

@@ -1,6 +1,6 @@
 import { and, asc, count, eq, inArray, isNull, lt, lte, min, ne, or, sql } from 'drizzle-orm';
 import { type OutboxRow, outbox } from './schema.js';
-import { type Db, type DbOrTx, prepared } from './sqlite.js';
+import { type Tx, prepared } from './sqlite.js';
 
 /** An outbox item as stored: what it is, where it stands, who holds it. */
 export type { OutboxRow };
@@ -25,7 +25,7 @@ export interface OutboxItem {
 }
 
 /** Call inside the transaction that commits the state the effect is about. */
-export function enqueue(tx: DbOrTx, item: OutboxItem, now: Date): void {
+export async function enqueue(tx: Tx, item: OutboxItem, now: Date): Promise<void> {
   const row = {
     kind: item.kind,
     lane: item.lane,
@@ -41,7 +41,7 @@ export function enqueue(tx: DbOrTx, item: OutboxItem, now: Date): void {
   else q.upsert.run(row);
 }
 
-const queries = (db: DbOrTx) =>
+const queries = (db: Tx) =>
   prepared(db, 'outbox', (d) => {
     const values = {
       kind: sql.placeholder('kind'),
@@ -93,7 +93,7 @@ export interface ClaimOptions {
   limit: number;
 }
 
-const claimQuery = (db: Db) =>
+const claimQuery = (db: Tx) =>
   prepared(db, 'outbox.claim', (d) => {
     // The head of each lane: its oldest pending item (the partial index outbox_pending_lane
     // holds only pending rows, so done rows never slow this down).
@@ -138,7 +138,7 @@ const claimQuery = (db: Db) =>
  * On PostgreSQL the same shape is the candidate SELECT with FOR UPDATE SKIP LOCKED inside the
  * UPDATE; the lease and the fence carry over unchanged.
  */
-export function claim(db: Db, options: ClaimOptions): ClaimedItem[] {
+export async function claim(db: Tx, options: ClaimOptions): Promise<ClaimedItem[]> {
   const rows = claimQuery(db).all({
     workerId: options.workerId,
     leaseUntil: options.leaseNow.getTime() + options.leaseMs,
@@ -151,7 +151,7 @@ export function claim(db: Db, options: ClaimOptions): ClaimedItem[] {
 }
 
 /** Extends a claim while its delivery runs; false if the claim was lost (taken over, settled). */
-export function renewLease(db: Db, id: number, fence: number, until: Date): boolean {
+export async function renewLease(db: Tx, id: number, fence: number, until: Date): Promise<boolean> {
   return (
     db
       .update(outbox)
@@ -166,7 +166,11 @@ export function renewLease(db: Db, id: number, fence: number, until: Date): bool
  * worker still held when it stopped, or those a previous run of the same instance left behind
  * when it was killed. Items in `keep` (still running here) stay claimed.
  */
-export function releaseClaims(db: Db, workerId: string, keep: ReadonlySet<number> = new Set()) {
+export async function releaseClaims(
+  db: Tx,
+  workerId: string,
+  keep: ReadonlySet<number> = new Set(),
+) {
   const held = db
     .select({ id: outbox.id })
     .from(outbox)
@@ -191,37 +195,42 @@ const settled = (id: number, fence: number) =>
  * lane, due after `rerunDelayMs`: a storm then refreshes an incident card at most once per
  * delay, and messages enqueued meanwhile are not held up behind it.
  */
-export function complete(db: Db, id: number, fence: number, now: Date, rerunDelayMs = 0): boolean {
-  return db.transaction((tx) => {
-    const row = tx.select().from(outbox).where(settled(id, fence)).get();
-    if (!row) return false;
-    tx.update(outbox)
-      .set({ status: 'done', rerun: false, lastError: null, leaseUntil: null, updatedAt: now })
-      .where(eq(outbox.id, id))
+export async function complete(
+  db: Tx,
+  id: number,
+  fence: number,
+  now: Date,
+  rerunDelayMs = 0,
+): Promise<boolean> {
+  // The caller's unit of work makes the read and the two writes one step.
+  const row = db.select().from(outbox).where(settled(id, fence)).get();
+  if (!row) return false;
+  db.update(outbox)
+    .set({ status: 'done', rerun: false, lastError: null, leaseUntil: null, updatedAt: now })
+    .where(eq(outbox.id, id))
+    .run();
+  if (row.rerun)
+    db.insert(outbox)
+      .values({
+        kind: row.kind,
+        lane: row.lane,
+        payload: row.payload,
+        coalesceKey: row.coalesceKey,
+        nextAttemptAt: new Date(now.getTime() + rerunDelayMs),
+        createdAt: now,
+        updatedAt: now,
+      })
       .run();
-    if (row.rerun)
-      tx.insert(outbox)
-        .values({
-          kind: row.kind,
-          lane: row.lane,
-          payload: row.payload,
-          coalesceKey: row.coalesceKey,
-          nextAttemptAt: new Date(now.getTime() + rerunDelayMs),
-          createdAt: now,
-          updatedAt: now,
-        })
-        .run();
-    return true;
-  });
+  return true;
 }
 
 /** Puts an item back to wait for its next attempt and lets go of the claim; false if stale. */
-export function reschedule(
-  db: Db,
+export async function reschedule(
+  db: Tx,
   id: number,
   fence: number,
   options: { now: Date; delayMs: number; error: string; countAttempt: boolean },
-): boolean {
+): Promise<boolean> {
   return (
     db
       .update(outbox)
@@ -239,7 +248,13 @@ export function reschedule(
 }
 
 /** Parks an item as failed; false if the claim with this fence is no longer the current one. */
-export function giveUp(db: Db, id: number, fence: number, now: Date, error: string): boolean {
+export async function giveUp(
+  db: Tx,
+  id: number,
+  fence: number,
+  now: Date,
+  error: string,
+): Promise<boolean> {
   return (
     db
       .update(outbox)
@@ -255,7 +270,7 @@ export interface OutboxStats {
   oldestPendingAgeMs: number;
 }
 
-export function outboxStats(db: Db, now: Date): OutboxStats {
+export async function outboxStats(db: Tx, now: Date): Promise<OutboxStats> {
   const rows = db
     .select({ status: outbox.status, n: count(), oldest: min(outbox.createdAt) })
     .from(outbox)
@@ -271,7 +286,7 @@ export function outboxStats(db: Db, now: Date): OutboxStats {
 }
 
 /** Pending items of a lane, oldest first (for tests and the doctor). */
-export function pendingInLane(db: Db, lane: string): OutboxRow[] {
+export async function pendingInLane(db: Tx, lane: string): Promise<OutboxRow[]> {
   return db
     .select()
     .from(outbox)
@@ -281,11 +296,11 @@ export function pendingInLane(db: Db, lane: string): OutboxRow[] {
 }
 
 /** Every item, oldest first, whatever its state (for tests and the doctor). */
-export function outboxItems(db: DbOrTx): OutboxRow[] {
+export async function outboxItems(db: Tx): Promise<OutboxRow[]> {
   return db.select().from(outbox).orderBy(asc(outbox.id)).all();
 }
 
-export function findOutboxItem(db: DbOrTx, id: number): OutboxRow | undefined {
+export async function findOutboxItem(db: Tx, id: number): Promise<OutboxRow | undefined> {
   return db.select().from(outbox).where(eq(outbox.id, id)).get();
 }
 
@@ -293,7 +308,7 @@ export function findOutboxItem(db: DbOrTx, id: number): OutboxRow | undefined {
  * Deletes items settled (done or failed) before `olderThan`. Pending items are work still to
  * do (an archive may be scheduled days ahead), however old.
  */
-export function pruneSettled(db: DbOrTx, olderThan: Date): number {
+export async function pruneSettled(db: Tx, olderThan: Date): Promise<number> {
   return db
     .delete(outbox)
     .where(and(lt(outbox.updatedAt, olderThan), ne(outbox.status, 'pending')))
@@ -301,6 +316,6 @@ export function pruneSettled(db: DbOrTx, olderThan: Date): number {
 }
 
 /** Every item of a lane, delivered or not, oldest first (for tests: what was committed). */
-export function laneItems(db: DbOrTx, lane: string): OutboxRow[] {
+export async function laneItems(db: Tx, lane: string): Promise<OutboxRow[]> {
   return db.select().from(outbox).where(eq(outbox.lane, lane)).orderBy(asc(outbox.id)).all();
 }

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import { alerts, type PageRow, pages, userDirectory } from './schema.js';
-import type { DbOrTx } from './sqlite.js';
+import type { Tx } from './sqlite.js';
 
 export type { PageRow };
 export type NewPage = Omit<typeof pages.$inferInsert, 'id'>;
@@ -8,13 +8,13 @@ export type PageChanges = Partial<NewPage>;
 
 export const OPEN_PAGE_STATUSES = ['requested', 'triggered', 'acknowledged'] as const;
 
-export const findPage = (db: DbOrTx, id: number): PageRow | undefined =>
+export const findPage = (db: Tx, id: number): PageRow | undefined =>
   db.select().from(pages).where(eq(pages.id, id)).get();
 
-export const pagesOf = (db: DbOrTx, incidentId: number): PageRow[] =>
+export const pagesOf = (db: Tx, incidentId: number): PageRow[] =>
   db.select().from(pages).where(eq(pages.incidentId, incidentId)).orderBy(asc(pages.id)).all();
 
-export const openPagesOf = (db: DbOrTx, incidentId: number): PageRow[] =>
+export const openPagesOf = (db: Tx, incidentId: number): PageRow[] =>
   db
     .select()
     .from(pages)
@@ -23,7 +23,7 @@ export const openPagesOf = (db: DbOrTx, incidentId: number): PageRow[] =>
     .all();
 
 /** The newest page we sent for this incident and service. */
-export const latestPage = (db: DbOrTx, incidentId: number, service: string): PageRow | undefined =>
+export const latestPage = (db: Tx, incidentId: number, service: string): PageRow | undefined =>
   db
     .select()
     .from(pages)
@@ -33,14 +33,14 @@ export const latestPage = (db: DbOrTx, incidentId: number, service: string): Pag
     .get();
 
 /** The page linked to this PagerDuty incident (at most one: pd_incident_id is unique). */
-export const pageOfPagerDutyIncident = (db: DbOrTx, pdIncidentId: string): PageRow | undefined =>
+export const pageOfPagerDutyIncident = (db: Tx, pdIncidentId: string): PageRow | undefined =>
   db.select().from(pages).where(eq(pages.pdIncidentId, pdIncidentId)).get();
 
-export const pageWithIncidentKey = (db: DbOrTx, incidentKey: string): PageRow | undefined =>
+export const pageWithIncidentKey = (db: Tx, incidentKey: string): PageRow | undefined =>
   db.select().from(pages).where(eq(pages.incidentKey, incidentKey)).get();
 
 /** Our newest page on this PagerDuty service whose trigger call has not been answered yet. */
-export const pageInFlightOn = (db: DbOrTx, pdServiceId: string): PageRow | undefined =>
+export const pageInFlightOn = (db: Tx, pdServiceId: string): PageRow | undefined =>
   db
     .select()
     .from(pages)
@@ -55,10 +55,10 @@ export const pageInFlightOn = (db: DbOrTx, pdServiceId: string): PageRow | undef
     .limit(1)
     .get();
 
-export const insertPage = (db: DbOrTx, page: NewPage): PageRow =>
+export const insertPage = (db: Tx, page: NewPage): PageRow =>
   db.insert(pages).values(page).returning().get();
 
-export function setPage(db: DbOrTx, id: number, values: PageChanges): void {
+export async function setPage(db: Tx, id: number, values: PageChanges): Promise<void> {
   db.update(pages).set(values).where(eq(pages.id, id)).run();
 }
 
@@ -69,7 +69,10 @@ export interface PagerDutyAlert {
 }
 
 /** The alert the intake keeps for a PagerDuty incident that paged first (the newest). */
-export function pagerDutyAlert(db: DbOrTx, pdIncidentId: string): PagerDutyAlert | undefined {
+export async function pagerDutyAlert(
+  db: Tx,
+  pdIncidentId: string,
+): Promise<PagerDutyAlert | undefined> {
   return db
     .select({ incidentId: alerts.incidentId, status: alerts.status, url: alerts.url })
     .from(alerts)
@@ -87,10 +90,10 @@ export interface DirectoryEntry {
 }
 
 /** A cached e-mail → chat user mapping; `email` as stored (trimmed, lower case). */
-export const directoryEntry = (db: DbOrTx, email: string): DirectoryEntry | undefined =>
+export const directoryEntry = (db: Tx, email: string): DirectoryEntry | undefined =>
   db.select().from(userDirectory).where(eq(userDirectory.email, email)).get();
 
-export function saveDirectoryEntry(db: DbOrTx, entry: DirectoryEntry): void {
+export async function saveDirectoryEntry(db: Tx, entry: DirectoryEntry): Promise<void> {
   db.insert(userDirectory)
     .values(entry)
     .onConflictDoUpdate({
@@ -101,5 +104,5 @@ export function saveDirectoryEntry(db: DbOrTx, entry: DirectoryEntry): void {
 }
 
 /** Every cached e-mail → chat user mapping, by e-mail. */
-export const directoryEntries = (db: DbOrTx): DirectoryEntry[] =>
+export const directoryEntries = (db: Tx): DirectoryEntry[] =>
   db.select().from(userDirectory).orderBy(asc(userDirectory.email)).all();

@@ -21,7 +21,7 @@ import {
   pages,
   rollbacks,
 } from './schema.js';
-import type { Db, DbOrTx } from './sqlite.js';
+import type { Tx } from './sqlite.js';
 
 // What the postmortem reads about one incident, and the deploy verdicts its cause question
 // writes. Each function is one read (or one small group) the record in src/postmortem/ is built from.
@@ -30,11 +30,11 @@ export type { DeployRow };
 export type Verdict = SuspectVerdict;
 
 /** How many alerts the incident has (and how many still fire), and the first `max` of them. */
-export function alertsOf(
-  db: DbOrTx,
+export async function alertsOf(
+  db: Tx,
   incidentId: number,
   max: number,
-): { total: number; firing: number; items: AlertItem[] } {
+): Promise<{ total: number; firing: number; items: AlertItem[] }> {
   const counts = db
     .select({ status: alerts.status, n: count() })
     .from(alerts)
@@ -64,7 +64,7 @@ export function alertsOf(
 }
 
 /** The incident's deploys (suspects and their verdicts), best suspect first. */
-export function deploysOf(db: DbOrTx, incidentId: number): DeployItem[] {
+export async function deploysOf(db: Tx, incidentId: number): Promise<DeployItem[]> {
   return db
     .select({ link: incidentDeploys, deploy: deploys })
     .from(incidentDeploys)
@@ -89,7 +89,7 @@ export function deploysOf(db: DbOrTx, incidentId: number): DeployItem[] {
 }
 
 /** The incident's rollbacks in the order they were asked for, with the versions they moved between. */
-export function rollbacksOf(db: DbOrTx, incidentId: number): RollbackItem[] {
+export async function rollbacksOf(db: Tx, incidentId: number): Promise<RollbackItem[]> {
   const rows = db
     .select()
     .from(rollbacks)
@@ -125,7 +125,7 @@ export function rollbacksOf(db: DbOrTx, incidentId: number): RollbackItem[] {
   }));
 }
 
-export function freezesOf(db: DbOrTx, incidentId: number): FreezeItem[] {
+export async function freezesOf(db: Tx, incidentId: number): Promise<FreezeItem[]> {
   return db
     .select()
     .from(freezes)
@@ -145,7 +145,7 @@ export function freezesOf(db: DbOrTx, incidentId: number): FreezeItem[] {
     }));
 }
 
-export function pageItemsOf(db: DbOrTx, incidentId: number): PageItem[] {
+export async function pageItemsOf(db: Tx, incidentId: number): Promise<PageItem[]> {
   return db
     .select()
     .from(pages)
@@ -162,7 +162,7 @@ export function pageItemsOf(db: DbOrTx, incidentId: number): PageItem[] {
     }));
 }
 
-export function followupsOf(db: DbOrTx, incidentId: number): FollowupItem[] {
+export async function followupsOf(db: Tx, incidentId: number): Promise<FollowupItem[]> {
   return db
     .select({
       id: followups.id,
@@ -187,7 +187,7 @@ export interface RawTimelineItem {
 }
 
 /** The seqs of the pins withdrawn in this stream. */
-export function withdrawnPinSeqs(db: Db, stream: string): Set<number | null> {
+export async function withdrawnPinSeqs(db: Tx, stream: string): Promise<Set<number | null>> {
   const rows = db.$client
     .prepare(
       `SELECT json_extract(payload, '$.pinSeq') AS pinSeq FROM timeline_events
@@ -201,11 +201,11 @@ export function withdrawnPinSeqs(db: Db, stream: string): Set<number | null> {
  * The stream's entries of these kinds in time order (original times: a pinned message sits
  * where it was written), read lazily so memory stays flat however long the record is.
  */
-export function timelineInTimeOrder(
-  db: Db,
+export async function timelineInTimeOrder(
+  db: Tx,
   stream: string,
   kinds: readonly TimelineKind[],
-): IterableIterator<RawTimelineItem> {
+): Promise<IterableIterator<RawTimelineItem>> {
   const placeholders = kinds.map(() => '?').join(',');
   return db.$client
     .prepare(
@@ -238,17 +238,17 @@ export interface Suspect {
 }
 
 /** The deploys suspected of causing the incident, best suspect first. */
-export function suspectsOf(db: DbOrTx, incidentId: number): Suspect[] {
-  return suspectLinks(db, incidentId);
+export async function suspectsOf(db: Tx, incidentId: number): Promise<Suspect[]> {
+  return await suspectLinks(db, incidentId);
 }
 
 /** Gives these suspects of the incident the same verdict. */
-export function setVerdicts(
-  db: DbOrTx,
+export async function setVerdicts(
+  db: Tx,
   incidentId: number,
   deployIds: readonly number[],
   verdict: { verdict: Verdict; by: string; at: Date },
-): void {
+): Promise<void> {
   if (deployIds.length === 0) return;
   db.update(incidentDeploys)
     .set({ verdict: verdict.verdict, verdictBy: verdict.by, verdictAt: verdict.at })

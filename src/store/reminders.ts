@@ -1,6 +1,6 @@
 import { and, eq, isNull, lte, ne } from 'drizzle-orm';
 import { type IncidentRow, incidents } from './schema.js';
-import type { DbOrTx } from './sqlite.js';
+import type { Tx } from './sqlite.js';
 
 // The reminders' due times live on the incident rows (nextUpdateDueAt, ownerReminderAt), so a
 // restart loses none. src/incidents/reminders.ts decides what to post and when next.
@@ -8,7 +8,7 @@ import type { DbOrTx } from './sqlite.js';
 export type { IncidentRow };
 
 /** Open incidents whose status update is due at `at`. */
-export function statusUpdatesDue(db: DbOrTx, at: Date): IncidentRow[] {
+export async function statusUpdatesDue(db: Tx, at: Date): Promise<IncidentRow[]> {
   return db
     .select()
     .from(incidents)
@@ -17,7 +17,7 @@ export function statusUpdatesDue(db: DbOrTx, at: Date): IncidentRow[] {
 }
 
 /** Open incidents without an owner whose "nobody has taken command" reminder is due at `at`. */
-export function ownerRemindersDue(db: DbOrTx, at: Date): IncidentRow[] {
+export async function ownerRemindersDue(db: Tx, at: Date): Promise<IncidentRow[]> {
   return db
     .select()
     .from(incidents)
@@ -32,10 +32,14 @@ export function ownerRemindersDue(db: DbOrTx, at: Date): IncidentRow[] {
 }
 
 /** When the next status update is due; null: never (a severity without reminders). */
-export function setNextUpdateDueAt(db: DbOrTx, incidentId: number, dueAt: Date | null): void {
+export async function setNextUpdateDueAt(
+  db: Tx,
+  incidentId: number,
+  dueAt: Date | null,
+): Promise<void> {
   db.update(incidents).set({ nextUpdateDueAt: dueAt }).where(eq(incidents.id, incidentId)).run();
 }
 
-export function setOwnerReminderAt(db: DbOrTx, incidentId: number, dueAt: Date): void {
+export async function setOwnerReminderAt(db: Tx, incidentId: number, dueAt: Date): Promise<void> {
   db.update(incidents).set({ ownerReminderAt: dueAt }).where(eq(incidents.id, incidentId)).run();
 }

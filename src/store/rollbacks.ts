@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import type { Rollback, RollbackStatus } from '../domain/deploy.js';
 import { deploys, rollbacks } from './schema.js';
-import type { DbOrTx } from './sqlite.js';
+import type { Tx } from './sqlite.js';
 
 // Rollback rows are Rollback values as they are; the return types are the codec's contract.
 
@@ -29,7 +29,7 @@ export type RollbackOutcome = Pick<
 const ACTIVE: RollbackStatus[] = ['requested', 'running'];
 const FINISHED: RollbackStatus[] = ['succeeded', 'failed'];
 
-export function findRollback(db: DbOrTx, id: number): Rollback | undefined {
+export async function findRollback(db: Tx, id: number): Promise<Rollback | undefined> {
   return db.select().from(rollbacks).where(eq(rollbacks.id, id)).get();
 }
 
@@ -37,7 +37,7 @@ export function findRollback(db: DbOrTx, id: number): Rollback | undefined {
  * A rollback with this idempotency key that is under way or succeeded. The database keeps at
  * most one (rollbacks_idempotency ignores failed attempts).
  */
-export function liveRollbackByKey(db: DbOrTx, key: string): Rollback | undefined {
+export async function liveRollbackByKey(db: Tx, key: string): Promise<Rollback | undefined> {
   return db
     .select()
     .from(rollbacks)
@@ -48,7 +48,7 @@ export function liveRollbackByKey(db: DbOrTx, key: string): Rollback | undefined
 }
 
 /** The newest attempt with this idempotency key, whatever its status. */
-export function lastRollbackAttempt(db: DbOrTx, key: string): Rollback | undefined {
+export async function lastRollbackAttempt(db: Tx, key: string): Promise<Rollback | undefined> {
   return db
     .select()
     .from(rollbacks)
@@ -59,11 +59,11 @@ export function lastRollbackAttempt(db: DbOrTx, key: string): Rollback | undefin
 }
 
 /** The rollback of service+environment under way, if any (the database allows one). */
-export function activeRollbackOf(
-  db: DbOrTx,
+export async function activeRollbackOf(
+  db: Tx,
   service: string,
   environment: string,
-): Rollback | undefined {
+): Promise<Rollback | undefined> {
   return db
     .select()
     .from(rollbacks)
@@ -77,7 +77,7 @@ export function activeRollbackOf(
     .get();
 }
 
-export function insertRollback(tx: DbOrTx, values: NewRollback): Rollback {
+export async function insertRollback(tx: Tx, values: NewRollback): Promise<Rollback> {
   return tx
     .insert(rollbacks)
     .values({ ...values, status: 'requested' })
@@ -85,29 +85,29 @@ export function insertRollback(tx: DbOrTx, values: NewRollback): Rollback {
     .get();
 }
 
-export function markRollbackRunning(tx: DbOrTx, id: number, startedAt: Date): void {
+export async function markRollbackRunning(tx: Tx, id: number, startedAt: Date): Promise<void> {
   tx.update(rollbacks).set({ status: 'running', startedAt }).where(eq(rollbacks.id, id)).run();
 }
 
 /** Stores what the backend gave to follow a rollback it started. */
-export function setRollbackOperation(
-  tx: DbOrTx,
+export async function setRollbackOperation(
+  tx: Tx,
   id: number,
   values: Pick<Rollback, 'operation' | 'externalUrl'>,
-): void {
+): Promise<void> {
   tx.update(rollbacks).set(values).where(eq(rollbacks.id, id)).run();
 }
 
-export function finishRollback(tx: DbOrTx, id: number, outcome: RollbackOutcome): void {
+export async function finishRollback(tx: Tx, id: number, outcome: RollbackOutcome): Promise<void> {
   tx.update(rollbacks).set(outcome).where(eq(rollbacks.id, id)).run();
 }
 
 /** Newest first, for `/deploy status`. */
-export function recentRollbacks(
-  db: DbOrTx,
+export async function recentRollbacks(
+  db: Tx,
   service: string | undefined,
   limit: number,
-): Rollback[] {
+): Promise<Rollback[]> {
   return db
     .select()
     .from(rollbacks)
@@ -118,12 +118,16 @@ export function recentRollbacks(
 }
 
 /** Rollbacks requested or running, of every service. */
-export function rollbacksUnderway(db: DbOrTx): Rollback[] {
+export async function rollbacksUnderway(db: Tx): Promise<Rollback[]> {
   return db.select().from(rollbacks).where(inArray(rollbacks.status, ACTIVE)).all();
 }
 
 /** The latest finished rollbacks (of one service, or of all), newest first. */
-export function finishedRollbacks(db: DbOrTx, service: string | null, limit: number): Rollback[] {
+export async function finishedRollbacks(
+  db: Tx,
+  service: string | null,
+  limit: number,
+): Promise<Rollback[]> {
   return db
     .select()
     .from(rollbacks)
@@ -141,11 +145,11 @@ export function finishedRollbacks(db: DbOrTx, service: string | null, limit: num
  * The successful rollbacks of service+environment: when the deploy they went back to had run
  * (`toAt`) and when they finished. Deploys between the two were undone.
  */
-export function succeededRollbackSpans(
-  db: DbOrTx,
+export async function succeededRollbackSpans(
+  db: Tx,
   service: string,
   environment: string,
-): { toAt: Date; finishedAt: Date | null }[] {
+): Promise<{ toAt: Date; finishedAt: Date | null }[]> {
   return db
     .select({ toAt: deploys.at, finishedAt: rollbacks.finishedAt })
     .from(rollbacks)
@@ -161,6 +165,6 @@ export function succeededRollbackSpans(
 }
 
 /** Every rollback in the order they were asked for (tests, exports). */
-export function allRollbacks(db: DbOrTx): Rollback[] {
+export async function allRollbacks(db: Tx): Promise<Rollback[]> {
   return db.select().from(rollbacks).orderBy(asc(rollbacks.id)).all();
 }

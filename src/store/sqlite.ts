@@ -5,17 +5,21 @@ import Database from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as schema from './schema.js';
+import { createMutex, type Store } from './unit-of-work.js';
 
-export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
-/** The synchronous transaction handle drizzle passes to `db.transaction((tx) => …)`. */
-export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
-export type DbOrTx = Db | Tx;
+type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
+/**
+ * What a repository runs its queries on: the connection, inside a unit of work of the store
+ * (unit-of-work.ts). drizzle's own `transaction` is left out: the store is the one way to
+ * begin, and a nested begin would join the open transaction unseen.
+ */
+export type Tx = Omit<Db, 'transaction'>;
 
 // Resolves the same from src/store/ (tsx, tests) and dist/store/ (built).
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../migrations', import.meta.url));
 
 export interface OpenDb {
-  db: Db;
+  store: Store;
   sqlite: Database.Database;
   close(): void;
 }
@@ -36,12 +40,61 @@ export function openDb(
   const db = drizzle({ client: sqlite, schema });
   if (options.migrate !== false) migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
   return {
-    db,
+    store: sqliteStore(db),
     sqlite,
     close() {
       if (sqlite.open) sqlite.close();
     },
   };
+}
+
+/**
+ * The store on one connection: a unit of work is BEGIN IMMEDIATE … COMMIT under the mutex, so
+ * its write lock is taken at the start (no deadlock upgrading a read lock) and nothing else this
+ * process runs can interleave with it while it awaits.
+ */
+function sqliteStore(db: Db): Store {
+  const mutex = createMutex();
+  const client = db.$client;
+  const begin = client.prepare('BEGIN IMMEDIATE');
+  const commit = client.prepare('COMMIT');
+  const rollback = client.prepare('ROLLBACK');
+  return {
+    tx: (work) =>
+      mutex.run(async () => {
+        begin.run();
+        try {
+          const result = await work(db);
+          commit.run();
+          return result;
+        } catch (error) {
+          // A failed COMMIT or an error SQLite already rolled back leaves nothing open.
+          if (client.inTransaction) rollback.run();
+          throw error;
+        }
+      }),
+    read: (work) => mutex.run(() => work(db)),
+  };
+}
+
+let savepoints = 0;
+
+/**
+ * Runs `work` so that, when it throws, only its own writes are undone and the enclosing unit
+ * of work goes on (a poison alert batch is parked while the rest of the drain commits).
+ */
+export async function savepoint<T>(tx: Tx, work: (tx: Tx) => Promise<T>): Promise<T> {
+  const name = `sp${++savepoints}`;
+  const client = tx.$client;
+  client.exec(`SAVEPOINT ${name}`);
+  try {
+    const result = await work(tx);
+    client.exec(`RELEASE ${name}`);
+    return result;
+  } catch (error) {
+    if (client.inTransaction) client.exec(`ROLLBACK TO ${name}; RELEASE ${name}`);
+    throw error;
+  }
 }
 
 /**
@@ -76,7 +129,7 @@ const statements = new WeakMap<object, Map<string, unknown>>();
  * `db` and its transactions share one connection (drizzle's session), and so share the cache;
  * a statement prepared here runs inside whatever transaction is open on that connection.
  */
-export function prepared<T>(db: DbOrTx, key: string, build: (db: DbOrTx) => T): T {
+export function prepared<T>(db: Tx, key: string, build: (db: Tx) => T): T {
   const session = (db as unknown as { session: object }).session;
   let forSession = statements.get(session);
   if (!forSession) {

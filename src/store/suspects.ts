@@ -1,11 +1,11 @@
 import { and, count, eq } from 'drizzle-orm';
 import type { SuspectLink, SuspectVerdict } from '../domain/deploy.js';
 import { incidentDeploys } from './schema.js';
-import type { DbOrTx } from './sqlite.js';
+import type { Tx } from './sqlite.js';
 
 // Suspect deploys linked to incidents (incident_deploys), with the verdicts people gave them.
 
-export function countSuspects(db: DbOrTx, incidentId: number): number {
+export async function countSuspects(db: Tx, incidentId: number): Promise<number> {
   return (
     db
       .select({ n: count() })
@@ -16,12 +16,12 @@ export function countSuspects(db: DbOrTx, incidentId: number): number {
 }
 
 /** Links a deploy to an incident at `rank`; false when it is linked already (verdict kept). */
-export function linkSuspect(
-  tx: DbOrTx,
+export async function linkSuspect(
+  tx: Tx,
   incidentId: number,
   deployId: number,
   rank: number,
-): boolean {
+): Promise<boolean> {
   const result = tx
     .insert(incidentDeploys)
     .values({ incidentId, deployId, rank })
@@ -30,11 +30,11 @@ export function linkSuspect(
   return result.changes > 0;
 }
 
-export function findSuspectLink(
-  db: DbOrTx,
+export async function findSuspectLink(
+  db: Tx,
   incidentId: number,
   deployId: number,
-): SuspectLink | undefined {
+): Promise<SuspectLink | undefined> {
   return db
     .select()
     .from(incidentDeploys)
@@ -42,11 +42,11 @@ export function findSuspectLink(
     .get();
 }
 
-export function setSuspectVerdict(
-  tx: DbOrTx,
+export async function setSuspectVerdict(
+  tx: Tx,
   link: { incidentId: number; deployId: number },
   verdict: { verdict: SuspectVerdict; by: string; at: Date },
-): void {
+): Promise<void> {
   tx.update(incidentDeploys)
     .set({ verdict: verdict.verdict, verdictBy: verdict.by, verdictAt: verdict.at })
     .where(
@@ -59,7 +59,7 @@ export function setSuspectVerdict(
 }
 
 /** The incidents that have this deploy among their suspects. */
-export function incidentsSuspecting(db: DbOrTx, deployId: number): number[] {
+export async function incidentsSuspecting(db: Tx, deployId: number): Promise<number[]> {
   return db
     .select({ incidentId: incidentDeploys.incidentId })
     .from(incidentDeploys)

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt } from 'drizzle-orm';
 import { type TimelineRow, timelineEvents } from './schema.js';
-import type { DbOrTx } from './sqlite.js';
+import type { Tx } from './sqlite.js';
 
 // Reads of the timeline that the services and the API need besides the full chain
 // (src/timeline/timeline.ts writes, lists and verifies it).
@@ -8,11 +8,11 @@ import type { DbOrTx } from './sqlite.js';
 export type { TimelineRow };
 
 /** The newest event of one kind in a stream (`streamOf(incidentId)`), if there is one. */
-export function latestEventOfKind(
-  db: DbOrTx,
+export async function latestEventOfKind(
+  db: Tx,
   stream: string,
   kind: string,
-): Pick<TimelineRow, 'at' | 'payload'> | undefined {
+): Promise<Pick<TimelineRow, 'at' | 'payload'> | undefined> {
   return db
     .select({ at: timelineEvents.at, payload: timelineEvents.payload })
     .from(timelineEvents)
@@ -23,12 +23,12 @@ export function latestEventOfKind(
 }
 
 /** Up to `limit` events of a stream after sequence number `after`, in order. */
-export function eventsAfter(
-  db: DbOrTx,
+export async function eventsAfter(
+  db: Tx,
   stream: string,
   after: number,
   limit: number,
-): TimelineRow[] {
+): Promise<TimelineRow[]> {
   return db
     .select()
     .from(timelineEvents)

@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { TimelineEntry, TimelineKind } from '../domain/timeline.js';
 import { type TimelineRow, timelineEvents, timelineHeads } from './schema.js';
-import { type Db, type DbOrTx, prepared } from './sqlite.js';
+import { type Tx, prepared } from './sqlite.js';
 
 // The reads and writes of the append-only, hash-chained timeline. What goes into a row and its
 // hash is decided in src/timeline/timeline.ts; the database refuses edits (migration triggers).
@@ -11,7 +11,7 @@ export type { TimelineRow };
 /** A row as it is chained: everything the hash covers, and the hash itself. */
 export type ChainedEvent = Omit<TimelineRow, 'id'>;
 
-const queries = (db: DbOrTx) =>
+const queries = (db: Tx) =>
   prepared(db, 'timeline', (d) => ({
     seen: d
       .select({ id: timelineEvents.id })
@@ -61,17 +61,20 @@ const queries = (db: DbOrTx) =>
   }));
 
 /** True when this stream already holds an entry with this dedupeKey. */
-export function isRecorded(db: DbOrTx, stream: string, dedupeKey: string): boolean {
+export async function isRecorded(db: Tx, stream: string, dedupeKey: string): Promise<boolean> {
   return queries(db).seen.get({ stream, dedupeKey }) !== undefined;
 }
 
 /** The stream's last link: its seq and hash (undefined for a stream not started yet). */
-export function streamHead(db: DbOrTx, stream: string): { seq: number; hash: string } | undefined {
+export async function streamHead(
+  db: Tx,
+  stream: string,
+): Promise<{ seq: number; hash: string } | undefined> {
   return queries(db).head.get({ stream });
 }
 
 /** Appends a chained row and moves its stream's head to it; returns the row's id. */
-export function appendEvent(db: DbOrTx, event: ChainedEvent): number {
+export async function appendEvent(db: Tx, event: ChainedEvent): Promise<number> {
   const q = queries(db);
   const { id } = q.insert.get(event) as { id: number };
   q.moveHead.run({ stream: event.stream, seq: event.seq, hash: event.hash });
@@ -93,7 +96,7 @@ function toEntry(row: TimelineRow): TimelineEntry {
 }
 
 /** A stream's entries in the order they were recorded. */
-export function entriesOf(db: DbOrTx, stream: string): TimelineEntry[] {
+export async function entriesOf(db: Tx, stream: string): Promise<TimelineEntry[]> {
   return db
     .select()
     .from(timelineEvents)
@@ -104,11 +107,11 @@ export function entriesOf(db: DbOrTx, stream: string): TimelineEntry[] {
 }
 
 /** The pins and withdrawals of one captured message in a stream, in recorded order. */
-export function pinEventsOf(
-  db: DbOrTx,
+export async function pinEventsOf(
+  db: Tx,
   stream: string,
   messageKey: string,
-): { kind: string; seq: number }[] {
+): Promise<{ kind: string; seq: number }[]> {
   return db
     .select({ kind: timelineEvents.kind, seq: timelineEvents.seq })
     .from(timelineEvents)
@@ -166,7 +169,7 @@ function fromRaw(raw: RawEvent): ChainedEvent {
  * long the record is. A payload that is not JSON any more (edited by hand) comes back as
  * `{ unparseable }`, so its hash no longer matches instead of the read failing.
  */
-export function* chainedEvents(db: Db): Generator<ChainedEvent> {
+export function* chainedEvents(db: Tx): Generator<ChainedEvent> {
   const rows = db.$client
     .prepare('SELECT * FROM timeline_events ORDER BY stream, seq')
     .iterate() as IterableIterator<RawEvent>;
@@ -174,6 +177,8 @@ export function* chainedEvents(db: Db): Generator<ChainedEvent> {
 }
 
 /** Where each stream's head says the stream ends. */
-export function streamHeads(db: Db): { stream: string; seq: number; hash: string }[] {
+export async function streamHeads(
+  db: Tx,
+): Promise<{ stream: string; seq: number; hash: string }[]> {
   return db.select().from(timelineHeads).all();
 }
