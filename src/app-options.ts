@@ -44,7 +44,7 @@ export interface FirebreakApp {
   start(): Promise<{ port: number }>;
   /** Graceful: refuse new webhooks, finish in-flight requests and deliveries, close the DB. */
   stop(options?: { timeoutMs?: number }): Promise<void>;
-  readonly db: OpenDb['db'];
+  readonly store: OpenDb['store'];
   readonly sqlite: OpenDb['sqlite'];
   readonly outbox: OutboxWorker;
   readonly inbox: Inbox;

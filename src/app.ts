@@ -30,7 +30,7 @@ export type { AppOptions, FirebreakApp } from './app-options.js';
 export function createApp(config: Config, options: AppOptions): FirebreakApp {
   const { log } = options;
   const now = options.now ?? (() => new Date());
-  const { db, sqlite, close } = openDb(config.databasePath, {
+  const { store, sqlite, close } = openDb(config.databasePath, {
     busyTimeoutMs: options.dbBusyTimeoutMs,
   });
   const expectedMigrations = shippedMigrations();
@@ -41,8 +41,8 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
   const instance = options.instanceId ?? hostname();
   // Services kick the worker after their commits, and the worker runs the modules' effects: so
   // the modules are built first and the worker last; a kick before start() does nothing.
-  const kick = () => worker.kick();
-  const base = { db, now, kick, config, policies, catalog };
+  const kick = async () => worker.kick();
+  const base = { store, now, kick, config, policies, catalog };
 
   const metrics = metricsModule(base);
   const { telemetry } = metrics.services;
@@ -89,7 +89,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
   for (const module of modules) for (const listener of module.listeners) events.on(listener);
 
   const worker = createOutboxWorker({
-    db,
+    store,
     now,
     workerId: instance,
     log: log.child({ component: 'outbox' }),
@@ -100,7 +100,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
 
   options.onSlackApp?.(bolt);
   registerListeners(bolt, {
-    db,
+    store,
     now,
     catalog,
     actorOf: slack.actorOf,
@@ -119,7 +119,8 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
       receiver &&
       refuseSlackReplays(receiver.requestListener, {
         signingSecret: config.slack.signingSecret ?? '',
-        claim: (signature, at) => claimDelivery(db, SLACK_REQUEST_SOURCE, signature, at),
+        claim: (signature, at) =>
+          store.tx((tx) => claimDelivery(tx, SLACK_REQUEST_SOURCE, signature, at)),
       }),
     routes: [
       ...healthRoutes({
@@ -133,7 +134,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
   // Each sweep's tick runs under a lock in the database: with replicas, one of them sweeps.
   const jobs = underLock(
     modules.flatMap((m) => m.jobs),
-    sweepLocks(db, instance, 2 * 60_000),
+    sweepLocks(store, instance, 2 * 60_000),
   );
   const runner = createRunner({
     log,
@@ -153,7 +154,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
   });
 
   return {
-    db,
+    store,
     sqlite,
     outbox: worker,
     inbox,

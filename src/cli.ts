@@ -65,9 +65,9 @@ const commands: Record<string, (args: string[], env: Env) => Promise<number>> = 
     }
   },
   async verify(_args, env) {
-    const { db, close } = openDb(dbPath(env));
+    const { store, close } = openDb(dbPath(env));
     try {
-      const result = verify(db);
+      const result = await store.read((tx) => verify(tx));
       for (const p of result.problems)
         process.stdout.write(`✗ ${p.stream} event ${p.seq}: ${p.problem}\n`);
       process.stdout.write(
@@ -86,9 +86,9 @@ const commands: Record<string, (args: string[], env: Env) => Promise<number>> = 
       process.stderr.write('usage: firebreak postmortem <incident number>\n');
       return 2;
     }
-    const { db, close } = openDb(dbPath(env));
+    const { store, close } = openDb(dbPath(env));
     try {
-      const record = loadPostmortemRecord(db, Number(match[1]));
+      const record = await store.read((tx) => loadPostmortemRecord(tx, Number(match[1])));
       process.stdout.write(renderPostmortem(record, { generatedAt: new Date() }));
       return 0;
     } catch (error) {

@@ -5,37 +5,32 @@ export interface Job {
   name: string;
   /** node-cron expression (seconds field optional), evaluated in UTC. */
   schedule: string;
-  run: () => Promise<void> | void;
+  run: () => Promise<void>;
 }
 
 /** A named lock shared by every process that runs the jobs (the database implements it). */
 export interface TickLock {
-  tryLock(name: string): boolean;
-  unlock(name: string): void;
+  tryLock(name: string): Promise<boolean>;
+  unlock(name: string): Promise<void>;
 }
 
 /**
  * Each tick of each job runs only while it holds the lock named after the job, so the sweeps
  * can be scheduled in every replica and still run in one at a time. A tick that finds the lock
- * taken is skipped: the holder is sweeping. A synchronous job stays synchronous (tests run the
- * jobs by hand and look at the result right after).
+ * taken is skipped: the holder is sweeping.
  */
 export function underLock(jobs: readonly Job[], lock: TickLock): Job[] {
   return jobs.map((job) => {
     const name = `job:${job.name}`;
     return {
       ...job,
-      run: () => {
-        if (!lock.tryLock(name)) return;
-        let result: Promise<void> | void;
+      run: async () => {
+        if (!(await lock.tryLock(name))) return;
         try {
-          result = job.run();
-        } catch (error) {
-          lock.unlock(name);
-          throw error;
+          await job.run();
+        } finally {
+          await lock.unlock(name);
         }
-        if (result instanceof Promise) return result.finally(() => lock.unlock(name));
-        lock.unlock(name);
       },
     };
   });

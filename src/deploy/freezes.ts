@@ -12,7 +12,7 @@ import {
   unexpiredFreezes,
 } from '../store/freezes.js';
 import { getIncident, openIncidents } from '../store/incidents.js';
-import type { Db, DbOrTx } from '../store/sqlite.js';
+import type { Store, Tx } from '../store/unit-of-work.js';
 import { record, type TimelineKind } from '../timeline/timeline.js';
 import { enqueueNotice, freezeFacts } from './notices.js';
 import { mayChangeDeploys, refuse } from './permissions.js';
@@ -52,12 +52,12 @@ export function describeScope(f: Pick<Freeze, 'services' | 'environments'>): str
 
 /** Freezes: create, lift, expire, and answer "may I deploy now?". */
 export function createFreezes(deps: {
-  db: Db;
+  store: Store;
   now: () => Date;
   kick: () => void;
   policy: FreezePolicy;
 }) {
-  const { db, now, policy } = deps;
+  const { store, now, policy } = deps;
 
   // The gate's view of the freezes: every freeze not lifted and not yet expired when loaded,
   // filtered by time on each read. Dropped on every change made here, and reloaded at least
@@ -65,9 +65,12 @@ export function createFreezes(deps: {
   // keeps each answer to a few comparisons in memory.
   let cached: { rows: Freeze[]; loadedAt: number } | null = null;
   const CACHE_MS = 1000;
-  function gateRows(at: Date): Freeze[] {
+  async function gateRows(at: Date): Promise<Freeze[]> {
     if (!cached || performance.now() - cached.loadedAt > CACHE_MS) {
-      cached = { rows: unexpiredFreezes(db, at), loadedAt: performance.now() };
+      cached = {
+        rows: await store.read((tx) => unexpiredFreezes(tx, at)),
+        loadedAt: performance.now(),
+      };
     }
     return cached.rows;
   }
@@ -75,7 +78,7 @@ export function createFreezes(deps: {
     cached = null;
   };
 
-  function log(tx: DbOrTx, row: Freeze, kind: TimelineKind, actor: Actor, at: Date) {
+  async function log(tx: Tx, row: Freeze, kind: TimelineKind, actor: Actor, at: Date) {
     const payload = {
       freezeId: row.id,
       services: row.services,
@@ -85,9 +88,13 @@ export function createFreezes(deps: {
       blocksRollbacks: row.blocksRollbacks,
     };
     // Always in the audit stream; also in the incident's own record when one is linked.
-    record(tx, { incidentId: null, kind, at, actor: actor.id, source: actor.source, payload }, at);
+    await record(
+      tx,
+      { incidentId: null, kind, at, actor: actor.id, source: actor.source, payload },
+      at,
+    );
     if (row.incidentId !== null)
-      record(
+      await record(
         tx,
         { incidentId: row.incidentId, kind, at, actor: actor.id, source: actor.source, payload },
         at,
@@ -95,12 +102,12 @@ export function createFreezes(deps: {
   }
 
   /** The cards of open incidents this freeze concerns show it, so they are refreshed. */
-  function refreshCards(tx: DbOrTx, row: Freeze, at: Date) {
-    for (const incident of openIncidents(tx)) {
+  async function refreshCards(tx: Tx, row: Freeze, at: Date) {
+    for (const incident of await openIncidents(tx)) {
       const concerned =
         row.incidentId === incident.id ||
         incident.services.some((s) => covers(row, s, incident.environment));
-      if (concerned) enqueuePublish(tx, incident.id, at);
+      if (concerned) await enqueuePublish(tx, incident.id, at);
     }
   }
 
@@ -130,9 +137,9 @@ export function createFreezes(deps: {
   }
 
   /** Inside a caller's transaction and without a permission check (the bot's own freezes). */
-  function insert(tx: DbOrTx, input: FreezeInput, actor: Actor, at: Date): Freeze {
+  async function insert(tx: Tx, input: FreezeInput, actor: Actor, at: Date): Promise<Freeze> {
     const { durationMs, reason } = validate(input);
-    const row = insertFreeze(tx, {
+    const row = await insertFreeze(tx, {
       services: [...new Set(input.services.map((s) => s.toLowerCase()))],
       environments: [...new Set(input.environments.map((s) => s.toLowerCase()))],
       reason,
@@ -144,28 +151,28 @@ export function createFreezes(deps: {
       expiresAt: new Date(at.getTime() + durationMs),
     });
     changed();
-    log(tx, row, 'freeze_created', actor, at);
-    enqueueNotice(
+    await log(tx, row, 'freeze_created', actor, at);
+    await enqueueNotice(
       tx,
       { incidentId: row.incidentId, channelId: row.channelId },
       { type: 'freeze_created', freeze: freezeFacts(row), by: actor.id },
       at,
     );
-    refreshCards(tx, row, at);
+    await refreshCards(tx, row, at);
     return row;
   }
 
-  function linkedIncident(id: number | null | undefined): Incident | null {
-    return id === null || id === undefined ? null : getIncident(db, id);
+  async function linkedIncident(id: number | null | undefined): Promise<Incident | null> {
+    return id === null || id === undefined ? null : await store.read((tx) => getIncident(tx, id));
   }
 
-  function create(input: FreezeInput, actor: Actor): Freeze {
+  async function create(input: FreezeInput, actor: Actor): Promise<Freeze> {
     validate(input);
-    const incident = linkedIncident(input.incidentId);
+    const incident = await linkedIncident(input.incidentId);
     const at = now();
     if (!mayChangeDeploys(actor, policy.deployers, incident?.ownerId ?? null)) {
-      refuse(
-        db,
+      await refuse(
+        store,
         {
           actor,
           incidentId: incident?.id ?? null,
@@ -176,35 +183,41 @@ export function createFreezes(deps: {
         { services: input.services, environments: input.environments },
       );
     }
-    const row = db.transaction((tx) => insert(tx, input, actor, at));
+    const row = await store.tx((tx) => insert(tx, input, actor, at));
     deps.kick();
     return row;
   }
 
-  function end(tx: DbOrTx, row: Freeze, actor: Actor, at: Date, expired: boolean): Freeze {
+  async function end(
+    tx: Tx,
+    row: Freeze,
+    actor: Actor,
+    at: Date,
+    expired: boolean,
+  ): Promise<Freeze> {
     const liftedAt = expired ? row.expiresAt : at;
-    endFreeze(tx, row.id, { liftedAt, liftedBy: expired ? 'expired' : actor.id });
+    await endFreeze(tx, row.id, { liftedAt, liftedBy: expired ? 'expired' : actor.id });
     changed();
     const ended = { ...row, liftedAt, liftedBy: expired ? 'expired' : actor.id };
-    log(tx, ended, expired ? 'freeze_expired' : 'freeze_lifted', actor, liftedAt);
-    enqueueNotice(
+    await log(tx, ended, expired ? 'freeze_expired' : 'freeze_lifted', actor, liftedAt);
+    await enqueueNotice(
       tx,
       { incidentId: row.incidentId, channelId: row.channelId },
       { type: 'freeze_lifted', freeze: freezeFacts(ended), by: actor.id, expired },
       at,
     );
-    refreshCards(tx, ended, at);
+    await refreshCards(tx, ended, at);
     return ended;
   }
 
   /** Lifts the given active freezes, each checked against its own linked incident's owner. */
-  function liftRows(rows: readonly Freeze[], actor: Actor): Freeze[] {
+  async function liftRows(rows: readonly Freeze[], actor: Actor): Promise<Freeze[]> {
     const at = now();
     for (const row of rows) {
-      const incident = linkedIncident(row.incidentId);
+      const incident = await linkedIncident(row.incidentId);
       if (!mayChangeDeploys(actor, policy.deployers, incident?.ownerId ?? null)) {
-        refuse(
-          db,
+        await refuse(
+          store,
           {
             actor,
             incidentId: row.incidentId,
@@ -216,45 +229,50 @@ export function createFreezes(deps: {
         );
       }
     }
-    const lifted = db.transaction((tx) => rows.map((row) => end(tx, row, actor, at, false)));
+    const lifted = await store.tx(async (tx) => {
+      const ended: Freeze[] = [];
+      for (const row of rows) ended.push(await end(tx, row, actor, at, false));
+      return ended;
+    });
     if (lifted.length > 0) deps.kick();
     return lifted;
   }
 
-  function lift(id: number, actor: Actor): Freeze {
-    const row = findFreeze(db, id);
+  async function lift(id: number, actor: Actor): Promise<Freeze> {
+    const row = await store.read((tx) => findFreeze(tx, id));
     if (!row) throw new AppError('not_found', `There is no freeze #${id}.`);
     const at = now();
     if (row.liftedAt || row.expiresAt <= at)
       throw new AppError('conflict', `Freeze #${id} is not active any more.`);
-    return liftRows([row], actor)[0] as Freeze;
+    return (await liftRows([row], actor))[0] as Freeze;
   }
 
   /** `/deploy unfreeze`: the incident's freezes, or every active freeze covering a service. */
-  function liftMatching(selector: { incidentId?: number; service?: string }, actor: Actor) {
-    const rows = activeFreezes(db, now()).filter((f) =>
+  async function liftMatching(selector: { incidentId?: number; service?: string }, actor: Actor) {
+    const rows = (await store.read((tx) => activeFreezes(tx, now()))).filter((f) =>
       selector.service !== undefined
         ? f.services.some((p) => globMatches(p, selector.service ?? ''))
         : f.incidentId === selector.incidentId,
     );
-    return liftRows(rows, actor);
+    return await liftRows(rows, actor);
   }
 
   /** The sweeper: freezes past their expiry lift themselves, once, with a message. */
-  function expireDue(): Freeze[] {
+  async function expireDue(): Promise<Freeze[]> {
     const at = now();
-    const expired = db.transaction((tx) => {
-      return dueFreezes(tx, at).map((row) =>
-        end(tx, row, { id: 'firebreak', source: 'firebreak' }, at, true),
-      );
+    const expired = await store.tx(async (tx) => {
+      const ended: Freeze[] = [];
+      for (const row of await dueFreezes(tx, at))
+        ended.push(await end(tx, row, { id: 'firebreak', source: 'firebreak' }, at, true));
+      return ended;
     });
     if (expired.length > 0) deps.kick();
     return expired;
   }
 
-  function gate(service: string, environment: string): GateAnswer {
+  async function gate(service: string, environment: string): Promise<GateAnswer> {
     const at = now();
-    const blocking = blockingFreezes(gateRows(at), { service, environment }, at);
+    const blocking = blockingFreezes(await gateRows(at), { service, environment }, at);
     if (blocking.length === 0) return { allowed: true, freezes: [], retryAfterSeconds: 0 };
     const until = Math.max(...blocking.map((f) => f.expiresAt.getTime()));
     return {
@@ -265,10 +283,10 @@ export function createFreezes(deps: {
   }
 
   /** On resolve: offer to lift the incident's freezes (never silently). */
-  function offerLift(tx: DbOrTx, incidentId: number, at: Date): void {
-    const linked = activeFreezes(tx, at).filter((f) => f.incidentId === incidentId);
+  async function offerLift(tx: Tx, incidentId: number, at: Date): Promise<void> {
+    const linked = (await activeFreezes(tx, at)).filter((f) => f.incidentId === incidentId);
     if (linked.length === 0) return;
-    enqueueNotice(
+    await enqueueNotice(
       tx,
       { incidentId, channelId: null },
       { type: 'freeze_lift_offer', incidentId, freezes: linked.map(freezeFacts) },
@@ -284,14 +302,14 @@ export function createFreezes(deps: {
     expireDue,
     gate,
     offerLift,
-    active: (at: Date = now()) => activeFreezes(db, at),
+    active: async (at: Date = now()) => await store.read((tx) => activeFreezes(tx, at)),
     /** Active freezes that stop this deploy (or, with `rollback`, this rollback). */
-    blocking: (
-      tx: DbOrTx,
+    blocking: async (
+      tx: Tx,
       target: { service: string; environment: string; rollback?: boolean },
     ) => {
       const at = now();
-      return blockingFreezes(activeFreezes(tx, at), target, at);
+      return blockingFreezes(await activeFreezes(tx, at), target, at);
     },
     describe: (row: Freeze) =>
       `#${row.id} ${describeScope(row)}${row.incidentId ? ` (${incidentRef(row.incidentId)})` : ''}`,

@@ -11,14 +11,14 @@ import {
   succeededWithShaBefore,
   updateDeploy,
 } from '../store/deploys.js';
-import type { Db, Tx } from '../store/sqlite.js';
+import type { Store, Tx } from '../store/unit-of-work.js';
 import { incidentsSuspecting } from '../store/suspects.js';
 import { record } from '../timeline/timeline.js';
 import type { Freezes } from './freezes.js';
 import { deployFacts, enqueueNotice, freezeFacts } from './notices.js';
 
 export interface DeployIntakeDeps {
-  db: Db;
+  store: Store;
   now: () => Date;
   catalog: Catalog;
   freezes: Freezes;
@@ -53,7 +53,7 @@ const FINAL: ReadonlySet<Deploy['status']> = new Set(['succeeded', 'failed']);
  * incident goes into that incident's timeline and channel, flagged when a freeze covers it.
  */
 export function createDeployIntake(deps: DeployIntakeDeps) {
-  const { db, now, catalog, policy } = deps;
+  const { store, now, catalog, policy } = deps;
 
   function resolveService(names: readonly string[]) {
     for (const name of names) {
@@ -64,14 +64,14 @@ export function createDeployIntake(deps: DeployIntakeDeps) {
   }
 
   /** Sleuth's rule: a deploy of a SHA this environment already ran, after something else, is a rollback. */
-  function looksLikeRollback(
+  async function looksLikeRollback(
     tx: Tx,
     d: { service: string; environment: string; sha: string | null; at: Date },
   ) {
     if (!d.sha) return false;
-    const previous = lastSucceededDeploy(tx, d.service, d.environment, d.at);
+    const previous = await lastSucceededDeploy(tx, d.service, d.environment, d.at);
     if (!previous || previous.sha === d.sha) return false;
-    return succeededWithShaBefore(tx, {
+    return await succeededWithShaBefore(tx, {
       service: d.service,
       environment: d.environment,
       sha: d.sha,
@@ -79,15 +79,15 @@ export function createDeployIntake(deps: DeployIntakeDeps) {
     });
   }
 
-  function upsert(
+  async function upsert(
     tx: Tx,
     input: NormalizedDeploy,
     at: Date,
-  ): { row: Deploy; changed: boolean; repeated: boolean } {
+  ): Promise<{ row: Deploy; changed: boolean; repeated: boolean }> {
     const { service, known } = resolveService(input.serviceNames);
     const environment = (input.environment ?? policy.defaultEnvironment).trim().toLowerCase();
     const dedupeKey = `${input.source}:${input.sourceId}`;
-    const existing = findDeployByKey(tx, dedupeKey);
+    const existing = await findDeployByKey(tx, dedupeKey);
     // The same status of the same deploy again: a redelivery (a sender's retry), which changes nothing.
     if (existing?.status === input.status) return { row: existing, changed: false, repeated: true };
     if (existing) {
@@ -96,7 +96,7 @@ export function createDeployIntake(deps: DeployIntakeDeps) {
         FINAL.has(existing.status) && input.status === 'started' ? existing.status : input.status;
       const finishedAt = existing.finishedAt ?? input.finishedAt;
       const startedAt = existing.startedAt ?? input.startedAt;
-      const row = updateDeploy(tx, existing.id, {
+      const row = await updateDeploy(tx, existing.id, {
         status,
         finishedAt,
         startedAt,
@@ -108,13 +108,13 @@ export function createDeployIntake(deps: DeployIntakeDeps) {
       return { row, changed: status !== existing.status, repeated: false };
     }
     const when = input.finishedAt ?? input.startedAt ?? at;
-    const previous = lastSucceededDeploy(tx, service, environment, when);
+    const previous = await lastSucceededDeploy(tx, service, environment, when);
     const compareUrl =
       input.compareUrl ??
       (input.repositoryUrl && previous?.sha && input.sha && previous.sha !== input.sha
         ? `${input.repositoryUrl.replace(/\/+$/, '')}/compare/${previous.sha}...${input.sha}`
         : null);
-    const row = insertDeploy(tx, {
+    const row = await insertDeploy(tx, {
       source: input.source,
       dedupeKey,
       service,
@@ -130,7 +130,7 @@ export function createDeployIntake(deps: DeployIntakeDeps) {
       rollbackHandle: input.rollbackHandle,
       isRollback:
         input.isRollback ||
-        looksLikeRollback(tx, { service, environment, sha: input.sha, at: when }),
+        (await looksLikeRollback(tx, { service, environment, sha: input.sha, at: when })),
       startedAt: input.startedAt,
       finishedAt: input.finishedAt,
       commitAt: input.commitAt,
@@ -145,30 +145,30 @@ export function createDeployIntake(deps: DeployIntakeDeps) {
    * Records one deploy event. A redelivery changes nothing and says so (`duplicate`): the same
    * `delivery` id again, or the status this deploy already has.
    */
-  function receive(
+  async function receive(
     input: NormalizedDeploy,
     options: { delivery?: { source: string; id: string } } = {},
-  ): DeployReceipt {
+  ): Promise<DeployReceipt> {
     const at = now();
-    const receipt = db.transaction((tx): DeployReceipt => {
+    const receipt = await store.tx(async (tx): Promise<DeployReceipt> => {
       if (
         options.delivery &&
-        !claimDelivery(tx, options.delivery.source, options.delivery.id, at)
+        !(await claimDelivery(tx, options.delivery.source, options.delivery.id, at))
       ) {
         return duplicate();
       }
-      const { row, changed, repeated } = upsert(tx, input, at);
+      const { row, changed, repeated } = await upsert(tx, input, at);
       if (repeated) return duplicate();
       const told: number[] = [];
       if (changed) {
-        const frozenBy = deps.freezes.blocking(tx, {
+        const frozenBy = await deps.freezes.blocking(tx, {
           service: row.service,
           environment: row.environment,
           // A rollback during a freeze is what the freeze allows, unless it blocks rollbacks.
           rollback: row.isRollback && policy.rollbacksExempt,
         });
-        for (const incidentId of openIncidentsOf(tx, row.service, row.environment)) {
-          const recorded = record(
+        for (const incidentId of await openIncidentsOf(tx, row.service, row.environment)) {
+          const recorded = await record(
             tx,
             {
               incidentId,
@@ -192,7 +192,7 @@ export function createDeployIntake(deps: DeployIntakeDeps) {
           );
           if (!recorded) continue;
           told.push(incidentId);
-          enqueueNotice(
+          await enqueueNotice(
             tx,
             { incidentId, channelId: null },
             { type: 'deploy_seen', deploy: deployFacts(row), frozenBy: frozenBy.map(freezeFacts) },
@@ -200,8 +200,8 @@ export function createDeployIntake(deps: DeployIntakeDeps) {
           );
         }
         // A suspect whose status moved (running → failed) changes what its cards show.
-        for (const incidentId of incidentsSuspecting(tx, row.id))
-          enqueuePublish(tx, incidentId, at);
+        for (const incidentId of await incidentsSuspecting(tx, row.id))
+          await enqueuePublish(tx, incidentId, at);
       }
       return {
         duplicate: false,

@@ -7,13 +7,13 @@ import type { Suspects } from './suspects.js';
  * incident gets its suspect deploys; a resolved one is offered to lift its freezes.
  */
 export function deployListener(deps: { suspects: Suspects; freezes: Freezes }): IncidentListener {
-  return (tx, event) => {
+  return async (tx, event) => {
     switch (event.type) {
       case 'opened':
-        deps.suspects.onOpened(tx, event.incident);
+        await deps.suspects.onOpened(tx, event.incident);
         return;
       case 'resolved':
-        deps.freezes.offerLift(tx, event.incident.id, event.at);
+        await deps.freezes.offerLift(tx, event.incident.id, event.at);
         return;
       default:
         return;

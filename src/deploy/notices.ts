@@ -6,7 +6,7 @@ import { defineEffect } from '../outbox/effects.js';
 import { DeliveryError } from '../outbox/worker.js';
 import { findChatRef, rememberChatRef } from '../store/chat-refs.js';
 import { findIncident } from '../store/incidents.js';
-import type { Db, DbOrTx } from '../store/sqlite.js';
+import type { Store, Tx } from '../store/unit-of-work.js';
 
 // Messages about deploys, rollbacks and freezes. They go to an incident's channel when one is
 // linked, else to the channel the action came from (a freeze made in #ops expires in #ops).
@@ -135,11 +135,16 @@ export interface DeployChat {
 export const noticeEffect = defineEffect({ kind: 'deploy.notice', payload: NoticeDelivery });
 
 /** Queue a notice in the transaction that made the change it reports. No target: dropped. */
-export function enqueueNotice(tx: DbOrTx, to: NoticeTarget, notice: DeployNotice, now: Date): void {
+export async function enqueueNotice(
+  tx: Tx,
+  to: NoticeTarget,
+  notice: DeployNotice,
+  now: Date,
+): Promise<void> {
   if (to.incidentId === null && !to.channelId) return;
   const lane =
     to.incidentId !== null ? chatLane(to.incidentId) : `chat:channel:${to.channelId ?? ''}`;
-  noticeEffect.enqueue(tx, { lane, payload: { to, notice } }, now);
+  await noticeEffect.enqueue(tx, { lane, payload: { to, notice } }, now);
 }
 
 export function deployFacts(row: Deploy): DeployFacts {
@@ -171,13 +176,14 @@ export function freezeFacts(row: Freeze): FreezeFacts {
 }
 
 /** The outbox handler of noticeEffect. */
-export function createNoticeDelivery(deps: { db: Db; chat: DeployChat }) {
-  const { db, chat } = deps;
+export function createNoticeDelivery(deps: { store: Store; chat: DeployChat }) {
+  const { store, chat } = deps;
   return noticeEffect.handledBy(async (delivery) => {
     const { to, notice } = delivery;
     let channelId = to.channelId;
-    if (to.incidentId !== null) {
-      const incident = findIncident(db, to.incidentId);
+    const { incidentId, threadKey, remember } = to;
+    if (incidentId !== null) {
+      const incident = await store.read((tx) => findIncident(tx, incidentId));
       if (!incident)
         throw new DeliveryError(`INC-${to.incidentId} does not exist`, { permanent: true });
       // The incident's publish runs first in the same lane; no channel yet means it is still retrying.
@@ -186,16 +192,17 @@ export function createNoticeDelivery(deps: { db: Db; chat: DeployChat }) {
     }
     if (!channelId) return;
     let threadTs: string | undefined;
-    if (to.threadKey) {
-      const ref = findChatRef(db, to.threadKey);
+    if (threadKey) {
+      const ref = await store.read((tx) => findChatRef(tx, threadKey));
       if (ref) {
         channelId = ref.channelId;
         threadTs = ref.ts;
       }
     }
     const posted = await chat.post(channelId, notice, { threadTs, broadcast: to.broadcast });
-    if (to.remember) {
-      rememberChatRef(db, to.remember, { channelId, ts: posted.ts });
+    if (remember) {
+      const ref = { channelId, ts: posted.ts };
+      await store.tx((tx) => rememberChatRef(tx, remember, ref));
     }
   });
 }

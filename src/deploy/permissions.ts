@@ -1,7 +1,7 @@
 import type { TimelineInput } from '../domain/timeline.js';
 import { AppError } from '../errors.js';
 import type { Actor } from '../incidents/events.js';
-import type { Db } from '../store/sqlite.js';
+import type { Store } from '../store/unit-of-work.js';
 import { record } from '../timeline/timeline.js';
 
 /**
@@ -59,12 +59,12 @@ export function denial(
  * Records the refusal (in the incident's timeline, else the audit stream) in its own
  * transaction, so the audit entry survives, then throws the "not allowed" error.
  */
-export function refuse(
-  db: Db,
+export async function refuse(
+  store: Store,
   input: Parameters<typeof denial>[0],
   payload: Record<string, unknown>,
-): never {
+): Promise<never> {
   const { audit, error } = denial(input, payload);
-  db.transaction((tx) => record(tx, audit, input.at));
+  await store.tx((tx) => record(tx, audit, input.at));
   throw error;
 }

@@ -2,7 +2,7 @@ import type { Deploy, Rollback } from '../domain/deploy.js';
 import { type Freeze, globMatches } from '../domain/freeze.js';
 import { newestDeploys } from '../store/deploys.js';
 import { finishedRollbacks, rollbacksUnderway } from '../store/rollbacks.js';
-import type { DbOrTx } from '../store/sqlite.js';
+import type { Tx } from '../store/unit-of-work.js';
 
 export interface DeployStatusReport {
   service: string | null;
@@ -14,17 +14,17 @@ export interface DeployStatusReport {
 }
 
 /** `/deploy status [service]`. */
-export function deployStatus(
-  db: DbOrTx,
+export async function deployStatus(
+  db: Tx,
   active: readonly Freeze[],
   service: string | null,
-): DeployStatusReport {
+): Promise<DeployStatusReport> {
   const freezes = service
     ? active.filter((f) => f.services.some((p) => globMatches(p, service)))
     : [...active];
-  const underway = rollbacksUnderway(db).filter((r) => !service || r.service === service);
-  const finished = finishedRollbacks(db, service, 3);
-  const recent = recentDeploys(db, service, service ? 50 : 5);
+  const underway = (await rollbacksUnderway(db)).filter((r) => !service || r.service === service);
+  const finished = await finishedRollbacks(db, service, 3);
+  const recent = await recentDeploys(db, service, service ? 50 : 5);
   const seen = new Set<string>();
   const latest = service
     ? recent.filter((d) => !seen.has(d.environment) && Boolean(seen.add(d.environment)))
@@ -33,6 +33,6 @@ export function deployStatus(
 }
 
 /** `/deploy list [service]`: newest first. */
-export function recentDeploys(db: DbOrTx, service: string | null, limit = 15): Deploy[] {
-  return newestDeploys(db, service, limit);
+export async function recentDeploys(db: Tx, service: string | null, limit = 15): Promise<Deploy[]> {
+  return await newestDeploys(db, service, limit);
 }

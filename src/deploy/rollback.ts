@@ -18,7 +18,7 @@ import {
   recentRollbacks,
   setRollbackOperation,
 } from '../store/rollbacks.js';
-import type { Db, DbOrTx } from '../store/sqlite.js';
+import type { Store, Tx } from '../store/unit-of-work.js';
 import { record } from '../timeline/timeline.js';
 import type { BackendResolver, RollbackProgress } from './backend.js';
 import type { Freezes } from './freezes.js';
@@ -55,7 +55,7 @@ export const rollbackStepEffect = defineEffect({
 });
 
 export interface RollbackDeps {
-  db: Db;
+  store: Store;
   now: () => Date;
   kick: () => void;
   backendFor: BackendResolver;
@@ -64,11 +64,11 @@ export interface RollbackDeps {
 }
 
 /** Writes a decision's timeline entries, messages, next step and card refresh, in that order. */
-function applyWrites(tx: DbOrTx, writes: RollbackWrites, at: Date): void {
-  for (const entry of writes.timeline) record(tx, entry, at);
-  for (const { to, notice } of writes.notices) enqueueNotice(tx, to, notice, at);
-  for (const step of writes.steps) rollbackStepEffect.enqueue(tx, step, at);
-  if (writes.publish !== null) enqueuePublish(tx, writes.publish, at);
+async function applyWrites(tx: Tx, writes: RollbackWrites, at: Date): Promise<void> {
+  for (const entry of writes.timeline) await record(tx, entry, at);
+  for (const { to, notice } of writes.notices) await enqueueNotice(tx, to, notice, at);
+  for (const step of writes.steps) await rollbackStepEffect.enqueue(tx, step, at);
+  if (writes.publish !== null) await enqueuePublish(tx, writes.publish, at);
 }
 
 /** Runs the backend and turns anything it throws into a failed result with the reason. */
@@ -84,24 +84,24 @@ async function attempt(fn: () => Promise<RollbackProgress>): Promise<RollbackPro
  * What a request is decided on. `key` is the ask's rollback key (empty when the target is
  * unknown, which the decision refuses first).
  */
-function readRequest(tx: DbOrTx, ask: RollbackAsk, backendFor: BackendResolver, at: Date) {
-  const to = findDeploy(tx, ask.toDeployId) ?? null;
+async function readRequest(tx: Tx, ask: RollbackAsk, backendFor: BackendResolver, at: Date) {
+  const to = (await findDeploy(tx, ask.toDeployId)) ?? null;
   const fromId = ask.fromDeployId;
   const from =
     (fromId !== null
-      ? findDeploy(tx, fromId)
-      : to && latestDeploy(tx, to.service, to.environment)) ?? null;
+      ? await findDeploy(tx, fromId)
+      : to && (await latestDeploy(tx, to.service, to.environment))) ?? null;
   const key = to ? rollbackKey(ask.incidentId, to.service, to.environment, to.id) : '';
   const state = {
     to,
     from,
-    incident: ask.incidentId === null ? null : findIncident(tx, ask.incidentId),
-    live: (to && liveRollbackByKey(tx, key)) ?? null,
-    last: (to && lastRollbackAttempt(tx, key)) ?? null,
-    expected: (from && rollbackTarget(tx, from)) ?? null,
+    incident: ask.incidentId === null ? null : await findIncident(tx, ask.incidentId),
+    live: (to && (await liveRollbackByKey(tx, key))) ?? null,
+    last: (to && (await lastRollbackAttempt(tx, key))) ?? null,
+    expected: (from && (await rollbackTarget(tx, from))) ?? null,
     backend: to ? backendFor(to.service, to.environment) : null,
-    freezes: activeFreezes(tx, at),
-    active: (to && activeRollbackOf(tx, to.service, to.environment)) ?? null,
+    freezes: await activeFreezes(tx, at),
+    active: (to && (await activeRollbackOf(tx, to.service, to.environment))) ?? null,
   };
   return { state, key };
 }
@@ -111,19 +111,19 @@ function readRequest(tx: DbOrTx, ask: RollbackAsk, backendFor: BackendResolver, 
  * then the outbox worker drives the backend (`step`) and reports progress in a thread.
  */
 export function createRollbacks(deps: RollbackDeps) {
-  const { db, now, policy } = deps;
+  const { store, now, policy } = deps;
 
   /** What `/deploy rollback <service> [env]` would do: latest deploy → the one before it. */
-  function plan(
+  async function plan(
     service: string,
     environment: string,
     incidentId: number | null = null,
-  ): RollbackPlan {
-    return db.transaction((tx) => {
-      const from = latestDeploy(tx, service, environment) ?? null;
-      const to = from ? (rollbackTarget(tx, from) ?? null) : null;
+  ): Promise<RollbackPlan> {
+    return await store.tx(async (tx) => {
+      const from = (await latestDeploy(tx, service, environment)) ?? null;
+      const to = from ? ((await rollbackTarget(tx, from)) ?? null) : null;
       const last = to
-        ? lastRollbackAttempt(tx, rollbackKey(incidentId, service, environment, to.id))
+        ? await lastRollbackAttempt(tx, rollbackKey(incidentId, service, environment, to.id))
         : undefined;
       const backend = deps.backendFor(service, environment);
       return decidePlan({ service, environment, from, to, backend, last: last ?? null });
@@ -134,24 +134,31 @@ export function createRollbacks(deps: RollbackDeps) {
    * Asks for a rollback. The same ask twice (a double click, two people) returns the rollback
    * already under way (`created: false`); a different one while one runs is refused.
    */
-  function request(ask: RollbackAsk, actor: Actor): { rollback: Rollback; created: boolean } {
+  async function request(
+    ask: RollbackAsk,
+    actor: Actor,
+  ): Promise<{ rollback: Rollback; created: boolean }> {
     const at = now();
-    const decided = db.transaction((tx) => {
-      const { state, key } = readRequest(tx, ask, deps.backendFor, at);
+    const decided = await store.tx(async (tx) => {
+      const { state, key } = await readRequest(tx, ask, deps.backendFor, at);
       const decision = decideRequest(state, ask, actor, key, policy, at);
       if (decision.kind === 'refused') {
         // Kept even though the ask is refused: who tried to roll back without permission.
-        if (decision.audit) record(tx, decision.audit, at);
+        if (decision.audit) await record(tx, decision.audit, at);
         return decision;
       }
       if (decision.kind === 'same') return decision;
-      const inserted = insertRollback(tx, decision.values);
+      const inserted = await insertRollback(tx, decision.values);
       // Checked before anything is recorded or run: a bad template value is refused outright
       // (it throws, and the transaction rolls back).
       decision.backend.validate(
         rollbackRequest(inserted, decision.from, decision.to, policy.publicUrl),
       );
-      applyWrites(tx, requested(inserted, decision.from, decision.to, decision.backend, at), at);
+      await applyWrites(
+        tx,
+        requested(inserted, decision.from, decision.to, decision.backend, at),
+        at,
+      );
       return { kind: 'created' as const, rollback: inserted };
     });
     if (decided.kind === 'refused') throw decided.error;
@@ -165,15 +172,16 @@ export function createRollbacks(deps: RollbackDeps) {
    * going; while it runs, schedules the next step in the same lane.
    */
   async function step(rollbackId: number): Promise<void> {
-    const before = db.transaction((tx) => {
-      const row = findRollback(tx, rollbackId) ?? null;
-      const to = row ? (findDeploy(tx, row.toDeployId) ?? null) : null;
-      const from = row?.fromDeployId != null ? (findDeploy(tx, row.fromDeployId) ?? null) : null;
+    const before = await store.tx(async (tx) => {
+      const row = (await findRollback(tx, rollbackId)) ?? null;
+      const to = row ? ((await findDeploy(tx, row.toDeployId)) ?? null) : null;
+      const from =
+        row?.fromDeployId != null ? ((await findDeploy(tx, row.fromDeployId)) ?? null) : null;
       const backend = row ? deps.backendFor(row.service, row.environment) : null;
       const decision = decideStep({ row, to, backend }, now());
       if (decision.kind === 'start' && decision.running) {
-        markRollbackRunning(tx, rollbackId, decision.running.at);
-        record(tx, decision.running.entry, decision.running.at);
+        await markRollbackRunning(tx, rollbackId, decision.running.at);
+        await record(tx, decision.running.entry, decision.running.at);
       }
       const req = row && to ? rollbackRequest(row, from, to, policy.publicUrl) : null;
       return { decision, row, req, backend };
@@ -181,7 +189,7 @@ export function createRollbacks(deps: RollbackDeps) {
     const { decision, row, req, backend } = before;
     if (decision.kind === 'none') return;
     if (decision.kind === 'fail') {
-      finish(rollbackId, { status: 'failed', reason: decision.reason });
+      await finish(rollbackId, { status: 'failed', reason: decision.reason });
       return;
     }
     // Only start and poll are left, and decideStep asks for them only with a target and a backend.
@@ -191,45 +199,50 @@ export function createRollbacks(deps: RollbackDeps) {
         ? await attempt(() => backend.start(req))
         : await attempt(() => backend.poll(req, decision.operation));
     if (progress.status !== 'running') {
-      finish(rollbackId, progress);
+      await finish(rollbackId, progress);
       return;
     }
     const at = now();
-    db.transaction((tx) => {
-      const current = findRollback(tx, rollbackId) ?? null;
+    await store.tx(async (tx) => {
+      const current = (await findRollback(tx, rollbackId)) ?? null;
       const running = decideRunning(current, progress, row.operation === null, backend);
       if (running.kind === 'none') return;
-      setRollbackOperation(tx, rollbackId, {
+      await setRollbackOperation(tx, rollbackId, {
         operation: running.operation,
         externalUrl: running.externalUrl,
       });
-      applyWrites(tx, running.writes, at);
+      await applyWrites(tx, running.writes, at);
     });
     deps.kick();
   }
 
   /** Records the outcome once (a late callback or poll after it changes nothing) and reports it. */
-  function finish(rollbackId: number, progress: Outcome): boolean {
+  async function finish(rollbackId: number, progress: Outcome): Promise<boolean> {
     const at = now();
-    const decision = db.transaction((tx) => {
-      const row = findRollback(tx, rollbackId) ?? null;
+    const decision = await store.tx(async (tx) => {
+      const row = (await findRollback(tx, rollbackId)) ?? null;
       const state = {
         row,
-        to: row ? (findDeploy(tx, row.toDeployId) ?? null) : null,
-        from: row?.fromDeployId != null ? (findDeploy(tx, row.fromDeployId) ?? null) : null,
-        incident: row?.incidentId != null ? findIncident(tx, row.incidentId) : null,
-        freezes: activeFreezes(tx, at),
+        to: row ? ((await findDeploy(tx, row.toDeployId)) ?? null) : null,
+        from: row?.fromDeployId != null ? ((await findDeploy(tx, row.fromDeployId)) ?? null) : null,
+        incident: row?.incidentId != null ? await findIncident(tx, row.incidentId) : null,
+        freezes: await activeFreezes(tx, at),
       };
       const decided = decideFinish(state, progress, policy, at);
       if (decided.kind !== 'finish') return decided;
-      finishRollback(tx, rollbackId, decided.outcome);
-      record(tx, decided.entry, at);
-      if (decided.deploy) insertDeployOnce(tx, decided.deploy);
+      await finishRollback(tx, rollbackId, decided.outcome);
+      await record(tx, decided.entry, at);
+      if (decided.deploy) await insertDeployOnce(tx, decided.deploy);
       const freeze = decided.freeze
-        ? deps.freezes.insert(tx, decided.freeze, { id: 'firebreak', source: 'firebreak' }, at)
+        ? await deps.freezes.insert(
+            tx,
+            decided.freeze,
+            { id: 'firebreak', source: 'firebreak' },
+            at,
+          )
         : null;
       const { to, notice } = decided.notice;
-      enqueueNotice(
+      await enqueueNotice(
         tx,
         to,
         notice.type === 'rollback_succeeded'
@@ -237,7 +250,7 @@ export function createRollbacks(deps: RollbackDeps) {
           : notice,
         at,
       );
-      if (decided.publish !== null) enqueuePublish(tx, decided.publish, at);
+      if (decided.publish !== null) await enqueuePublish(tx, decided.publish, at);
       return decided;
     });
     if (decision.kind === 'unknown')
@@ -247,13 +260,13 @@ export function createRollbacks(deps: RollbackDeps) {
   }
 
   /** A receiver's callback (webhook backend): only a running rollback can be finished by it. */
-  function report(rollbackId: number, progress: Outcome): boolean {
-    return finish(rollbackId, progress);
+  async function report(rollbackId: number, progress: Outcome): Promise<boolean> {
+    return await finish(rollbackId, progress);
   }
 
   /** Rollbacks under way or recent, for `/deploy status`. */
-  function recent(service?: string, limit = 5): Rollback[] {
-    return recentRollbacks(db, service, limit);
+  async function recent(service?: string, limit = 5): Promise<Rollback[]> {
+    return await store.read((tx) => recentRollbacks(tx, service, limit));
   }
 
   return {
@@ -262,9 +275,9 @@ export function createRollbacks(deps: RollbackDeps) {
     step,
     report,
     recent,
-    find: (id: number) => findRollback(db, id),
+    find: async (id: number) => await store.read((tx) => findRollback(tx, id)),
     /** The outbox handler of rollbackStepEffect. */
-    effects: [rollbackStepEffect.handledBy(({ rollbackId }) => step(rollbackId))],
+    effects: [rollbackStepEffect.handledBy(async ({ rollbackId }) => await step(rollbackId))],
   };
 }
 

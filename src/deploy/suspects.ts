@@ -10,7 +10,7 @@ import {
   succeededDeploysBefore,
 } from '../store/deploys.js';
 import { succeededRollbackSpans } from '../store/rollbacks.js';
-import type { Db, DbOrTx } from '../store/sqlite.js';
+import type { Store, Tx } from '../store/unit-of-work.js';
 import {
   countSuspects,
   findSuspectLink,
@@ -52,38 +52,42 @@ export function rankSuspects(rows: readonly Deploy[]): Deploy[] {
  * in the look-back window before detection, plus any still running at detection. Two index
  * seeks per service (deploys_service_env_at), prepared once per database connection.
  */
-export function suspectFinder(db: DbOrTx) {
-  // The statements are prepared on the connection (store/deploys.ts), so they serve its
-  // transactions too (better-sqlite3 is synchronous).
-  return function find(query: SuspectQuery, policy: SuspectPolicy): Deploy[] {
-    const detected = query.detectedAt.getTime();
-    const until = query.detectedAt;
-    const byId = new Map<number, Deploy>();
-    for (const service of new Set(query.services)) {
-      const args = { service, environment: query.environment, until };
-      for (const row of deploysInWindow(db, {
-        ...args,
-        from: new Date(detected - policy.windowMs),
-        limit: CANDIDATES,
-      }))
-        byId.set(row.id, row);
-      for (const row of runningDeploys(db, {
-        ...args,
-        from: new Date(detected - STALE_RUNNING_MS),
-        limit: policy.max,
-      }))
-        byId.set(row.id, row);
-    }
-    return rankSuspects([...byId.values()]).slice(0, policy.max);
-  };
+export async function findSuspects(
+  db: Tx,
+  query: SuspectQuery,
+  policy: SuspectPolicy,
+): Promise<Deploy[]> {
+  const detected = query.detectedAt.getTime();
+  const until = query.detectedAt;
+  const byId = new Map<number, Deploy>();
+  for (const service of new Set(query.services)) {
+    const args = { service, environment: query.environment, until };
+    for (const row of await deploysInWindow(db, {
+      ...args,
+      from: new Date(detected - policy.windowMs),
+      limit: CANDIDATES,
+    }))
+      byId.set(row.id, row);
+    for (const row of await runningDeploys(db, {
+      ...args,
+      from: new Date(detected - STALE_RUNNING_MS),
+      limit: policy.max,
+    }))
+      byId.set(row.id, row);
+  }
+  return rankSuspects([...byId.values()]).slice(0, policy.max);
 }
 
 /** Links suspects to an incident, after any it already has; verdicts already given are kept. */
-export function storeSuspects(tx: DbOrTx, incidentId: number, rows: readonly Deploy[]): number {
-  const existing = countSuspects(tx, incidentId);
+export async function storeSuspects(
+  tx: Tx,
+  incidentId: number,
+  rows: readonly Deploy[],
+): Promise<number> {
+  const existing = await countSuspects(tx, incidentId);
   let added = 0;
   for (const row of rows) {
-    if (linkSuspect(tx, incidentId, row.id, existing + added + 1)) added += 1;
+    if (await linkSuspect(tx, incidentId, row.id, existing + added + 1)) added += 1;
   }
   return added;
 }
@@ -93,13 +97,13 @@ export function storeSuspects(tx: DbOrTx, incidentId: number, rows: readonly Dep
  * environment before it (never a failed one), skipping deploys of the same version and deploys
  * an earlier successful rollback already undid. Undefined when there is none.
  */
-export function rollbackTarget(
-  db: DbOrTx,
+export async function rollbackTarget(
+  db: Tx,
   from: Pick<Deploy, 'id' | 'service' | 'environment' | 'at' | 'sha' | 'version'>,
-): Deploy | undefined {
-  const candidates = succeededDeploysBefore(db, from, 20);
+): Promise<Deploy | undefined> {
+  const candidates = await succeededDeploysBefore(db, from, 20);
   if (candidates.length === 0) return undefined;
-  const undone = succeededRollbackSpans(db, from.service, from.environment);
+  const undone = await succeededRollbackSpans(db, from.service, from.environment);
   const wasUndone = (d: Deploy) =>
     undone.some((u) => u.finishedAt !== null && d.at > u.toAt && d.at < u.finishedAt);
   return candidates.find(
@@ -116,17 +120,17 @@ export function rollbackTarget(
  * transaction that opened it), and judged "not related" from the card.
  */
 export function createSuspects(deps: {
-  db: Db;
+  store: Store;
   now: () => Date;
   kick: () => void;
   policy: SuspectPolicy;
 }) {
-  const { db, now, policy } = deps;
-  const findSuspects = suspectFinder(db);
+  const { store, now, policy } = deps;
 
-  function onOpened(tx: DbOrTx, incident: Incident): number {
+  async function onOpened(tx: Tx, incident: Incident): Promise<number> {
     if (incident.services.length === 0) return 0;
-    const rows = findSuspects(
+    const rows = await findSuspects(
+      tx,
       {
         services: incident.services,
         environment: incident.environment,
@@ -134,22 +138,30 @@ export function createSuspects(deps: {
       },
       policy,
     );
-    return storeSuspects(tx, incident.id, rows);
+    return await storeSuspects(tx, incident.id, rows);
   }
 
-  function markNotRelated(incidentId: number, deployId: number, actor: Actor): boolean {
+  async function markNotRelated(
+    incidentId: number,
+    deployId: number,
+    actor: Actor,
+  ): Promise<boolean> {
     const at = now();
-    const changed = db.transaction((tx) => {
-      const link = findSuspectLink(tx, incidentId, deployId);
+    const changed = await store.tx(async (tx) => {
+      const link = await findSuspectLink(tx, incidentId, deployId);
       if (!link)
         throw new AppError(
           'not_found',
           `That deploy is not a suspect of ${incidentRef(incidentId)}.`,
         );
       if (link.verdict === 'not_related') return false;
-      setSuspectVerdict(tx, { incidentId, deployId }, { verdict: 'not_related', by: actor.id, at });
-      const deploy = findDeploy(tx, deployId);
-      record(
+      await setSuspectVerdict(
+        tx,
+        { incidentId, deployId },
+        { verdict: 'not_related', by: actor.id, at },
+      );
+      const deploy = await findDeploy(tx, deployId);
+      await record(
         tx,
         {
           incidentId,
@@ -167,7 +179,7 @@ export function createSuspects(deps: {
         },
         at,
       );
-      enqueuePublish(tx, incidentId, at);
+      await enqueuePublish(tx, incidentId, at);
       return true;
     });
     if (changed) deps.kick();

@@ -7,7 +7,7 @@ import { buildIncidentView } from '../read-model/incident-view.js';
 import { followupsOf } from '../store/followups.js';
 import { listIncidents } from '../store/incident-reads.js';
 import { findIncident } from '../store/incidents.js';
-import type { Db } from '../store/sqlite.js';
+import type { Store } from '../store/unit-of-work.js';
 import { eventsAfter } from '../store/timeline-reads.js';
 import { streamOf } from '../timeline/timeline.js';
 import { requireToken } from './auth.js';
@@ -15,7 +15,7 @@ import { HttpError, sendJson, sendText } from './body.js';
 import type { Route } from './server.js';
 
 export interface ApiDeps {
-  db: Db;
+  store: Store;
   now: () => Date;
   /** Unset: the API is closed and answers 401 saying so. */
   apiToken: string | undefined;
@@ -74,10 +74,10 @@ function incidentNumber(param: string | undefined): number {
 
 /** Read-only incident API: `/api/v1/incidents[/:number[/timeline|/postmortem]]`, bearer API_TOKEN. */
 export function apiRoutes(deps: ApiDeps): Route[] {
-  const { db } = deps;
+  const { store } = deps;
   const auth = (req: IncomingMessage) => requireToken(req, deps.apiToken, 'API_TOKEN');
-  const load = (param: string | undefined) => {
-    const incident = findIncident(db, incidentNumber(param));
+  const load = async (param: string | undefined) => {
+    const incident = await store.read((tx) => findIncident(tx, incidentNumber(param)));
     if (!incident) throw new HttpError(404, `There is no incident ${param}.`);
     return incident;
   };
@@ -89,7 +89,9 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       handler: async (req, res, _params, url) => {
         auth(req);
         const q = ListQuery.parse(query(url));
-        sendJson(res, 200, { incidents: listIncidents(db, q).map(incidentJson) });
+        sendJson(res, 200, {
+          incidents: (await store.read((tx) => listIncidents(tx, q))).map(incidentJson),
+        });
       },
     },
     {
@@ -97,10 +99,10 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       path: '/api/v1/incidents/:number',
       handler: async (req, res, params) => {
         auth(req);
-        const incident = load(params.number);
+        const incident = await load(params.number);
         // The same view the incident card is drawn from.
-        const view = buildIncidentView(db, incident.id, deps.now());
-        const followupRows = followupsOf(db, incident.id);
+        const view = await store.read((tx) => buildIncidentView(tx, incident.id, deps.now()));
+        const followupRows = await store.read((tx) => followupsOf(tx, incident.id));
         sendJson(res, 200, {
           ...incidentJson(incident),
           alerts: { firing: view.alerts.firing, resolved: view.alerts.resolved },
@@ -129,9 +131,11 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       path: '/api/v1/incidents/:number/timeline',
       handler: async (req, res, params, url) => {
         auth(req);
-        const incident = load(params.number);
+        const incident = await load(params.number);
         const q = TimelineQuery.parse(query(url));
-        const rows = eventsAfter(db, streamOf(incident.id), q.after, q.limit + 1);
+        const rows = await store.read((tx) =>
+          eventsAfter(tx, streamOf(incident.id), q.after, q.limit + 1),
+        );
         const page = rows.slice(0, q.limit);
         sendJson(res, 200, {
           number: incident.id,
@@ -156,10 +160,13 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       path: '/api/v1/incidents/:number/postmortem',
       handler: async (req, res, params) => {
         auth(req);
-        const incident = load(params.number);
-        const markdown = renderPostmortem(loadPostmortemRecord(db, incident.id), {
-          generatedAt: deps.now(),
-        });
+        const incident = await load(params.number);
+        const markdown = renderPostmortem(
+          await store.read((tx) => loadPostmortemRecord(tx, incident.id)),
+          {
+            generatedAt: deps.now(),
+          },
+        );
         sendText(res, 200, markdown, 'text/markdown; charset=utf-8');
       },
     },

@@ -17,7 +17,7 @@ export interface DeployRouteDeps {
   ingestToken: string | undefined;
   githubWebhookSecret: string | undefined;
   /** The secret that signs a rollback's receiver callback (its webhook backend's), or null. */
-  callbackSecret: (rollbackId: number) => string | null;
+  callbackSecret: (rollbackId: number) => Promise<string | null>;
   verifyCallback: (
     secret: string,
     headers: { timestamp?: string; signature?: string },
@@ -49,7 +49,7 @@ const bearerDeploys =
   async (req, res) => {
     requireToken(req, deps.ingestToken, 'INGEST_TOKEN');
     const deploy = normalize(parseJson(await readBody(req, DEPLOY_BODY_LIMIT)));
-    const [status, body] = answer(deps.intake.receive(deploy));
+    const [status, body] = answer(await deps.intake.receive(deploy));
     sendJson(res, status, body);
   };
 
@@ -79,7 +79,7 @@ const githubWebhook =
         ignored: true,
         reason: 'not a deploy status (inactive or a lock task)',
       });
-    const receipt = deps.intake.receive(
+    const receipt = await deps.intake.receive(
       deploy,
       delivery ? { delivery: { source: 'github', id: delivery } } : {},
     );
@@ -100,7 +100,7 @@ const rollbackCallback =
   async (req, res, params) => {
     const id = Number(params.id);
     const raw = await readBody(req, 64 * 1024);
-    const secret = Number.isInteger(id) && id > 0 ? deps.callbackSecret(id) : null;
+    const secret = Number.isInteger(id) && id > 0 ? await deps.callbackSecret(id) : null;
     const signed =
       secret !== null &&
       deps.verifyCallback(
@@ -115,7 +115,7 @@ const rollbackCallback =
     if (!signed) throw new HttpError(401, 'missing or wrong X-Firebreak-Signature');
     const body = CallbackBody.parse(parseJson(raw));
     const ok = body.status === 'succeeded' || body.status === 'success';
-    const changed = deps.rollbacks.report(
+    const changed = await deps.rollbacks.report(
       id,
       ok
         ? {

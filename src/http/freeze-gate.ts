@@ -52,7 +52,7 @@ const freezeStatus =
   (deps: GateDeps): RouteHandler =>
   async (req, res, _params, url) => {
     const { service, environment } = target(req, url, deps);
-    const gate = deps.freezes.gate(service, environment);
+    const gate = await deps.freezes.gate(service, environment);
     sendJson(
       res,
       200,
@@ -65,7 +65,7 @@ const deployGate =
   (deps: GateDeps): RouteHandler =>
   async (req, res, _params, url) => {
     const { service, environment } = target(req, url, deps);
-    const gate = deps.freezes.gate(service, environment);
+    const gate = await deps.freezes.gate(service, environment);
     if (gate.allowed) return sendJson(res, 200, { allowed: true, service, environment }, NO_STORE);
     const first = gate.freezes[0] as Freeze;
     sendJson(

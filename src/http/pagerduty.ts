@@ -33,7 +33,7 @@ export function verifyPagerDutySignature(
 export interface PagerDutyRouteDeps {
   /** Comma-separated PAGERDUTY_WEBHOOK_SECRET; empty turns the route off. */
   secrets: readonly string[];
-  receive: (event: PagerDutyEvent, deliveryId: string | null) => InboundResult;
+  receive: (event: PagerDutyEvent, deliveryId: string | null) => Promise<InboundResult>;
 }
 
 /** POST /webhooks/pagerduty: verify, parse, apply and commit, then answer (PagerDuty waits 5 s). */
@@ -57,7 +57,7 @@ export function pagerDutyRoutes(deps: PagerDutyRouteDeps): Route[] {
           throw new HttpError(401, 'missing or wrong X-PagerDuty-Signature');
         const event = parsePagerDutyWebhook(parseJson(raw));
         const webhookId = req.headers['x-webhook-id'];
-        const result = deps.receive(
+        const result = await deps.receive(
           event,
           typeof webhookId === 'string' && webhookId ? webhookId : null,
         );

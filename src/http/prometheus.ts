@@ -2,12 +2,12 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, type Registry } from 
 import { SEVERITIES } from '../domain/incident.js';
 import { openIncidentsBySeverity } from '../store/incident-reads.js';
 import { outboxStats } from '../store/outbox.js';
-import type { Db } from '../store/sqlite.js';
+import type { Store } from '../store/unit-of-work.js';
 import { sendText } from './body.js';
 import type { Route } from './server.js';
 
 export interface TelemetryDeps {
-  db: Db;
+  store: Store;
   now: () => Date;
 }
 
@@ -34,36 +34,36 @@ export function createTelemetry(registry: Registry, deps: TelemetryDeps) {
     help: 'Incidents not resolved, by severity.',
     labelNames: ['severity'],
     registers: [registry],
-    collect() {
-      const rows = openIncidentsBySeverity(deps.db);
+    async collect() {
+      const rows = await deps.store.read((tx) => openIncidentsBySeverity(tx));
       for (const severity of SEVERITIES) {
         this.set({ severity }, rows.find((r) => r.severity === severity)?.n ?? 0);
       }
     },
   });
-  const outbox = () => outboxStats(deps.db, deps.now());
+  const outbox = () => deps.store.read((tx) => outboxStats(tx, deps.now()));
   new Gauge({
     name: 'firebreak_outbox_pending',
     help: 'Side effects committed but not delivered yet.',
     registers: [registry],
-    collect() {
-      this.set(outbox().pending);
+    async collect() {
+      this.set((await outbox()).pending);
     },
   });
   new Gauge({
     name: 'firebreak_outbox_failed',
     help: 'Side effects given up after retries (parked as failed).',
     registers: [registry],
-    collect() {
-      this.set(outbox().failed);
+    async collect() {
+      this.set((await outbox()).failed);
     },
   });
   new Gauge({
     name: 'firebreak_outbox_oldest_pending_age_seconds',
     help: 'Age of the oldest undelivered side effect; grows while Slack or PagerDuty is down.',
     registers: [registry],
-    collect() {
-      this.set(outbox().oldestPendingAgeMs / 1000);
+    async collect() {
+      this.set((await outbox()).oldestPendingAgeMs / 1000);
     },
   });
   const deliveries = new Counter({

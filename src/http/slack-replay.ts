@@ -29,7 +29,7 @@ export interface ReplayGuardOptions {
    * Remembers a signature durably (SQLite, so a restart inside the window does not reopen it);
    * true the first time, false for a replay.
    */
-  claim: (signature: string, at: Date) => boolean;
+  claim: (signature: string, at: Date) => Promise<boolean>;
 }
 
 const header = (req: IncomingMessage, name: string): string | undefined => {
@@ -46,7 +46,7 @@ export function refuseSlackReplays(
   listener: RequestListener,
   options: ReplayGuardOptions,
 ): RequestListener {
-  return (req, res) => {
+  return async (req, res) => {
     const timestamp = header(req, 'x-slack-request-timestamp') ?? '';
     const signature = header(req, 'x-slack-signature') ?? '';
     const raw = (req as IncomingMessage & { rawBody?: Buffer }).rawBody;
@@ -60,7 +60,7 @@ export function refuseSlackReplays(
     }
     const current = age <= SLACK_REQUEST_WINDOW_S;
     if (raw && current && signedBySlack(options.signingSecret, timestamp, signature, raw)) {
-      if (!options.claim(signature, at)) {
+      if (!(await options.claim(signature, at))) {
         // X-Slack-No-Retry: this exact request was received already; sending it again won't help.
         return sendJson(
           res,

@@ -3,8 +3,8 @@ import { incidentRef } from '../domain/incident.js';
 import { AppError } from '../errors.js';
 import { defineEffect } from '../outbox/effects.js';
 import { findIncidentRow, getIncident } from '../store/incidents.js';
-import type { Db, DbOrTx } from '../store/sqlite.js';
 import { latestEventOfKind } from '../store/timeline-reads.js';
+import type { Store, Tx } from '../store/unit-of-work.js';
 import { record, streamOf } from '../timeline/timeline.js';
 import { enqueueMessage } from './effects.js';
 import type { Actor } from './events.js';
@@ -16,7 +16,7 @@ export const archiveEffect = defineEffect({
 });
 
 export interface ArchiveDeps {
-  db: Db;
+  store: Store;
   now: () => Date;
   kick: () => void;
   /** How long after the click the channel is archived (config incidents.archiveAfter). */
@@ -28,20 +28,20 @@ export interface ArchiveDeps {
  * (durable across restarts) in its own lane, so the wait never holds up the incident's
  * messages; when it comes due it archives only if the incident is still resolved.
  */
-export function createArchiving({ db, now, kick, archiveAfterMs }: ArchiveDeps) {
-  function schedule(id: number, actor: Actor): { at: Date; changed: boolean } {
+export function createArchiving({ store, now, kick, archiveAfterMs }: ArchiveDeps) {
+  async function schedule(id: number, actor: Actor): Promise<{ at: Date; changed: boolean }> {
     if (!archiveAfterMs)
       throw new AppError('invalid', 'Archiving incident channels is not configured.');
     const at = now();
-    const result = db.transaction((tx) => {
-      const incident = getIncident(tx, id);
+    const result = await store.tx(async (tx) => {
+      const incident = await getIncident(tx, id);
       if (incident.state !== 'resolved' || !incident.resolvedAt)
         throw new AppError('conflict', `${incidentRef(id)} is open again; its channel stays.`);
       if (!incident.channelId)
         throw new AppError('conflict', `${incidentRef(id)} has no channel to archive.`);
       const archiveAt = new Date(at.getTime() + archiveAfterMs);
       // One schedule per resolution: a double click, or a second person, changes nothing.
-      const recorded = record(
+      const recorded = await record(
         tx,
         {
           incidentId: id,
@@ -54,8 +54,8 @@ export function createArchiving({ db, now, kick, archiveAfterMs }: ArchiveDeps) 
         },
         at,
       );
-      if (!recorded) return { at: scheduledAt(tx, id) ?? archiveAt, changed: false };
-      archiveEffect.enqueue(
+      if (!recorded) return { at: (await scheduledAt(tx, id)) ?? archiveAt, changed: false };
+      await archiveEffect.enqueue(
         tx,
         {
           lane: `archive:incident:${id}`,
@@ -64,7 +64,7 @@ export function createArchiving({ db, now, kick, archiveAfterMs }: ArchiveDeps) 
         },
         at,
       );
-      enqueueMessage(
+      await enqueueMessage(
         tx,
         id,
         { kind: 'channel' },
@@ -86,16 +86,16 @@ export interface ChannelArchiver {
   archiveChannel(channelId: string): Promise<void>;
 }
 
-export function archiveHandler(deps: { db: Db; chat: ChannelArchiver; now: () => Date }) {
-  const { db, chat, now } = deps;
+export function archiveHandler(deps: { store: Store; chat: ChannelArchiver; now: () => Date }) {
+  const { store, chat, now } = deps;
   return archiveEffect.handledBy(async (payload) => {
-    const row = findIncidentRow(db, payload.incidentId);
+    const row = await store.read((tx) => findIncidentRow(tx, payload.incidentId));
     // Reopened (and perhaps resolved again, which offers its own archive): leave the channel.
     if (!row?.channelId || row.state !== 'resolved') return;
     if (row.resolvedAt?.getTime() !== payload.resolvedAt) return;
     await chat.archiveChannel(row.channelId);
     const at = now();
-    db.transaction((tx) =>
+    await store.tx((tx) =>
       record(
         tx,
         {
@@ -113,8 +113,8 @@ export function archiveHandler(deps: { db: Db; chat: ChannelArchiver; now: () =>
   });
 }
 
-function scheduledAt(tx: DbOrTx, incidentId: number): Date | null {
-  const scheduled = latestEventOfKind(tx, streamOf(incidentId), 'channel_archive_scheduled');
+async function scheduledAt(tx: Tx, incidentId: number): Promise<Date | null> {
+  const scheduled = await latestEventOfKind(tx, streamOf(incidentId), 'channel_archive_scheduled');
   const at = scheduled?.payload.archiveAt;
   return typeof at === 'string' ? new Date(at) : null;
 }

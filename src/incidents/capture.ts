@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { defineEffect } from '../outbox/effects.js';
 import { rememberChatRef } from '../store/chat-refs.js';
 import { getIncident } from '../store/incidents.js';
-import type { Db, Tx } from '../store/sqlite.js';
 import { pinEventsOf } from '../store/timeline.js';
+import type { Store, Tx } from '../store/unit-of-work.js';
 import { record, streamOf, type TimelineEntry } from '../timeline/timeline.js';
 import { enqueueMessage } from './effects.js';
 import type { Actor } from './events.js';
@@ -24,7 +24,7 @@ const CaptureVia = z.enum(['reaction', 'shortcut']);
 export type CaptureVia = z.infer<typeof CaptureVia>;
 
 export interface CaptureDeps {
-  db: Db;
+  store: Store;
   now: () => Date;
   kick: () => void;
 }
@@ -69,33 +69,33 @@ export const captureEffects = {
  * re-pin after a withdrawal records a new entry. Nothing is ever deleted.
  */
 export function createTimelineCapture(deps: CaptureDeps) {
-  const { db, now } = deps;
+  const { store, now } = deps;
 
-  function state(tx: Tx, incidentId: number, key: string) {
-    const rows = pinEventsOf(tx, streamOf(incidentId), key);
+  async function state(tx: Tx, incidentId: number, key: string) {
+    const rows = await pinEventsOf(tx, streamOf(incidentId), key);
     const pins = rows.filter((r) => r.kind === 'pinned');
     const withdrawals = rows.length - pins.length;
     return { pins: pins.length, pinned: pins.length > withdrawals, lastPinSeq: pins.at(-1)?.seq };
   }
 
-  function remember(tx: Tx, channelId: string, ts: string) {
-    rememberChatRef(tx, messageRef(channelId, ts), { channelId, ts });
+  async function remember(tx: Tx, channelId: string, ts: string) {
+    await rememberChatRef(tx, messageRef(channelId, ts), { channelId, ts });
   }
 
   /** Copies a message into the timeline at its original time; null when it is already there. */
-  function pin(
+  async function pin(
     incidentId: number,
     message: CapturedMessage,
     actor: Actor,
     via: CaptureVia,
-  ): TimelineEntry | null {
+  ): Promise<TimelineEntry | null> {
     const at = now();
     const key = messageKey(message.channelId, message.ts);
-    const entry = db.transaction((tx) => {
-      getIncident(tx, incidentId);
-      const current = state(tx, incidentId, key);
+    const entry = await store.tx(async (tx) => {
+      await getIncident(tx, incidentId);
+      const current = await state(tx, incidentId, key);
       if (current.pinned) return null;
-      const recorded = record(
+      const recorded = await record(
         tx,
         {
           incidentId,
@@ -120,8 +120,8 @@ export function createTimelineCapture(deps: CaptureDeps) {
         at,
       );
       if (!recorded) return null;
-      remember(tx, message.channelId, message.ts);
-      enqueueMessage(
+      await remember(tx, message.channelId, message.ts);
+      await enqueueMessage(
         tx,
         incidentId,
         { kind: 'thread', key: messageRef(message.channelId, message.ts) },
@@ -135,13 +135,18 @@ export function createTimelineCapture(deps: CaptureDeps) {
   }
 
   /** Marks the current pin of a message withdrawn (a new event); false when it was not pinned. */
-  function withdraw(incidentId: number, channelId: string, ts: string, actor: Actor): boolean {
+  async function withdraw(
+    incidentId: number,
+    channelId: string,
+    ts: string,
+    actor: Actor,
+  ): Promise<boolean> {
     const at = now();
     const key = messageKey(channelId, ts);
-    const done = db.transaction((tx) => {
-      const current = state(tx, incidentId, key);
+    const done = await store.tx(async (tx) => {
+      const current = await state(tx, incidentId, key);
       if (!current.pinned) return false;
-      const recorded = record(
+      const recorded = await record(
         tx,
         {
           incidentId,
@@ -155,8 +160,8 @@ export function createTimelineCapture(deps: CaptureDeps) {
         at,
       );
       if (!recorded) return false;
-      remember(tx, channelId, ts);
-      enqueueMessage(
+      await remember(tx, channelId, ts);
+      await enqueueMessage(
         tx,
         incidentId,
         { kind: 'thread', key: messageRef(channelId, ts) },
@@ -174,10 +179,10 @@ export function createTimelineCapture(deps: CaptureDeps) {
    * The request is committed to the outbox first (per message, in order, so a quick
    * add-then-remove is applied in that order) and carried out by the edge with retries.
    */
-  function request(kind: keyof typeof captureEffects, input: CaptureRequest): void {
+  async function request(kind: keyof typeof captureEffects, input: CaptureRequest): Promise<void> {
     const at = now();
-    db.transaction((tx) => {
-      captureEffects[kind].enqueue(
+    await store.tx(async (tx) => {
+      await captureEffects[kind].enqueue(
         tx,
         {
           lane: `timeline:${messageKey(input.channelId, input.ts)}`,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type ChatMessage, MessageDelivery, type MessageTarget } from '../domain/messages.js';
 import { defineEffect } from '../outbox/effects.js';
-import type { DbOrTx } from '../store/sqlite.js';
+import type { Tx } from '../store/unit-of-work.js';
 
 /** Make Slack show the incident as it is now; carried out by src/read-model/publish.ts. */
 export const publishEffect = defineEffect({
@@ -17,13 +17,13 @@ export const messageEffect = defineEffect({ kind: 'chat.message', payload: Messa
  * `background`: nobody is waiting for it (alerts arriving); during a storm such refreshes are
  * spaced out, while a person's click still shows at once.
  */
-export function enqueuePublish(
-  tx: DbOrTx,
+export async function enqueuePublish(
+  tx: Tx,
   incidentId: number,
   now: Date,
   { background = false } = {},
-): void {
-  publishEffect.enqueue(
+): Promise<void> {
+  await publishEffect.enqueue(
     tx,
     {
       lane: chatLane(incidentId),
@@ -36,16 +36,16 @@ export function enqueuePublish(
 }
 
 /** Post one message; it goes out after everything enqueued before it for this incident. */
-export function enqueueMessage(
-  tx: DbOrTx,
+export async function enqueueMessage(
+  tx: Tx,
   incidentId: number,
   to: MessageTarget,
   message: ChatMessage,
   now: Date,
   remember?: string,
-): void {
+): Promise<void> {
   const payload: MessageDelivery = { incidentId, to, message, ...(remember ? { remember } : {}) };
-  messageEffect.enqueue(tx, { lane: chatLane(incidentId), payload }, now);
+  await messageEffect.enqueue(tx, { lane: chatLane(incidentId), payload }, now);
 }
 
 export const chatLane = (incidentId: number) => `chat:incident:${incidentId}`;

@@ -1,5 +1,5 @@
 import type { Incident } from '../domain/incident.js';
-import type { Tx } from '../store/sqlite.js';
+import type { Tx } from '../store/unit-of-work.js';
 
 /** Who did something, and through which door it came in. */
 export interface Actor {
@@ -30,11 +30,24 @@ export type IncidentEvent =
   | { type: 'reopened'; incident: Incident; actor: Actor; at: Date; reason: string };
 
 /**
- * Called inside the transaction that made the change, after it, so a module can add its own
+ * Called inside the unit of work that made the change, after it, so a module can add its own
  * rows and outbox items atomically (PagerDuty acknowledges back, deploys compute suspects…).
- * Listeners must be synchronous and must not call the outside world.
+ * A listener only reads and writes through `tx` and never calls the outside world: what it
+ * wants done outside is an outbox item, carried out after the commit.
  */
-export type IncidentListener = (tx: Tx, event: IncidentEvent) => void;
+export type IncidentListener = (tx: Tx, event: IncidentEvent) => Promise<void>;
+
+/**
+ * Runs the listeners one after another, in the order they were registered, each awaited
+ * before the next: they share one transaction, and a timeline chain must not fork.
+ */
+export async function emitEvent(
+  listeners: readonly IncidentListener[],
+  tx: Tx,
+  event: IncidentEvent,
+): Promise<void> {
+  for (const listener of listeners) await listener(tx, event);
+}
 
 /**
  * Where modules register their reactions to incident events. The lifecycle and intake services

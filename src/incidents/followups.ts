@@ -9,7 +9,7 @@ import {
   setFollowupState,
 } from '../store/followups.js';
 import { getIncident } from '../store/incidents.js';
-import type { Db } from '../store/sqlite.js';
+import type { Store } from '../store/unit-of-work.js';
 import { record } from '../timeline/timeline.js';
 import type { Actor } from './events.js';
 
@@ -18,21 +18,21 @@ export type { Followup, FollowupState };
 export const FOLLOWUP_TEXT_MAX = 1000;
 
 export interface FollowupDeps {
-  db: Db;
+  store: Store;
   now: () => Date;
 }
 
 /** Work to do after an incident (open → done or won't do), listed in the postmortem. */
-export function createFollowups({ db, now }: FollowupDeps) {
-  function find(id: number): Followup | undefined {
-    return findFollowup(db, id);
+export function createFollowups({ store, now }: FollowupDeps) {
+  async function find(id: number): Promise<Followup | undefined> {
+    return await store.read((tx) => findFollowup(tx, id));
   }
 
-  function add(
+  async function add(
     incidentId: number,
     input: { text: string; ownerId: string | null },
     actor: Actor,
-  ): Followup {
+  ): Promise<Followup> {
     const text = input.text.replace(/\s+/g, ' ').trim();
     if (!text) throw new AppError('invalid', 'A follow-up needs a description.');
     if (text.length > FOLLOWUP_TEXT_MAX) {
@@ -42,9 +42,9 @@ export function createFollowups({ db, now }: FollowupDeps) {
       );
     }
     const at = now();
-    return db.transaction((tx) => {
-      getIncident(tx, incidentId);
-      const row = insertFollowup(tx, {
+    return await store.tx(async (tx) => {
+      await getIncident(tx, incidentId);
+      const row = await insertFollowup(tx, {
         incidentId,
         text,
         ownerId: input.ownerId,
@@ -52,7 +52,7 @@ export function createFollowups({ db, now }: FollowupDeps) {
         createdAt: at,
         updatedAt: at,
       });
-      record(
+      await record(
         tx,
         {
           incidentId,
@@ -72,15 +72,15 @@ export function createFollowups({ db, now }: FollowupDeps) {
    * Moves a follow-up to `state`. `incidentId`, when given, is the incident the person is
    * looking at: a follow-up of another incident is refused rather than changed by mistake.
    */
-  function setState(
+  async function setState(
     id: number,
     state: FollowupState,
     actor: Actor,
     incidentId?: number | null,
-  ): Followup {
+  ): Promise<Followup> {
     const at = now();
-    return db.transaction((tx) => {
-      const row = findFollowup(tx, id);
+    return await store.tx(async (tx) => {
+      const row = await findFollowup(tx, id);
       if (!row) throw new AppError('not_found', `There is no follow-up #${id}.`);
       if (incidentId && row.incidentId !== incidentId) {
         throw new AppError(
@@ -89,8 +89,8 @@ export function createFollowups({ db, now }: FollowupDeps) {
         );
       }
       if (row.state === state) return row;
-      const updated = setFollowupState(tx, id, state, at);
-      record(
+      const updated = await setFollowupState(tx, id, state, at);
+      await record(
         tx,
         {
           incidentId: row.incidentId,
@@ -106,8 +106,8 @@ export function createFollowups({ db, now }: FollowupDeps) {
     });
   }
 
-  function listFor(incidentId: number): Followup[] {
-    return followupsOf(db, incidentId);
+  async function listFor(incidentId: number): Promise<Followup[]> {
+    return await store.read((tx) => followupsOf(tx, incidentId));
   }
 
   return { add, setState, listFor, find };

@@ -8,11 +8,11 @@ import {
   markInboxFailed,
   pendingInboxDeliveries,
 } from '../store/inbox.js';
-import type { Db } from '../store/sqlite.js';
+import type { Store } from '../store/unit-of-work.js';
 import type { AlertIntake } from './intake.js';
 
 export interface InboxDeps {
-  db: Db;
+  store: Store;
   now: () => Date;
   intake: AlertIntake;
   log: Logger;
@@ -29,7 +29,7 @@ export interface InboxDeps {
  * marked failed with the reason, and never blocks the others.
  */
 export function createInbox(deps: InboxDeps) {
-  const { db, now, intake, log } = deps;
+  const { store, now, intake, log } = deps;
   const batchSize = deps.batchSize ?? 500;
 
   let stopped = true;
@@ -58,30 +58,34 @@ export function createInbox(deps: InboxDeps) {
     });
   }
 
-  function commitWaiting() {
+  async function commitWaiting() {
     const batch = waiting;
     waiting = [];
     const at = now();
     let ids: { id: number }[];
     let touched = false;
     try {
-      ids = db.transaction((tx) => {
-        const stored = batch.map((w) =>
-          insertInboxDelivery(tx, { source: w.source, alerts: w.alerts, receivedAt: at }),
-        );
+      ids = await store.tx(async (tx) => {
+        const stored: { id: number }[] = [];
+        for (const w of batch)
+          stored.push(
+            await insertInboxDelivery(tx, { source: w.source, alerts: w.alerts, receivedAt: at }),
+          );
         // Apply them in the same commit when nothing older is waiting (one fsync, not two). If
         // that fails, the savepoint is undone and the deliveries stay pending for the processor,
         // which applies them one by one; what was accepted is kept either way.
         if (!backlog) {
           try {
-            const result = tx.transaction((inner) =>
-              intake.applyBatch(
-                inner,
-                batch.flatMap((w) => w.alerts),
-                at,
-              ),
+            const result = await store.savepoint(
+              tx,
+              async (inner) =>
+                await intake.applyBatch(
+                  inner,
+                  batch.flatMap((w) => w.alerts),
+                  at,
+                ),
             );
-            markInboxDone(
+            await markInboxDone(
               tx,
               stored.map((r) => r.id),
               at,
@@ -103,20 +107,21 @@ export function createInbox(deps: InboxDeps) {
   }
 
   /** Applies up to `limit` pending deliveries in one transaction; returns how many it took. */
-  function processPending(limit = batchSize): number {
-    const rows = pendingInboxDeliveries(db, limit);
-    if (rows.length === 0) return 0;
+  async function processPending(limit = batchSize): Promise<number> {
     const at = now();
     let touched = false;
-    db.transaction((tx) => {
+    const taken = await store.tx(async (tx) => {
+      const rows = await pendingInboxDeliveries(tx, limit);
+      if (rows.length === 0) return 0;
       try {
         // Usually every delivery is fine: apply them together, so each incident is settled and
         // republished once per batch rather than once per delivery.
-        const result = tx.transaction((inner) =>
-          intake.applyBatch(inner, rows.flatMap(revive), at),
+        const result = await store.savepoint(
+          tx,
+          async (inner) => await intake.applyBatch(inner, rows.flatMap(revive), at),
         );
         touched = result.touched.length > 0;
-        markInboxDone(
+        await markInboxDone(
           tx,
           rows.map((r) => r.id),
           at,
@@ -125,15 +130,18 @@ export function createInbox(deps: InboxDeps) {
         // One of them cannot be applied: go one by one (a savepoint each), so only it fails.
         for (const row of rows) {
           try {
-            const result = tx.transaction((inner) => intake.applyBatch(inner, revive(row), at));
+            const result = await store.savepoint(
+              tx,
+              async (inner) => await intake.applyBatch(inner, revive(row), at),
+            );
             touched ||= result.touched.length > 0;
-            markInboxDone(tx, [row.id], at);
+            await markInboxDone(tx, [row.id], at);
           } catch (error) {
             log.error(
               { err: error, inboxId: row.id },
               'an accepted alert delivery could not be applied',
             );
-            markInboxFailed(
+            await markInboxFailed(
               tx,
               row.id,
               at,
@@ -142,19 +150,20 @@ export function createInbox(deps: InboxDeps) {
           }
         }
       }
+      return rows.length;
     });
     if (touched) deps.kick();
-    return rows.length;
+    return taken;
   }
 
-  function run() {
+  async function run() {
     scheduled = false;
     if (stopped) return;
     const started = Date.now();
     try {
       // Work in slices so accepting new alerts is never starved by a long backlog.
       while (Date.now() - started < 25) {
-        if (processPending() === 0) {
+        if ((await processPending()) === 0) {
           backlog = false;
           return;
         }
@@ -186,13 +195,13 @@ export function createInbox(deps: InboxDeps) {
       if (timer) clearTimeout(timer);
     },
     /** Applies what is pending, within a time budget (shutdown, tests); true when nothing is left. */
-    drain(budgetMs = 5000): boolean {
+    async drain(budgetMs = 5000): Promise<boolean> {
       const deadline = Date.now() + budgetMs;
-      while (Date.now() < deadline) if (processPending() === 0) return true;
+      while (Date.now() < deadline) if ((await processPending()) === 0) return true;
       return false;
     },
-    pendingCount(): number {
-      return countPendingInbox(db);
+    async pendingCount(): Promise<number> {
+      return await store.read((tx) => countPendingInbox(tx));
     },
   };
 }

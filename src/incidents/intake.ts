@@ -17,10 +17,16 @@ import {
   touchAlert,
   updateSeenAlert,
 } from '../store/intake.js';
-import type { Db, Tx } from '../store/sqlite.js';
+import type { Store, Tx } from '../store/unit-of-work.js';
 import { record } from '../timeline/timeline.js';
 import { enqueueMessage, enqueuePublish } from './effects.js';
-import { type Actor, type IncidentEvent, type IncidentListener, SYSTEM } from './events.js';
+import {
+  type Actor,
+  emitEvent,
+  type IncidentEvent,
+  type IncidentListener,
+  SYSTEM,
+} from './events.js';
 import {
   type AlertFacts,
   alertFacts,
@@ -39,7 +45,7 @@ import { STORM_GROUP_KEY, STORM_WINDOW_MS } from './storm.js';
 export type { IntakePolicy };
 
 export interface IntakeDeps {
-  db: Db;
+  store: Store;
   now: () => Date;
   catalog: Catalog;
   policy: IntakePolicy;
@@ -74,17 +80,19 @@ interface Outcome {
  * short read → decide → apply steps, since a batch's later alerts see its earlier writes.
  */
 export function createAlertIntake(deps: IntakeDeps) {
-  const { db, now, catalog, policy } = deps;
-  const emit = (tx: Tx, event: IncidentEvent) => {
-    for (const listener of deps.listeners ?? []) listener(tx, event);
-  };
+  const { store, now, catalog, policy } = deps;
+  const emit = (tx: Tx, event: IncidentEvent) => emitEvent(deps.listeners ?? [], tx, event);
   const sourceActor = (alert: NormalizedAlert): Actor => ({
     id: alert.source,
     source: alert.source,
   });
 
   /** Applies alerts inside the caller's transaction (the inbox processes many deliveries in one). */
-  function applyBatch(tx: Tx, batch: readonly NormalizedAlert[], at: Date): IntakeResult {
+  async function applyBatch(
+    tx: Tx,
+    batch: readonly NormalizedAlert[],
+    at: Date,
+  ): Promise<IntakeResult> {
     const touched = new Set<number>();
     const opened: number[] = [];
     /** incident → alerts firing before this batch first changed it (for settling). */
@@ -93,7 +101,7 @@ export function createAlertIntake(deps: IntakeDeps) {
     const cuts = new Map<number, { cut: number; source: NormalizedAlert['source'] }>();
     let changed = 0;
     for (const alert of batch) {
-      const outcome = apply(tx, alert, at, wasFiring);
+      const outcome = await apply(tx, alert, at, wasFiring);
       if (outcome.opened) opened.push(outcome.incidentId);
       if (outcome.changed && outcome.incidentId) {
         changed++;
@@ -103,70 +111,76 @@ export function createAlertIntake(deps: IntakeDeps) {
         cuts.set(outcome.incidentId, { cut: alert.cut, source: alert.source });
     }
     for (const [incidentId, { cut, source }] of cuts) {
-      const entry = decideCut(lastRecordedCut(tx, incidentId), cut, source, at);
+      const entry = decideCut(await lastRecordedCut(tx, incidentId), cut, source, at);
       if (!entry) continue;
-      record(tx, { incidentId, ...entry }, at);
+      await record(tx, { incidentId, ...entry }, at);
       touched.add(incidentId);
     }
     for (const incidentId of touched) {
-      settle(tx, incidentId, wasFiring.get(incidentId) ?? 0, at);
-      enqueuePublish(tx, incidentId, at, { background: true });
+      await settle(tx, incidentId, wasFiring.get(incidentId) ?? 0, at);
+      await enqueuePublish(tx, incidentId, at, { background: true });
     }
     return { received: batch.length, changed, opened, touched: [...touched] };
   }
 
-  function ingest(batch: readonly NormalizedAlert[]): IntakeResult {
+  async function ingest(batch: readonly NormalizedAlert[]): Promise<IntakeResult> {
     const at = now();
-    const result = db.transaction((tx) => applyBatch(tx, batch, at));
+    const result = await store.tx((tx) => applyBatch(tx, batch, at));
     if (result.touched.length > 0) deps.kick();
     return result;
   }
 
   /** Step 1: have we seen this alert before? */
-  function apply(
+  async function apply(
     tx: Tx,
     alert: NormalizedAlert,
     at: Date,
     wasFiring: Map<number, number>,
-  ): Outcome {
-    const open = findOpenAlert(tx, alert.source, alert.key);
-    const latest = open ? undefined : findLatestAlert(tx, alert.source, alert.key);
+  ): Promise<Outcome> {
+    const open = await findOpenAlert(tx, alert.source, alert.key);
+    const latest = open ? undefined : await findLatestAlert(tx, alert.source, alert.key);
     const sighting = decideSighting({ open, latest }, alert, at);
     switch (sighting.kind) {
       case 'unknown':
         return { incidentId: 0, changed: false, opened: false };
       case 'repeat':
-        touchAlert(tx, sighting.alert.id, at);
+        await touchAlert(tx, sighting.alert.id, at);
         return { incidentId: sighting.alert.incidentId, changed: false, opened: false };
       case 'seen': {
         const { incidentId, id } = sighting.alert;
-        rememberFiring(tx, incidentId, wasFiring);
-        updateSeenAlert(tx, id, { ...sighting.update, at });
-        if (sighting.entry) record(tx, { incidentId, ...sighting.entry }, at);
+        await rememberFiring(tx, incidentId, wasFiring);
+        await updateSeenAlert(tx, id, { ...sighting.update, at });
+        if (sighting.entry) await record(tx, { incidentId, ...sighting.entry }, at);
         return { incidentId, changed: sighting.entry !== null, opened: false };
       }
       case 'new':
-        return arrive(tx, alert, at, wasFiring);
+        return await arrive(tx, alert, at, wasFiring);
     }
   }
 
   /** Step 2: a new alert joins an open incident or opens one. */
-  function arrive(
+  async function arrive(
     tx: Tx,
     alert: NormalizedAlert,
     at: Date,
     wasFiring: Map<number, number>,
-  ): Outcome {
+  ): Promise<Outcome> {
     const service = alert.service ? catalog.resolve(alert.service).service : null;
     const facts = alertFacts(alert, service, policy);
-    const home = findHome(tx, alert.groupKey, facts);
+    const home = await findHome(tx, alert.groupKey, facts);
     // Counting and finding the storm only matter when the alert would open an incident (rare).
     const homeless = home === null;
     const openedLastMinute =
       homeless && policy.maxNewPerMinute !== undefined
-        ? countOpenedByAlertsSince(tx, new Date(at.getTime() - STORM_WINDOW_MS), STORM_GROUP_KEY)
+        ? await countOpenedByAlertsSince(
+            tx,
+            new Date(at.getTime() - STORM_WINDOW_MS),
+            STORM_GROUP_KEY,
+          )
         : 0;
-    const storm = homeless ? candidate(tx, openIncidentOfGroup(tx, STORM_GROUP_KEY)) : null;
+    const storm = homeless
+      ? await candidate(tx, await openIncidentOfGroup(tx, STORM_GROUP_KEY))
+      : null;
     const ownerId = service ? (catalog.owners(service)[0] ?? null) : null;
     const arrival = decideArrival(
       { home, openedLastMinute, storm, ownerId },
@@ -179,32 +193,32 @@ export function createAlertIntake(deps: IntakeDeps) {
     let incidentId: number;
     if (arrival.kind === 'join') {
       incidentId = arrival.incidentId;
-      rememberFiring(tx, incidentId, wasFiring);
+      await rememberFiring(tx, incidentId, wasFiring);
       const raised = arrival.escalation;
       if (raised) {
-        updateIncident(tx, incidentId, { severity: raised.severity, updatedAt: at });
-        record(tx, { incidentId, ...raised.entry }, at);
-        emit(tx, {
+        await updateIncident(tx, incidentId, { severity: raised.severity, updatedAt: at });
+        await record(tx, { incidentId, ...raised.entry }, at);
+        await emit(tx, {
           type: 'severity_changed',
-          incident: getIncident(tx, incidentId),
+          incident: await getIncident(tx, incidentId),
           actor: sourceActor(alert),
           at,
           from: raised.from,
         });
       }
-      if (arrival.service) linkService(tx, incidentId, arrival.service);
+      if (arrival.service) await linkService(tx, incidentId, arrival.service);
     } else {
-      incidentId = openIncident(tx, arrival.opening, policy, at);
+      incidentId = await openIncident(tx, arrival.opening, policy, at);
       if (arrival.announce)
-        enqueueMessage(tx, incidentId, { kind: 'announce' }, arrival.announce, at);
+        await enqueueMessage(tx, incidentId, { kind: 'announce' }, arrival.announce, at);
     }
-    insertFiringAlert(tx, { incidentId, ...arrival.alert });
-    record(tx, { incidentId, ...arrival.entry }, at);
+    await insertFiringAlert(tx, { incidentId, ...arrival.alert });
+    await record(tx, { incidentId, ...arrival.entry }, at);
     const opened = arrival.kind === 'open';
     if (opened)
-      emit(tx, {
+      await emit(tx, {
         type: 'opened',
-        incident: getIncident(tx, incidentId),
+        incident: await getIncident(tx, incidentId),
         actor: sourceActor(alert),
         at,
       });
@@ -216,40 +230,48 @@ export function createAlertIntake(deps: IntakeDeps) {
    * gathered into, else its service's in its environment. Queried one after another, not all
    * at once: the first usually answers, and this runs for every new alert.
    */
-  function findHome(tx: Tx, groupKey: string | null, facts: AlertFacts): Candidate | null {
-    const byGroup = groupKey ? openIncidentOfGroup(tx, groupKey) : null;
-    if (byGroup !== null) return candidate(tx, byGroup);
-    const gathered = groupKey ? gatheringIncidentOf(tx, groupKey, STORM_GROUP_KEY) : null;
-    if (gathered !== null) return candidate(tx, gathered);
+  async function findHome(
+    tx: Tx,
+    groupKey: string | null,
+    facts: AlertFacts,
+  ): Promise<Candidate | null> {
+    const byGroup = groupKey ? await openIncidentOfGroup(tx, groupKey) : null;
+    if (byGroup !== null) return await candidate(tx, byGroup);
+    const gathered = groupKey ? await gatheringIncidentOf(tx, groupKey, STORM_GROUP_KEY) : null;
+    if (gathered !== null) return await candidate(tx, gathered);
     const { service, environment } = facts;
-    return candidate(tx, service ? openIncidentOfService(tx, service, environment) : null);
+    return await candidate(
+      tx,
+      service ? await openIncidentOfService(tx, service, environment) : null,
+    );
   }
 
-  const candidate = (tx: Tx, id: number | null): Candidate | null =>
-    id === null ? null : { id, severity: incidentBrief(tx, id)?.severity };
+  const candidate = async (tx: Tx, id: number | null): Promise<Candidate | null> =>
+    id === null ? null : { id, severity: (await incidentBrief(tx, id))?.severity };
 
   /** Counts the incident's firing alerts before this batch first changes it. */
-  function rememberFiring(tx: Tx, incidentId: number, wasFiring: Map<number, number>) {
-    if (!wasFiring.has(incidentId)) wasFiring.set(incidentId, countFiringAlerts(tx, incidentId));
+  async function rememberFiring(tx: Tx, incidentId: number, wasFiring: Map<number, number>) {
+    if (!wasFiring.has(incidentId))
+      wasFiring.set(incidentId, await countFiringAlerts(tx, incidentId));
   }
 
   /** Step 3: when the last firing alert resolves, say so in the channel, and resolve if configured. */
-  function settle(tx: Tx, incidentId: number, firingBefore: number, at: Date) {
+  async function settle(tx: Tx, incidentId: number, firingBefore: number, at: Date) {
     // Nothing was firing before: nothing can have become all-resolved, and this read is skipped.
-    const firingNow = firingBefore > 0 ? countFiringAlerts(tx, incidentId) : 0;
+    const firingNow = firingBefore > 0 ? await countFiringAlerts(tx, incidentId) : 0;
     if (!lastAlertResolved(firingBefore, firingNow)) return;
-    const state = incidentBrief(tx, incidentId)?.state;
+    const state = (await incidentBrief(tx, incidentId))?.state;
     const settlement = decideSettlement(
-      { incident: state, alerts: countAlerts(tx, incidentId) },
+      { incident: state, alerts: await countAlerts(tx, incidentId) },
       policy,
       at,
     );
     if (!settlement) return;
-    record(tx, { incidentId, ...settlement.entry }, at);
+    await record(tx, { incidentId, ...settlement.entry }, at);
     const followUp = settlement.followUp;
     if (followUp.kind === 'resolve') {
-      resolveInTx(tx, {
-        incident: getIncident(tx, incidentId),
+      await resolveInTx(tx, {
+        incident: await getIncident(tx, incidentId),
         summary: followUp.summary,
         actor: SYSTEM,
         at,
@@ -259,7 +281,7 @@ export function createAlertIntake(deps: IntakeDeps) {
       });
       return;
     }
-    enqueueMessage(tx, incidentId, { kind: 'channel' }, followUp.message, at);
+    await enqueueMessage(tx, incidentId, { kind: 'channel' }, followUp.message, at);
   }
 
   return { ingest, applyBatch };

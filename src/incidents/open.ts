@@ -1,7 +1,7 @@
 import type { Severity } from '../domain/incident.js';
 import type { TimelineKind } from '../domain/timeline.js';
 import { addServices, insertIncident, type NewIncident } from '../store/incidents.js';
-import type { Tx } from '../store/sqlite.js';
+import type { Tx } from '../store/unit-of-work.js';
 import { record } from '../timeline/timeline.js';
 
 /** When the first reminders fall due, from the severity and whether someone owns it. */
@@ -27,17 +27,22 @@ export interface Opening {
  * row with its first reminder times, its services and its first timeline entry, in the caller's
  * transaction. Returns the new incident's id.
  */
-export function openIncident(tx: Tx, opening: Opening, policy: OpeningPolicy, at: Date): number {
+export async function openIncident(
+  tx: Tx,
+  opening: Opening,
+  policy: OpeningPolicy,
+  at: Date,
+): Promise<number> {
   const { incident } = opening;
   const every = policy.reminders[incident.severity];
-  const id = insertIncident(tx, {
+  const id = await insertIncident(tx, {
     ...incident,
     nextUpdateDueAt: every ? new Date(at.getTime() + every) : null,
     ownerReminderAt: incident.ownerId ? null : new Date(at.getTime() + policy.unownedReminderMs),
     createdAt: at,
     updatedAt: at,
   });
-  if (opening.services.length > 0) addServices(tx, id, opening.services);
-  record(tx, { incidentId: id, at, ...opening.opened }, at);
+  if (opening.services.length > 0) await addServices(tx, id, opening.services);
+  await record(tx, { incidentId: id, at, ...opening.opened }, at);
   return id;
 }

@@ -8,8 +8,8 @@ import {
   setOwnerReminderAt,
   statusUpdatesDue,
 } from '../store/reminders.js';
-import type { Db, Tx } from '../store/sqlite.js';
 import { latestEventOfKind } from '../store/timeline-reads.js';
+import type { Store, Tx } from '../store/unit-of-work.js';
 import { record, streamOf } from '../timeline/timeline.js';
 import { enqueueMessage } from './effects.js';
 import type { Actor } from './events.js';
@@ -22,7 +22,7 @@ export interface ReminderPolicy {
 }
 
 export interface ReminderDeps {
-  db: Db;
+  store: Store;
   now: () => Date;
   policy: ReminderPolicy;
   kick: () => void;
@@ -41,23 +41,27 @@ export interface SweepResult {
  * (nextUpdateDueAt, ownerReminderAt), so a restart loses none; a sweep posts what is due and
  * moves the due time forward in the same transaction, so sweeping twice posts once.
  */
-export function createReminders({ db, now, policy, kick }: ReminderDeps) {
-  function sweep(): SweepResult {
+export function createReminders({ store, now, policy, kick }: ReminderDeps) {
+  async function sweep(): Promise<SweepResult> {
     const at = now();
-    const result = db.transaction((tx) => {
-      const statusReminders = statusUpdatesDue(tx, at).map((row) => remindStatus(tx, row, at));
-      const ownerReminders = ownerRemindersDue(tx, at).map((row) => remindOwner(tx, row, at));
+    const result = await store.tx(async (tx) => {
+      const statusReminders: number[] = [];
+      for (const row of await statusUpdatesDue(tx, at))
+        statusReminders.push(await remindStatus(tx, row, at));
+      const ownerReminders: number[] = [];
+      for (const row of await ownerRemindersDue(tx, at))
+        ownerReminders.push(await remindOwner(tx, row, at));
       return { statusReminders, ownerReminders };
     });
     if (result.statusReminders.length + result.ownerReminders.length > 0) kick();
     return result;
   }
 
-  function remindStatus(tx: Tx, row: IncidentRow, at: Date): number {
+  async function remindStatus(tx: Tx, row: IncidentRow, at: Date): Promise<number> {
     const dueAt = row.nextUpdateDueAt ?? at;
     const every = policy.reminders[row.severity];
-    setNextUpdateDueAt(tx, row.id, every ? new Date(at.getTime() + every) : null);
-    const recorded = record(
+    await setNextUpdateDueAt(tx, row.id, every ? new Date(at.getTime() + every) : null);
+    const recorded = await record(
       tx,
       {
         incidentId: row.id,
@@ -71,7 +75,7 @@ export function createReminders({ db, now, policy, kick }: ReminderDeps) {
       at,
     );
     if (recorded) {
-      enqueueMessage(
+      await enqueueMessage(
         tx,
         row.id,
         { kind: 'channel' },
@@ -79,7 +83,7 @@ export function createReminders({ db, now, policy, kick }: ReminderDeps) {
           type: 'status_update_due',
           ownerId: row.ownerId,
           dueAt: dueAt.getTime(),
-          lastUpdateAt: lastStatusUpdate(tx, row.id)?.getTime() ?? null,
+          lastUpdateAt: (await lastStatusUpdate(tx, row.id))?.getTime() ?? null,
         },
         at,
       );
@@ -87,10 +91,10 @@ export function createReminders({ db, now, policy, kick }: ReminderDeps) {
     return row.id;
   }
 
-  function remindOwner(tx: Tx, row: IncidentRow, at: Date): number {
+  async function remindOwner(tx: Tx, row: IncidentRow, at: Date): Promise<number> {
     const dueAt = row.ownerReminderAt ?? at;
-    setOwnerReminderAt(tx, row.id, new Date(at.getTime() + policy.unownedReminderMs));
-    const recorded = record(
+    await setOwnerReminderAt(tx, row.id, new Date(at.getTime() + policy.unownedReminderMs));
+    const recorded = await record(
       tx,
       {
         incidentId: row.id,
@@ -106,8 +110,8 @@ export function createReminders({ db, now, policy, kick }: ReminderDeps) {
     if (recorded) {
       // Nobody may be in the channel yet, so say it where responders look too.
       const message = { type: 'owner_missing', since: row.declaredAt.getTime() } as const;
-      enqueueMessage(tx, row.id, { kind: 'channel' }, message, at);
-      enqueueMessage(tx, row.id, { kind: 'announce' }, message, at);
+      await enqueueMessage(tx, row.id, { kind: 'channel' }, message, at);
+      await enqueueMessage(tx, row.id, { kind: 'announce' }, message, at);
     }
     return row.id;
   }
@@ -116,20 +120,20 @@ export function createReminders({ db, now, policy, kick }: ReminderDeps) {
    * Puts the status-update reminder off. `reminderDueAt` names the reminder the button was on,
    * so a second click on the same reminder (or a double click) snoozes once.
    */
-  function snooze(
+  async function snooze(
     id: number,
     minutes: SnoozeMinutes,
     reminderDueAt: number,
     actor: Actor,
-  ): { until: Date; changed: boolean } {
+  ): Promise<{ until: Date; changed: boolean }> {
     const at = now();
-    return db.transaction((tx) => {
-      const row = findIncidentRow(tx, id);
+    return await store.tx(async (tx) => {
+      const row = await findIncidentRow(tx, id);
       if (!row) throw new AppError('not_found', `There is no incident ${incidentRef(id)}.`);
       if (!isOpen(row.state))
         throw new AppError('conflict', `${incidentRef(id)} is resolved; nothing to snooze.`);
       const until = new Date(at.getTime() + minutes * 60_000);
-      const recorded = record(
+      const recorded = await record(
         tx,
         {
           incidentId: id,
@@ -143,7 +147,7 @@ export function createReminders({ db, now, policy, kick }: ReminderDeps) {
         at,
       );
       if (!recorded) return { until: row.nextUpdateDueAt ?? until, changed: false };
-      setNextUpdateDueAt(tx, id, until);
+      await setNextUpdateDueAt(tx, id, until);
       return { until, changed: true };
     });
   }
@@ -151,8 +155,8 @@ export function createReminders({ db, now, policy, kick }: ReminderDeps) {
   return { sweep, snooze };
 }
 
-function lastStatusUpdate(tx: Tx, incidentId: number): Date | undefined {
-  return latestEventOfKind(tx, streamOf(incidentId), 'status_update')?.at;
+async function lastStatusUpdate(tx: Tx, incidentId: number): Promise<Date | undefined> {
+  return (await latestEventOfKind(tx, streamOf(incidentId), 'status_update'))?.at;
 }
 
 export type Reminders = ReturnType<typeof createReminders>;

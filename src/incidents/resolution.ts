@@ -1,6 +1,6 @@
 import type { Incident } from '../domain/incident.js';
 import { getIncident, updateIncident } from '../store/incidents.js';
-import type { Tx } from '../store/sqlite.js';
+import type { Tx } from '../store/unit-of-work.js';
 import { record } from '../timeline/timeline.js';
 import { enqueueMessage } from './effects.js';
 import type { Actor, IncidentEvent } from './events.js';
@@ -12,7 +12,7 @@ export interface ResolveStep {
   at: Date;
   /** When it really happened, if it happened elsewhere first (PagerDuty resolved it). */
   when?: Date;
-  emit: (tx: Tx, event: IncidentEvent) => void;
+  emit: (tx: Tx, event: IncidentEvent) => Promise<void>;
   /** Offer to archive the channel this long after resolving (config); undefined: no offer. */
   archiveAfterMs?: number;
   /** Resolved by the bot (every alert resolved): nobody acknowledged it, so that milestone stays empty. */
@@ -24,11 +24,11 @@ export interface ResolveStep {
  * PagerDuty): the milestones, no more reminders, the timeline entry, the listeners, and the
  * message in the channel. Runs inside the caller's transaction; the caller publishes the card.
  */
-export function resolveInTx(tx: Tx, step: ResolveStep): Incident {
+export async function resolveInTx(tx: Tx, step: ResolveStep): Promise<Incident> {
   const { incident, actor, at } = step;
   const summary = step.summary.trim();
   const resolvedAt = step.when ?? at;
-  updateIncident(tx, incident.id, {
+  await updateIncident(tx, incident.id, {
     state: 'resolved',
     resolvedAt,
     mitigatedAt: incident.mitigatedAt ?? resolvedAt,
@@ -40,7 +40,7 @@ export function resolveInTx(tx: Tx, step: ResolveStep): Incident {
     ownerReminderAt: null,
     updatedAt: at,
   });
-  record(
+  await record(
     tx,
     {
       incidentId: incident.id,
@@ -52,9 +52,9 @@ export function resolveInTx(tx: Tx, step: ResolveStep): Incident {
     },
     at,
   );
-  const updated = getIncident(tx, incident.id);
+  const updated = await getIncident(tx, incident.id);
   // The "resolved" message first; what listeners ask next (cause, lifting freezes) follows it.
-  enqueueMessage(
+  await enqueueMessage(
     tx,
     incident.id,
     { kind: 'channel' },
@@ -66,6 +66,6 @@ export function resolveInTx(tx: Tx, step: ResolveStep): Incident {
     },
     at,
   );
-  step.emit(tx, { type: 'resolved', incident: updated, actor, at, summary });
+  await step.emit(tx, { type: 'resolved', incident: updated, actor, at, summary });
   return updated;
 }

@@ -1,5 +1,5 @@
 import { type AlertGroup, alertGroupsOf } from '../store/alerts.js';
-import type { DbOrTx } from '../store/sqlite.js';
+import type { Tx } from '../store/unit-of-work.js';
 
 /**
  * The alert storm incident. Past `incidents.maxNewPerMinute` incidents opened by alerts in the
@@ -22,8 +22,8 @@ export const stormDescription = (maxNewPerMinute: number) =>
 export type StormGroup = AlertGroup;
 
 /** The groups gathered into a storm incident, oldest first: the first `limit`, and how many in all. */
-export const stormGroups = (
-  db: DbOrTx,
+export const stormGroups = async (
+  tx: Tx,
   incidentId: number,
   limit: number,
-): { groups: StormGroup[]; total: number } => alertGroupsOf(db, incidentId, limit);
+): Promise<{ groups: StormGroup[]; total: number }> => await alertGroupsOf(tx, incidentId, limit);

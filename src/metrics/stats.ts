@@ -4,7 +4,7 @@ import {
   loadIncidentFacts,
   type Window,
 } from '../store/metrics.js';
-import type { DbOrTx } from '../store/sqlite.js';
+import type { Tx } from '../store/unit-of-work.js';
 import { type DoraStats, doraStats } from './dora.js';
 import { type IncidentStats, incidentStats } from './incidents.js';
 
@@ -17,18 +17,18 @@ export const lastDays = (now: Date, days: number): Window => ({
 });
 
 /** MTTA/MTTR per severity over the last `days` days. */
-export const incidentStatsFor = (db: DbOrTx, now: Date, days: number): IncidentStats => {
+export const incidentStatsFor = async (db: Tx, now: Date, days: number): Promise<IncidentStats> => {
   const window = lastDays(now, days);
-  return incidentStats(loadIncidentFacts(db, window), window);
+  return incidentStats(await loadIncidentFacts(db, window), window);
 };
 
 /** The DORA keys of one service (or all) in one environment over the last `days` days. */
-export const doraStatsFor = (
-  db: DbOrTx,
+export const doraStatsFor = async (
+  db: Tx,
   now: Date,
   days: number,
   scope: DeployScope,
-): DoraStats => {
+): Promise<DoraStats> => {
   const window = lastDays(now, days);
-  return doraStats(loadDoraFacts(db, window, scope), window);
+  return doraStats(await loadDoraFacts(db, window, scope), window);
 };

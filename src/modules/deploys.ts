@@ -21,14 +21,14 @@ export interface DeploysModuleDeps extends Base {
 
 /** Deploys: intake, suspects, freezes and the gate, rollbacks through the configured backends. */
 export function deploysModule(deps: DeploysModuleDeps) {
-  const { db, now, kick, config, catalog, policies } = deps;
+  const { store, now, kick, config, catalog, policies } = deps;
   const file = config.file;
   const publicUrl = config.http.publicUrl ?? null;
   const backends = createBackendResolver(file.services, { now });
-  const freezes = createFreezes({ db, now, kick, policy: policies.freezes });
-  const suspects = createSuspects({ db, now, kick, policy: policies.suspects });
+  const freezes = createFreezes({ store, now, kick, policy: policies.freezes });
+  const suspects = createSuspects({ store, now, kick, policy: policies.suspects });
   const rollbacks = createRollbacks({
-    db,
+    store,
     now,
     kick,
     backendFor: backends.resolve,
@@ -36,7 +36,7 @@ export function deploysModule(deps: DeploysModuleDeps) {
     policy: policies.rollbacks,
   });
   const intake = createDeployIntake({
-    db,
+    store,
     now,
     catalog,
     freezes,
@@ -47,7 +47,7 @@ export function deploysModule(deps: DeploysModuleDeps) {
     services: { freezes, suspects, rollbacks, intake },
     effects: [
       createNoticeDelivery({
-        db,
+        store,
         chat: slackDeployChat({ client: deps.slack.web, call: deps.slack.chat.call, publicUrl }),
       }),
       ...rollbacks.effects,
@@ -59,8 +59,8 @@ export function deploysModule(deps: DeploysModuleDeps) {
         rollbacks,
         ingestToken: config.ingestToken,
         githubWebhookSecret: config.githubWebhookSecret,
-        callbackSecret: (id) => {
-          const row = rollbacks.find(id);
+        callbackSecret: async (id) => {
+          const row = await rollbacks.find(id);
           return row ? backends.webhookSecret(row.service, row.environment) : null;
         },
         verifyCallback: (secret, headers, body) => verifySignature(secret, headers, body, now()),
@@ -75,7 +75,7 @@ export function deploysModule(deps: DeploysModuleDeps) {
     ],
     slack: {
       deploys: {
-        db,
+        store,
         catalog,
         incidents: deps.incidents,
         freezes,
@@ -87,7 +87,11 @@ export function deploysModule(deps: DeploysModuleDeps) {
     },
     jobs: [
       // Freezes lift themselves at expiry; due times live in SQLite, so a restart misses none.
-      { name: 'freeze-expiry', schedule: '*/30 * * * * *', run: () => void freezes.expireDue() },
+      {
+        name: 'freeze-expiry',
+        schedule: '*/30 * * * * *',
+        run: async () => void (await freezes.expireDue()),
+      },
     ],
   } satisfies Module<unknown, unknown>;
 }

@@ -5,7 +5,7 @@ import type { Base, Module } from './module.js';
 const WEEK = 7 * 24 * 60 * 60_000;
 
 /** Keeps the database small: delivery ids and finished outbox items are kept for a week. */
-export function housekeepingModule({ db, now }: Pick<Base, 'db' | 'now'>) {
+export function housekeepingModule({ store, now }: Pick<Base, 'store' | 'now'>) {
   return {
     services: {},
     effects: [],
@@ -16,10 +16,12 @@ export function housekeepingModule({ db, now }: Pick<Base, 'db' | 'now'>) {
       {
         name: 'prune',
         schedule: '17 3 * * *',
-        run: () => {
+        run: async () => {
           const cutoff = new Date(now().getTime() - WEEK);
-          pruneDeliveries(db, cutoff);
-          pruneSettled(db, cutoff);
+          await store.tx(async (tx) => {
+            await pruneDeliveries(tx, cutoff);
+            await pruneSettled(tx, cutoff);
+          });
         },
       },
     ],

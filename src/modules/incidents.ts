@@ -22,17 +22,17 @@ export interface IncidentsModuleDeps extends Base {
 
 /** Incidents: alert intake through the inbox, the lifecycle, reminders, archiving, follow-ups. */
 export function incidentsModule(deps: IncidentsModuleDeps) {
-  const { db, now, kick, catalog, policies, events } = deps;
+  const { store, now, kick, catalog, policies, events } = deps;
   const { chat } = deps.slack;
   const publisher = createPublisher({
-    db,
+    store,
     chat,
     catalog,
     now,
     announceChannel: deps.config.file.incidents.announceChannel,
   });
   const incidents = createIncidents({
-    db,
+    store,
     now,
     catalog,
     kick,
@@ -40,26 +40,32 @@ export function incidentsModule(deps: IncidentsModuleDeps) {
     policy: policies.lifecycle,
   });
   const intake = createAlertIntake({
-    db,
+    store,
     now,
     catalog,
     kick,
     listeners: events.listeners,
     policy: policies.intake,
   });
-  const inbox = createInbox({ db, now, intake, kick, log: deps.log.child({ component: 'inbox' }) });
-  const reminders = createReminders({ db, now, kick, policy: policies.reminders });
+  const inbox = createInbox({
+    store,
+    now,
+    intake,
+    kick,
+    log: deps.log.child({ component: 'inbox' }),
+  });
+  const reminders = createReminders({ store, now, kick, policy: policies.reminders });
   const archiving = createArchiving({
-    db,
+    store,
     now,
     kick,
     archiveAfterMs: policies.lifecycle.archiveAfterMs,
   });
-  const followups = createFollowups({ db, now });
+  const followups = createFollowups({ store, now });
   const slack = { incidents, reminders, archiving, followups };
   return {
     services: { ...slack, intake, inbox },
-    effects: [...publisher.effects, archiveHandler({ db, chat, now })],
+    effects: [...publisher.effects, archiveHandler({ store, chat, now })],
     listeners: [],
     routes: alertRoutes({
       inbox,
@@ -69,7 +75,11 @@ export function incidentsModule(deps: IncidentsModuleDeps) {
     slack,
     jobs: [
       // Due times are on the incident rows; each sweep posts what is due and moves it on.
-      { name: 'reminders', schedule: '*/30 * * * * *', run: () => void reminders.sweep() },
+      {
+        name: 'reminders',
+        schedule: '*/30 * * * * *',
+        run: async () => void (await reminders.sweep()),
+      },
     ],
   } satisfies Module<unknown, unknown>;
 }

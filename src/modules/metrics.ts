@@ -3,9 +3,9 @@ import { createTelemetry, metricsRoutes } from '../http/prometheus.js';
 import type { Base, Module } from './module.js';
 
 /** Prometheus metrics: the hooks other parts report to, and GET /metrics. */
-export function metricsModule({ db, now }: Pick<Base, 'db' | 'now'>) {
+export function metricsModule({ store, now }: Pick<Base, 'store' | 'now'>) {
   const registry = new Registry();
-  const telemetry = createTelemetry(registry, { db, now });
+  const telemetry = createTelemetry(registry, { store, now });
   return {
     services: { telemetry },
     effects: [],

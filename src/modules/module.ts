@@ -4,7 +4,7 @@ import type { Job } from '../cron.js';
 import type { Route } from '../http/server.js';
 import type { IncidentListener } from '../incidents/events.js';
 import type { EffectHandler } from '../outbox/effects.js';
-import type { Db } from '../store/sqlite.js';
+import type { Store } from '../store/unit-of-work.js';
 
 /**
  * One feature as the composition root sees it: its services, the outbox effects it carries out,
@@ -22,7 +22,7 @@ export interface Module<Services, Slack = Record<string, never>> {
 
 /** What every module is built from: the database, the clock, the outbox's doorbell, the config. */
 export interface Base {
-  db: Db;
+  store: Store;
   now: () => Date;
   /** Wake the outbox worker after a commit that queued something. */
   kick: () => void;

@@ -21,13 +21,13 @@ export interface PagingModuleDeps extends Base {
 
 /** PagerDuty both ways: pages and owner lookups out through the outbox, webhooks in. */
 export function pagingModule(deps: PagingModuleDeps) {
-  const { db, now, kick, catalog } = deps;
+  const { store, now, kick, catalog } = deps;
   const policy = deps.policies.paging;
   // Slack's own redirect opens the channel in the app (GovSlack and emulators: their host).
   const slackOrigin = new URL(deps.config.slack.apiUrl).origin;
-  const paging = createPaging({ db, now, catalog, kick, policy });
+  const paging = createPaging({ store, now, catalog, kick, policy });
   const inbound = createPagerDutyInbound({
-    db,
+    store,
     now,
     kick,
     policy,
@@ -37,7 +37,7 @@ export function pagingModule(deps: PagingModuleDeps) {
   return {
     services: { paging, inbound },
     effects: createPagerDelivery({
-      db,
+      store,
       now,
       kick,
       policy,

@@ -12,11 +12,11 @@ export interface TimelineModuleDeps extends Base {
 
 /** The record: timeline capture from Slack, the postmortem's cause question, the read API. */
 export function timelineModule(deps: TimelineModuleDeps) {
-  const { db, now, kick } = deps;
+  const { store, now, kick } = deps;
   // incidents.pinReaction: the reaction that copies a message into the timeline.
   const { pinReaction } = deps.config.file.incidents;
-  const capture = createTimelineCapture({ db, now, kick });
-  const causes = createCauses({ db, now, kick });
+  const capture = createTimelineCapture({ store, now, kick });
+  const causes = createCauses({ store, now, kick });
   return {
     services: { capture, causes },
     effects: captureHandlers({
@@ -27,7 +27,7 @@ export function timelineModule(deps: TimelineModuleDeps) {
       pinReaction,
     }),
     listeners: [askForCause],
-    routes: apiRoutes({ db, now, apiToken: deps.config.apiToken }),
+    routes: apiRoutes({ store, now, apiToken: deps.config.apiToken }),
     slack: { capture, causes, pinReaction },
     jobs: [],
   } satisfies Module<unknown, unknown>;

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { enqueue, type OutboxItem, type OutboxRow } from '../store/outbox.js';
-import type { DbOrTx } from '../store/sqlite.js';
+import type { Tx } from '../store/unit-of-work.js';
 
 /** Payloads are stored as JSON objects. */
 export type PayloadSchema = z.ZodType<Record<string, unknown>, Record<string, unknown>>;
@@ -19,7 +19,7 @@ export interface Effect<K extends string, S extends PayloadSchema> {
   readonly kind: K;
   readonly schema: S;
   /** Call inside the transaction that commits the state the effect is about. */
-  enqueue(tx: DbOrTx, item: EffectItem<S>, now: Date): void;
+  enqueue(tx: Tx, item: EffectItem<S>, now: Date): Promise<void>;
   /** What carries the effect out; it gets the payload only after the schema accepted it. */
   handledBy(handle: (payload: z.output<S>, item: OutboxRow) => Promise<void>): EffectHandler<S>;
 }
@@ -42,8 +42,8 @@ export function defineEffect<K extends string, S extends PayloadSchema>(definiti
   return {
     kind,
     schema,
-    enqueue(tx, item, now) {
-      enqueue(tx, { ...item, kind }, now);
+    async enqueue(tx, item, now) {
+      await enqueue(tx, { ...item, kind }, now);
     },
     handledBy(handle) {
       return { kind, schema, handle };

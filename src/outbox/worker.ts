@@ -12,7 +12,7 @@ import {
   renewLease,
   reschedule,
 } from '../store/outbox.js';
-import type { Db } from '../store/sqlite.js';
+import type { Store } from '../store/unit-of-work.js';
 import type { EffectHandler } from './effects.js';
 
 /**
@@ -44,7 +44,7 @@ export class DeliveryError extends Error {
 }
 
 export interface WorkerOptions {
-  db: Db;
+  store: Store;
   now: () => Date;
   log: Logger;
   /** One handler per kind (see defineEffect in ./effects.ts). */
@@ -98,7 +98,7 @@ export function backoffMs(
 }
 
 export function createOutboxWorker(options: WorkerOptions): OutboxWorker {
-  const { db, now, log } = options;
+  const { store, now, log } = options;
   const handlers = handlersByKind(options.effects);
   const concurrency = options.concurrency ?? 8;
   const pollMs = options.pollMs ?? 500;
@@ -123,18 +123,20 @@ export function createOutboxWorker(options: WorkerOptions): OutboxWorker {
     timer.unref();
   }
 
-  function scan() {
+  async function scan() {
     if (stopped) return;
     try {
       const free = concurrency - running.size;
       if (free > 0) {
-        const items = claim(db, {
-          workerId,
-          now: now(),
-          leaseNow: new Date(),
-          leaseMs,
-          limit: free,
-        });
+        const items = await store.read((tx) =>
+          claim(tx, {
+            workerId,
+            now: now(),
+            leaseNow: new Date(),
+            leaseMs,
+            limit: free,
+          }),
+        );
         for (const item of items) run(item);
       }
     } catch (error) {
@@ -145,11 +147,11 @@ export function createOutboxWorker(options: WorkerOptions): OutboxWorker {
   }
 
   /** Keeps the leases of running deliveries alive (a slow Slack call outlives one lease). */
-  function renewLeases() {
+  async function renewLeases() {
     const until = new Date(Date.now() + leaseMs);
     for (const [id, { fence }] of running) {
       try {
-        if (!renewLease(db, id, fence, until))
+        if (!(await store.tx((tx) => renewLease(tx, id, fence, until))))
           log.warn({ outboxId: id, fence }, 'outbox lease lost; another worker took the item over');
       } catch (error) {
         log.error({ err: error, outboxId: id }, 'outbox lease renewal failed');
@@ -180,12 +182,16 @@ export function createOutboxWorker(options: WorkerOptions): OutboxWorker {
       await handler.handle(payload.data, item);
     })()
       .then(
-        () => {
-          if (!complete(db, item.id, entry.fence, now(), options.rerunDelayMs ?? 3000))
+        async () => {
+          if (
+            !(await store.tx((tx) =>
+              complete(tx, item.id, entry.fence, now(), options.rerunDelayMs ?? 3000),
+            ))
+          )
             return lostClaim(item, entry.fence);
           options.onResult?.(item.kind, 'done', Date.now() - started);
         },
-        (error: unknown) => settleFailure(item, entry.fence, error, started),
+        async (error: unknown) => await settleFailure(item, entry.fence, error, started),
       )
       .catch((error: unknown) =>
         log.error({ err: error, outboxId: item.id }, 'outbox bookkeeping failed'),
@@ -210,12 +216,13 @@ export function createOutboxWorker(options: WorkerOptions): OutboxWorker {
     log.warn({ outboxId: item.id, kind: item.kind, fence }, 'outbox outcome dropped: claim lost');
   }
 
-  function settleFailure(item: OutboxRow, fence: number, error: unknown, started: number) {
+  async function settleFailure(item: OutboxRow, fence: number, error: unknown, started: number) {
     const message = error instanceof Error ? error.message : String(error);
     const delivery = error instanceof DeliveryError ? error : undefined;
     const attempts = item.attempts + (delivery?.throttled ? 0 : 1);
     if (delivery?.permanent || attempts >= maxAttempts) {
-      if (!giveUp(db, item.id, fence, now(), message)) return lostClaim(item, fence);
+      if (!(await store.tx((tx) => giveUp(tx, item.id, fence, now(), message))))
+        return lostClaim(item, fence);
       log.error(
         { outboxId: item.id, kind: item.kind, attempts, err: error },
         'outbox item given up',
@@ -228,12 +235,14 @@ export function createOutboxWorker(options: WorkerOptions): OutboxWorker {
       delivery?.retryAfterMs ?? 0,
       delivery?.throttled ? 0 : backoffMs(attempts - 1, baseDelayMs, maxDelayMs),
     );
-    const rescheduled = reschedule(db, item.id, fence, {
-      now: now(),
-      delayMs,
-      error: message,
-      countAttempt: !delivery?.throttled,
-    });
+    const rescheduled = await store.tx((tx) =>
+      reschedule(tx, item.id, fence, {
+        now: now(),
+        delayMs,
+        error: message,
+        countAttempt: !delivery?.throttled,
+      }),
+    );
     if (!rescheduled) return lostClaim(item, fence);
     log.warn(
       { outboxId: item.id, kind: item.kind, attempts, delayMs, error: message },
@@ -253,9 +262,9 @@ export function createOutboxWorker(options: WorkerOptions): OutboxWorker {
   }
 
   /** What a previous run of this instance still held (it was killed) is free to run again. */
-  function releaseLeftovers() {
+  async function releaseLeftovers() {
     try {
-      const released = releaseClaims(db, workerId, new Set(running.keys()));
+      const released = await store.tx((tx) => releaseClaims(tx, workerId, new Set(running.keys())));
       if (released > 0)
         log.info({ released, workerId }, 'outbox claims of a previous run released');
     } catch (error) {
@@ -264,10 +273,10 @@ export function createOutboxWorker(options: WorkerOptions): OutboxWorker {
   }
 
   return {
-    start() {
+    async start() {
       if (!stopped) return;
       stopped = false;
-      releaseLeftovers();
+      await releaseLeftovers();
       schedule(0);
     },
     kick() {
@@ -275,9 +284,9 @@ export function createOutboxWorker(options: WorkerOptions): OutboxWorker {
       if (stopped || kicked) return;
       kicked = true;
       if (timer) clearTimeout(timer);
-      setImmediate(() => {
+      setImmediate(async () => {
         kicked = false;
-        scan();
+        await scan();
       });
     },
     async stop(timeoutMs = 10_000) {
@@ -290,7 +299,7 @@ export function createOutboxWorker(options: WorkerOptions): OutboxWorker {
         if (heartbeat) clearInterval(heartbeat);
         heartbeat = undefined;
         try {
-          releaseClaims(db, workerId);
+          await store.tx((tx) => releaseClaims(tx, workerId));
         } catch (error) {
           log.error({ err: error }, 'outbox claims could not be released at stop');
         }
@@ -302,8 +311,12 @@ export function createOutboxWorker(options: WorkerOptions): OutboxWorker {
       stopped = false;
       try {
         while (Date.now() < deadline) {
-          scan();
-          if (running.size === 0 && outboxStats(db, now()).pending === 0) return true;
+          await scan();
+          if (
+            running.size === 0 &&
+            (await store.read((tx) => outboxStats(tx, now()))).pending === 0
+          )
+            return true;
           await waitForRunning(Math.max(1, Math.min(100, deadline - Date.now())));
           await sleep(5);
         }

@@ -13,14 +13,14 @@ import {
   saveDirectoryEntry,
   setPage,
 } from '../store/paging.js';
-import type { Db } from '../store/sqlite.js';
+import type { Store } from '../store/unit-of-work.js';
 import { record } from '../timeline/timeline.js';
 import { type OwnerLookup, ownerLookupEffect, pagerCalls } from './effects.js';
 import { EVENT_SEVERITY, mappingOf, type PagingPolicy, urgencyFor } from './policy.js';
 import type { PagedIncident, Pager, People } from './ports.js';
 
 export interface PagerDeliveryDeps {
-  db: Db;
+  store: Store;
   now: () => Date;
   kick: () => void;
   policy: PagingPolicy;
@@ -45,17 +45,17 @@ type Attempted = { attempts: number };
 
 /** The outbox handlers that talk to PagerDuty (and to the chat directory for on-call owners). */
 export function createPagerDelivery(deps: PagerDeliveryDeps): EffectHandler[] {
-  const { db, now, policy, pager } = deps;
+  const { store, now, policy, pager } = deps;
   const maxAttempts = deps.maxAttempts ?? 8;
   const directoryTtlMs = deps.directoryTtlMs ?? 24 * HOUR;
 
-  const tell = (incidentId: number, message: PagingMessage, at: Date) =>
-    db.transaction((tx) => enqueueMessage(tx, incidentId, { kind: 'channel' }, message, at));
+  const tell = async (incidentId: number, message: PagingMessage, at: Date) =>
+    await store.tx((tx) => enqueueMessage(tx, incidentId, { kind: 'channel' }, message, at));
 
   async function trigger({ pageId }: { pageId: number }, item: Attempted): Promise<void> {
-    const page = findPage(db, pageId);
+    const page = await store.read((tx) => findPage(tx, pageId));
     if (!page || page.status === 'failed') return;
-    const incident = getIncident(db, page.incidentId);
+    const incident = await store.read((tx) => getIncident(tx, page.incidentId));
     const mapping = mappingOf(policy, page.service);
     const link = incident.channelId ? deps.channelUrl(incident.channelId) : null;
     const title = `${incidentRef(incident.id)} ${incident.title}`;
@@ -96,29 +96,29 @@ export function createPagerDelivery(deps: PagerDeliveryDeps): EffectHandler[] {
         });
       }
     } catch (error) {
-      failedAttempt(item, page, error);
+      await failedAttempt(item, page, error);
       return;
     }
-    triggered(page, paged);
+    await triggered(page, paged);
   }
 
-  function triggered(page: PageRow, paged: PagedIncident | null) {
+  async function triggered(page: PageRow, paged: PagedIncident | null) {
     const at = now();
-    db.transaction((tx) => {
-      const current = findPage(tx, page.id) ?? page;
+    await store.tx(async (tx) => {
+      const current = (await findPage(tx, page.id)) ?? page;
       // A webhook may have linked another page to this PagerDuty incident first; keep that link.
       const taken =
         paged && paged.id !== current.pdIncidentId
-          ? pageOfPagerDutyIncident(tx, paged.id)
+          ? await pageOfPagerDutyIncident(tx, paged.id)
           : undefined;
-      setPage(tx, page.id, {
+      await setPage(tx, page.id, {
         status: current.status === 'requested' ? 'triggered' : current.status,
         pdIncidentId: taken ? current.pdIncidentId : (paged?.id ?? current.pdIncidentId),
         htmlUrl: current.htmlUrl ?? paged?.htmlUrl ?? null,
         updatedAt: at,
       });
       // One entry and one message per page, even when a retry after a crash pages again.
-      const entry = record(
+      const entry = await record(
         tx,
         {
           incidentId: page.incidentId,
@@ -139,7 +139,7 @@ export function createPagerDelivery(deps: PagerDeliveryDeps): EffectHandler[] {
         at,
       );
       if (entry) {
-        enqueueMessage(
+        await enqueueMessage(
           tx,
           page.incidentId,
           { kind: 'channel' },
@@ -154,13 +154,13 @@ export function createPagerDelivery(deps: PagerDeliveryDeps): EffectHandler[] {
           at,
         );
       }
-      enqueuePublish(tx, page.incidentId, at);
+      await enqueuePublish(tx, page.incidentId, at);
     });
     deps.kick();
   }
 
   /** Tells the channel once that paging is being retried, and gives up with a clear message. */
-  function failedAttempt(item: Attempted, page: PageRow, error: unknown): void {
+  async function failedAttempt(item: Attempted, page: PageRow, error: unknown): Promise<void> {
     const failure =
       error instanceof DeliveryError
         ? error
@@ -169,9 +169,9 @@ export function createPagerDelivery(deps: PagerDeliveryDeps): EffectHandler[] {
           });
     const at = now();
     if (failure.permanent || item.attempts + 1 >= maxAttempts) {
-      db.transaction((tx) => {
-        setPage(tx, page.id, { status: 'failed', updatedAt: at });
-        record(
+      await store.tx(async (tx) => {
+        await setPage(tx, page.id, { status: 'failed', updatedAt: at });
+        await record(
           tx,
           {
             incidentId: page.incidentId,
@@ -187,20 +187,20 @@ export function createPagerDelivery(deps: PagerDeliveryDeps): EffectHandler[] {
           },
           at,
         );
-        enqueueMessage(
+        await enqueueMessage(
           tx,
           page.incidentId,
           { kind: 'channel' },
           { type: 'page_failed', service: page.service, reason: failure.message },
           at,
         );
-        enqueuePublish(tx, page.incidentId, at);
+        await enqueuePublish(tx, page.incidentId, at);
       });
       deps.kick();
       return;
     }
     if (item.attempts === 0) {
-      tell(
+      await tell(
         page.incidentId,
         { type: 'page_retrying', service: page.service, reason: failure.message },
         at,
@@ -212,11 +212,11 @@ export function createPagerDelivery(deps: PagerDeliveryDeps): EffectHandler[] {
 
   /** Firebreak's acknowledge or resolve, sent to the PagerDuty side of a page. */
   async function sync(pageId: number, action: 'acknowledge' | 'resolve'): Promise<void> {
-    const page = findPage(db, pageId);
+    const page = await store.read((tx) => findPage(tx, pageId));
     if (!page || page.status === 'failed' || page.status === 'resolved') return;
     if (action === 'acknowledge' && page.status === 'acknowledged') return;
     const mapping = mappingOf(policy, page.service);
-    const incident = getIncident(db, page.incidentId);
+    const incident = await store.read((tx) => getIncident(tx, page.incidentId));
     if (page.pdIncidentId && policy.restEnabled) {
       if (action === 'acknowledge') await pager.acknowledge(page.pdIncidentId);
       else await pager.resolve(page.pdIncidentId, incident.resolution ?? 'Resolved in firebreak.');
@@ -237,11 +237,11 @@ export function createPagerDelivery(deps: PagerDeliveryDeps): EffectHandler[] {
       });
     }
     const at = now();
-    db.transaction((tx) => {
-      const current = findPage(tx, page.id) ?? page;
+    await store.tx(async (tx) => {
+      const current = (await findPage(tx, page.id)) ?? page;
       const status = action === 'resolve' ? 'resolved' : 'acknowledged';
-      if (current.status !== 'resolved') setPage(tx, page.id, { status, updatedAt: at });
-      record(
+      if (current.status !== 'resolved') await setPage(tx, page.id, { status, updatedAt: at });
+      await record(
         tx,
         {
           incidentId: page.incidentId,
@@ -258,25 +258,25 @@ export function createPagerDelivery(deps: PagerDeliveryDeps): EffectHandler[] {
         },
         at,
       );
-      enqueuePublish(tx, page.incidentId, at);
+      await enqueuePublish(tx, page.incidentId, at);
     });
     deps.kick();
   }
 
   async function slackUserFor(email: string): Promise<string | null> {
     const key = email.trim().toLowerCase();
-    const cached = directoryEntry(db, key);
+    const cached = await store.read((tx) => directoryEntry(tx, key));
     if (cached && now().getTime() - cached.fetchedAt.getTime() < directoryTtlMs)
       return cached.slackUserId;
     const slackUserId = await deps.people.findByEmail(key);
     const fetchedAt = now();
-    saveDirectoryEntry(db, { email: key, slackUserId, fetchedAt });
+    await store.tx((tx) => saveDirectoryEntry(tx, { email: key, slackUserId, fetchedAt }));
     return slackUserId;
   }
 
   /** Who is on call (or who PagerDuty assigned), as a chat user, becomes the owner. */
   async function lookupOwner(lookup: OwnerLookup): Promise<void> {
-    const before = findIncident(db, lookup.incidentId);
+    const before = await store.read((tx) => findIncident(tx, lookup.incidentId));
     if (!before || !isOpen(before.state)) return;
     if (lookup.mode === 'unowned' && before.ownerId) return;
     const user = lookup.pdUserId
@@ -287,9 +287,9 @@ export function createPagerDelivery(deps: PagerDeliveryDeps): EffectHandler[] {
     if (!user) return;
     const ownerId = user.email ? await slackUserFor(user.email) : null;
     const at = now();
-    db.transaction((tx) => {
+    await store.tx(async (tx) => {
       if (!ownerId) {
-        record(
+        await record(
           tx,
           {
             incidentId: lookup.incidentId,
@@ -305,16 +305,16 @@ export function createPagerDelivery(deps: PagerDeliveryDeps): EffectHandler[] {
         return;
       }
       // Looked up while the world moved on: check again before changing anything.
-      const current = getIncident(tx, lookup.incidentId);
+      const current = await getIncident(tx, lookup.incidentId);
       if (!isOpen(current.state) || current.ownerId === ownerId) return;
       if (lookup.mode === 'unowned' && current.ownerId) return;
-      deps.incidents.setOwner(
+      await deps.incidents.setOwner(
         lookup.incidentId,
         ownerId,
         { id: `pagerduty:${user.id}`, source: 'pagerduty' },
         { announce: false }, // owner_from_pagerduty below says it, with who is on call
       );
-      enqueueMessage(
+      await enqueueMessage(
         tx,
         lookup.incidentId,
         { kind: 'channel' },
@@ -327,8 +327,8 @@ export function createPagerDelivery(deps: PagerDeliveryDeps): EffectHandler[] {
 
   return [
     pagerCalls.trigger.handledBy(trigger),
-    pagerCalls.acknowledge.handledBy(({ pageId }) => sync(pageId, 'acknowledge')),
-    pagerCalls.resolve.handledBy(({ pageId }) => sync(pageId, 'resolve')),
+    pagerCalls.acknowledge.handledBy(async ({ pageId }) => await sync(pageId, 'acknowledge')),
+    pagerCalls.resolve.handledBy(async ({ pageId }) => await sync(pageId, 'resolve')),
     ownerLookupEffect.handledBy(lookupOwner),
   ];
 }

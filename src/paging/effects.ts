@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineEffect } from '../outbox/effects.js';
 import type { PageRow } from '../store/paging.js';
-import type { DbOrTx } from '../store/sqlite.js';
+import type { Tx } from '../store/unit-of-work.js';
 
 /** Every PagerDuty call of one incident goes out in order (a resolve never overtakes its trigger). */
 export const pagerLane = (incidentId: number) => `pager:incident:${incidentId}`;
@@ -34,14 +34,19 @@ export type OwnerLookup = z.infer<typeof OwnerLookup>;
 /** Who is on call becomes the owner; carried out by src/paging/delivery.ts. */
 export const ownerLookupEffect = defineEffect({ kind: 'pager.lookupOwner', payload: OwnerLookup });
 
-export function enqueuePagerCall(tx: DbOrTx, call: PagerCall, page: PageRow, now: Date): void {
-  pagerCalls[call].enqueue(
+export async function enqueuePagerCall(
+  tx: Tx,
+  call: PagerCall,
+  page: PageRow,
+  now: Date,
+): Promise<void> {
+  await pagerCalls[call].enqueue(
     tx,
     { lane: pagerLane(page.incidentId), payload: { pageId: page.id } },
     now,
   );
 }
 
-export function enqueueOwnerLookup(tx: DbOrTx, lookup: OwnerLookup, now: Date): void {
-  ownerLookupEffect.enqueue(tx, { lane: ownerLane(lookup.incidentId), payload: lookup }, now);
+export async function enqueueOwnerLookup(tx: Tx, lookup: OwnerLookup, now: Date): Promise<void> {
+  await ownerLookupEffect.enqueue(tx, { lane: ownerLane(lookup.incidentId), payload: lookup }, now);
 }

@@ -19,13 +19,13 @@ import {
   pageWithIncidentKey,
   setPage,
 } from '../store/paging.js';
-import type { Db, Tx } from '../store/sqlite.js';
+import type { Store, Tx } from '../store/unit-of-work.js';
 import { record } from '../timeline/timeline.js';
 import { enqueueOwnerLookup } from './effects.js';
 import { type PagingPolicy, serviceForPagerDutyId, severityForPagerDuty } from './policy.js';
 
 export interface InboundDeps {
-  db: Db;
+  store: Store;
   now: () => Date;
   kick: () => void;
   policy: PagingPolicy;
@@ -50,28 +50,28 @@ const PAGE_STATUS: Record<string, PageRow['status'] | undefined> = {
  * Changes made here carry actor source 'pagerduty', which the paging listener never sends back.
  */
 export function createPagerDutyInbound(deps: InboundDeps) {
-  const { db, now, policy } = deps;
+  const { store, now, policy } = deps;
 
-  function receive(event: PagerDutyEvent, deliveryId: string | null): InboundResult {
+  async function receive(event: PagerDutyEvent, deliveryId: string | null): Promise<InboundResult> {
     const at = now();
-    const result = db.transaction((tx): InboundResult => {
+    const result = await store.tx(async (tx): Promise<InboundResult> => {
       const fresh =
-        claimDelivery(tx, 'pagerduty', deliveryId ?? `event:${event.id}`, at) &&
-        (deliveryId === null || claimDelivery(tx, 'pagerduty', `event:${event.id}`, at));
+        (await claimDelivery(tx, 'pagerduty', deliveryId ?? `event:${event.id}`, at)) &&
+        (deliveryId === null || (await claimDelivery(tx, 'pagerduty', `event:${event.id}`, at)));
       if (!fresh) return { outcome: 'duplicate' };
-      return apply(tx, event, at);
+      return await apply(tx, event, at);
     });
     deps.kick();
     return result;
   }
 
-  function apply(tx: Tx, event: PagerDutyEvent, at: Date): InboundResult {
-    let page = event.incidentId ? linkedPage(tx, event) : undefined;
+  async function apply(tx: Tx, event: PagerDutyEvent, at: Date): Promise<InboundResult> {
+    let page = event.incidentId ? await linkedPage(tx, event) : undefined;
     let opened = false;
     if (!page && event.type === 'incident.triggered' && event.incident) {
       const service = serviceForPagerDutyId(policy, event.incident.service.id);
       if (service) {
-        page = openFromPagerDuty(tx, event, event.incident, service, at);
+        page = await openFromPagerDuty(tx, event, event.incident, service, at);
         opened = true;
       }
     }
@@ -81,10 +81,10 @@ export function createPagerDutyInbound(deps: InboundDeps) {
         : event.type === 'incident.triggered'
           ? `PagerDuty service ${event.incident?.service.id ?? '?'} is not mapped in firebreak.yaml`
           : 'no firebreak incident follows this PagerDuty incident';
-      audit(tx, event, at, reason);
+      await audit(tx, event, at, reason);
       return { outcome: 'ignored', reason };
     }
-    record(
+    await record(
       tx,
       {
         incidentId: page.incidentId,
@@ -97,24 +97,24 @@ export function createPagerDutyInbound(deps: InboundDeps) {
       },
       at,
     );
-    if (!opened) update(tx, event, page, at);
+    if (!opened) await update(tx, event, page, at);
     return { outcome: 'applied', incidentId: page.incidentId, opened };
   }
 
   /** The page this PagerDuty incident belongs to: by id, by incident key, or our page in flight. */
-  function linkedPage(tx: Tx, event: PagerDutyEvent): PageRow | undefined {
+  async function linkedPage(tx: Tx, event: PagerDutyEvent): Promise<PageRow | undefined> {
     const pdId = event.incidentId ?? '';
-    const byId = pageOfPagerDutyIncident(tx, pdId);
+    const byId = await pageOfPagerDutyIncident(tx, pdId);
     if (byId) return byId;
     const key = event.incident?.incidentKey;
-    let found = key ? pageWithIncidentKey(tx, key) : undefined;
+    let found = key ? await pageWithIncidentKey(tx, key) : undefined;
     // Our trigger call is still waiting for its answer when PagerDuty's webhook about it arrives
     // (older payloads carry no incident_key): it is the page we are making on that service.
     if (!found && event.incident && event.type === 'incident.triggered') {
-      found = pageInFlightOn(tx, event.incident.service.id);
+      found = await pageInFlightOn(tx, event.incident.service.id);
     }
     if (found && !found.pdIncidentId) {
-      setPage(tx, found.id, {
+      await setPage(tx, found.id, {
         pdIncidentId: pdId,
         htmlUrl: found.htmlUrl ?? event.incident?.htmlUrl ?? null,
         updatedAt: now(),
@@ -125,13 +125,13 @@ export function createPagerDutyInbound(deps: InboundDeps) {
   }
 
   /** PagerDuty paged first: the incident counts as an alert, through the same intake. */
-  function openFromPagerDuty(
+  async function openFromPagerDuty(
     tx: Tx,
     event: PagerDutyEvent,
     incident: PagerDutyIncident,
     service: string,
     at: Date,
-  ): PageRow {
+  ): Promise<PageRow> {
     const severity = severityForPagerDuty(
       policy,
       incident.priority?.name ?? null,
@@ -153,9 +153,9 @@ export function createPagerDutyInbound(deps: InboundDeps) {
       startsAt: event.occurredAt,
       endsAt: null,
     };
-    deps.intake.ingest([alert]);
-    const incidentId = alertIncident(tx, incident.id);
-    const row = insertPage(tx, {
+    await deps.intake.ingest([alert]);
+    const incidentId = await alertIncident(tx, incident.id);
+    const row = await insertPage(tx, {
       incidentId,
       service,
       pdServiceId: incident.service.id,
@@ -167,7 +167,7 @@ export function createPagerDutyInbound(deps: InboundDeps) {
       createdAt: at,
       updatedAt: at,
     });
-    record(
+    await record(
       tx,
       {
         incidentId,
@@ -185,10 +185,10 @@ export function createPagerDutyInbound(deps: InboundDeps) {
       },
       at,
     );
-    tell(tx, incidentId, 'triggered', event, at);
+    await tell(tx, incidentId, 'triggered', event, at);
     const assignee = incident.assignees[0];
     if (assignee && policy.restEnabled) {
-      enqueueOwnerLookup(
+      await enqueueOwnerLookup(
         tx,
         { incidentId, pdUserId: assignee.id, mode: 'unowned', reason: 'assigned' },
         at,
@@ -197,24 +197,26 @@ export function createPagerDutyInbound(deps: InboundDeps) {
     return row;
   }
 
-  function alertIncident(tx: Tx, pdIncidentId: string): number {
-    const alert = pagerDutyAlert(tx, pdIncidentId);
+  async function alertIncident(tx: Tx, pdIncidentId: string): Promise<number> {
+    const alert = await pagerDutyAlert(tx, pdIncidentId);
     if (!alert) throw new Error(`the intake kept no alert for PagerDuty incident ${pdIncidentId}`);
     return alert.incidentId;
   }
 
-  function update(tx: Tx, event: PagerDutyEvent, page: PageRow, at: Date) {
-    const incident = getIncident(tx, page.incidentId);
+  async function update(tx: Tx, event: PagerDutyEvent, page: PageRow, at: Date) {
+    const incident = await getIncident(tx, page.incidentId);
     const actor = actorOf(event);
     switch (event.type) {
       case 'incident.acknowledged': {
         if (page.status === 'acknowledged' || page.status === 'resolved') return;
-        setPage(tx, page.id, { status: 'acknowledged', updatedAt: at });
+        await setPage(tx, page.id, { status: 'acknowledged', updatedAt: at });
         if (isOpen(incident.state))
-          attempt(() => deps.incidents.acknowledge(incident.id, actor, event.occurredAt));
-        tell(tx, incident.id, 'acknowledged', event, at);
+          attempt(
+            async () => await deps.incidents.acknowledge(incident.id, actor, event.occurredAt),
+          );
+        await tell(tx, incident.id, 'acknowledged', event, at);
         if (event.agent?.isUser && policy.restEnabled) {
-          enqueueOwnerLookup(
+          await enqueueOwnerLookup(
             tx,
             {
               incidentId: incident.id,
@@ -229,12 +231,12 @@ export function createPagerDutyInbound(deps: InboundDeps) {
       }
       case 'incident.unacknowledged':
         if (page.status === 'acknowledged')
-          setPage(tx, page.id, { status: 'triggered', updatedAt: at });
+          await setPage(tx, page.id, { status: 'triggered', updatedAt: at });
         return;
       case 'incident.escalated':
       case 'incident.reassigned': {
         if (!isOpen(incident.state) || page.status === 'resolved') return;
-        tell(
+        await tell(
           tx,
           incident.id,
           event.type === 'incident.escalated' ? 'escalated' : 'reassigned',
@@ -243,7 +245,7 @@ export function createPagerDutyInbound(deps: InboundDeps) {
         );
         const assignee = event.incident?.assignees[0];
         if (assignee && policy.restEnabled) {
-          enqueueOwnerLookup(
+          await enqueueOwnerLookup(
             tx,
             { incidentId: incident.id, pdUserId: assignee.id, mode: 'assign', reason: 'assigned' },
             at,
@@ -252,13 +254,13 @@ export function createPagerDutyInbound(deps: InboundDeps) {
         return;
       }
       case 'incident.resolved':
-        resolved(tx, event, page, incident, at);
+        await resolved(tx, event, page, incident, at);
         return;
       case 'incident.priority_updated': {
         const priority = event.incident?.priority?.name;
         const severity = priority ? policy.priorities[priority] : undefined;
         if (severity && isOpen(incident.state) && severity !== incident.severity)
-          attempt(() => deps.incidents.setSeverity(incident.id, severity, actor));
+          attempt(async () => await deps.incidents.setSeverity(incident.id, severity, actor));
         return;
       }
       default:
@@ -268,11 +270,17 @@ export function createPagerDutyInbound(deps: InboundDeps) {
     }
   }
 
-  function resolved(tx: Tx, event: PagerDutyEvent, page: PageRow, incident: Incident, at: Date) {
+  async function resolved(
+    tx: Tx,
+    event: PagerDutyEvent,
+    page: PageRow,
+    incident: Incident,
+    at: Date,
+  ) {
     if (page.status === 'resolved') return; // our own resolve, coming back
-    setPage(tx, page.id, { status: 'resolved', updatedAt: at });
+    await setPage(tx, page.id, { status: 'resolved', updatedAt: at });
     if (page.origin === 'pagerduty' && event.incident) {
-      deps.intake.ingest([
+      await deps.intake.ingest([
         {
           source: 'pagerduty',
           key: event.incident.id,
@@ -292,22 +300,23 @@ export function createPagerDutyInbound(deps: InboundDeps) {
       ]);
     }
     if (!isOpen(incident.state)) return;
-    const stillOpen = openPagesOf(tx, incident.id).length;
+    const stillOpen = (await openPagesOf(tx, incident.id)).length;
     const autoResolved = policy.autoResolve && stillOpen === 0;
     if (autoResolved) {
-      attempt(() =>
-        deps.incidents.resolve(
-          incident.id,
-          'Resolved in PagerDuty.',
-          actorOf(event),
-          event.occurredAt,
-        ),
+      attempt(
+        async () =>
+          await deps.incidents.resolve(
+            incident.id,
+            'Resolved in PagerDuty.',
+            actorOf(event),
+            event.occurredAt,
+          ),
       );
     }
-    tell(tx, incident.id, 'resolved', event, at, { openPages: stillOpen, autoResolved });
+    await tell(tx, incident.id, 'resolved', event, at, { openPages: stillOpen, autoResolved });
   }
 
-  function tell(
+  async function tell(
     tx: Tx,
     incidentId: number,
     update: PagerDutyUpdate,
@@ -315,7 +324,7 @@ export function createPagerDutyInbound(deps: InboundDeps) {
     at: Date,
     extra: { openPages?: number; autoResolved?: boolean } = {},
   ) {
-    enqueueMessage(
+    await enqueueMessage(
       tx,
       incidentId,
       { kind: 'channel' },
@@ -335,8 +344,8 @@ export function createPagerDutyInbound(deps: InboundDeps) {
   }
 
   /** Events that change nothing are still recorded, in the audit stream, so they can be found. */
-  function audit(tx: Tx, event: PagerDutyEvent, at: Date, reason: string) {
-    record(
+  async function audit(tx: Tx, event: PagerDutyEvent, at: Date, reason: string) {
+    await record(
       tx,
       {
         incidentId: null,

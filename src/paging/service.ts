@@ -13,7 +13,7 @@ import {
   pagesOf,
   setPage,
 } from '../store/paging.js';
-import type { Db, Tx } from '../store/sqlite.js';
+import type { Store, Tx } from '../store/unit-of-work.js';
 import { record } from '../timeline/timeline.js';
 import { enqueueOwnerLookup, enqueuePagerCall } from './effects.js';
 import {
@@ -26,7 +26,7 @@ import {
 } from './policy.js';
 
 export interface PagingDeps {
-  db: Db;
+  store: Store;
   now: () => Date;
   catalog: Catalog;
   policy: PagingPolicy;
@@ -57,7 +57,7 @@ const isOpenPage = (page: PageRow) =>
  * acknowledge and resolve to PagerDuty — never the changes that came from PagerDuty.
  */
 export function createPaging(deps: PagingDeps) {
-  const { db, now, catalog, policy } = deps;
+  const { store, now, catalog, policy } = deps;
 
   function targetsFor(incident: Incident, service: string | null): string[] {
     const configured = pageableServices(policy);
@@ -83,8 +83,12 @@ export function createPaging(deps: PagingDeps) {
   }
 
   /** Pages the on-call of the incident's services (or of `service`). Safe to click twice. */
-  function page(incidentId: number, service: string | null, actor: Actor): PageOutcome {
-    const incident = getIncident(db, incidentId);
+  async function page(
+    incidentId: number,
+    service: string | null,
+    actor: Actor,
+  ): Promise<PageOutcome> {
+    const incident = await store.read((tx) => getIncident(tx, incidentId));
     if (!isOpen(incident.state))
       throw new AppError(
         'conflict',
@@ -92,10 +96,10 @@ export function createPaging(deps: PagingDeps) {
       );
     const targets = targetsFor(incident, service);
     const at = now();
-    const outcome = db.transaction((tx) => {
+    const outcome = await store.tx(async (tx) => {
       const result: PageOutcome = { incidentId, requested: [], alreadyPaged: [] };
       for (const target of targets) {
-        const previous = latestPage(tx, incidentId, target);
+        const previous = await latestPage(tx, incidentId, target);
         if (previous && isOpenPage(previous)) {
           result.alreadyPaged.push({
             service: target,
@@ -105,17 +109,17 @@ export function createPaging(deps: PagingDeps) {
           });
           continue;
         }
-        requestPage(tx, incident, target, previous, actor, at);
+        await requestPage(tx, incident, target, previous, actor, at);
         result.requested.push(target);
       }
-      if (result.requested.length > 0) enqueuePublish(tx, incidentId, at);
+      if (result.requested.length > 0) await enqueuePublish(tx, incidentId, at);
       return result;
     });
     if (outcome.requested.length > 0) deps.kick();
     return outcome;
   }
 
-  function requestPage(
+  async function requestPage(
     tx: Tx,
     incident: Incident,
     service: string,
@@ -127,12 +131,12 @@ export function createPaging(deps: PagingDeps) {
     let row: PageRow;
     if (previous?.status === 'failed' && previous.origin === 'firebreak') {
       // Trying again after a failure keeps the incident key, so PagerDuty still dedupes.
-      setPage(tx, previous.id, { status: 'requested', requestedBy: actor.id, updatedAt: at });
+      await setPage(tx, previous.id, { status: 'requested', requestedBy: actor.id, updatedAt: at });
       row = { ...previous, status: 'requested' };
     } else {
-      const count = pagesOf(tx, incident.id).filter((p) => p.service === service).length;
+      const count = (await pagesOf(tx, incident.id)).filter((p) => p.service === service).length;
       const base = `firebreak-${incidentRef(incident.id)}-${service}`;
-      row = insertPage(tx, {
+      row = await insertPage(tx, {
         incidentId: incident.id,
         service,
         pdServiceId: mapping?.serviceId ?? null,
@@ -144,7 +148,7 @@ export function createPaging(deps: PagingDeps) {
         updatedAt: at,
       });
     }
-    record(
+    await record(
       tx,
       {
         incidentId: incident.id,
@@ -161,23 +165,23 @@ export function createPaging(deps: PagingDeps) {
       },
       at,
     );
-    enqueueMessage(
+    await enqueueMessage(
       tx,
       incident.id,
       { kind: 'channel' },
       { type: 'page_requested', by: actor.id, service },
       at,
     );
-    enqueuePagerCall(tx, 'trigger', row, at);
+    await enqueuePagerCall(tx, 'trigger', row, at);
   }
 
   /** A new incident without an owner, on a service with an escalation policy: ask who is on call. */
-  function lookUpOnCall(tx: Tx, incident: Incident, at: Date) {
+  async function lookUpOnCall(tx: Tx, incident: Incident, at: Date) {
     if (!policy.restEnabled || incident.ownerId) return;
     for (const service of incident.services) {
       const escalationPolicyId = mappingOf(policy, service)?.escalationPolicyId;
       if (!escalationPolicyId) continue;
-      enqueueOwnerLookup(
+      await enqueueOwnerLookup(
         tx,
         { incidentId: incident.id, escalationPolicyId, mode: 'unowned', reason: 'on_call' },
         at,
@@ -186,21 +190,22 @@ export function createPaging(deps: PagingDeps) {
     }
   }
 
-  const listener: IncidentListener = (tx, event) => {
+  const listener: IncidentListener = async (tx, event) => {
     // What PagerDuty told us is never sent back to it: that is what makes loops impossible.
     if (event.actor.source === 'pagerduty') return;
     switch (event.type) {
       case 'opened':
-        lookUpOnCall(tx, event.incident, event.at);
+        await lookUpOnCall(tx, event.incident, event.at);
         return;
       case 'acknowledged':
-        for (const page of openPagesOf(tx, event.incident.id)) {
-          if (page.status !== 'acknowledged') enqueuePagerCall(tx, 'acknowledge', page, event.at);
+        for (const page of await openPagesOf(tx, event.incident.id)) {
+          if (page.status !== 'acknowledged')
+            await enqueuePagerCall(tx, 'acknowledge', page, event.at);
         }
         return;
       case 'resolved':
-        for (const page of openPagesOf(tx, event.incident.id))
-          enqueuePagerCall(tx, 'resolve', page, event.at);
+        for (const page of await openPagesOf(tx, event.incident.id))
+          await enqueuePagerCall(tx, 'resolve', page, event.at);
         return;
       case 'owner_changed':
       case 'severity_changed':

@@ -5,11 +5,11 @@ import { enqueueMessage, enqueuePublish } from '../incidents/effects.js';
 import type { Actor, IncidentListener } from '../incidents/events.js';
 import { getIncident } from '../store/incidents.js';
 import { type DeployRow, setVerdicts, suspectsOf } from '../store/postmortem.js';
-import type { Db } from '../store/sqlite.js';
+import type { Store } from '../store/unit-of-work.js';
 import { record } from '../timeline/timeline.js';
 
 export interface CauseDeps {
-  db: Db;
+  store: Store;
   now: () => Date;
   kick: () => void;
 }
@@ -19,9 +19,9 @@ export interface CauseDeps {
  * "Caused by a deploy?" with the suspects as the answers. The answer is structured data
  * (incident_deploys.verdict), which the postmortem and the change failure rate read.
  */
-export const askForCause: IncidentListener = (tx, event) => {
+export const askForCause: IncidentListener = async (tx, event) => {
   if (event.type !== 'resolved') return;
-  const rows = suspectsOf(tx, event.incident.id);
+  const rows = await suspectsOf(tx, event.incident.id);
   if (rows.length === 0 || rows.some((r) => r.link.verdict === 'causal')) return;
   const open = rows.filter((r) => r.link.verdict === 'suspect');
   if (open.length === 0) return;
@@ -32,7 +32,7 @@ export const askForCause: IncidentListener = (tx, event) => {
     version: deploy.version,
     at: deploy.at.toISOString(),
   }));
-  enqueueMessage(
+  await enqueueMessage(
     tx,
     event.incident.id,
     { kind: 'channel' },
@@ -48,17 +48,21 @@ export interface CauseAnswer {
   changed: boolean;
 }
 
-export function createCauses({ db, now, kick }: CauseDeps) {
+export function createCauses({ store, now, kick }: CauseDeps) {
   /** Records the answer to "Caused by a deploy?" (a deploy id, or null for none of them). */
-  function recordCause(incidentId: number, deployId: number | null, actor: Actor): CauseAnswer {
+  async function recordCause(
+    incidentId: number,
+    deployId: number | null,
+    actor: Actor,
+  ): Promise<CauseAnswer> {
     const at = now();
-    const answer = db.transaction((tx): CauseAnswer => {
-      getIncident(tx, incidentId);
-      const rows = suspectsOf(tx, incidentId);
+    const answer = await store.tx(async (tx): Promise<CauseAnswer> => {
+      await getIncident(tx, incidentId);
+      const rows = await suspectsOf(tx, incidentId);
       if (deployId === null) {
         const open = rows.filter((r) => r.link.verdict === 'suspect').map((r) => r.deploy.id);
-        setVerdicts(tx, incidentId, open, { verdict: 'not_related', by: actor.id, at });
-        const recorded = record(
+        await setVerdicts(tx, incidentId, open, { verdict: 'not_related', by: actor.id, at });
+        const recorded = await record(
           tx,
           {
             incidentId,
@@ -71,7 +75,7 @@ export function createCauses({ db, now, kick }: CauseDeps) {
           },
           at,
         );
-        if (recorded) enqueuePublish(tx, incidentId, at);
+        if (recorded) await enqueuePublish(tx, incidentId, at);
         return { deploy: null, changed: recorded !== null };
       }
       const row = rows.find((r) => r.deploy.id === deployId);
@@ -82,8 +86,8 @@ export function createCauses({ db, now, kick }: CauseDeps) {
         );
       }
       if (row.link.verdict === 'causal') return { deploy: row.deploy, changed: false };
-      setVerdicts(tx, incidentId, [deployId], { verdict: 'causal', by: actor.id, at });
-      record(
+      await setVerdicts(tx, incidentId, [deployId], { verdict: 'causal', by: actor.id, at });
+      await record(
         tx,
         {
           incidentId,
@@ -102,7 +106,7 @@ export function createCauses({ db, now, kick }: CauseDeps) {
         },
         at,
       );
-      enqueuePublish(tx, incidentId, at);
+      await enqueuePublish(tx, incidentId, at);
       return { deploy: row.deploy, changed: true };
     });
     if (answer.changed) kick();

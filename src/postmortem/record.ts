@@ -21,7 +21,7 @@ import {
   toTimelineItem,
   withdrawnPinSeqs,
 } from '../store/postmortem.js';
-import type { Db } from '../store/sqlite.js';
+import type { Tx } from '../store/unit-of-work.js';
 import { streamOf, type TimelineKind } from '../timeline/timeline.js';
 
 /** Everything the postmortem draft is written from, read in one place. */
@@ -78,10 +78,14 @@ export interface LoadOptions {
  * where it was written) and keeps a bounded head and tail, so memory stays flat however long
  * the record is. Only the first alert firing is kept: the alerts have their own section.
  */
-function curatedTimeline(db: Db, incidentId: number, max: number): PostmortemRecord['timeline'] {
+async function curatedTimeline(
+  db: Tx,
+  incidentId: number,
+  max: number,
+): Promise<PostmortemRecord['timeline']> {
   const stream = streamOf(incidentId);
-  const withdrawn = withdrawnPinSeqs(db, stream);
-  const rows = timelineInTimeOrder(db, stream, CURATED_KINDS);
+  const withdrawn = await withdrawnPinSeqs(db, stream);
+  const rows = await timelineInTimeOrder(db, stream, CURATED_KINDS);
   const headSize = Math.ceil(max / 2);
   const tailSize = max - headSize;
   // Rows stay raw (payload unparsed) until we know they are kept: most of a long record is
@@ -113,22 +117,22 @@ function curatedTimeline(db: Db, incidentId: number, max: number): PostmortemRec
 }
 
 /** Reads everything about one incident that its postmortem draft needs. */
-export function loadPostmortemRecord(
-  db: Db,
+export async function loadPostmortemRecord(
+  db: Tx,
   incidentId: number,
   options: LoadOptions = {},
-): PostmortemRecord {
-  const incident = getIncident(db, incidentId);
+): Promise<PostmortemRecord> {
+  const incident = await getIncident(db, incidentId);
   const maxAlerts = options.maxAlerts ?? 50;
 
   return {
     incident,
-    alerts: alertsOf(db, incidentId, maxAlerts),
-    deploys: deploysOf(db, incidentId),
-    rollbacks: rollbacksOf(db, incidentId),
-    freezes: freezesOf(db, incidentId),
-    pages: pageItemsOf(db, incidentId),
-    followups: followupsOf(db, incidentId),
-    timeline: curatedTimeline(db, incidentId, options.maxTimeline ?? 400),
+    alerts: await alertsOf(db, incidentId, maxAlerts),
+    deploys: await deploysOf(db, incidentId),
+    rollbacks: await rollbacksOf(db, incidentId),
+    freezes: await freezesOf(db, incidentId),
+    pages: await pageItemsOf(db, incidentId),
+    followups: await followupsOf(db, incidentId),
+    timeline: await curatedTimeline(db, incidentId, options.maxTimeline ?? 400),
   };
 }

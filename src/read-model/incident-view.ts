@@ -13,7 +13,7 @@ import {
 } from '../store/incident-view.js';
 import { getIncident } from '../store/incidents.js';
 import { lastRecordedCut } from '../store/intake.js';
-import type { DbOrTx } from '../store/sqlite.js';
+import type { Tx } from '../store/unit-of-work.js';
 
 export interface AlertSummary {
   title: string;
@@ -76,34 +76,47 @@ const LATEST_ALERTS = 5;
 /** Groups listed on a storm card; the rest are counted ("and N more"). */
 export const STORM_GROUPS_SHOWN = 15;
 
-export function buildIncidentView(db: DbOrTx, incidentId: number, now: Date): IncidentView {
-  const incident = getIncident(db, incidentId);
+export async function buildIncidentView(
+  db: Tx,
+  incidentId: number,
+  now: Date,
+): Promise<IncidentView> {
+  const incident = await getIncident(db, incidentId);
   return {
     incident,
-    alerts: alertSummary(db, incidentId),
+    alerts: await alertSummary(db, incidentId),
     storm:
-      incidentGroupKey(db, incidentId) === STORM_GROUP_KEY
-        ? stormGroups(db, incidentId, STORM_GROUPS_SHOWN)
+      (await incidentGroupKey(db, incidentId)) === STORM_GROUP_KEY
+        ? await stormGroups(db, incidentId, STORM_GROUPS_SHOWN)
         : null,
-    suspects: suspectsOf(db, incident),
-    freezes: freezesFor(db, incident, now),
-    pages: pagesOf(db, incidentId),
+    suspects: await suspectsOf(db, incident),
+    freezes: await freezesFor(db, incident, now),
+    pages: await pagesOf(db, incidentId),
   };
 }
 
-function alertSummary(db: DbOrTx, incidentId: number): IncidentView['alerts'] {
+async function alertSummary(db: Tx, incidentId: number): Promise<IncidentView['alerts']> {
   // Counted in SQL and only the latest few loaded: a storm puts thousands of alerts on one card.
-  const { firing, resolved } = alertCounts(db, incidentId);
-  const latest = latestAlerts(db, incidentId, { firingOnly: firing > 0, limit: LATEST_ALERTS });
-  return { firing, resolved, latest, cut: lastRecordedCut(db, incidentId) };
+  const { firing, resolved } = await alertCounts(db, incidentId);
+  const latest = await latestAlerts(db, incidentId, {
+    firingOnly: firing > 0,
+    limit: LATEST_ALERTS,
+  });
+  return {
+    firing,
+    resolved,
+    latest,
+    cut: await lastRecordedCut(db, incidentId),
+  };
 }
 
-function suspectsOf(db: DbOrTx, incident: Incident): SuspectView[] {
+async function suspectsOf(db: Tx, incident: Incident): Promise<SuspectView[]> {
   const detected = (incident.detectedAt ?? incident.declaredAt).getTime();
-  return suspectLinks(db, incident.id).map(({ link, deploy }) => {
-    const target = rollbackTarget(db, deploy);
-    const rollback = latestRollbackFrom(db, incident.id, deploy.id);
-    return {
+  const views: SuspectView[] = [];
+  for (const { link, deploy } of await suspectLinks(db, incident.id)) {
+    const target = await rollbackTarget(db, deploy);
+    const rollback = await latestRollbackFrom(db, incident.id, deploy.id);
+    views.push({
       deployId: deploy.id,
       service: deploy.service,
       environment: deploy.environment,
@@ -119,12 +132,13 @@ function suspectsOf(db: DbOrTx, incident: Incident): SuspectView[] {
       verdictBy: link.verdictBy,
       rollbackTo: target ? { deployId: target.id, version: target.version } : null,
       rollback: rollback ?? null,
-    };
-  });
+    });
+  }
+  return views;
 }
 
-function freezesFor(db: DbOrTx, incident: Incident, now: Date): FreezeView[] {
-  const active = activeFreezes(db, now);
+async function freezesFor(db: Tx, incident: Incident, now: Date): Promise<FreezeView[]> {
+  const active = await activeFreezes(db, now);
   const services = incident.services.length > 0 ? incident.services : ['*'];
   const relevant = active.filter(
     (f) =>

@@ -4,13 +4,13 @@ import { messageEffect, publishEffect } from '../incidents/effects.js';
 import { DeliveryError } from '../outbox/worker.js';
 import { findChatRef, rememberChatRef } from '../store/chat-refs.js';
 import { findIncidentRow, type IncidentChanges, updateIncident } from '../store/incidents.js';
-import type { Db } from '../store/sqlite.js';
+import type { Store } from '../store/unit-of-work.js';
 import { record } from '../timeline/timeline.js';
 import { buildIncidentView } from './incident-view.js';
 import type { Chat } from './ports.js';
 
 export interface PublisherDeps {
-  db: Db;
+  store: Store;
   chat: Chat;
   catalog: Catalog;
   now: () => Date;
@@ -23,21 +23,24 @@ export interface PublisherDeps {
  * where it stopped: the channel is created once, the card is posted once and then only
  * updated in place.
  */
-export function createPublisher({ db, chat, catalog, now, announceChannel }: PublisherDeps) {
-  const save = (id: number, values: IncidentChanges) => updateIncident(db, id, values);
+export function createPublisher({ store, chat, catalog, now, announceChannel }: PublisherDeps) {
+  const save = async (id: number, values: IncidentChanges) =>
+    await store.tx((tx) => updateIncident(tx, id, values));
 
   async function publish(incidentId: number): Promise<void> {
-    const row = findIncidentRow(db, incidentId);
+    const row = await store.read((tx) => findIncidentRow(tx, incidentId));
     if (!row) throw new DeliveryError(`INC-${incidentId} does not exist`, { permanent: true });
 
     let channelId = row.channelId;
     if (!channelId) {
-      const channel = await chat.openChannel(buildIncidentView(db, incidentId, now()).incident);
+      const channel = await chat.openChannel(
+        (await store.read((tx) => buildIncidentView(tx, incidentId, now()))).incident,
+      );
       channelId = channel.id;
       const at = now();
-      db.transaction((tx) => {
-        updateIncident(tx, incidentId, { channelId: channel.id, channelName: channel.name });
-        record(
+      await store.tx(async (tx) => {
+        await updateIncident(tx, incidentId, { channelId: channel.id, channelName: channel.name });
+        await record(
           tx,
           {
             incidentId,
@@ -52,8 +55,8 @@ export function createPublisher({ db, chat, catalog, now, announceChannel }: Pub
       });
     }
 
-    const view = buildIncidentView(db, incidentId, now());
-    if (!row.cardTs && !row.cardAttempted) save(incidentId, { cardAttempted: true });
+    const view = await store.read((tx) => buildIncidentView(tx, incidentId, now()));
+    if (!row.cardTs && !row.cardAttempted) await save(incidentId, { cardAttempted: true });
     const card = await chat.showCard(
       channelId,
       view,
@@ -61,15 +64,15 @@ export function createPublisher({ db, chat, catalog, now, announceChannel }: Pub
       { mayExist: row.cardAttempted },
     );
     if (card.ts !== row.cardTs || card.hash !== row.cardHash)
-      save(incidentId, { cardTs: card.ts, cardHash: card.hash });
+      await save(incidentId, { cardTs: card.ts, cardHash: card.hash });
     // A card posted again (someone deleted the old one) needs pinning again.
     if (!row.cardPinned || card.ts !== row.cardTs) {
       await chat.pin(channelId, card.ts);
-      save(incidentId, { cardPinned: true });
+      await save(incidentId, { cardPinned: true });
     }
 
     const topic = await chat.showTopic(channelId, view, row.channelTopic);
-    if (topic !== row.channelTopic) save(incidentId, { channelTopic: topic });
+    if (topic !== row.channelTopic) await save(incidentId, { channelTopic: topic });
 
     const wanted = new Set<string>();
     if (view.incident.ownerId) wanted.add(view.incident.ownerId);
@@ -78,11 +81,12 @@ export function createPublisher({ db, chat, catalog, now, announceChannel }: Pub
     const missing = [...wanted].filter((u) => !row.invitedUsers.includes(u));
     if (missing.length > 0) {
       await chat.invite(channelId, missing);
-      save(incidentId, { invitedUsers: [...row.invitedUsers, ...missing] });
+      await save(incidentId, { invitedUsers: [...row.invitedUsers, ...missing] });
     }
 
     if (announceChannel) {
-      if (!row.announceTs && !row.announceAttempted) save(incidentId, { announceAttempted: true });
+      if (!row.announceTs && !row.announceAttempted)
+        await save(incidentId, { announceAttempted: true });
       const shown = await chat.showAnnouncement(
         announceChannel,
         view,
@@ -90,7 +94,7 @@ export function createPublisher({ db, chat, catalog, now, announceChannel }: Pub
         { mayExist: row.announceAttempted },
       );
       if (shown.ts !== row.announceTs || shown.hash !== row.announceHash) {
-        save(incidentId, {
+        await save(incidentId, {
           announceChannelId: announceChannel,
           announceTs: shown.ts,
           announceHash: shown.hash,
@@ -100,7 +104,7 @@ export function createPublisher({ db, chat, catalog, now, announceChannel }: Pub
   }
 
   async function deliver(delivery: MessageDelivery): Promise<void> {
-    const row = findIncidentRow(db, delivery.incidentId);
+    const row = await store.read((tx) => findIncidentRow(tx, delivery.incidentId));
     if (!row)
       throw new DeliveryError(`INC-${delivery.incidentId} does not exist`, { permanent: true });
     const { to } = delivery;
@@ -119,7 +123,7 @@ export function createPublisher({ db, chat, catalog, now, announceChannel }: Pub
         threadTs = row.cardTs ?? undefined;
         break;
       case 'thread': {
-        const ref = findChatRef(db, to.key);
+        const ref = await store.read((tx) => findChatRef(tx, to.key));
         channelId = ref?.channelId ?? row.channelId;
         threadTs = ref?.ts;
         break;
@@ -129,10 +133,12 @@ export function createPublisher({ db, chat, catalog, now, announceChannel }: Pub
     }
     // The incident's publish runs first in the same lane; no channel yet means it is still retrying.
     if (!channelId) throw new DeliveryError(`INC-${row.id} has no channel yet`);
-    const view = buildIncidentView(db, delivery.incidentId, now());
+    const view = await store.read((tx) => buildIncidentView(tx, delivery.incidentId, now()));
     const posted = await chat.post(channelId, delivery.message, view, threadTs);
-    if (delivery.remember) {
-      rememberChatRef(db, delivery.remember, { channelId, ts: posted.ts });
+    const { remember } = delivery;
+    if (remember) {
+      const ref = { channelId, ts: posted.ts };
+      await store.tx((tx) => rememberChatRef(tx, remember, ref));
     }
   }
 
@@ -141,7 +147,7 @@ export function createPublisher({ db, chat, catalog, now, announceChannel }: Pub
     deliver,
     /** The outbox handlers of publishEffect and messageEffect. */
     effects: [
-      publishEffect.handledBy(({ incidentId }) => publish(incidentId)),
+      publishEffect.handledBy(async ({ incidentId }) => await publish(incidentId)),
       messageEffect.handledBy(deliver),
     ],
   };

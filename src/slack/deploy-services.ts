@@ -4,11 +4,11 @@ import type { Rollbacks } from '../deploy/rollback.js';
 import type { Suspects } from '../deploy/suspects.js';
 import type { Actor } from '../incidents/events.js';
 import type { Incidents } from '../incidents/service.js';
-import type { Db } from '../store/sqlite.js';
+import type { Store } from '../store/unit-of-work.js';
 
 /** What the `/deploy` command and the deploy buttons need. */
 export interface DeploySlackServices {
-  db: Db;
+  store: Store;
   catalog: Catalog;
   incidents: Incidents;
   freezes: Freezes;

@@ -8,7 +8,7 @@ import type { Incidents } from '../incidents/service.js';
 import type { Paging } from '../paging/service.js';
 import type { Causes } from '../postmortem/cause.js';
 import { claimDelivery } from '../store/deliveries.js';
-import type { Db } from '../store/sqlite.js';
+import type { Store } from '../store/unit-of-work.js';
 import { archiveClicked } from './actions/archive.js';
 import { causeAnswer } from './actions/cause.js';
 import {
@@ -41,7 +41,7 @@ import { declareSubmitted } from './views/declare.js';
 import { resolveSubmitted, statusUpdateSubmitted } from './views/resolve.js';
 
 export interface SlackServices {
-  db: Db;
+  store: Store;
   now: () => Date;
   catalog: Catalog;
   incidents: Incidents;
@@ -125,9 +125,13 @@ export function registerListeners(app: App, services: SlackServices): void {
  * claim the event_id first, so a retry that arrives while the original still runs does nothing.
  */
 const dropRedeliveredEvents =
-  ({ db, now }: SlackServices): Parameters<App['use']>[0] =>
+  ({ store, now }: SlackServices): Parameters<App['use']>[0] =>
   async ({ body, next }) => {
     const eventId = (body as { event_id?: unknown }).event_id;
-    if (typeof eventId === 'string' && !claimDelivery(db, 'slack', eventId, now())) return;
+    if (
+      typeof eventId === 'string' &&
+      !(await store.tx((tx) => claimDelivery(tx, 'slack', eventId, now())))
+    )
+      return;
     await next();
   };

@@ -8,13 +8,13 @@ export type PageChanges = Partial<NewPage>;
 
 export const OPEN_PAGE_STATUSES = ['requested', 'triggered', 'acknowledged'] as const;
 
-export const findPage = (db: Tx, id: number): PageRow | undefined =>
+export const findPage = async (db: Tx, id: number): Promise<PageRow | undefined> =>
   db.select().from(pages).where(eq(pages.id, id)).get();
 
-export const pagesOf = (db: Tx, incidentId: number): PageRow[] =>
+export const pagesOf = async (db: Tx, incidentId: number): Promise<PageRow[]> =>
   db.select().from(pages).where(eq(pages.incidentId, incidentId)).orderBy(asc(pages.id)).all();
 
-export const openPagesOf = (db: Tx, incidentId: number): PageRow[] =>
+export const openPagesOf = async (db: Tx, incidentId: number): Promise<PageRow[]> =>
   db
     .select()
     .from(pages)
@@ -23,7 +23,11 @@ export const openPagesOf = (db: Tx, incidentId: number): PageRow[] =>
     .all();
 
 /** The newest page we sent for this incident and service. */
-export const latestPage = (db: Tx, incidentId: number, service: string): PageRow | undefined =>
+export const latestPage = async (
+  db: Tx,
+  incidentId: number,
+  service: string,
+): Promise<PageRow | undefined> =>
   db
     .select()
     .from(pages)
@@ -33,14 +37,20 @@ export const latestPage = (db: Tx, incidentId: number, service: string): PageRow
     .get();
 
 /** The page linked to this PagerDuty incident (at most one: pd_incident_id is unique). */
-export const pageOfPagerDutyIncident = (db: Tx, pdIncidentId: string): PageRow | undefined =>
+export const pageOfPagerDutyIncident = async (
+  db: Tx,
+  pdIncidentId: string,
+): Promise<PageRow | undefined> =>
   db.select().from(pages).where(eq(pages.pdIncidentId, pdIncidentId)).get();
 
-export const pageWithIncidentKey = (db: Tx, incidentKey: string): PageRow | undefined =>
+export const pageWithIncidentKey = async (
+  db: Tx,
+  incidentKey: string,
+): Promise<PageRow | undefined> =>
   db.select().from(pages).where(eq(pages.incidentKey, incidentKey)).get();
 
 /** Our newest page on this PagerDuty service whose trigger call has not been answered yet. */
-export const pageInFlightOn = (db: Tx, pdServiceId: string): PageRow | undefined =>
+export const pageInFlightOn = async (db: Tx, pdServiceId: string): Promise<PageRow | undefined> =>
   db
     .select()
     .from(pages)
@@ -55,7 +65,7 @@ export const pageInFlightOn = (db: Tx, pdServiceId: string): PageRow | undefined
     .limit(1)
     .get();
 
-export const insertPage = (db: Tx, page: NewPage): PageRow =>
+export const insertPage = async (db: Tx, page: NewPage): Promise<PageRow> =>
   db.insert(pages).values(page).returning().get();
 
 export async function setPage(db: Tx, id: number, values: PageChanges): Promise<void> {
@@ -90,7 +100,7 @@ export interface DirectoryEntry {
 }
 
 /** A cached e-mail → chat user mapping; `email` as stored (trimmed, lower case). */
-export const directoryEntry = (db: Tx, email: string): DirectoryEntry | undefined =>
+export const directoryEntry = async (db: Tx, email: string): Promise<DirectoryEntry | undefined> =>
   db.select().from(userDirectory).where(eq(userDirectory.email, email)).get();
 
 export async function saveDirectoryEntry(db: Tx, entry: DirectoryEntry): Promise<void> {
@@ -104,5 +114,5 @@ export async function saveDirectoryEntry(db: Tx, entry: DirectoryEntry): Promise
 }
 
 /** Every cached e-mail → chat user mapping, by e-mail. */
-export const directoryEntries = (db: Tx): DirectoryEntry[] =>
+export const directoryEntries = async (db: Tx): Promise<DirectoryEntry[]> =>
   db.select().from(userDirectory).orderBy(asc(userDirectory.email)).all();

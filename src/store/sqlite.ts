@@ -74,16 +74,13 @@ function sqliteStore(db: Db): Store {
         }
       }),
     read: (work) => mutex.run(() => work(db)),
+    savepoint,
   };
 }
 
 let savepoints = 0;
 
-/**
- * Runs `work` so that, when it throws, only its own writes are undone and the enclosing unit
- * of work goes on (a poison alert batch is parked while the rest of the drain commits).
- */
-export async function savepoint<T>(tx: Tx, work: (tx: Tx) => Promise<T>): Promise<T> {
+async function savepoint<T>(tx: Tx, work: (tx: Tx) => Promise<T>): Promise<T> {
   const name = `sp${++savepoints}`;
   const client = tx.$client;
   client.exec(`SAVEPOINT ${name}`);

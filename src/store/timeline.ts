@@ -169,7 +169,7 @@ function fromRaw(raw: RawEvent): ChainedEvent {
  * long the record is. A payload that is not JSON any more (edited by hand) comes back as
  * `{ unparseable }`, so its hash no longer matches instead of the read failing.
  */
-export function* chainedEvents(db: Tx): Generator<ChainedEvent> {
+export async function* chainedEvents(db: Tx): AsyncGenerator<ChainedEvent> {
   const rows = db.$client
     .prepare('SELECT * FROM timeline_events ORDER BY stream, seq')
     .iterate() as IterableIterator<RawEvent>;

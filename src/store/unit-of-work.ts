@@ -25,6 +25,11 @@ export interface Store {
   tx<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   /** Reads outside a unit of work, after any open one has finished. */
   read<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Inside a unit of work: runs `work` so that when it throws, only its own writes are undone
+   * and the unit of work goes on (a poison alert batch is parked while the rest commits).
+   */
+  savepoint<T>(tx: Tx, work: (tx: Tx) => Promise<T>): Promise<T>;
 }
 
 /**

@@ -5,7 +5,7 @@ import {
   type TimelineInput,
   type TimelineKind,
 } from '../domain/timeline.js';
-import type { Db, DbOrTx } from '../store/sqlite.js';
+import type { Tx } from '../store/unit-of-work.js';
 import {
   appendEvent,
   type ChainedEvent,
@@ -57,10 +57,14 @@ export function eventHash(row: Hashed): string {
  * Appends one event to its stream's hash chain. Call it inside the transaction that makes the
  * change it describes. Returns null when the dedupeKey was already recorded.
  */
-export function record(tx: DbOrTx, input: TimelineInput, recordedAt: Date): TimelineEntry | null {
+export async function record(
+  tx: Tx,
+  input: TimelineInput,
+  recordedAt: Date,
+): Promise<TimelineEntry | null> {
   const stream = streamOf(input.incidentId);
-  if (input.dedupeKey && isRecorded(tx, stream, input.dedupeKey)) return null;
-  const last = streamHead(tx, stream);
+  if (input.dedupeKey && (await isRecorded(tx, stream, input.dedupeKey))) return null;
+  const last = await streamHead(tx, stream);
   const row: Hashed = {
     stream,
     incidentId: input.incidentId,
@@ -75,7 +79,7 @@ export function record(tx: DbOrTx, input: TimelineInput, recordedAt: Date): Time
     prevHash: last?.hash ?? GENESIS_HASH,
   };
   const hash = eventHash(row);
-  const id = appendEvent(tx, { ...row, hash });
+  const id = await appendEvent(tx, { ...row, hash });
   return {
     id,
     incidentId: row.incidentId,
@@ -90,8 +94,8 @@ export function record(tx: DbOrTx, input: TimelineInput, recordedAt: Date): Time
 }
 
 /** The incident's events in the order they were recorded. */
-export function list(db: Db, incidentId: number): TimelineEntry[] {
-  return entriesOf(db, streamOf(incidentId));
+export async function list(tx: Tx, incidentId: number): Promise<TimelineEntry[]> {
+  return await entriesOf(tx, streamOf(incidentId));
 }
 
 export interface VerifyProblem {
@@ -101,7 +105,9 @@ export interface VerifyProblem {
 }
 
 /** Re-computes every chain. An edited, deleted or re-ordered row shows up as a problem. */
-export function verify(db: Db): { streams: number; events: number; problems: VerifyProblem[] } {
+export async function verify(
+  tx: Tx,
+): Promise<{ streams: number; events: number; problems: VerifyProblem[] }> {
   const problems: VerifyProblem[] = [];
   let events = 0;
   const streams = new Set<string>();
@@ -110,7 +116,7 @@ export function verify(db: Db): { streams: number; events: number; problems: Ver
   let prevHash = GENESIS_HASH;
   const lastOf = new Map<string, { seq: number; hash: string }>();
   // Streamed in (stream, seq) order so memory stays flat however long the record is.
-  for (const row of chainedEvents(db)) {
+  for await (const row of await chainedEvents(tx)) {
     events++;
     if (row.stream !== current) {
       current = row.stream;
@@ -128,7 +134,7 @@ export function verify(db: Db): { streams: number; events: number; problems: Ver
     prevHash = row.hash;
     lastOf.set(row.stream, { seq: row.seq, hash: row.hash });
   }
-  for (const head of streamHeads(db)) {
+  for (const head of await streamHeads(tx)) {
     const last = lastOf.get(head.stream);
     if (!last || last.seq !== head.seq || last.hash !== head.hash) {
       problems.push({ stream: head.stream, seq: head.seq, problem: 'truncated' });

@@ -17,7 +17,7 @@ export const archiveClicked =
   async ({ ack, action, body, respond }) => {
     await ack();
     const id = IncidentId.parse(action.value);
-    const result = archiving.schedule(id, await actorOf(body.user.id));
+    const result = await archiving.schedule(id, await actorOf(body.user.id));
     if (!result.changed) {
       await respond({
         response_type: 'ephemeral',

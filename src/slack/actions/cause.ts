@@ -23,7 +23,10 @@ export const causeAnswer =
   async ({ ack, action, body, respond }: ButtonArgs) => {
     await ack();
     const { incidentId, deployId } = parseValue(action.value);
-    const answer = causes.recordCause(incidentId, deployId, { id: body.user.id, source: 'slack' });
+    const answer = await causes.recordCause(incidentId, deployId, {
+      id: body.user.id,
+      source: 'slack',
+    });
     await respond({
       replace_original: true,
       ...causeAnswered(incidentId, body.user.id, answer.deploy),

@@ -42,7 +42,7 @@ export const rollbackClicked =
   async ({ ack, body, action, respond }: ButtonArgs) => {
     await ack();
     const value = RollbackValue.parse(json(action.value));
-    const { rollback, created } = s.rollbacks.request(
+    const { rollback, created } = await s.rollbacks.request(
       {
         incidentId: value.incidentId,
         fromDeployId: value.deployId,
@@ -70,7 +70,11 @@ export const notRelatedClicked =
   async ({ ack, body, action }: ButtonArgs) => {
     await ack();
     const value = SuspectValue.parse(json(action.value));
-    s.suspects.markNotRelated(value.incidentId, value.deployId, await s.actorOf(body.user.id));
+    await s.suspects.markNotRelated(
+      value.incidentId,
+      value.deployId,
+      await s.actorOf(body.user.id),
+    );
   };
 
 /** The card's Freeze deploys: a modal prefilled with the incident's scope. */
@@ -78,7 +82,7 @@ export const freezeClicked =
   (s: DeploySlackServices) =>
   async ({ ack, body, action, client }: ButtonArgs) => {
     await ack();
-    const incident = getIncident(s.db, Id.parse(action.value));
+    const incident = await s.store.read((tx) => getIncident(tx, Id.parse(action.value)));
     await client.views.open({
       trigger_id: body.trigger_id,
       view: freezeModal({
@@ -121,7 +125,7 @@ export const freezeSubmitted =
       (o) => o.value === 'block_rollbacks',
     );
     try {
-      s.freezes.create(
+      await s.freezes.create(
         {
           services,
           environments,
@@ -150,7 +154,7 @@ export const liftFreezeClicked =
   (s: DeploySlackServices) =>
   async ({ ack, body, action, respond }: ButtonArgs) => {
     await ack();
-    const freeze = s.freezes.lift(Id.parse(action.value), await s.actorOf(body.user.id));
+    const freeze = await s.freezes.lift(Id.parse(action.value), await s.actorOf(body.user.id));
     await respond(ephemeral(`🌤 Freeze #${freeze.id} lifted.`));
   };
 
@@ -158,7 +162,7 @@ export const markMitigatedClicked =
   (s: DeploySlackServices) =>
   async ({ ack, body, action, respond }: ButtonArgs) => {
     await ack();
-    const incident = s.incidents.markMitigated(
+    const incident = await s.incidents.markMitigated(
       Id.parse(action.value),
       await s.actorOf(body.user.id),
     );

@@ -8,12 +8,12 @@ import { z } from 'zod';
 import { incidentRef, SEVERITIES } from '../../domain/incident.js';
 import type { Incidents } from '../../incidents/service.js';
 import { getIncident } from '../../store/incidents.js';
-import type { Db } from '../../store/sqlite.js';
+import type { Store } from '../../store/unit-of-work.js';
 import type { ActorOf } from '../actors.js';
 import { resolveModal } from '../blocks/modals.js';
 
 export interface CardServices {
-  db: Db;
+  store: Store;
   incidents: Incidents;
   actorOf: ActorOf;
 }
@@ -38,14 +38,14 @@ export const acknowledgeClicked =
   ({ incidents, actorOf }: CardServices): Button =>
   async ({ ack, action, body }) => {
     await ack();
-    incidents.acknowledge(IncidentId.parse(action.value), await actorOf(body.user.id));
+    await incidents.acknowledge(IncidentId.parse(action.value), await actorOf(body.user.id));
   };
 
 export const takeCommandClicked =
-  ({ db, incidents, actorOf }: CardServices): Button =>
+  ({ store, incidents, actorOf }: CardServices): Button =>
   async ({ ack, action, body, respond }) => {
     await ack();
-    const incident = getIncident(db, IncidentId.parse(action.value));
+    const incident = await store.read((tx) => getIncident(tx, IncidentId.parse(action.value)));
     if (incident.ownerId === body.user.id) {
       await respond({
         response_type: 'ephemeral',
@@ -54,7 +54,7 @@ export const takeCommandClicked =
       });
       return;
     }
-    incidents.setOwner(incident.id, body.user.id, await actorOf(body.user.id));
+    await incidents.setOwner(incident.id, body.user.id, await actorOf(body.user.id));
   };
 
 export const severityChosen =
@@ -62,15 +62,15 @@ export const severityChosen =
   async ({ ack, action, body }) => {
     await ack();
     const { id, severity } = SeverityChoice.parse(action.selected_option.value);
-    incidents.setSeverity(id, severity, await actorOf(body.user.id));
+    await incidents.setSeverity(id, severity, await actorOf(body.user.id));
   };
 
 /** Resolve opens the form; people who may not resolve are told so before writing a summary. */
 export const resolveClicked =
-  ({ db, incidents, actorOf }: CardServices): Button =>
+  ({ store, incidents, actorOf }: CardServices): Button =>
   async ({ ack, action, body, client, respond }) => {
     await ack();
-    const incident = getIncident(db, IncidentId.parse(action.value));
+    const incident = await store.read((tx) => getIncident(tx, IncidentId.parse(action.value)));
     if (incident.state === 'resolved') {
       await respond({
         response_type: 'ephemeral',
@@ -79,6 +79,6 @@ export const resolveClicked =
       });
       return;
     }
-    incidents.assertMayResolve(incident.id, await actorOf(body.user.id));
+    await incidents.assertMayResolve(incident.id, await actorOf(body.user.id));
     await client.views.open({ trigger_id: body.trigger_id, view: resolveModal(incident) });
   };

@@ -12,7 +12,10 @@ export const pageOnCallClicked =
     respond,
   }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs) => {
     await ack();
-    const outcome = paging.page(Number(action.value), null, { id: body.user.id, source: 'slack' });
+    const outcome = await paging.page(Number(action.value), null, {
+      id: body.user.id,
+      source: 'slack',
+    });
     const text = pageOutcomeText(outcome);
     if (text) await respond({ response_type: 'ephemeral', replace_original: false, text });
   };

@@ -3,14 +3,14 @@ import { z } from 'zod';
 import { incidentRef } from '../../domain/incident.js';
 import { type Reminders, SNOOZE_MINUTES } from '../../incidents/reminders.js';
 import { getIncident } from '../../store/incidents.js';
-import type { Db } from '../../store/sqlite.js';
+import type { Store } from '../../store/unit-of-work.js';
 import type { ActorOf } from '../actors.js';
 import { statusUpdateModal } from '../blocks/modals.js';
 import { slackDate } from '../blocks/text.js';
 import { IncidentId } from './incident-card.js';
 
 export interface ReminderServices {
-  db: Db;
+  store: Store;
   reminders: Reminders;
   actorOf: ActorOf;
 }
@@ -30,7 +30,7 @@ export const snoozeClicked =
   async ({ ack, action, body, respond }) => {
     await ack();
     const [id, minutes, dueAt] = SnoozeValue.parse(action.value);
-    const result = reminders.snooze(id, minutes, dueAt, await actorOf(body.user.id));
+    const result = await reminders.snooze(id, minutes, dueAt, await actorOf(body.user.id));
     if (!result.changed) {
       await respond({
         response_type: 'ephemeral',
@@ -47,10 +47,10 @@ export const snoozeClicked =
 
 /** Post update opens the status-update form; its submission posts the update. */
 export const postUpdateClicked =
-  ({ db }: ReminderServices): Button =>
+  ({ store }: ReminderServices): Button =>
   async ({ ack, action, body, client, respond }) => {
     await ack();
-    const incident = getIncident(db, IncidentId.parse(action.value));
+    const incident = await store.read((tx) => getIncident(tx, IncidentId.parse(action.value)));
     if (incident.state === 'resolved') {
       await respond({
         response_type: 'ephemeral',

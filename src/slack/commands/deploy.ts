@@ -22,7 +22,7 @@ export interface FreezeArgs {
 /**
  * `[service] [environment] [duration] [reason…]`, each optional in that order. A word is the
  * environment only when it is one the config knows (or a glob), so
- * `/deploy freeze checkout db migration running` keeps "db migration running" as the reason.
+ * `/deploy freeze checkout store migration running` keeps "store migration running" as the reason.
  */
 export function parseFreezeArgs(
   args: string,
@@ -94,7 +94,7 @@ export function deploySubcommands(s: DeploySlackServices): SubcommandTable {
             'Say what to freeze and why, e.g. `/deploy freeze checkout production 2h payment errors` (`*` freezes every service).',
           );
         }
-        const freeze = s.freezes.create(
+        const freeze = await s.freezes.create(
           { ...parsed, incidentId: incident?.id ?? null, channelId: command.channel_id },
           actor,
         );
@@ -111,7 +111,7 @@ export function deploySubcommands(s: DeploySlackServices): SubcommandTable {
         const word = args.trim();
         const id = /^#?(\d+)$/.exec(word)?.[1];
         if (id) {
-          s.freezes.lift(Number(id), actor);
+          await s.freezes.lift(Number(id), actor);
           await respond(ephemeral(`🌤 Freeze #${id} lifted.`));
           return;
         }
@@ -121,8 +121,8 @@ export function deploySubcommands(s: DeploySlackServices): SubcommandTable {
             'Say which freeze: `/deploy unfreeze <service>` or `/deploy unfreeze #<id>` (see `/deploy status`).',
           );
         const lifted = word
-          ? s.freezes.liftMatching({ service: resolve(word) }, actor)
-          : s.freezes.liftMatching({ incidentId: incident?.id }, actor);
+          ? await s.freezes.liftMatching({ service: resolve(word) }, actor)
+          : await s.freezes.liftMatching({ incidentId: incident?.id }, actor);
         await respond(
           ephemeral(
             lifted.length > 0
@@ -136,14 +136,22 @@ export function deploySubcommands(s: DeploySlackServices): SubcommandTable {
       usage: 'status [service] — freezes, rollbacks and the latest deploys',
       async run({ args, respond }) {
         const service = args.trim() ? resolve(args.trim()) : null;
-        await respond(ephemeral(statusText(deployStatus(s.db, s.freezes.active(), service))));
+        await respond(
+          ephemeral(
+            statusText(
+              await s.store.read(async (tx) => deployStatus(tx, await s.freezes.active(), service)),
+            ),
+          ),
+        );
       },
     },
     list: {
       usage: 'list [service] — recent deploys (unmapped services marked)',
       async run({ args, respond }) {
         const service = args.trim() ? resolve(args.trim()) : null;
-        await respond(ephemeral(listText(recentDeploys(s.db, service), service)));
+        await respond(
+          ephemeral(listText(await s.store.read((tx) => recentDeploys(tx, service)), service)),
+        );
       },
     },
     rollback: {
@@ -159,7 +167,7 @@ export function deploySubcommands(s: DeploySlackServices): SubcommandTable {
           args.split(/\s+/).filter(Boolean)[1]?.toLowerCase() ??
           incident?.environment ??
           s.policy.defaultEnvironment;
-        const plan = s.rollbacks.plan(service, environment, incident?.id ?? null);
+        const plan = await s.rollbacks.plan(service, environment, incident?.id ?? null);
         const blocks = rollbackPrompt(plan, incident?.id ?? null);
         await respond({
           response_type: 'ephemeral',

@@ -37,19 +37,19 @@ export const followupSubcommands = ({ followups }: { followups: Followups }): Su
       const change = /^(\S+)\s+#?(\d+)$/.exec(args);
       const state = change ? STATE_WORDS[change[1]?.toLowerCase() ?? ''] : undefined;
       if (change && state) {
-        const updated = followups.setState(Number(change[2]), state, actor, incident.id);
+        const updated = await followups.setState(Number(change[2]), state, actor, incident.id);
         await respond({ response_type: 'in_channel', ...followupMessage(updated, actor.id) });
         return;
       }
       if (args === '' || args.toLowerCase() === 'list') {
         await respond({
           response_type: 'ephemeral',
-          text: followupList(incident.id, followups.listFor(incident.id)),
+          text: followupList(incident.id, await followups.listFor(incident.id)),
         });
         return;
       }
       const { text, ownerId } = parseFollowup(args);
-      const added = followups.add(incident.id, { text, ownerId }, actor);
+      const added = await followups.add(incident.id, { text, ownerId }, actor);
       await respond({ response_type: 'in_channel', ...followupMessage(added) });
     },
   },
@@ -75,6 +75,6 @@ export const followupButton =
     const id = Number(action.value);
     if (!state || !Number.isInteger(id))
       throw new AppError('invalid', 'That button is out of date.');
-    const updated = followups.setState(id, state, { id: body.user.id, source: 'slack' });
+    const updated = await followups.setState(id, state, { id: body.user.id, source: 'slack' });
     await respond({ replace_original: true, ...followupMessage(updated, body.user.id) });
   };

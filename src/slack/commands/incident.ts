@@ -3,7 +3,7 @@ import { type Incident, incidentRef } from '../../domain/incident.js';
 import { AppError } from '../../errors.js';
 import type { Incidents } from '../../incidents/service.js';
 import { openIncidents } from '../../store/incidents.js';
-import type { Db } from '../../store/sqlite.js';
+import type { Store } from '../../store/unit-of-work.js';
 import { severityLabel, stateLabel } from '../blocks/incident-card.js';
 import { incidentList } from '../blocks/incident-list.js';
 import {
@@ -17,7 +17,7 @@ import { parseDeclare, parseSeverity, parseState, parseUser, unescapeSlack } fro
 import type { SubcommandContext, SubcommandTable } from './types.js';
 
 export interface IncidentCommandServices {
-  db: Db;
+  store: Store;
   incidents: Incidents;
   catalog: Catalog;
 }
@@ -37,7 +37,7 @@ const tell = (ctx: SubcommandContext, text: string) =>
  * person typing only hears back when nothing changed or a form opens.
  */
 export function incidentSubcommands({
-  db,
+  store,
   incidents,
   catalog,
 }: IncidentCommandServices): SubcommandTable {
@@ -53,7 +53,7 @@ export function incidentSubcommands({
           });
           return;
         }
-        const incident = incidents.declare(
+        const incident = await incidents.declare(
           { title: unescapeSlack(title), severity: severity ?? DEFAULT_SEVERITY },
           ctx.actor,
         );
@@ -73,7 +73,7 @@ export function incidentSubcommands({
           await tell(ctx, `${incidentRef(incident.id)} is already ${severityLabel(severity)}.`);
           return;
         }
-        incidents.setSeverity(incident.id, severity, ctx.actor);
+        await incidents.setSeverity(incident.id, severity, ctx.actor);
       },
     },
     owner: {
@@ -86,7 +86,7 @@ export function incidentSubcommands({
           await tell(ctx, `<@${ownerId}> already owns ${incidentRef(incident.id)}.`);
           return;
         }
-        incidents.setOwner(incident.id, ownerId, ctx.actor);
+        await incidents.setOwner(incident.id, ownerId, ctx.actor);
       },
     },
     state: {
@@ -99,7 +99,7 @@ export function incidentSubcommands({
           await tell(ctx, `${incidentRef(incident.id)} is already ${stateLabel(state)}.`);
           return;
         }
-        incidents.setState(incident.id, state, ctx.actor);
+        await incidents.setState(incident.id, state, ctx.actor);
       },
     },
     status: {
@@ -116,14 +116,14 @@ export function incidentSubcommands({
           });
           return;
         }
-        incidents.statusUpdate(incident.id, text, ctx.actor);
+        await incidents.statusUpdate(incident.id, text, ctx.actor);
       },
     },
     note: {
       usage: 'note <text> — add a note to the timeline',
       needsIncident: true,
       async run(ctx) {
-        incidents.note(here(ctx).id, unescapeSlack(ctx.args), ctx.actor);
+        await incidents.note(here(ctx).id, unescapeSlack(ctx.args), ctx.actor);
       },
     },
     resolve: {
@@ -137,10 +137,10 @@ export function incidentSubcommands({
         }
         const summary = unescapeSlack(ctx.args);
         if (summary) {
-          incidents.resolve(incident.id, summary, ctx.actor);
+          await incidents.resolve(incident.id, summary, ctx.actor);
           return;
         }
-        incidents.assertMayResolve(incident.id, ctx.actor);
+        await incidents.assertMayResolve(incident.id, ctx.actor);
         await ctx.client.views.open({
           trigger_id: ctx.command.trigger_id,
           view: resolveModal(incident),
@@ -151,13 +151,16 @@ export function incidentSubcommands({
       usage: 'reopen <reason> — reopen a resolved incident',
       needsIncident: true,
       async run(ctx) {
-        incidents.reopen(here(ctx).id, unescapeSlack(ctx.args), ctx.actor);
+        await incidents.reopen(here(ctx).id, unescapeSlack(ctx.args), ctx.actor);
       },
     },
     list: {
       usage: 'list — the open incidents and their channels',
       async run(ctx) {
-        await ctx.respond({ response_type: 'ephemeral', ...incidentList(openIncidents(db)) });
+        await ctx.respond({
+          response_type: 'ephemeral',
+          ...incidentList(await store.read((tx) => openIncidents(tx))),
+        });
       },
     },
     help: {

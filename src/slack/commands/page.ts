@@ -9,7 +9,7 @@ export const pageSubcommand = ({ paging }: { paging: Paging }): Subcommand => ({
   async run({ args, actor, incident, respond }) {
     if (!incident) return;
     const [service] = args.split(/\s+/).filter(Boolean);
-    const outcome = paging.page(incident.id, service ?? null, actor);
+    const outcome = await paging.page(incident.id, service ?? null, actor);
     const text = pageOutcomeText(outcome);
     if (text) await respond({ response_type: 'ephemeral', text });
   },

@@ -2,12 +2,12 @@ import { incidentRef } from '../../domain/incident.js';
 import { AppError } from '../../errors.js';
 import { renderPostmortem } from '../../postmortem/draft.js';
 import { loadPostmortemRecord } from '../../postmortem/record.js';
-import type { Db } from '../../store/sqlite.js';
+import type { Store } from '../../store/unit-of-work.js';
 import { translate } from '../chat.js';
 import type { SubcommandTable } from './types.js';
 
 export interface PostmortemCommandDeps {
-  db: Db;
+  store: Store;
   now: () => Date;
 }
 
@@ -22,7 +22,7 @@ export function parseIncidentNumber(text: string): number | null {
  * file in the incident's channel (files.uploadV2: people download it, edit it, paste it into
  * their doc tool or a canvas).
  */
-export const postmortemSubcommands = ({ db, now }: PostmortemCommandDeps): SubcommandTable => ({
+export const postmortemSubcommands = ({ store, now }: PostmortemCommandDeps): SubcommandTable => ({
   postmortem: {
     usage: 'postmortem [INC-n] — post the postmortem draft, written from the record',
     async run({ args, incident, command, client, respond }) {
@@ -38,7 +38,7 @@ export const postmortemSubcommands = ({ db, now }: PostmortemCommandDeps): Subco
         });
         return;
       }
-      const record = loadPostmortemRecord(db, id);
+      const record = await store.read((tx) => loadPostmortemRecord(tx, id));
       const markdown = renderPostmortem(record, { generatedAt: now() });
       const ref = incidentRef(id);
       const channel = record.incident.channelId ?? command.channel_id;

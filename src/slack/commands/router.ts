@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { Actor } from '../../incidents/events.js';
 import { findIncidentByChannel } from '../../store/incidents.js';
-import type { Db } from '../../store/sqlite.js';
+import type { Store } from '../../store/unit-of-work.js';
 import type { SubcommandTable } from './types.js';
 
 export function helpText(command: string, table: SubcommandTable): string {
@@ -17,7 +17,7 @@ export function helpText(command: string, table: SubcommandTable): string {
  * command outside an incident channel where to go.
  */
 export const routeSubcommands =
-  (deps: { db: Db; table: SubcommandTable; actorOf: (userId: string) => Promise<Actor> }) =>
+  (deps: { store: Store; table: SubcommandTable; actorOf: (userId: string) => Promise<Actor> }) =>
   async ({ ack, command, respond, client }: SlackCommandMiddlewareArgs & AllMiddlewareArgs) => {
     await ack();
     const text = command.text.trim();
@@ -33,7 +33,7 @@ export const routeSubcommands =
       });
       return;
     }
-    const incident = findIncidentByChannel(deps.db, command.channel_id);
+    const incident = await deps.store.read((tx) => findIncidentByChannel(tx, command.channel_id));
     if (sub.needsIncident && !incident) {
       await respond({
         response_type: 'ephemeral',

@@ -1,12 +1,12 @@
 import type { Catalog } from '../../catalog.js';
 import { AppError } from '../../errors.js';
 import { doraStatsFor, incidentStatsFor, MAX_DAYS } from '../../metrics/stats.js';
-import type { Db } from '../../store/sqlite.js';
+import type { Store } from '../../store/unit-of-work.js';
 import { doraStatsText, incidentStatsText } from '../blocks/stats.js';
 import type { SubcommandTable } from './types.js';
 
 export interface StatsCommandDeps {
-  db: Db;
+  store: Store;
   now: () => Date;
   catalog: Catalog;
   /** The environment DORA is measured in (incidents.defaultEnvironment, usually production). */
@@ -27,7 +27,7 @@ export function parseDays(word: string): number | null {
 }
 
 /** `/incident stats [days]`: MTTA and MTTR per severity, only to the person who asked. */
-export const incidentStatsSubcommands = ({ db, now }: StatsCommandDeps): SubcommandTable => ({
+export const incidentStatsSubcommands = ({ store, now }: StatsCommandDeps): SubcommandTable => ({
   stats: {
     usage: 'stats [days] — MTTA and MTTR per severity (default 30 days)',
     async run({ args, respond }) {
@@ -39,7 +39,7 @@ export const incidentStatsSubcommands = ({ db, now }: StatsCommandDeps): Subcomm
         );
       await respond({
         response_type: 'ephemeral',
-        text: incidentStatsText(incidentStatsFor(db, now(), days), days),
+        text: incidentStatsText(await store.read((tx) => incidentStatsFor(tx, now(), days)), days),
       });
     },
   },
@@ -59,10 +59,12 @@ export const deployStatsSubcommands = (deps: StatsCommandDeps): SubcommandTable 
         else if (!service) service = deps.catalog.resolve(word).service;
         else throw new AppError('invalid', 'Usage: `/deploy stats [service] [days]`.');
       }
-      const stats = doraStatsFor(deps.db, deps.now(), days, {
-        environment: deps.environment,
-        service,
-      });
+      const stats = await deps.store.read((tx) =>
+        doraStatsFor(tx, deps.now(), days, {
+          environment: deps.environment,
+          service,
+        }),
+      );
       await respond({
         response_type: 'ephemeral',
         text: doraStatsText(stats, { service, environment: deps.environment, days }),

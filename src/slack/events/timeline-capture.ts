@@ -8,7 +8,7 @@ import type {
 import { captureEffects, type TimelineCapture } from '../../incidents/capture.js';
 import type { EffectHandler } from '../../outbox/effects.js';
 import { findIncidentByChannel } from '../../store/incidents.js';
-import type { Db } from '../../store/sqlite.js';
+import type { Store } from '../../store/unit-of-work.js';
 import {
   fetchMessage,
   isFromBot,
@@ -18,7 +18,7 @@ import {
 } from './message-source.js';
 
 export interface CaptureListenerDeps {
-  db: Db;
+  store: Store;
   capture: TimelineCapture;
   /** The reaction that pins (config incidents.pinReaction), without colons. */
   pinReaction: string;
@@ -41,9 +41,9 @@ export const pinOnReaction =
   async ({ event, context }: ReactionArgs<'reaction_added'>) => {
     if (!isPinReaction(event.reaction, deps.pinReaction) || event.item.type !== 'message') return;
     if (event.item_user && event.item_user === context.botUserId) return;
-    const incident = findIncidentByChannel(deps.db, event.item.channel);
+    const incident = await deps.store.read((tx) => findIncidentByChannel(tx, event.item.channel));
     if (!incident) return;
-    deps.capture.request('pin', {
+    await deps.capture.request('pin', {
       incidentId: incident.id,
       channelId: event.item.channel,
       ts: event.item.ts,
@@ -56,9 +56,9 @@ export const withdrawOnReactionRemoved =
   (deps: CaptureListenerDeps) =>
   async ({ event }: ReactionArgs<'reaction_removed'>) => {
     if (!isPinReaction(event.reaction, deps.pinReaction) || event.item.type !== 'message') return;
-    const incident = findIncidentByChannel(deps.db, event.item.channel);
+    const incident = await deps.store.read((tx) => findIncidentByChannel(tx, event.item.channel));
     if (!incident) return;
-    deps.capture.request('withdraw', {
+    await deps.capture.request('withdraw', {
       incidentId: incident.id,
       channelId: event.item.channel,
       ts: event.item.ts,
@@ -83,7 +83,7 @@ export const addToTimelineShortcut =
     await ack();
     const say = (text: string) =>
       respond({ response_type: 'ephemeral', replace_original: false, text });
-    const incident = findIncidentByChannel(deps.db, shortcut.channel.id);
+    const incident = await deps.store.read((tx) => findIncidentByChannel(tx, shortcut.channel.id));
     if (!incident) {
       await say('*Add to timeline* works in incident channels. This channel has no incident.');
       return;
@@ -94,7 +94,7 @@ export const addToTimelineShortcut =
       return;
     }
     const permalink = await permalinkOf(client, shortcut.channel.id, message.ts);
-    const entry = deps.capture.pin(
+    const entry = await deps.capture.pin(
       incident.id,
       toCaptured(shortcut.channel.id, message, permalink),
       { id: shortcut.user.id, source: 'slack' },
@@ -115,14 +115,14 @@ export interface CaptureHandlerDeps {
 /** Outbox handlers that carry out capture requests: read the message, then pin or withdraw. */
 export function captureHandlers(deps: CaptureHandlerDeps): EffectHandler[] {
   const read = (channel: string, ts: string) =>
-    deps.call('conversations.history', () => fetchMessage(deps.client, channel, ts));
+    deps.call('conversations.history', async () => await fetchMessage(deps.client, channel, ts));
   return [
     captureEffects.pin.handledBy(async (r) => {
       const message = await read(r.channelId, r.ts);
       // Deleted before we got to it, or a bot's message: nothing to copy, nothing to say.
       if (!message || isFromBot(message, await deps.botUserId())) return;
       const permalink = await permalinkOf(deps.client, r.channelId, r.ts);
-      deps.capture.pin(
+      await deps.capture.pin(
         r.incidentId,
         toCaptured(r.channelId, message, permalink),
         { id: r.by, source: 'slack' },
@@ -136,7 +136,7 @@ export function captureHandlers(deps: CaptureHandlerDeps): EffectHandler[] {
         (x) => isPinReaction(x.name, deps.pinReaction) && (x.count ?? x.users?.length ?? 0) > 0,
       );
       if (stillPinned) return;
-      deps.capture.withdraw(r.incidentId, r.channelId, r.ts, { id: r.by, source: 'slack' });
+      await deps.capture.withdraw(r.incidentId, r.channelId, r.ts, { id: r.by, source: 'slack' });
     }),
   ];
 }
