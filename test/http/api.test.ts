@@ -28,7 +28,7 @@ async function start(apiToken: string | null = TOKEN) {
   incidents.declare({ title: 'Checkout 500s', severity: 'sev1', services: ['checkout-api'] }, ana);
   incidents.note(2, 'look at the pool', ana);
   const handler = createHttpHandler({
-    routes: apiRoutes({ db: opened.db, now: () => clock.now, apiToken: apiToken ?? undefined }),
+    routes: apiRoutes({ store: opened.store, now: () => clock.now, apiToken: apiToken ?? undefined }),
     log: pino({ level: 'silent' }),
     isDraining: () => false,
   });

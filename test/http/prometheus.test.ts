@@ -18,8 +18,8 @@ test('each app has its own registry: two telemetries in one process do not share
   close = opened.close;
   const a = new Registry();
   const b = new Registry();
-  const ta = createTelemetry(a, { db: opened.db, now: () => new Date() });
-  createTelemetry(b, { db: opened.db, now: () => new Date() });
+  const ta = createTelemetry(a, { store: opened.store, now: () => new Date() });
+  createTelemetry(b, { store: opened.store, now: () => new Date() });
   ta.pagerdutyCall('get /incidents/PABC123', 'ok', 12);
   ta.alertsReceived('grafana', 3);
   expect(await a.metrics()).toContain(

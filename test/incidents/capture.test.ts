@@ -25,7 +25,7 @@ function setup() {
   const incident = incidents.declare({ title: 'Checkout 500s', severity: 'sev2' }, ana);
   let kicks = 0;
   const capture = createTimelineCapture({
-    db: opened.db,
+    store: opened.store,
     now: () => clock.now,
     kick: () => kicks++,
   });

@@ -16,7 +16,7 @@ function setup() {
   close = opened.close;
   let kicks = 0;
   const intake = createAlertIntake({
-    db: opened.db,
+    store: opened.store,
     now: () => new Date('2026-11-22T10:00:00Z'),
     catalog: createCatalog({}),
     kick: () => {},
@@ -29,7 +29,7 @@ function setup() {
     },
   });
   const inbox = createInbox({
-    db: opened.db,
+    store: opened.store,
     now: () => new Date('2026-11-22T10:00:00Z'),
     intake,
     kick: () => kicks++,

@@ -19,7 +19,7 @@ function setup(policy: Partial<IntakePolicy> = {}) {
   close = opened.close;
   let kicks = 0;
   const intake = createAlertIntake({
-    db: opened.db,
+    store: opened.store,
     now: () => T0,
     kick: () => kicks++,
     catalog: createCatalog({

@@ -30,7 +30,7 @@ function setup() {
     reminders: { sev1: 30 * 60_000, sev2: 60 * 60_000 },
     unownedReminderMs: 10 * 60_000,
   };
-  const deps = { db: opened.db, now: () => clock, kick: () => {} };
+  const deps = { store: opened.store, now: () => clock, kick: () => {} };
   const service = createIncidents({
     ...deps,
     catalog: createCatalog({}),

@@ -18,7 +18,7 @@ function setup() {
   close = opened.close;
   const events: IncidentEvent[] = [];
   const common = {
-    db: opened.db,
+    store: opened.store,
     now: () => T0,
     kick: () => {},
     catalog: createCatalog({}),

@@ -26,7 +26,7 @@ function setup() {
   close = opened.close;
   const events: IncidentEvent[] = [];
   const service = createIncidents({
-    db: opened.db,
+    store: opened.store,
     now: () => clock,
     kick: () => {},
     catalog: createCatalog({ checkout: { aliases: ['checkout-api'], owners: [] } }),

@@ -111,8 +111,8 @@ test('two workers on one file: every item delivered exactly once, each lane in o
         now,
       );
 
-  const a = worker({ db: first.db, handlers: handlerFor('a'), workerId: 'a', concurrency: 4 });
-  const b = worker({ db: second.db, handlers: handlerFor('b'), workerId: 'b', concurrency: 4 });
+  const a = worker({ store: first.store, handlers: handlerFor('a'), workerId: 'a', concurrency: 4 });
+  const b = worker({ store: second.store, handlers: handlerFor('b'), workerId: 'b', concurrency: 4 });
   a.start();
   b.start();
   await until(() => delivered.length >= LANES * PER_LANE && a.running + b.running === 0, 20_000);
@@ -148,7 +148,7 @@ test('a worker that dies holding a claim: after its lease the other worker takes
   const seen: { seq: number; at: number }[] = [];
   const started = Date.now();
   worker({
-    db: alive.db,
+    store: alive.store,
     workerId: 'alive',
     handlers: {
       step: async (item) => {
@@ -215,10 +215,10 @@ test('a delivery slower than the lease keeps its claim: the other worker never r
       await sleep(1500); // five leases long
     },
   });
-  const a = worker({ db: first.db, workerId: 'a', leaseMs: 300, handlers: slow('a') });
+  const a = worker({ store: first.store, workerId: 'a', leaseMs: 300, handlers: slow('a') });
   a.start();
   await until(() => runs.length === 1);
-  const b = worker({ db: second.db, workerId: 'b', leaseMs: 300, handlers: slow('b') });
+  const b = worker({ store: second.store, workerId: 'b', leaseMs: 300, handlers: slow('b') });
   b.start();
   await until(() => a.running === 0 && outboxStats(first.db, new Date()).pending === 0);
   await sleep(50);

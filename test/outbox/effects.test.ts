@@ -20,7 +20,7 @@ function setup(effects: EffectHandler[]) {
   const logged: Array<{ msg: string; err?: { message: string } }> = [];
   const given: string[] = [];
   const worker = createOutboxWorker({
-    db: opened.db,
+    store: opened.store,
     now: () => new Date(),
     log: pino({ level: 'warn' }, { write: (line: string) => void logged.push(JSON.parse(line)) }),
     effects,
@@ -87,7 +87,7 @@ test('two handlers for one kind are refused when the worker is built', () => {
   cleanup = async () => opened.close();
   expect(() =>
     createOutboxWorker({
-      db: opened.db,
+      store: opened.store,
       now: () => new Date(),
       log: pino({ level: 'silent' }),
       effects: [

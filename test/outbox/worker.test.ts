@@ -29,7 +29,7 @@ const effectsOf = (handlers: Record<string, RowHandler>): EffectHandler[] =>
 function setup(handlers: Record<string, RowHandler>) {
   const opened = testDb();
   const worker = createOutboxWorker({
-    db: opened.db,
+    store: opened.store,
     now: () => new Date(),
     log,
     effects: effectsOf(handlers),
@@ -90,7 +90,7 @@ test('a permanent failure parks the item and lets the lane go on', async () => {
   const given: string[] = [];
   const opened = testDb();
   const worker = createOutboxWorker({
-    db: opened.db,
+    store: opened.store,
     now: () => new Date(),
     log,
     pollMs: 20,

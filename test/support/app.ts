@@ -93,7 +93,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       }),
     get: (path, headers) => fetch(`${base}${path}`, { headers }),
     async settle(timeoutMs = 10_000) {
-      app.inbox.drain(timeoutMs);
+      await app.inbox.drain(timeoutMs);
       return app.outbox.drain(timeoutMs);
     },
     async stop({ keepDir = false, keepSlack = false } = {}) {
@@ -111,14 +111,14 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
 
 /** Polls until `check` returns a truthy value (or throws after `timeoutMs`). */
 export async function eventually<T>(
-  check: () => T | undefined | null | false,
+  check: () => T | undefined | null | false | Promise<T | undefined | null | false>,
   timeoutMs = 10_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
     try {
-      const value = check();
+      const value = await check();
       if (value) return value;
     } catch (error) {
       last = error;

@@ -31,13 +31,13 @@ export function deployCore(
     search: { aliases: [], owners: [] },
   });
   const freezes = createFreezes({
-    db: opened.db,
+    store: opened.store,
     now,
     kick,
     policy: { defaultMs: 120 * MIN, maxMs: 24 * 60 * MIN, deployers },
   });
   const suspects = createSuspects({
-    db: opened.db,
+    store: opened.store,
     now,
     kick,
     policy: { windowMs: 120 * MIN, max: 3 },
@@ -49,7 +49,7 @@ export function deployCore(
     unownedReminderMs: 10 * MIN,
   };
   const incidents = createIncidents({
-    db: opened.db,
+    store: opened.store,
     now,
     kick,
     catalog,
@@ -57,7 +57,7 @@ export function deployCore(
     policy: { ...policy, deployers, commanders: [] },
   });
   const alerts = createAlertIntake({
-    db: opened.db,
+    store: opened.store,
     now,
     kick,
     catalog,
@@ -65,7 +65,7 @@ export function deployCore(
     policy: { ...policy, severityLabels: undefined, autoResolve: false },
   });
   const intake = createDeployIntake({
-    db: opened.db,
+    store: opened.store,
     now,
     catalog,
     freezes,
@@ -73,7 +73,7 @@ export function deployCore(
     policy: { defaultEnvironment: 'production', rollbacksExempt: true },
   });
   const rollbacks = createRollbacks({
-    db: opened.db,
+    store: opened.store,
     now,
     kick,
     backendFor: options.backendFor ?? (() => null),
@@ -88,14 +88,14 @@ export function deployCore(
   });
 
   /** A deploy `minutesAgo` before the clock. */
-  function deploy(
+  async function deploy(
     id: string,
     version: string,
     minutesAgo: number,
     extra: Partial<NormalizedDeploy> = {},
   ) {
     const at = new Date(clock.now.getTime() - minutesAgo * MIN);
-    return intake.receive({
+    return await intake.receive({
       source: 'generic',
       sourceId: id,
       serviceNames: ['checkout'],

@@ -3,7 +3,7 @@ import type { Freeze } from '../../src/domain/freeze.js';
 import { insertDeploy as insertDeployRow } from '../../src/store/deploys.js';
 import { insertFreeze as insertFreezeRow, type NewFreeze } from '../../src/store/freezes.js';
 import { finishRollback, insertRollback as insertRollbackRow } from '../../src/store/rollbacks.js';
-import type { DbOrTx } from '../../src/store/sqlite.js';
+import type { Tx } from '../../src/store/unit-of-work.js';
 
 // A deploy history for tests of other modules (the postmortem, the stats) that need one without
 // replaying the deploy module: written through the deploy repositories, with the fields a test
@@ -16,7 +16,7 @@ type Required = Pick<
   'source' | 'dedupeKey' | 'service' | 'environment' | 'status' | 'version' | 'at'
 >;
 
-export function insertDeploy(db: DbOrTx, values: Required & Partial<Deploy>): Deploy {
+export function insertDeploy(db: Tx, values: Required & Partial<Deploy>): Promise<Deploy> {
   return insertDeployRow(db, {
     serviceKnown: true,
     previousVersion: null,
@@ -36,8 +36,8 @@ export function insertDeploy(db: DbOrTx, values: Required & Partial<Deploy>): De
 }
 
 /** A rollback that already ended, as the rollback module leaves it. */
-export function insertRollback(
-  db: DbOrTx,
+export async function insertRollback(
+  db: Tx,
   values: Pick<
     Rollback,
     | 'service'
@@ -53,8 +53,8 @@ export function insertRollback(
     Partial<Pick<Rollback, 'incidentId' | 'startedAt' | 'channelId'>> & {
       status: 'succeeded' | 'failed';
     },
-): void {
-  const row = insertRollbackRow(db, {
+): Promise<void> {
+  const row = await insertRollbackRow(db, {
     incidentId: values.incidentId ?? null,
     channelId: values.channelId ?? null,
     service: values.service,
@@ -66,7 +66,7 @@ export function insertRollback(
     requestedBy: values.requestedBy,
     requestedAt: values.requestedAt,
   });
-  finishRollback(db, row.id, {
+  await finishRollback(db, row.id, {
     status: values.status,
     startedAt: values.startedAt ?? null,
     finishedAt: values.finishedAt,
@@ -77,9 +77,9 @@ export function insertRollback(
 }
 
 export function insertFreeze(
-  db: DbOrTx,
+  db: Tx,
   values: Omit<NewFreeze, 'blocksRollbacks' | 'channelId'> &
     Partial<Pick<NewFreeze, 'blocksRollbacks' | 'channelId'>>,
-): Freeze {
+): Promise<Freeze> {
   return insertFreezeRow(db, { blocksRollbacks: false, channelId: null, ...values });
 }

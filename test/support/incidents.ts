@@ -2,11 +2,11 @@ import { createCatalog } from '../../src/catalog.js';
 import type { IncidentListener } from '../../src/incidents/events.js';
 import { createAlertIntake } from '../../src/incidents/intake.js';
 import { createIncidents } from '../../src/incidents/service.js';
-import type { Db } from '../../src/store/sqlite.js';
+import type { Store } from '../../src/store/unit-of-work.js';
 
 /** The real lifecycle and alert intake over a test database, with a clock the test moves. */
 export function coreServices(
-  db: Db,
+  store: Store,
   clock: { now: Date },
   options: {
     listeners?: IncidentListener[];
@@ -19,7 +19,7 @@ export function coreServices(
   const now = () => clock.now;
   const listeners = options.listeners ?? [];
   const incidents = createIncidents({
-    db,
+    store,
     now,
     catalog,
     kick: () => {},
@@ -33,7 +33,7 @@ export function coreServices(
     },
   });
   const intake = createAlertIntake({
-    db,
+    store,
     now,
     catalog,
     kick: () => {},

@@ -134,7 +134,7 @@ export function fakeChat(): Chat {
 export function setupPaging(options: PagingSetupOptions = {}) {
   // The real clock: the outbox's backoff waits on it.
   const now = () => new Date();
-  const { db, close } = testDb();
+  const { store, close } = testDb();
   const catalog = createCatalog({
     checkout: { aliases: ['checkout-api'], owners: [] },
     payments: { aliases: [], owners: [] },
@@ -166,19 +166,26 @@ export function setupPaging(options: PagingSetupOptions = {}) {
     deployers: [],
     commanders: [],
   };
-  const incidents = createIncidents({ db, now, catalog, kick, listeners, policy: lifecyclePolicy });
+  const incidents = createIncidents({
+    store,
+    now,
+    catalog,
+    kick,
+    listeners,
+    policy: lifecyclePolicy,
+  });
   const intake = createAlertIntake({
-    db,
+    store,
     now,
     catalog,
     kick,
     listeners,
     policy: { ...lifecyclePolicy, severityLabels: undefined, autoResolve: false },
   });
-  const paging = createPaging({ db, now, catalog, kick, policy });
+  const paging = createPaging({ store, now, catalog, kick, policy });
   listeners.push(paging.listener);
   const worker = createOutboxWorker({
-    db,
+    store,
     now,
     log: pino({ level: 'silent' }),
     effects: [
@@ -187,7 +194,7 @@ export function setupPaging(options: PagingSetupOptions = {}) {
         options.chat
           ? (() => {
               const publisher = createPublisher({
-                db,
+                store,
                 chat: options.chat,
                 catalog,
                 now,
@@ -199,7 +206,7 @@ export function setupPaging(options: PagingSetupOptions = {}) {
       ),
       messageEffect.handledBy(async () => {}),
       ...createPagerDelivery({
-        db,
+        store,
         now,
         kick,
         policy,
@@ -214,16 +221,16 @@ export function setupPaging(options: PagingSetupOptions = {}) {
     baseDelayMs: 1,
     maxDelayMs: 5,
   });
-  const inbound = createPagerDutyInbound({ db, now, kick, policy, intake, incidents });
+  const inbound = createPagerDutyInbound({ store, now, kick, policy, intake, incidents });
 
   /** The incident's chat messages enqueued so far (delivered or not), oldest first. */
-  const messages = (incidentId: number): ChatMessage[] =>
-    laneItems(db, chatLane(incidentId))
+  const messages = async (incidentId: number): Promise<ChatMessage[]> =>
+    (await store.read((tx) => laneItems(tx, chatLane(incidentId))))
       .filter((r) => r.kind === 'chat.message')
       .map((r) => r.payload.message as ChatMessage);
 
   return {
-    db,
+    store,
     incidents,
     intake,
     paging,
@@ -233,7 +240,8 @@ export function setupPaging(options: PagingSetupOptions = {}) {
     directory,
     policy,
     messages,
-    pagesOf: (incidentId: number): PageRow[] => pagesOf(db, incidentId),
+    pagesOf: (incidentId: number): Promise<PageRow[]> =>
+      store.read((tx) => pagesOf(tx, incidentId)),
     now,
     async drain() {
       const done = await worker.drain(5000);

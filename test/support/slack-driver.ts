@@ -159,12 +159,20 @@ export function slackDriver(bot: TestApp) {
     /** Waits until the incident has a channel with its card (after the inbox and the outbox ran). */
     async channelOf(incidentId: number): Promise<string> {
       await bot.settle(10_000);
-      return eventually(() => findIncident(bot.app.db, incidentId)?.channelId ?? false);
+      return eventually(
+        async () =>
+          (await bot.app.store.read((tx) => findIncident(tx, incidentId)))?.channelId ?? false,
+      );
     },
 
     /** Waits for a timeline entry of `kind` beyond the first `after` ones. */
     timelineEntry: (incidentId: number, kind: string, after = 0) =>
-      eventually(() => list(bot.app.db, incidentId).filter((e) => e.kind === kind)[after]),
+      eventually(
+        async () =>
+          (await bot.app.store.read((tx) => list(tx, incidentId))).filter((e) => e.kind === kind)[
+            after
+          ],
+      ),
   };
 }
 
