@@ -141,11 +141,11 @@ async function main() {
   await bot.stop();
   await slack.close();
 
-  const db = new Database(dbPath, { readonly: true });
-  const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+  const store = new Database(dbPath, { readonly: true });
+  const count = (sql: string) => (store.prepare(sql).get() as { n: number }).n;
   const incidents = count("SELECT count(*) AS n FROM incidents WHERE title LIKE 'Bench alert%'");
   const alerts = count("SELECT count(*) AS n FROM alerts WHERE dedupe_key LIKE 'bench-%'");
-  db.close();
+  store.close();
 
   printTable(
     'Ingest: POST /webhooks/alerts vs bare node:http + better-sqlite3 (same run, same pragmas)',

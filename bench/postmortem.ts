@@ -40,9 +40,9 @@ function kindFor(i: number): { kind: TimelineKind; payload: Record<string, unkno
   return { kind: 'state_changed', payload: { from: 'investigating', to: 'identified' } };
 }
 
-function seed(db: Db, events: number): number {
-  const id = insertIncident(db, T0, `Checkout 5xx with ${events} events`);
-  db.transaction((tx) => {
+async function seed(store: Db, events: number): Promise<number> {
+  const id = await store.tx((tx) => insertIncident(tx, T0, `Checkout 5xx with ${events} events`));
+  store.transaction(async (tx) => {
     for (let i = 0; i < 300; i++) {
       tx.insert(alerts)
         .values({
@@ -65,7 +65,11 @@ function seed(db: Db, events: number): number {
     for (let i = 0; i < events; i++) {
       const { kind, payload } = kindFor(i);
       const at = new Date(T0.getTime() + i * 700);
-      record(tx, { incidentId: id, kind, at, actor: 'U0ANA0001', source: 'slack', payload }, at);
+      await record(
+        tx,
+        { incidentId: id, kind, at, actor: 'U0ANA0001', source: 'slack', payload },
+        at,
+      );
     }
   });
   return id;
@@ -73,14 +77,14 @@ function seed(db: Db, events: number): number {
 
 const rows: (string | number)[][] = [];
 for (const events of [1_000, 10_000, 50_000]) {
-  const { db, dispose } = tempDb();
-  const id = seed(db, events);
-  const generate = () =>
-    renderPostmortem(loadPostmortemRecord(db, id), {
+  const { store, dispose } = tempDb();
+  const id = await seed(store, events);
+  const generate = async () =>
+    renderPostmortem(await store.read((tx) => loadPostmortemRecord(tx, id)), {
       generatedAt: new Date('2026-11-23T00:00:00Z'),
     });
   const times = time(generate, events >= 50_000 ? 8 : 20);
-  const kept = loadPostmortemRecord(db, id);
+  const kept = await store.read((tx) => loadPostmortemRecord(tx, id));
   const markdown = renderPostmortem(kept, { generatedAt: new Date() });
   gc();
   const heap = heapMb();

@@ -84,16 +84,16 @@ try {
   const acceptMs = await send(`${bot.base}/webhooks/alertmanager`, {
     authorization: `Bearer ${TOKEN}`,
   });
-  const db = new Database(dbPath, { readonly: true });
+  const store = new Database(dbPath, { readonly: true });
   let settledMs = 0;
   // Slack's Tier 2 allows about 20 conversations.create a minute, and the bot paces itself to
   // it: the first 20 channels come at once, the other 30 over the next two minutes.
   let first20Ms = 0;
   for (;;) {
-    const row = db
+    const row = store
       .prepare('SELECT count(*) AS n, sum(card_ts IS NOT NULL) AS carded FROM incidents')
       .get() as { n: number; carded: number };
-    const stored = (db.prepare('SELECT count(*) AS n FROM alerts').get() as { n: number }).n;
+    const stored = (store.prepare('SELECT count(*) AS n FROM alerts').get() as { n: number }).n;
     if (!first20Ms && row.carded >= 20) first20Ms = performance.now() - started;
     if (row.n === GROUPS && row.carded === GROUPS && stored === NOTIFICATIONS * PER_NOTIFICATION) {
       settledMs = performance.now() - started;
@@ -105,7 +105,7 @@ try {
   const channels = [...slack.state.channels.values()].filter((c) =>
     c.name.startsWith('inc-'),
   ).length;
-  db.close();
+  store.close();
   await bot.stop();
   printTable(
     'Storm: 10 000 alerts, 50 groups, 200 notifications from 10 senders',

@@ -32,11 +32,11 @@ export function tempDb() {
 }
 
 export function insertIncident(
-  db: ReturnType<typeof openDb>['db'],
+  store: ReturnType<typeof openDb>['db'],
   at: Date,
   title = 'Bench incident',
 ): number {
-  return db
+  return store
     .insert(incidents)
     .values({
       title,

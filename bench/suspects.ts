@@ -32,7 +32,7 @@ const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)] as T;
 const services = Array.from({ length: SERVICES }, (_, i) => `service-${i}`);
 
 const dir = mkdtempSync(join(tmpdir(), 'firebreak-bench-'));
-const { db, sqlite, close } = openDb(join(dir, 'bench.db'));
+const { store, sqlite, close } = openDb(join(dir, 'bench.db'));
 try {
   const insert = sqlite.prepare(
     `INSERT INTO deploys (source, dedupe_key, service, service_known, environment, status, version, at, received_at, updated_at)
@@ -80,7 +80,7 @@ try {
   }
 
   const policy = { windowMs: WINDOW_MS, max: 3 };
-  const findSuspects = suspectFinder(db);
+  const findSuspects = suspectFinder(store);
   const ours = time(
     'findSuspects (prepared, 2 index seeks/service)',
     (i) => findSuspects(i, policy).length,

@@ -1,4 +1,4 @@
-// Timeline append throughput: record() (dedupe check, chain head read, SHA-256, insert, head
+// Timeline append throughput: await record() (dedupe check, chain head read, SHA-256, insert, head
 // upsert) against a raw INSERT of the same row into the same table, in the same run.
 // Two shapes: one transaction per event (how the services call it; fsync-bound with
 // synchronous=FULL) and one transaction for a whole batch (CPU cost of the chain itself).
@@ -10,10 +10,10 @@ import { insertIncident, tempDb } from './support.js';
 const T0 = new Date('2026-11-22T10:00:00Z');
 const payload = (i: number) => ({ text: `status update ${i}: error rate back to 0.2%`, n: i });
 
-function measure(perCommit: boolean, events: number) {
-  const { db, sqlite, dispose } = tempDb();
-  const rawIncident = insertIncident(db, T0, 'raw');
-  const chainIncident = insertIncident(db, T0, 'chain');
+async function measure(perCommit: boolean, events: number) {
+  const { store, sqlite, dispose } = tempDb();
+  const rawIncident = await store.tx((tx) => insertIncident(tx, T0, 'raw'));
+  const chainIncident = await store.tx((tx) => insertIncident(tx, T0, 'chain'));
   const insert = sqlite.prepare(
     `INSERT INTO timeline_events (stream, incident_id, seq, at, recorded_at, kind, actor, source, payload, dedupe_key, prev_hash, hash)
      VALUES (?, ?, ?, ?, ?, 'status_update', 'U0ANA0001', 'slack', ?, NULL, ?, ?)`,
@@ -29,8 +29,8 @@ function measure(perCommit: boolean, events: number) {
       '0'.repeat(64),
       '0'.repeat(64),
     );
-  const chained = (i: number, tx: typeof db) =>
-    record(
+  const chained = async (i: number, tx: typeof store) =>
+    await record(
       tx,
       {
         incidentId: chainIncident,
@@ -62,7 +62,7 @@ function measure(perCommit: boolean, events: number) {
       });
       chainMs += run(() => {
         for (let i = r * per; i < (r + 1) * per; i++)
-          db.transaction((tx) => chained(i, tx as unknown as typeof db));
+          store.transaction(async (tx) => await chained(i, tx as unknown as typeof store));
       });
     }
   } else {
@@ -72,8 +72,8 @@ function measure(perCommit: boolean, events: number) {
       })(),
     );
     chainMs = run(() =>
-      db.transaction((tx) => {
-        for (let i = 0; i < events; i++) chained(i, tx as unknown as typeof db);
+      store.transaction(async (tx) => {
+        for (let i = 0; i < events; i++) await chained(i, tx as unknown as typeof store);
       }),
     );
   }
@@ -86,7 +86,7 @@ for (const [shape, perCommit, events] of [
   ['1 transaction per event', true, 5_000],
   ['1 transaction per batch', false, 50_000],
 ] as const) {
-  const { rawMs, chainMs } = measure(perCommit, events);
+  const { rawMs, chainMs } = await measure(perCommit, events);
   const rawRate = (events / rawMs) * 1000;
   const chainRate = (events / chainMs) * 1000;
   rows.push([
@@ -100,9 +100,9 @@ for (const [shape, perCommit, events] of [
 }
 printTable(
   'Timeline append throughput (file-backed SQLite, WAL, synchronous=FULL)',
-  ['shape', 'events', 'raw insert /s', 'record() /s', 'ratio', 'record() µs/event'],
+  ['shape', 'events', 'raw insert /s', 'await record() /s', 'ratio', 'await record() µs/event'],
   rows,
 );
 process.stdout.write(
-  '\nratio = record() throughput ÷ raw insert throughput, measured in the same run.\n',
+  '\nratio = await record() throughput ÷ raw insert throughput, measured in the same run.\n',
 );

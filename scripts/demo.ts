@@ -110,7 +110,7 @@ services:
     return res;
   };
   const settle = async () => {
-    app.inbox.drain(5000);
+    await app.inbox.drain(5000);
     await app.outbox.drain(15_000);
     await sleep(100);
     transcript.flush();
@@ -320,7 +320,7 @@ services:
     });
     console.log((await draft.text()).replace(/^/gm, '  '));
 
-    const check = verify(app.db);
+    const check = await app.store.read((tx) => verify(tx));
     step('The record');
     console.log(
       `  ${check.events} timeline events in ${check.streams} hash chains, ${check.problems.length === 0 ? 'all intact' : `${check.problems.length} problems`}`,

@@ -15,22 +15,25 @@ afterEach(() => {
 const cli = (args: string[], dbPath: string) => runCli(args, { DATABASE_PATH: dbPath });
 
 /** A database file with one incident and a few timeline events, closed again. */
-function seed(): string {
+async function seed(): Promise<string> {
   dir = mkdtempSync(join(tmpdir(), 'firebreak-cli-'));
   const path = join(dir, 'firebreak.db');
-  const { db, close } = openDb(path);
+  const { store, close } = openDb(path);
   const clock = { now: new Date('2026-11-22T10:00:00Z') };
-  const { incidents } = coreServices(db, clock);
+  const { incidents } = coreServices(store, clock);
   const ana = { id: 'U0ANA0001', source: 'slack' };
-  incidents.declare({ title: 'Checkout 500s', severity: 'sev1', services: ['checkout'] }, ana);
-  incidents.note(1, 'pool exhausted', ana);
-  incidents.statusUpdate(1, 'rolling back', ana);
+  await incidents.declare(
+    { title: 'Checkout 500s', severity: 'sev1', services: ['checkout'] },
+    ana,
+  );
+  await incidents.note(1, 'pool exhausted', ana);
+  await incidents.statusUpdate(1, 'rolling back', ana);
   close();
   return path;
 }
 
 test('firebreak verify passes on an untouched file and fails after a single row is altered', async () => {
-  const path = seed();
+  const path = await seed();
   const clean = await cli(['verify'], path);
   expect(clean.code).toBe(0);
   expect(clean.stdout).toMatch(/✓ 3 events in 1 timelines, every hash chain intact/);
@@ -53,7 +56,7 @@ test('firebreak verify passes on an untouched file and fails after a single row 
 });
 
 test('firebreak postmortem <n> prints the draft; an unknown incident is a clear error', async () => {
-  const path = seed();
+  const path = await seed();
   const ok = await cli(['postmortem', 'INC-1'], path);
   expect(ok.code).toBe(0);
   expect(ok.stdout).toMatch(/^# INC-1: Checkout 500s\n/);

@@ -94,7 +94,9 @@ test('backup copies a consistent database while the bot is running', async () =>
     expect(statSync(target).mode & 0o777).toBe(0o600);
     // The copy opens as it is (no migrations applied on top) and holds what the bot stored.
     const copy = openDb(target, { migrate: false });
-    expect(listIncidents(copy.db, { limit: 10 }).map((i) => i.title)).toEqual(['Backup me']);
+    expect(
+      (await copy.store.read((tx) => listIncidents(tx, { limit: 10 }))).map((i) => i.title),
+    ).toEqual(['Backup me']);
     copy.close();
   } finally {
     await bot.stop();

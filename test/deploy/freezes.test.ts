@@ -17,14 +17,15 @@ function setup() {
   return core;
 }
 
-const notices = (core: ReturnType<typeof setup>) =>
-  outboxItems(core.db)
+const notices = async (core: ReturnType<typeof setup>) =>
+  await core.store
+    .read(async (tx) => await outboxItems(tx))
     .filter((o) => o.kind === 'deploy.notice')
     .map((o) => (o.payload as unknown as NoticeDelivery).notice);
 
-test('scopes are globs over services × environments; the gate names the freeze and the seconds left', () => {
+test('scopes are globs over services × environments; the gate names the freeze and the seconds left', async () => {
   const core = setup();
-  core.freezes.create(
+  await core.freezes.create(
     {
       services: ['payments-*', 'checkout'],
       environments: ['prod*'],
@@ -33,93 +34,96 @@ test('scopes are globs over services × environments; the gate names the freeze 
     },
     deployer,
   );
-  expect(core.freezes.gate('payments-api', 'production')).toMatchObject({
+  expect(await core.freezes.gate('payments-api', 'production')).toMatchObject({
     allowed: false,
     retryAfterSeconds: 5400,
   });
-  expect(core.freezes.gate('checkout', 'prod-eu')).toMatchObject({ allowed: false });
-  expect(core.freezes.gate('checkout', 'staging')).toMatchObject({
+  expect(await core.freezes.gate('checkout', 'prod-eu')).toMatchObject({ allowed: false });
+  expect(await core.freezes.gate('checkout', 'staging')).toMatchObject({
     allowed: true,
     retryAfterSeconds: 0,
   });
-  expect(core.freezes.gate('search', 'production').allowed).toBe(true);
+  expect((await core.freezes.gate('search', 'production')).allowed).toBe(true);
   core.advance(90);
-  expect(core.freezes.gate('checkout', 'production').allowed).toBe(true);
+  expect((await core.freezes.gate('checkout', 'production')).allowed).toBe(true);
 });
 
-test('expiry is required and capped; a reason and a valid scope are required', () => {
+test('expiry is required and capped; a reason and a valid scope are required', async () => {
   const core = setup();
   const base = { services: ['checkout'], environments: ['production'], reason: 'x' };
   expect(
-    core.freezes.create({ ...base, durationMs: null }, deployer).expiresAt.getTime() -
+    (await core.freezes.create({ ...base, durationMs: null }, deployer)).expiresAt.getTime() -
       core.clock.now.getTime(),
   ).toBe(120 * 60_000);
-  expect(() => core.freezes.create({ ...base, durationMs: 25 * 60 * 60_000 }, deployer)).toThrow(
-    /at most 1440 minutes/,
+  expect(
+    async () => await core.freezes.create({ ...base, durationMs: 25 * 60 * 60_000 }, deployer),
+  ).toThrow(/at most 1440 minutes/);
+  expect(async () => await core.freezes.create({ ...base, reason: ' ' }, deployer)).toThrow(
+    /Say why/,
   );
-  expect(() => core.freezes.create({ ...base, reason: ' ' }, deployer)).toThrow(/Say why/);
-  expect(() => core.freezes.create({ ...base, services: ['check out; rm'] }, deployer)).toThrow(
-    /not a service/,
-  );
-  expect(() => core.freezes.create({ ...base, services: [] }, deployer)).toThrow(
+  expect(
+    async () => await core.freezes.create({ ...base, services: ['check out; rm'] }, deployer),
+  ).toThrow(/not a service/);
+  expect(async () => await core.freezes.create({ ...base, services: [] }, deployer)).toThrow(
     /at least one service/,
   );
 });
 
-test('the owner of the linked incident may freeze and lift; others may not, and the refusal is audited', () => {
+test('the owner of the linked incident may freeze and lift; others may not, and the refusal is audited', async () => {
   const core = setup();
-  const incident = core.incidents.declare(
+  const incident = await core.incidents.declare(
     { title: 'Checkout down', severity: 'sev1', services: ['checkout'] },
     owner,
   );
-  const freeze = core.freezes.create(
+  const freeze = await core.freezes.create(
     { services: ['checkout'], environments: ['production'], reason: 'r', incidentId: incident.id },
     owner,
   );
-  expect(() => core.freezes.lift(freeze.id, stranger)).toThrow(
+  expect(async () => await core.freezes.lift(freeze.id, stranger)).toThrow(
     expect.objectContaining({ code: 'forbidden' }),
   );
-  expect(() =>
-    core.freezes.create({ services: ['*'], environments: ['*'], reason: 'r' }, owner),
+  expect(
+    async () =>
+      await core.freezes.create({ services: ['*'], environments: ['*'], reason: 'r' }, owner),
   ).toThrow(
     expect.objectContaining({
       code: 'forbidden',
       message: expect.stringContaining('permissions.deployers'),
     }),
   );
-  const audit = core.db.$client
+  const audit = core.store.$client
     .prepare(
       "SELECT kind, actor FROM timeline_events WHERE stream = ? AND kind = 'permission_denied'",
     )
     .all(AUDIT_STREAM);
   expect(audit).toEqual([{ kind: 'permission_denied', actor: 'U0OWNER001' }]);
-  expect(core.freezes.lift(freeze.id, owner).liftedBy).toBe(owner.id);
-  expect(() => core.freezes.lift(freeze.id, owner)).toThrow(/not active/);
+  expect((await core.freezes.lift(freeze.id, owner)).liftedBy).toBe(owner.id);
+  expect(async () => await core.freezes.lift(freeze.id, owner)).toThrow(/not active/);
 });
 
-test('resolving an incident offers to lift its freezes (never silently)', () => {
+test('resolving an incident offers to lift its freezes (never silently)', async () => {
   const core = setup();
-  const incident = core.incidents.declare(
+  const incident = await core.incidents.declare(
     { title: 'Checkout down', severity: 'sev1', services: ['checkout'] },
     owner,
   );
-  core.freezes.create(
+  await core.freezes.create(
     { services: ['checkout'], environments: ['production'], reason: 'r', incidentId: incident.id },
     owner,
   );
-  core.freezes.create(
+  await core.freezes.create(
     { services: ['search'], environments: ['production'], reason: 'unrelated' },
     deployer,
   );
-  core.incidents.resolve(incident.id, 'fixed', owner);
-  const offer = notices(core).find((n) => n.type === 'freeze_lift_offer');
+  await core.incidents.resolve(incident.id, 'fixed', owner);
+  const offer = (await notices(core)).find((n) => n.type === 'freeze_lift_offer');
   expect(offer).toMatchObject({ incidentId: incident.id, freezes: [{ id: 1, reason: 'r' }] });
-  expect(core.freezes.gate('checkout', 'production').allowed).toBe(false);
+  expect((await core.freezes.gate('checkout', 'production')).allowed).toBe(false);
 });
 
-test('the sweeper lifts each expired freeze once', () => {
+test('the sweeper lifts each expired freeze once', async () => {
   const core = setup();
-  core.freezes.create(
+  await core.freezes.create(
     {
       services: ['checkout'],
       environments: ['production'],
@@ -129,11 +133,11 @@ test('the sweeper lifts each expired freeze once', () => {
     },
     deployer,
   );
-  expect(core.freezes.expireDue()).toEqual([]);
+  expect(await core.freezes.expireDue()).toEqual([]);
   core.advance(31);
-  expect(core.freezes.expireDue().map((f) => f.id)).toEqual([1]);
-  expect(core.freezes.expireDue()).toEqual([]);
-  expect(notices(core).filter((n) => n.type === 'freeze_lifted')).toMatchObject([
+  expect((await core.freezes.expireDue()).map((f) => f.id)).toEqual([1]);
+  expect(await core.freezes.expireDue()).toEqual([]);
+  expect((await notices(core)).filter((n) => n.type === 'freeze_lifted')).toMatchObject([
     { expired: true },
   ]);
 });

@@ -44,7 +44,7 @@ const webhook = (waitForMs = 60_000): RollbackBackend =>
     { now: () => new Date() },
   );
 
-function setup(
+async function setup(
   backend: RollbackBackend | null = webhook(),
   options: Parameters<typeof deployCore>[0] = {},
 ) {
@@ -56,7 +56,7 @@ function setup(
   close = core.close;
   core.deploy('a', 'v1', 60);
   core.deploy('b', 'v2', 6);
-  const incident = core.incidents.declare(
+  const incident = await core.incidents.declare(
     { title: 'Checkout down', severity: 'sev1', services: ['checkout'] },
     {
       id: 'U0OWNER001',
@@ -67,40 +67,42 @@ function setup(
 }
 
 test('a deployer by user group may roll back; the request is one transaction with its outbox items', async () => {
-  const core = setup();
-  const { rollback, created } = core.rollbacks.request(core.ask, groupie);
+  const core = await setup();
+  const { rollback, created } = await core.rollbacks.request(core.ask, groupie);
   expect(created).toBe(true);
   expect(rollback).toMatchObject({
     status: 'requested',
     idempotencyKey: '1:checkout:production:1',
     backend: 'webhook',
   });
-  const items = outboxItems(core.db).filter((o) => o.kind.startsWith('deploy.'));
+  const items = (await core.store.read((tx) => outboxItems(tx))).filter((o) =>
+    o.kind.startsWith('deploy.'),
+  );
   expect(items.map((o) => [o.kind, o.lane])).toEqual([
     ['deploy.notice', 'chat:incident:1'],
     ['deploy.rollback', 'deploy:checkout:production'],
   ]);
   await core.rollbacks.step(rollback.id);
-  expect(core.rollbacks.find(rollback.id)).toMatchObject({ status: 'succeeded' });
+  expect(await core.rollbacks.find(rollback.id)).toMatchObject({ status: 'succeeded' });
   expect(receiver.rollbacks).toHaveLength(1);
 });
 
-test('freezes: exempt by default, blocking when the freeze says so or when rollbacks are not exempt', () => {
-  const core = setup();
-  core.freezes.create(
+test('freezes: exempt by default, blocking when the freeze says so or when rollbacks are not exempt', async () => {
+  const core = await setup();
+  await core.freezes.create(
     { services: ['checkout'], environments: ['production'], reason: 'release train' },
     deployer,
   );
-  const first = core.rollbacks.request(core.ask, deployer);
+  const first = await core.rollbacks.request(core.ask, deployer);
   expect(first.created).toBe(true);
   close?.();
 
-  const blocked = setup();
-  blocked.freezes.create(
+  const blocked = await setup();
+  await blocked.freezes.create(
     { services: ['*'], environments: ['prod*'], reason: 'datacenter move', blocksRollbacks: true },
     deployer,
   );
-  expect(() => blocked.rollbacks.request(blocked.ask, deployer)).toThrow(
+  expect(async () => await blocked.rollbacks.request(blocked.ask, deployer)).toThrow(
     expect.objectContaining({
       code: 'frozen',
       message: expect.stringContaining('datacenter move'),
@@ -108,23 +110,24 @@ test('freezes: exempt by default, blocking when the freeze says so or when rollb
   );
   close?.();
 
-  const strict = setup(webhook(), { rollback: { rollbacksExempt: false } });
-  strict.freezes.create(
+  const strict = await setup(webhook(), { rollback: { rollbacksExempt: false } });
+  await strict.freezes.create(
     { services: ['checkout'], environments: ['production'], reason: 'audit' },
     deployer,
   );
-  expect(() => strict.rollbacks.request(strict.ask, deployer)).toThrow(
+  expect(async () => await strict.rollbacks.request(strict.ask, deployer)).toThrow(
     expect.objectContaining({ code: 'frozen' }),
   );
-  expect(allRollbacks(strict.db)).toEqual([]);
+  expect(await strict.store.read((tx) => allRollbacks(tx))).toEqual([]);
 });
 
-test('one rollback per service and environment at a time; a stale target and a missing backend are refused', () => {
-  const core = setup();
-  core.rollbacks.request(core.ask, deployer);
+test('one rollback per service and environment at a time; a stale target and a missing backend are refused', async () => {
+  const core = await setup();
+  await core.rollbacks.request(core.ask, deployer);
   // Another rollback of the same service+environment (no incident, other door) while it runs.
-  expect(() =>
-    core.rollbacks.request({ incidentId: null, fromDeployId: 2, toDeployId: 1 }, deployer),
+  expect(
+    async () =>
+      await core.rollbacks.request({ incidentId: null, fromDeployId: 2, toDeployId: 1 }, deployer),
   ).toThrow(
     expect.objectContaining({
       code: 'conflict',
@@ -133,40 +136,43 @@ test('one rollback per service and environment at a time; a stale target and a m
   );
   close?.();
 
-  const stale = setup();
+  const stale = await setup();
   stale.deploy('c', 'v3', 1);
   // The button said "to v1" for the suspect v2; v2 is still the suspect and v1 its target: fine.
   // But asking to go from v3 to v1 skips v2, which is not what that button showed.
-  expect(() =>
-    stale.rollbacks.request({ incidentId: 1, fromDeployId: 3, toDeployId: 1 }, deployer),
+  expect(
+    async () =>
+      await stale.rollbacks.request({ incidentId: 1, fromDeployId: 3, toDeployId: 1 }, deployer),
   ).toThrow(
     expect.objectContaining({ code: 'conflict', message: expect.stringContaining('is now v2') }),
   );
   close?.();
 
-  const none = setup(null);
-  expect(() => none.rollbacks.request(none.ask, deployer)).toThrow(
+  const none = await setup(null);
+  expect(async () => await none.rollbacks.request(none.ask, deployer)).toThrow(
     expect.objectContaining({
       code: 'invalid',
       message: expect.stringContaining('services.checkout.environments.production.rollback'),
     }),
   );
-  expect(none.rollbacks.plan('checkout', 'production').problem).toContain('No rollback backend');
+  expect((await none.rollbacks.plan('checkout', 'production')).problem).toContain(
+    'No rollback backend',
+  );
 });
 
 test('success: a deploy of the target version is recorded, the service is frozen, and the undone version is never a target again', async () => {
-  const core = setup();
-  const { rollback } = core.rollbacks.request(core.ask, deployer);
+  const core = await setup();
+  const { rollback } = await core.rollbacks.request(core.ask, deployer);
   await core.rollbacks.step(rollback.id);
-  const rows = allDeploys(core.db);
+  const rows = await core.store.read((tx) => allDeploys(tx));
   expect(rows.at(-1)).toMatchObject({
     source: 'firebreak',
     version: 'v1',
     isRollback: true,
     status: 'succeeded',
   });
-  expect(core.freezes.gate('checkout', 'production')).toMatchObject({ allowed: false });
-  expect(list(core.db, 1).map((e) => e.kind)).toEqual(
+  expect(await core.freezes.gate('checkout', 'production')).toMatchObject({ allowed: false });
+  expect((await core.store.read((tx) => list(tx, 1))).map((e) => e.kind)).toEqual(
     expect.arrayContaining([
       'rollback_requested',
       'rollback_started',
@@ -175,112 +181,119 @@ test('success: a deploy of the target version is recorded, the service is frozen
     ]),
   );
   // Rolling back "the latest" now would land on v2, which was just undone: there is nothing to go to.
-  expect(core.rollbacks.plan('checkout', 'production')).toMatchObject({
+  expect(await core.rollbacks.plan('checkout', 'production')).toMatchObject({
     from: { version: 'v1', isRollback: true },
     to: null,
     problem: expect.stringContaining('no earlier successful deploy'),
   });
   // The same click again after success changes nothing.
-  expect(core.rollbacks.request(core.ask, deployer)).toMatchObject({
+  expect(await core.rollbacks.request(core.ask, deployer)).toMatchObject({
     created: false,
     rollback: { status: 'succeeded' },
   });
 });
 
 test('an asynchronous receiver is polled until done; past waitFor it is a failure', async () => {
-  const core = setup();
+  const core = await setup();
   // Running at the first status check, done at the second.
   receiver.mode = { kind: 'poll', runningPolls: 1, outcome: 'succeeded' };
-  const { rollback } = core.rollbacks.request(core.ask, deployer);
+  const { rollback } = await core.rollbacks.request(core.ask, deployer);
   await core.rollbacks.step(rollback.id);
-  expect(core.rollbacks.find(rollback.id)).toMatchObject({
+  expect(await core.rollbacks.find(rollback.id)).toMatchObject({
     status: 'running',
     operation: { statusUrl: expect.any(String) },
   });
-  const polls = () =>
-    outboxItems(core.db).filter((o) => o.kind === 'deploy.rollback' && o.status === 'pending');
+  const polls = async () =>
+    (await core.store.read((tx) => outboxItems(tx))).filter(
+      (o) => o.kind === 'deploy.rollback' && o.status === 'pending',
+    );
   // The first step is still pending (the worker completes it); the next poll is queued behind it.
-  expect(polls().length).toBe(2);
+  expect((await polls()).length).toBe(2);
   await core.rollbacks.step(rollback.id);
-  expect(core.rollbacks.find(rollback.id)?.status).toBe('running');
+  expect(await core.rollbacks.find(rollback.id)?.status).toBe('running');
   await core.rollbacks.step(rollback.id);
-  expect(core.rollbacks.find(rollback.id)?.status).toBe('succeeded');
+  expect(await core.rollbacks.find(rollback.id)?.status).toBe('succeeded');
   close?.();
 
-  const slow = setup(webhook(60_000));
+  const slow = await setup(webhook(60_000));
   receiver.mode = { kind: 'poll', runningPolls: 100, outcome: 'succeeded' };
-  const second = slow.rollbacks.request(slow.ask, deployer).rollback;
+  const second = (await slow.rollbacks.request(slow.ask, deployer)).rollback;
   await slow.rollbacks.step(second.id);
   slow.advance(61);
   await slow.rollbacks.step(second.id);
-  expect(slow.rollbacks.find(second.id)).toMatchObject({
+  expect(await slow.rollbacks.find(second.id)).toMatchObject({
     status: 'failed',
     error: expect.stringContaining('did not report a result within 1 min'),
   });
 });
 
 test('after a crash between "running" and the backend\'s answer: resent when safe, else failed with advice', async () => {
-  const idempotent = setup();
-  const a = idempotent.rollbacks.request(idempotent.ask, deployer).rollback;
+  const idempotent = await setup();
+  const a = (await idempotent.rollbacks.request(idempotent.ask, deployer)).rollback;
   // What a crash leaves behind: marked running, nothing stored from the backend.
-  markRollbackRunning(idempotent.db, a.id, idempotent.clock.now);
+  await idempotent.store.tx((tx) => markRollbackRunning(tx, a.id, idempotent.clock.now));
   await idempotent.rollbacks.step(a.id);
-  expect(idempotent.rollbacks.find(a.id)?.status).toBe('succeeded');
+  expect(await idempotent.rollbacks.find(a.id)?.status).toBe('succeeded');
   expect(receiver.requests[0]?.headers['idempotency-key']).toBe(a.idempotencyKey);
   close?.();
 
-  const once = setup(
+  const once = await setup(
     commandBackend({
       argv: [FAKE_DEPLOYER, '--', 'x', '{{revision}}'],
       timeoutMs: 5000,
       env: { PATH: process.env.PATH ?? '' },
     }),
   );
-  const b = once.rollbacks.request(once.ask, deployer).rollback;
-  markRollbackRunning(once.db, b.id, once.clock.now);
+  const b = (await once.rollbacks.request(once.ask, deployer)).rollback;
+  await once.store.tx((tx) => markRollbackRunning(tx, b.id, once.clock.now));
   await once.rollbacks.step(b.id);
-  expect(once.rollbacks.find(b.id)).toMatchObject({
+  expect(await once.rollbacks.find(b.id)).toMatchObject({
     status: 'failed',
     error: expect.stringContaining('may or may not have started'),
   });
 });
 
 test('a late callback after the outcome is recorded changes nothing', async () => {
-  const core = setup();
-  const { rollback } = core.rollbacks.request(core.ask, deployer);
+  const core = await setup();
+  const { rollback } = await core.rollbacks.request(core.ask, deployer);
   receiver.mode = { kind: 'fail', message: 'no capacity' };
   await core.rollbacks.step(rollback.id);
-  expect(core.rollbacks.report(rollback.id, { status: 'succeeded' })).toBe(false);
-  expect(core.rollbacks.find(rollback.id)).toMatchObject({
+  expect(await core.rollbacks.report(rollback.id, { status: 'succeeded' })).toBe(false);
+  expect(await core.rollbacks.find(rollback.id)).toMatchObject({
     status: 'failed',
     error: 'no capacity',
   });
   expect(
-    list(core.db, 1)
+    await core.store
+      .read(async (tx) => await list(tx, 1))
       .filter((e) => e.kind.startsWith('rollback_'))
       .map((e) => e.kind),
   ).toEqual(['rollback_requested', 'rollback_started', 'rollback_failed']);
 });
 
 test('after a failure only a deliberate retry starts the rollback again; a stale button is refused', async () => {
-  const core = setup();
-  const { rollback } = core.rollbacks.request(core.ask, deployer);
-  finishRollback(core.db, rollback.id, {
-    status: 'failed',
-    finishedAt: core.clock.now,
-    startedAt: null,
-    externalUrl: null,
-    output: null,
-    error: 'The receiver answered 500.',
-  });
-  expect(() => core.rollbacks.request(core.ask, deployer)).toThrow(
+  const core = await setup();
+  const { rollback } = await core.rollbacks.request(core.ask, deployer);
+  await core.store.tx((tx) =>
+    finishRollback(tx, rollback.id, {
+      status: 'failed',
+      finishedAt: core.clock.now,
+      startedAt: null,
+      externalUrl: null,
+      output: null,
+      error: 'The receiver answered 500.',
+    }),
+  );
+  expect(async () => await core.rollbacks.request(core.ask, deployer)).toThrow(
     /Rollback #1 of .* failed: The receiver answered 500\. To try again, use Retry/,
   );
-  expect(() => core.rollbacks.request({ ...core.ask, retryOf: 99 }, deployer)).toThrow(/failed/);
-  const retried = core.rollbacks.request({ ...core.ask, retryOf: rollback.id }, deployer);
+  expect(async () => await core.rollbacks.request({ ...core.ask, retryOf: 99 }, deployer)).toThrow(
+    /failed/,
+  );
+  const retried = await core.rollbacks.request({ ...core.ask, retryOf: rollback.id }, deployer);
   expect(retried).toMatchObject({ created: true, rollback: { id: 2, status: 'requested' } });
   // The retry itself is then deduplicated like any click.
-  expect(core.rollbacks.request({ ...core.ask, retryOf: rollback.id }, deployer).created).toBe(
-    false,
-  );
+  expect(
+    (await core.rollbacks.request({ ...core.ask, retryOf: rollback.id }, deployer)).created,
+  ).toBe(false);
 });

@@ -30,14 +30,14 @@ test('suspects: the window before detection, failed and running first, then the 
   core.deploy('s1', 'x1', 5, { serviceNames: ['search'] }); // another service
   core.deploy('p1', 'y1', 5, { environment: 'staging' }); // another environment
   core.deploy('late', 'v9', -5); // after detection
-  const found = suspectFinder(core.db)(
+  const found = suspectFinder(core.store)(
     { services: ['checkout'], environment: 'production', detectedAt: core.clock.now },
     { windowMs: 120 * 60_000, max: 5 },
   );
   expect(versions(found)).toEqual(['v2', 'v5', 'v4', 'v3', 'v1']);
   expect(
     versions(
-      suspectFinder(core.db)(
+      suspectFinder(core.store)(
         { services: ['checkout'], environment: 'production', detectedAt: core.clock.now },
         { windowMs: 120 * 60_000, max: 3 },
       ),
@@ -49,7 +49,7 @@ test('a deploy running for more than a day is abandoned, not a suspect', () => {
   const core = setup();
   core.deploy('stuck', 'v1', 25 * 60, { status: 'started' });
   expect(
-    suspectFinder(core.db)(
+    suspectFinder(core.store)(
       { services: ['checkout'], environment: 'production', detectedAt: core.clock.now },
       { windowMs: 120 * 60_000, max: 3 },
     ),
@@ -58,18 +58,18 @@ test('a deploy running for more than a day is abandoned, not a suspect', () => {
 
 test('rankSuspects is stable on ties (newest arrival first)', () => {
   const at = new Date();
-  const row = (id: number, status: 'succeeded' | 'failed') =>
+  const row = async (id: number, status: 'succeeded' | 'failed') =>
     ({ id, status, at, version: `v${id}` }) as Parameters<typeof rankSuspects>[0][number];
   expect(
-    versions(rankSuspects([row(1, 'succeeded'), row(2, 'succeeded'), row(3, 'failed')])),
+    versions(rankSuspects([await row(1, 'succeeded'), await row(2, 'succeeded'), await row(3, 'failed')])),
   ).toEqual(['v3', 'v2', 'v1']);
 });
 
-test('alert-created and declared incidents get their suspects in the opening transaction', () => {
+test('alert-created and declared incidents get their suspects in the opening transaction', async () => {
   const core = setup();
   core.deploy('a', 'v1', 60);
   core.deploy('b', 'v2', 6);
-  core.alerts.ingest([
+  await core.alerts.ingest([
     {
       source: 'generic',
       key: 'k',
@@ -87,7 +87,7 @@ test('alert-created and declared incidents get their suspects in the opening tra
       endsAt: null,
     },
   ]);
-  const view = buildIncidentView(core.db, 1, core.clock.now);
+  const view = await core.store.read((tx) => buildIncidentView(tx, 1, core.clock.now));
   expect(
     view.suspects.map((s) => [s.version, s.minutesBeforeDetection, s.rollbackTo?.version ?? null]),
   ).toEqual([
@@ -95,39 +95,39 @@ test('alert-created and declared incidents get their suspects in the opening tra
     ['v1', 60, null],
   ]);
 
-  const declared = core.incidents.declare(
+  const declared = await core.incidents.declare(
     { title: 'Search slow', severity: 'sev3', services: ['search'] },
     ana,
   );
-  expect(buildIncidentView(core.db, declared.id, core.clock.now).suspects).toEqual([]);
+  expect((await core.store.read((tx) => buildIncidentView(tx, declared.id, core.clock.now))).suspects).toEqual([]);
   core.deploy('s', 'x1', 3, { serviceNames: ['search'] });
-  const third = core.incidents.declare(
+  const third = await core.incidents.declare(
     { title: 'Search down', severity: 'sev2', services: ['search'] },
     ana,
   );
   expect(
-    buildIncidentView(core.db, third.id, core.clock.now).suspects.map((s) => s.version),
+    (await core.store.read((tx) => buildIncidentView(tx, third.id, core.clock.now))).suspects.map((s) => s.version),
   ).toEqual(['x1']);
 });
 
-test('Not related sets the verdict once, records suspect_marked, and the card stops offering it', () => {
+test('Not related sets the verdict once, records suspect_marked, and the card stops offering it', async () => {
   const core = setup();
   core.deploy('a', 'v1', 60);
   core.deploy('b', 'v2', 6);
-  const incident = core.incidents.declare(
+  const incident = await core.incidents.declare(
     { title: 'Checkout down', severity: 'sev2', services: ['checkout'] },
     ana,
   );
-  expect(core.suspects.markNotRelated(incident.id, 2, ana)).toBe(true);
-  expect(core.suspects.markNotRelated(incident.id, 2, ana)).toBe(false);
-  expect(findSuspectLink(core.db, incident.id, 2)).toMatchObject({
+  expect(await core.suspects.markNotRelated(incident.id, 2, ana)).toBe(true);
+  expect(await core.suspects.markNotRelated(incident.id, 2, ana)).toBe(false);
+  expect(await core.store.read((tx) => findSuspectLink(tx, incident.id, 2))).toMatchObject({
     verdict: 'not_related',
     verdictBy: ana.id,
   });
-  const marked = list(core.db, incident.id).filter((e) => e.kind === 'suspect_marked');
+  const marked = (await core.store.read((tx) => list(tx, incident.id))).filter((e) => e.kind === 'suspect_marked');
   expect(marked).toHaveLength(1);
   expect(marked[0]?.payload).toMatchObject({ deployId: 2, verdict: 'not_related', version: 'v2' });
-  expect(() => core.suspects.markNotRelated(incident.id, 999, ana)).toThrow(/not a suspect/);
+  expect(async () => await core.suspects.markNotRelated(incident.id, 999, ana)).toThrow(/not a suspect/);
 });
 
 test('the rollback target is the last successful deploy before, never a failed one, never one already undone', () => {
@@ -135,12 +135,12 @@ test('the rollback target is the last successful deploy before, never a failed o
   core.deploy('a', 'v1', 60);
   core.deploy('b', 'v2', 50, { status: 'failed' });
   core.deploy('c', 'v3', 40);
-  const row = (version: string) => {
-    const found = allDeploys(core.db).find((d) => d.version === version);
+  const row = async (version: string) => {
+    const found = (await core.store.read((tx) => allDeploys(tx))).find((d) => d.version === version);
     if (!found) throw new Error(version);
     return found;
   };
-  expect(rollbackTarget(core.db, row('v3'))?.version).toBe('v1');
-  expect(rollbackTarget(core.db, row('v2'))?.version).toBe('v1');
-  expect(rollbackTarget(core.db, row('v1'))).toBeUndefined();
+  expect(await core.store.read((tx) => rollbackTarget(tx, row('v3')))?.version).toBe('v1');
+  expect(await core.store.read((tx) => rollbackTarget(tx, row('v2')))?.version).toBe('v1');
+  expect(await core.store.read((tx) => rollbackTarget(tx, row('v1')))).toBeUndefined();
 });

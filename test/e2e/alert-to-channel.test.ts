@@ -45,14 +45,14 @@ test('an Alertmanager notification becomes one incident channel with the card pi
   const announcement = await eventually(() => slack.messages('C0ANNOUNCE')[0]);
   expect(JSON.stringify(announcement.blocks)).toContain(`<#${channel.id}>`);
 
-  expect(findIncident(bot.app.db, 1)).toMatchObject({
+  expect(await bot.app.store.read((tx) => findIncident(tx, 1))).toMatchObject({
     channelId: channel.id,
     state: 'triage',
     services: ['checkout'],
   });
   expect(await bot.settle(5000)).toBe(true);
   expect(slack.findCalls('conversations.create')).toHaveLength(1);
-  expect(verify(bot.app.db).problems).toEqual([]);
+  expect((await bot.app.store.read((tx) => verify(tx))).problems).toEqual([]);
 });
 
 test('a resolved notification updates the card in place (chat.update, never a second card)', async () => {

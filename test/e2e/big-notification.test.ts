@@ -35,7 +35,7 @@ test('a real-size notification of 3,000 alerts (over the old 1 MiB) is accepted 
   expect(res.status).toBe(202);
   expect(await res.json()).toMatchObject({ accepted: 3000 });
   expect(await bot.settle(20_000)).toBe(true);
-  expect(listAlerts(bot.app.db)).toHaveLength(3000);
+  expect(await bot.app.store.read((tx) => listAlerts(tx))).toHaveLength(3000);
 }, 60_000);
 
 test('a notification over the keep limit opens its incident and says how many alerts were cut', async () => {
@@ -51,12 +51,14 @@ test('a notification over the keep limit opens its incident and says how many al
   expect(answer.cut).toBeGreaterThan(500);
   expect(await bot.settle(60_000)).toBe(true);
 
-  const { db } = bot.app;
-  expect(listIncidentRows(db)).toHaveLength(1);
-  expect(listAlerts(db)).toHaveLength(answer.accepted);
-  const [incident] = listIncidentRows(db);
+  const { store } = bot.app;
+  expect(await store.read((tx) => listIncidentRows(tx))).toHaveLength(1);
+  expect(await store.read((tx) => listAlerts(tx))).toHaveLength(answer.accepted);
+  const [incident] = await store.read((tx) => listIncidentRows(tx));
   const card = await eventually(() => bot?.slack.pinnedMessages(incident?.channelId ?? '')[0]);
   expect(JSON.stringify(card.blocks)).toContain(`${answer.cut} alerts were cut`);
-  const cutEvents = list(db, incident?.id ?? 0).filter((e) => e.kind === 'alerts_cut');
+  const cutEvents = (await store.read((tx) => list(tx, incident?.id ?? 0))).filter(
+    (e) => e.kind === 'alerts_cut',
+  );
   expect(cutEvents.map((e) => e.payload.cut)).toEqual([answer.cut]);
 }, 120_000);

@@ -52,7 +52,7 @@ test('many incidents at once: conversations.create (and the topic, the pin) stay
   expect(statuses.every((s) => s === 202)).toBe(true);
   expect(await bot.settle(30_000)).toBe(true);
 
-  expect(listIncidentRows(bot.app.db)).toHaveLength(INCIDENTS);
+  expect(await bot.app.store.read((tx) => listIncidentRows(tx))).toHaveLength(INCIDENTS);
   const creates = slack.findCalls('conversations.create');
   expect(creates.filter((c) => c.ok)).toHaveLength(INCIDENTS);
   // Slack never had to say "slow down" to conversations.create (nor to the other Tier 2 calls

@@ -58,7 +58,7 @@ test('`/incident declare` without a title opens the form; its submission declare
     view: { title: { text: 'Incident declared' } },
   });
   expect(JSON.stringify(submitted.json())).toContain('*INC-1* Card payments declined is declared');
-  expect(findIncident(bot.app.db, 1)).toMatchObject({
+  expect(await bot.app.store.read((tx) => findIncident(tx, 1))).toMatchObject({
     title: 'Card payments declined',
     severity: 'sev1',
     state: 'investigating',
@@ -102,12 +102,12 @@ test('"Declare incident" on a message: the message becomes the description and t
     },
     { metadata: JSON.parse(modal.private_metadata ?? '{}') },
   );
-  const { db } = bot.app;
-  const incident = await eventually(() => findIncident(db, 1));
+  const { store } = bot.app;
+  const incident = await eventually(async () => await store.read((tx) => findIncident(tx, 1)));
   const messageTime = new Date(1795000000000);
   expect(incident).toMatchObject({ ownerId: ALICE, services: ['checkout'] });
   expect(incident.impactStartedAt).toEqual(messageTime);
-  const first = list(bot.app.db, 1).find((e) => e.kind === 'note');
+  const first = (await bot.app.store.read((tx) => list(tx, 1))).find((e) => e.kind === 'note');
   expect(first).toMatchObject({
     at: messageTime,
     actor: BOB,
@@ -178,7 +178,8 @@ test('resolving offers to archive the channel later; one click schedules it once
   expect(await bot.app.outbox.drain(10_000)).toBe(true);
   expect(bot.slack.channel(channel)?.is_archived).toBe(true);
   expect(
-    list(bot.app.db, 1)
+    await bot.app.store
+      .read(async (tx) => await list(tx, 1))
       .filter((e) => e.kind.startsWith('channel_archive'))
       .map((e) => e.kind),
   ).toEqual(['channel_archive_scheduled', 'channel_archived']);
@@ -203,5 +204,5 @@ test('a channel whose incident was reopened before the archive came due stays', 
   expect(await bot.app.outbox.drain(10_000)).toBe(true);
   expect(bot.slack.channel(channel)?.is_archived).toBe(false);
   expect(bot.slack.findCalls('conversations.archive')).toEqual([]);
-  expect(findIncident(bot.app.db, 1)?.state).toBe('investigating');
+  expect(await bot.app.store.read((tx) => findIncident(tx, 1))?.state).toBe('investigating');
 });

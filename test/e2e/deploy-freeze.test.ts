@@ -41,7 +41,7 @@ deploys:
 ${extra}`;
 
 const auditKinds = (b: TestApp) =>
-  b.app.db.$client
+  b.app.store.$client
     .prepare('SELECT kind, actor, payload FROM timeline_events WHERE stream = ? ORDER BY seq')
     .all(AUDIT_STREAM) as { kind: string; actor: string; payload: string }[];
 
@@ -106,12 +106,12 @@ test("the card's Freeze deploys opens a modal; submitting it freezes the inciden
     response_action: 'errors',
     errors: { freeze_reason: 'Say why deploys are frozen.' },
   });
-  expect(allFreezes(bot.app.db)).toHaveLength(0);
+  expect(await bot.app.store.read((tx) => allFreezes(tx))).toHaveLength(0);
 
   const ok = await submit('payment errors while we investigate', 60 * 60_000);
   expect(ok.status).toBe(200);
   expect(ok.body).toBe('');
-  const [row] = allFreezes(bot.app.db);
+  const [row] = await bot.app.store.read((tx) => allFreezes(tx));
   expect(row).toMatchObject({
     services: ['checkout'],
     environments: ['production'],
@@ -141,7 +141,9 @@ test("the card's Freeze deploys opens a modal; submitting it freezes the inciden
   expect(JSON.stringify(bot.slack.pinnedMessages(channel.id)[0]?.blocks)).toContain(
     'Deploys frozen',
   );
-  expect(list(bot.app.db, 1).map((e) => e.kind)).toContain('freeze_created');
+  expect((await bot.app.store.read((tx) => list(tx, 1))).map((e) => e.kind)).toContain(
+    'freeze_created',
+  );
   expect(auditKinds(bot).map((e) => e.kind)).toContain('freeze_created');
 
   // Lift it from the message.
@@ -156,8 +158,10 @@ test("the card's Freeze deploys opens a modal; submitting it freezes the inciden
   await eventually(() =>
     bot?.slack.messages(channel.id).some((m) => m.text.includes('lifted freeze #1')),
   );
-  expect(list(bot.app.db, 1).map((e) => e.kind)).toContain('freeze_lifted');
-  expect(verify(bot.app.db).problems).toEqual([]);
+  expect((await bot.app.store.read((tx) => list(tx, 1))).map((e) => e.kind)).toContain(
+    'freeze_lifted',
+  );
+  expect((await bot.app.store.read((tx) => verify(tx))).problems).toEqual([]);
 });
 
 test('/deploy freeze outside an incident: scope, duration and reason parsed; max enforced; status and unfreeze', async () => {
@@ -170,7 +174,7 @@ test('/deploy freeze outside an incident: scope, duration and reason parsed; max
   expect(await run(DEPLOYER, 'freeze checkout staging 30m db migration running', 'a')).toContain(
     'Freeze #1 is on',
   );
-  expect(allFreezes(bot.app.db)[0]).toMatchObject({
+  expect((await bot.app.store.read((tx) => allFreezes(tx)))[0]).toMatchObject({
     services: ['checkout'],
     environments: ['staging'],
     reason: 'db migration running',
@@ -225,7 +229,7 @@ test('a freeze lifts itself at expiry with a message, even across a restart (inj
 
   clock = new Date('2026-11-22T10:29:00Z');
   await sweep();
-  expect(allFreezes(bot.app.db)[0]?.liftedAt).toBeNull();
+  expect((await bot.app.store.read((tx) => allFreezes(tx)))[0]?.liftedAt).toBeNull();
 
   // The bot is down when the freeze expires; the sweeper after the restart still lifts it, once.
   bot = await bot.restart();
@@ -235,7 +239,7 @@ test('a freeze lifts itself at expiry with a message, even across a restart (inj
   ).toBe(200);
   await sweep();
   await sweep();
-  const [row] = allFreezes(bot.app.db);
+  const [row] = await bot.app.store.read((tx) => allFreezes(tx));
   expect(row).toMatchObject({ liftedBy: 'expired' });
   expect(row?.liftedAt?.toISOString()).toBe('2026-11-22T10:30:00.000Z');
   const expired = await eventually(() =>

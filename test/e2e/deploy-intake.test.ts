@@ -61,7 +61,7 @@ test('GitHub deployment_status: verified on the raw body, deduped by delivery id
   const again = await github(bot, body, headers);
   expect(again.status).toBe(200);
   expect(await again.json()).toEqual({ duplicate: true });
-  expect(allDeploys(bot.app.db)).toHaveLength(1);
+  expect(await bot.app.store.read((tx) => allDeploys(tx))).toHaveLength(1);
 
   // Wrong signature, a signature for another body, none at all: 401, nothing stored.
   for (const signature of [sign(body, 'wrong secret'), sign(`${body} `), '']) {
@@ -85,7 +85,7 @@ test('GitHub deployment_status: verified on the raw body, deduped by delivery id
   });
   expect(pushed.status).toBe(202);
   expect(await pushed.json()).toEqual({ ignored: true, event: 'push' });
-  expect(allDeploys(bot.app.db)).toHaveLength(1);
+  expect(await bot.app.store.read((tx) => allDeploys(tx))).toHaveLength(1);
 });
 
 test('without GITHUB_WEBHOOK_SECRET the GitHub route is off', async () => {
@@ -152,12 +152,12 @@ test('Argo CD notifications (bearer) become deploys; the Running → Succeeded o
     serviceKnown: true,
     status: 'succeeded',
   });
-  const rows = allDeploys(bot.app.db);
+  const rows = await bot.app.store.read((tx) => allDeploys(tx));
   expect(rows).toHaveLength(1);
   expect(rows[0]).toMatchObject({ environment: 'production', rollbackHandle: { historyId: '12' } });
   // A late "Running" never undoes a final status.
   await bot.post('/webhooks/argocd', note('Running'));
-  expect(allDeploys(bot.app.db)[0]?.status).toBe('succeeded');
+  expect((await bot.app.store.read((tx) => allDeploys(tx)))[0]?.status).toBe('succeeded');
   expect((await bot.post('/webhooks/argocd', note('Running'), { authorization: '' })).status).toBe(
     401,
   );
@@ -168,11 +168,11 @@ test('a redelivered deploy (same id, same status) answers 200 {"duplicate":true}
   const deploy = { id: 'redelivered-1', version: 'v5', minutesAgo: 1 };
   const first = await postDeploy(bot, deploy);
   expect(first.status).toBe(202);
-  const before = allDeploys(bot.app.db);
+  const before = await bot.app.store.read((tx) => allDeploys(tx));
   const again = await postDeploy(bot, deploy);
   expect(again.status).toBe(200);
   expect(await again.json()).toEqual({ duplicate: true });
-  expect(allDeploys(bot.app.db)).toEqual(before);
+  expect(await bot.app.store.read((tx) => allDeploys(tx))).toEqual(before);
   // A new status of the same deploy is news, not a redelivery.
   const failed = await postDeploy(bot, { ...deploy, status: 'failed' });
   expect(failed.status).toBe(202);
@@ -222,7 +222,9 @@ test('a deploy to a service with an open incident goes into its timeline and cha
   );
   expect(loud.text).toContain('🚨 Deploy during a freeze');
   expect(JSON.stringify(loud.blocks)).toContain('<!here>');
-  const kinds = list(bot.app.db, 1).filter((e) => e.kind === 'deploy_seen');
+  const kinds = (await bot.app.store.read((tx) => list(tx, 1))).filter(
+    (e) => e.kind === 'deploy_seen',
+  );
   expect(kinds.map((e) => e.payload.version)).toEqual(['v3', 'v4']);
   expect(kinds[1]?.payload.duringFreeze).toEqual([1]);
 });

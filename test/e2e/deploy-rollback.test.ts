@@ -111,7 +111,7 @@ test('done when: v1, v2, an alert → v2 is the suspect → a deployer clicks Ro
     to: { version: 'v1' },
     incident: 1,
   });
-  expect(allRollbacks(bot.app.db)).toHaveLength(1);
+  expect(await bot.app.store.read((tx) => allRollbacks(tx))).toHaveLength(1);
   const repeated = ['r1', 'r2', 'r3'].map((id) => responseText(bot as TestApp, id)).join('\n');
   expect(repeated).toMatch(/already asked for/);
 
@@ -128,7 +128,7 @@ test('done when: v1, v2, an alert → v2 is the suspect → a deployer clicks Ro
     'deploy_lift_freeze',
   ]);
 
-  const kinds = list(bot.app.db, 1).map((e) => e.kind);
+  const kinds = (await bot.app.store.read((tx) => list(tx, 1))).map((e) => e.kind);
   expect(kinds).toEqual(
     expect.arrayContaining([
       'rollback_requested',
@@ -143,8 +143,8 @@ test('done when: v1, v2, an alert → v2 is the suspect → a deployer clicks Ro
     (b) => b.action_id === 'incident_mark_mitigated',
   ) as FoundButton;
   await click(bot, { user: DEPLOYER, channel: channelId, button: mitigate, responseId: 'm1' });
-  await eventually(() =>
-    list(bot?.app.db as TestApp['app']['db'], 1).some((e) => e.kind === 'mitigated'),
+  await eventually(async () =>
+    (await list(bot?.app.store as TestApp['app']['db'], 1)).some((e) => e.kind === 'mitigated'),
   );
 
   // After the rollback the service is frozen: the gate says 423 with Retry-After…
@@ -185,7 +185,7 @@ test('done when: v1, v2, an alert → v2 is the suspect → a deployer clicks Ro
   const after = bot.slack.pinnedMessages(channelId)[0];
   expect(JSON.stringify(after?.blocks)).toContain('Rolled back to v1');
   expect(buttons(after?.blocks).some((b) => b.action_id === 'deploy_rollback')).toBe(false);
-  expect(verify(bot.app.db).problems).toEqual([]);
+  expect((await bot.app.store.read((tx) => verify(tx))).problems).toEqual([]);
 });
 
 test('a non-deployer clicking Roll back is told no, the refusal is audited, and nothing is called', async () => {
@@ -204,7 +204,9 @@ test('a non-deployer clicking Roll back is told no, the refusal is audited, and 
   expect(reply.response_type).toBe('ephemeral');
   expect(reply.text).toMatch(/not allowed to roll back checkout in production/);
   expect(reply.text).toContain(`<@${OWNER}>`);
-  const denied = list(bot.app.db, 1).filter((e) => e.kind === 'permission_denied');
+  const denied = (await bot.app.store.read((tx) => list(tx, 1))).filter(
+    (e) => e.kind === 'permission_denied',
+  );
   expect(denied).toHaveLength(1);
   expect(denied[0]).toMatchObject({
     actor: STRANGER,
@@ -212,7 +214,7 @@ test('a non-deployer clicking Roll back is told no, the refusal is audited, and 
   });
   await bot.app.outbox.drain(5000);
   expect(receiver.requests).toHaveLength(0);
-  expect(allRollbacks(bot.app.db)).toHaveLength(0);
+  expect(await bot.app.store.read((tx) => allRollbacks(tx))).toHaveLength(0);
 
   // The incident owner may (PRODUCT §3), without being a deployer.
   await click(bot, {
@@ -241,11 +243,13 @@ test('a receiver answering 500 → failed in the channel with the reason; the Re
   expect(failure.text).toMatch(
     /Rollback of checkout\/production to v1 failed: .*answered 500: deployer database is down/,
   );
-  const rows = allRollbacks(bot.app.db);
+  const rows = await bot.app.store.read((tx) => allRollbacks(tx));
   expect(rows).toMatchObject([
     { status: 'failed', error: expect.stringContaining('answered 500') },
   ]);
-  expect(list(bot.app.db, 1).map((e) => e.kind)).toContain('rollback_failed');
+  expect((await bot.app.store.read((tx) => list(tx, 1))).map((e) => e.kind)).toContain(
+    'rollback_failed',
+  );
   // Nothing half-recorded: no freeze after a failed rollback, no outbox item left pending.
   expect(
     (await bot.get('/api/v1/gates/deploy?service=checkout&environment=production')).status,
@@ -268,7 +272,10 @@ test('a receiver answering 500 → failed in the channel with the reason; the Re
     bot?.slack.messages(channelId).some((m) => m.text.includes('to v1 succeeded')),
   );
   expect(receiver.requests).toHaveLength(2);
-  expect(allRollbacks(bot.app.db).map((r) => r.status)).toEqual(['failed', 'succeeded']);
+  expect((await bot.app.store.read((tx) => allRollbacks(tx))).map((r) => r.status)).toEqual([
+    'failed',
+    'succeeded',
+  ]);
 });
 
 test('a receiver that never answers → failed after the timeout, with the reason', async () => {
@@ -396,8 +403,10 @@ test('a template value that is not a valid revision is refused before anything r
   );
   await bot.app.outbox.drain(5000);
   expect(existsSync(recordFile) ? readFileSync(recordFile, 'utf8') : '').toBe('');
-  expect(allRollbacks(bot.app.db)).toHaveLength(0);
-  expect(list(bot.app.db, 1).some((e) => e.kind.startsWith('rollback_'))).toBe(false);
+  expect(await bot.app.store.read((tx) => allRollbacks(tx))).toHaveLength(0);
+  expect(
+    (await bot.app.store.read((tx) => list(tx, 1))).some((e) => e.kind.startsWith('rollback_')),
+  ).toBe(false);
 });
 
 test('/deploy rollback <service> asks to confirm from → to; outside an incident progress goes to that channel', async () => {
@@ -457,8 +466,10 @@ test('Not related takes a suspect off the card and into the timeline', async () 
     button: notRelated[0] as FoundButton,
     responseId: 'n',
   });
-  await eventually(() =>
-    list(bot?.app.db as TestApp['app']['db'], 1).some((e) => e.kind === 'suspect_marked'),
+  await eventually(async () =>
+    (await list(bot?.app.store as TestApp['app']['db'], 1)).some(
+      (e) => e.kind === 'suspect_marked',
+    ),
   );
   await bot.app.outbox.drain(5000);
   const after = JSON.stringify(bot.slack.pinnedMessages(channelId)[0]?.blocks);

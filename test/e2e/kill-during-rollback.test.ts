@@ -110,10 +110,12 @@ test(`kill -9 at random points around a rollback (${RUNS} runs), then the same b
         responseId: `r${run}b`,
         messageTs: card.ts,
       });
-      const { db, close } = openDb(env.DATABASE_PATH, { migrate: false });
+      const { store, close } = openDb(env.DATABASE_PATH, { migrate: false });
       try {
-        const finished = await eventually(() => {
-          const rows = allRollbacks(db).filter((r) => r.service === service);
+        const finished = await eventually(async () => {
+          const rows = (await store.read((tx) => allRollbacks(tx))).filter(
+            (r) => r.service === service,
+          );
           return rows.length > 0 &&
             rows.every((r) => r.status === 'succeeded' || r.status === 'failed')
             ? rows

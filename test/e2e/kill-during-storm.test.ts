@@ -67,14 +67,14 @@ test(`kill -9 at random points during a storm (${RUNS} runs): no accepted alert 
     proc = await startBotProcess(env, await freePort());
     slack.setDelay('conversations.create', 0);
     slack.setDelay('chat.postMessage', 0);
-    const { db, close } = openDb(env.DATABASE_PATH);
+    const { store, close } = openDb(env.DATABASE_PATH);
     try {
-      const incidentRows = await eventually(() => {
-        const rows = listIncidentRows(db);
+      const incidentRows = await eventually(async () => {
+        const rows = await store.read((tx) => listIncidentRows(tx));
         return rows.length > 0 && rows.every((r) => r.channelId && r.cardTs) ? rows : undefined;
       }, 30_000);
       expect(accepted.size).toBeGreaterThan(0);
-      const stored = new Set(listAlerts(db).map((a) => a.dedupeKey));
+      const stored = new Set((await store.read((tx) => listAlerts(tx))).map((a) => a.dedupeKey));
       const lost = [...accepted].filter((key) => !stored.has(key));
       expect(lost).toEqual([]);
       expect(incidentRows).toHaveLength(GROUPS);

@@ -76,7 +76,9 @@ async function alert(b: TestApp, key = 'checkout-5xx', service = 'checkout') {
   expect(res.status).toBe(202);
   await b.settle(10_000);
   // Each test sends its one alert to a fresh bot: the incident it opened is the newest open one.
-  const incident = openIncidents(b.app.db).findLast((i) => i.title === 'High 5xx on checkout');
+  const incident = (await b.app.store.read((tx) => openIncidents(tx))).findLast(
+    (i) => i.title === 'High 5xx on checkout',
+  );
   if (!incident?.channelId) throw new Error('no incident channel');
   return { ...incident, channelId: incident.channelId };
 }
@@ -139,9 +141,9 @@ test('both ways: a click pages once on the escalation policy; PagerDuty acknowle
 
   // An alert opens the incident; who is on call for the service's policy owns it.
   const incident = await alert(b);
-  expect(findIncident(b.app.db, incident.id)?.ownerId).toBe('U0ALICE01');
+  expect(await b.app.store.read((tx) => findIncident(tx, incident.id))?.ownerId).toBe('U0ALICE01');
   expect(b.slack.findCalls('users.lookupByEmail')).toHaveLength(1);
-  expect(directoryEntries(b.app.db)).toMatchObject([
+  expect(await b.app.store.read((tx) => directoryEntries(tx))).toMatchObject([
     { email: 'alice@example.com', slackUserId: 'U0ALICE01' },
   ]);
   expect(texts(b, incident.channelId).join('\n')).toContain('Alice Oncall is on call in PagerDuty');
@@ -180,14 +182,16 @@ test('both ways: a click pages once on the escalation policy; PagerDuty acknowle
   const card = b.slack.pinnedMessages(incident.channelId)[0];
   expect(JSON.stringify(card?.blocks)).toContain(`${created.html_url}|PagerDuty ${created.id}`);
   expect(
-    list(b.app.db, incident.id).find((e) => e.kind === 'page_triggered')?.payload,
+    (await b.app.store.read((tx) => list(tx, incident.id))).find((e) => e.kind === 'page_triggered')
+      ?.payload,
   ).toMatchObject({
     pdIncidentId: created.id,
     htmlUrl: created.html_url,
   });
 
   // PagerDuty: Bob acknowledges. MTTA is measured from when he did, not from when we heard.
-  const detectedAt = findIncident(b.app.db, incident.id)?.detectedAt as Date;
+  const detectedAt = (await b.app.store.read((tx) => findIncident(tx, incident.id))
+    ?.detectedAt) as Date;
   const ackAt = new Date(detectedAt.getTime() + 42_000);
   minutes(5); // delivered five minutes late
   emu.updateIncident(created.id, { status: 'acknowledged' }, 'PBOB002');
@@ -200,10 +204,12 @@ test('both ways: a click pages once on the escalation policy; PagerDuty acknowle
     ackAt,
   );
   expect(ack.status).toBe(202);
-  const acked = findIncident(b.app.db, incident.id);
+  const acked = await b.app.store.read((tx) => findIncident(tx, incident.id));
   expect(acked?.acknowledgedAt?.toISOString()).toBe(ackAt.toISOString());
   expect((acked?.acknowledgedAt?.getTime() ?? 0) - detectedAt.getTime()).toBe(42_000); // MTTA
-  expect(list(b.app.db, incident.id).find((e) => e.kind === 'acknowledged')).toMatchObject({
+  expect(
+    (await b.app.store.read((tx) => list(tx, incident.id))).find((e) => e.kind === 'acknowledged'),
+  ).toMatchObject({
     at: ackAt,
     actor: 'pagerduty:PBOB002',
     source: 'pagerduty',
@@ -223,7 +229,7 @@ test('both ways: a click pages once on the escalation policy; PagerDuty acknowle
   minutes(1);
   expect(reassign.status).toBe(202);
   await b.settle(10_000);
-  expect(findIncident(b.app.db, incident.id)?.ownerId).toBe('U0BOB0001');
+  expect(await b.app.store.read((tx) => findIncident(tx, incident.id))?.ownerId).toBe('U0BOB0001');
   const afterReassign = texts(b, incident.channelId).join('\n');
   expect(afterReassign).toContain('Bob Backup acknowledged');
   expect(afterReassign).toContain('reassigned');
@@ -244,7 +250,7 @@ test('both ways: a click pages once on the escalation policy; PagerDuty acknowle
     ).status,
   ).toBe(202);
   await b2.settle(10_000);
-  expect(findIncident(b2.app.db, incident.id)?.state).toBe('resolved');
+  expect(await b2.app.store.read((tx) => findIncident(tx, incident.id))?.state).toBe('resolved');
   expect(emu.incident(created.id)?.status).toBe('resolved');
   const put = emu.requests.find((r) => r.method === 'PUT');
   expect(put).toMatchObject({ path: '/incidents', headers: { from: 'firebreak@example.com' } });
@@ -261,7 +267,7 @@ test('both ways: a click pages once on the escalation policy; PagerDuty acknowle
   expect(echo.status).toBe(202);
   await b2.settle(10_000);
   expect(writes(emu)).toEqual(['POST /incidents', 'PUT /incidents']);
-  expect(verify(b2.app.db).problems).toEqual([]);
+  expect((await b2.app.store.read((tx) => verify(tx))).problems).toEqual([]);
 });
 
 test('PagerDuty answering 429 and 500: the channel says paging is retrying, then that it worked', async () => {
@@ -393,8 +399,8 @@ test('webhooks: bad or missing signature is 401 and stores nothing; unknown type
   expect(
     (await deliverWebhook(`${b.base}/webhooks/pagerduty`, envelope, { secrets: [] })).status,
   ).toBe(401);
-  expect(listDeliveries(b.app.db)).toEqual([]);
-  expect(verify(b.app.db).events).toBe(0);
+  expect(await b.app.store.read((tx) => listDeliveries(tx))).toEqual([]);
+  expect((await b.app.store.read((tx) => verify(tx))).events).toBe(0);
   const signed = await deliverWebhook(`${b.base}/webhooks/pagerduty`, '{"not":"pagerduty"}', {
     secrets: [SECRET],
   });
@@ -420,8 +426,8 @@ test('webhooks: bad or missing signature is 401 and stores nothing; unknown type
       })
     ).status,
   ).toBe(202);
-  expect(findIncident(b.app.db, 1)).toBeNull();
-  const audit = entriesOf(b.app.db, AUDIT_STREAM);
+  expect(await b.app.store.read((tx) => findIncident(tx, 1))).toBeNull();
+  const audit = await b.app.store.read((tx) => entriesOf(tx, AUDIT_STREAM));
   expect(audit.map((a) => a.payload.type)).toEqual([
     'incident.triggered',
     'incident.responder.added',
@@ -434,7 +440,7 @@ test('webhooks: bad or missing signature is 401 and stores nothing; unknown type
   });
   expect(first.status).toBe(202);
   await b.settle(10_000);
-  const opened = findIncident(b.app.db, 1);
+  const opened = await b.app.store.read((tx) => findIncident(tx, 1));
   expect(opened).toMatchObject({
     title: 'Checkout down',
     services: ['checkout'],
@@ -444,18 +450,18 @@ test('webhooks: bad or missing signature is 401 and stores nothing; unknown type
     b.slack.messages(opened?.channelId ?? '').some((m) => m.text.includes('PagerDuty opened')),
   ).toBe(true);
 
-  const rows = () => ({
-    timeline: verify(b.app.db).events,
-    incidents: openIncidents(b.app.db).length,
+  const rows = async () => ({
+    timeline: (await b.app.store.read((tx) => verify(tx))).events,
+    incidents: (await b.app.store.read((tx) => openIncidents(tx))).length,
   });
-  const before = rows();
+  const before = await rows();
   const replay = await deliverWebhook(`${b.base}/webhooks/pagerduty`, envelope, {
     secrets: [SECRET],
     webhookId: 'wh-replayed',
   });
   expect(replay.status).toBe(200);
   expect(JSON.parse(replay.body)).toEqual({ outcome: 'duplicate' });
-  expect(rows()).toEqual(before);
+  expect(await rows()).toEqual(before);
 });
 
 test('a service routed by integration key is paged through the Events API v2 (no REST token needed), resolved the same way', async () => {

@@ -42,7 +42,9 @@ async function incident() {
   });
   expect(res.status).toBe(202);
   const app = bot.app;
-  const channelId = await eventually(() => findIncident(app.db, 1)?.channelId);
+  const channelId = await eventually(
+    async () => await app.store.read((tx) => findIncident(tx, 1))?.channelId,
+  );
   await app.outbox.drain(5000);
   return { bot, channelId };
 }
@@ -103,9 +105,10 @@ test('/incident followup adds, lists and moves follow-ups (buttons and `done <id
   const [added] = await responses('fu-add');
   expect(added).toMatchObject({ response_type: 'in_channel' });
   expect(JSON.stringify(added)).toContain(`<@${BOB}>`);
-  const followupsOf1 = () => loadPostmortemRecord(bot.app.db, 1).followups;
-  const [row] = followupsOf1();
-  expect(followupsOf1()).toHaveLength(1);
+  const followupsOf1 = async () =>
+    (await bot.app.store.read((tx) => loadPostmortemRecord(tx, 1))).followups;
+  const [row] = await followupsOf1();
+  expect(await followupsOf1()).toHaveLength(1);
   expect(row).toMatchObject({
     text: 'Alert on pool saturation',
     ownerId: BOB,
@@ -125,11 +128,11 @@ test('/incident followup adds, lists and moves follow-ups (buttons and `done <id
   const [done] = await responses('fu-done');
   expect(done).toMatchObject({ replace_original: true });
   expect(JSON.stringify(done)).toContain('followup_reopen');
-  expect(followupsOf1()[0]?.state).toBe('done');
+  expect((await followupsOf1())[0]?.state).toBe('done');
 
   await command('followup wontdo 1', channelId, 'fu-wontdo');
   await responses('fu-wontdo');
-  expect(followupsOf1()[0]?.state).toBe('wont_do');
+  expect((await followupsOf1())[0]?.state).toBe('wont_do');
 
   await command('followup', channelId, 'fu-list');
   const [listed] = await responses('fu-list');
@@ -137,7 +140,8 @@ test('/incident followup adds, lists and moves follow-ups (buttons and `done <id
   expect(String(listed?.text)).toContain('~Alert on pool saturation~');
 
   expect(
-    list(bot.app.db, 1)
+    await bot.app.store
+      .read(async (tx) => await list(tx, 1))
       .filter((e) => e.kind.startsWith('followup_'))
       .map((e) => e.kind),
   ).toEqual(['followup_added', 'followup_changed', 'followup_changed']);
@@ -149,24 +153,26 @@ test('/incident followup adds, lists and moves follow-ups (buttons and `done <id
 
 test('resolving asks "Caused by a deploy?" with the suspects; the answer is recorded as structured data', async () => {
   const { bot, channelId } = await incident();
-  const db = bot.app.db;
-  const deploy = insertDeploy(db, {
-    source: 'generic',
-    dedupeKey: 'generic:deploy-42',
-    service: 'checkout',
-    serviceKnown: true,
-    environment: 'production',
-    status: 'succeeded',
-    version: 'v42.0.0',
-    at: new Date(Date.now() - 10 * 60_000),
-    receivedAt: new Date(),
-    updatedAt: new Date(),
-  });
-  linkSuspect(db, 1, deploy.id, 0);
+  const store = bot.app.store;
+  const deploy = await store.tx((tx) =>
+    insertDeploy(tx, {
+      source: 'generic',
+      dedupeKey: 'generic:deploy-42',
+      service: 'checkout',
+      serviceKnown: true,
+      environment: 'production',
+      status: 'succeeded',
+      version: 'v42.0.0',
+      at: new Date(Date.now() - 10 * 60_000),
+      receivedAt: new Date(),
+      updatedAt: new Date(),
+    }),
+  );
+  await store.tx((tx) => linkSuspect(tx, 1, deploy.id, 0));
 
   // Resolving is the incident lifecycle's job (issue 3's buttons); the service is the same.
   const lifecycle = createIncidents({
-    db,
+    store,
     now: () => new Date(),
     catalog: createCatalog({}),
     kick: () => {},
@@ -204,10 +210,12 @@ test('resolving asks "Caused by a deploy?" with the suspects; the answer is reco
   const [answer] = await responses('cause');
   expect(answer).toMatchObject({ replace_original: true });
   expect(String(answer?.text)).toContain('caused by the deploy of *checkout* v42.0.0');
-  expect(loadPostmortemRecord(db, 1).deploys).toMatchObject([
+  expect((await store.read((tx) => loadPostmortemRecord(tx, 1))).deploys).toMatchObject([
     { deployId: deploy.id, verdict: 'causal', verdictBy: BOB },
   ]);
-  expect(list(db, 1).find((e) => e.kind === 'cause_recorded')?.payload).toMatchObject({
+  expect(
+    (await store.read((tx) => list(tx, 1))).find((e) => e.kind === 'cause_recorded')?.payload,
+  ).toMatchObject({
     deployId: deploy.id,
     causedByDeploy: true,
     version: 'v42.0.0',
@@ -216,48 +224,52 @@ test('resolving asks "Caused by a deploy?" with the suspects; the answer is reco
 
 test('/incident stats and /deploy stats answer only to the asker, from the record', async () => {
   const { bot, channelId } = await incident();
-  const db = bot.app.db;
+  const store = bot.app.store;
   const day = 24 * 60 * 60_000;
   const now = Date.now();
-  const insert = (
+  const insert = async (
     id: string,
     at: number,
     extra: Partial<Parameters<typeof insertDeploy>[1]> = {},
   ) =>
-    insertDeploy(db, {
-      source: 'generic',
-      dedupeKey: `generic:${id}`,
+    await store.tx((tx) =>
+      insertDeploy(tx, {
+        source: 'generic',
+        dedupeKey: `generic:${id}`,
+        service: 'checkout',
+        serviceKnown: true,
+        environment: 'production',
+        status: 'succeeded',
+        version: id,
+        at: new Date(at),
+        finishedAt: new Date(at),
+        commitAt: new Date(at - 2 * 60 * 60_000),
+        receivedAt: new Date(at),
+        updatedAt: new Date(at),
+        ...extra,
+      }),
+    );
+  const good = await insert('v40', now - 3 * day);
+  const bad = await insert('v41', now - 2 * day);
+  await insert('v41-rollback', now - 2 * day + 30 * 60_000, { isRollback: true, commitAt: null });
+  await insert('v42', now - day);
+  await insert('search-v9', now - day, { service: 'search' });
+  await insert('v43-staging', now - day, { environment: 'staging' });
+  await insert('v44-failed', now - day, { status: 'failed' });
+  await store.tx((tx) =>
+    insertRollback(tx, {
       service: 'checkout',
-      serviceKnown: true,
       environment: 'production',
+      fromDeployId: bad.id,
+      toDeployId: good.id,
+      backend: 'command',
+      idempotencyKey: 'rb-1',
       status: 'succeeded',
-      version: id,
-      at: new Date(at),
-      finishedAt: new Date(at),
-      commitAt: new Date(at - 2 * 60 * 60_000),
-      receivedAt: new Date(at),
-      updatedAt: new Date(at),
-      ...extra,
-    });
-  const good = insert('v40', now - 3 * day);
-  const bad = insert('v41', now - 2 * day);
-  insert('v41-rollback', now - 2 * day + 30 * 60_000, { isRollback: true, commitAt: null });
-  insert('v42', now - day);
-  insert('search-v9', now - day, { service: 'search' });
-  insert('v43-staging', now - day, { environment: 'staging' });
-  insert('v44-failed', now - day, { status: 'failed' });
-  insertRollback(db, {
-    service: 'checkout',
-    environment: 'production',
-    fromDeployId: bad.id,
-    toDeployId: good.id,
-    backend: 'command',
-    idempotencyKey: 'rb-1',
-    status: 'succeeded',
-    requestedBy: ANA,
-    requestedAt: new Date(now - 2 * day + 10 * 60_000),
-    finishedAt: new Date(now - 2 * day + 30 * 60_000),
-  });
+      requestedBy: ANA,
+      requestedAt: new Date(now - 2 * day + 10 * 60_000),
+      finishedAt: new Date(now - 2 * day + 30 * 60_000),
+    }),
+  );
 
   await command('stats checkout 7', channelId, 'deploy-stats', '/deploy');
   const [dora] = await responses('deploy-stats');

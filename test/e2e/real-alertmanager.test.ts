@@ -44,7 +44,7 @@ test('a real Alertmanager delivers two alerts of one group → one channel with 
     10_000,
   );
   expect(card.text).toContain('SEV1');
-  expect(findIncident(bot.app.db, 1)).toMatchObject({
+  expect(await bot.app.store.read((tx) => findIncident(tx, 1))).toMatchObject({
     state: 'triage',
     ownerId: 'U0OWNER01',
     services: ['checkout'],
@@ -56,7 +56,10 @@ test('a real Alertmanager delivers two alerts of one group → one channel with 
     () => JSON.stringify(slack.pinnedMessages(channel.id)[0]?.blocks).includes('2 resolved'),
     20_000,
   );
-  expect(listAlerts(bot.app.db).map((a) => a.status)).toEqual(['resolved', 'resolved']);
+  expect((await bot.app.store.read((tx) => listAlerts(tx))).map((a) => a.status)).toEqual([
+    'resolved',
+    'resolved',
+  ]);
   expect(slack.findCalls('conversations.create')).toHaveLength(1);
   expect(slack.pinnedMessages(channel.id)).toHaveLength(1);
 }, 60_000);

@@ -85,7 +85,9 @@ test('a due status update is asked of the owner once, survives a restart, snooze
   expect(first.replies()[0]?.replace_original).toBe(true);
   const again = await as.click(snoozeActionId(60), snooze.replace(':30:', ':60:'), { channel });
   expect(await again.reply()).toMatch(/already snoozed/);
-  expect(findIncidentRow(bot.app.db, 1)?.nextUpdateDueAt).toEqual(new Date(now + 30 * MIN));
+  expect(await bot.app.store.read((tx) => findIncidentRow(tx, 1))?.nextUpdateDueAt).toEqual(
+    new Date(now + 30 * MIN),
+  );
   advance(29);
   await sweep(bot);
   expect(reminders(bot, channel)).toHaveLength(1);
@@ -108,7 +110,9 @@ test('a due status update is asked of the owner once, survives a restart, snooze
   await bot.app.outbox.drain();
   for (const where of [channel, 'C0ANNOUNCE'])
     expect(bot.slack.messages(where).some((m) => m.text.includes('Pool size doubled'))).toBe(true);
-  expect(findIncidentRow(bot.app.db, 1)?.nextUpdateDueAt).toEqual(new Date(now + 60 * MIN));
+  expect(await bot.app.store.read((tx) => findIncidentRow(tx, 1))?.nextUpdateDueAt).toEqual(
+    new Date(now + 60 * MIN),
+  );
 
   // Resolved: no more reminders, however long it stays quiet.
   await as.command('resolve Pool size fixed', { channel });
@@ -117,7 +121,8 @@ test('a due status update is asked of the owner once, survives a restart, snooze
   await sweep(bot);
   expect(reminders(bot, channel)).toHaveLength(2);
   expect(
-    list(bot.app.db, 1)
+    await bot.app.store
+      .read(async (tx) => await list(tx, 1))
       .map((e) => e.kind)
       .filter((k) => k.startsWith('reminder_')),
   ).toEqual(['reminder_sent', 'reminder_snoozed', 'reminder_sent']);
@@ -162,11 +167,13 @@ test('a reminders tick runs only under the sweep lock: while another replica hol
   const channel = await as.channelOf(1);
   advance(61);
 
-  expect(tryLock(bot.app.db, 'job:reminders', 'another-replica', 60_000)).toBe(true);
+  expect(
+    await bot.app.store.tx((tx) => tryLock(tx, 'job:reminders', 'another-replica', 60_000)),
+  ).toBe(true);
   await sweep(bot);
   expect(reminders(bot, channel)).toEqual([]);
   // That replica's tick is over: the next tick here sweeps.
-  unlock(bot.app.db, 'job:reminders', 'another-replica');
+  await bot.app.store.tx((tx) => unlock(tx, 'job:reminders', 'another-replica'));
   await sweep(bot);
   expect(reminders(bot, channel)).toHaveLength(1);
 });

@@ -20,11 +20,11 @@ services:
 `;
 
 /** Severity, state and owner as the timeline tells them, replayed from the first entry. */
-function replayTimeline(bot: TestApp, id: number) {
+async function replayTimeline(bot: TestApp, id: number) {
   let severity = '';
   let state = '';
   let owner: string | null = null;
-  for (const e of list(bot.app.db, id)) {
+  for (const e of await bot.app.store.read((tx) => list(tx, id))) {
     const p = e.payload as Record<string, string | null>;
     switch (e.kind) {
       case 'incident_declared':
@@ -60,8 +60,8 @@ function replayTimeline(bot: TestApp, id: number) {
 async function expectCardAgrees(bot: TestApp, id: number, channelId: string) {
   expect(await bot.app.outbox.drain(10_000)).toBe(true);
   const card = cardFields(bot, channelId);
-  const told = replayTimeline(bot, id);
-  const record = findIncident(bot.app.db, id);
+  const told = await replayTimeline(bot, id);
+  const record = await bot.app.store.read((tx) => findIncident(tx, id));
   expect(record).toMatchObject({ severity: told.severity, state: told.state, ownerId: told.owner });
   expect(card.severity).toContain(told.severity.toUpperCase());
   expect(card.state?.toLowerCase()).toBe(told.state);
@@ -149,7 +149,7 @@ test('a declared incident is handed over, updated, re-severitied, mitigated and 
     true,
   );
 
-  expect(list(bot.app.db, 1).map((e) => e.kind)).toEqual([
+  expect((await bot.app.store.read((tx) => list(tx, 1))).map((e) => e.kind)).toEqual([
     'incident_declared',
     'channel_created',
     'owner_changed',
@@ -159,7 +159,7 @@ test('a declared incident is handed over, updated, re-severitied, mitigated and 
     'state_changed',
     'resolved',
   ]);
-  expect(verify(bot.app.db).problems).toEqual([]);
+  expect((await bot.app.store.read((tx) => verify(tx))).problems).toEqual([]);
 });
 
 test('an alert-created incident is acknowledged and taken over from its card buttons', async () => {
@@ -198,5 +198,5 @@ test('an alert-created incident is acknowledged and taken over from its card but
   expect(
     bot.slack.messages(channel).some((m) => m.text.includes(`handed INC-1 to <@${ALICE}>`)),
   ).toBe(true);
-  expect(findIncident(bot.app.db, 1)?.acknowledgedAt).not.toBeNull();
+  expect(await bot.app.store.read((tx) => findIncident(tx, 1))?.acknowledgedAt).not.toBeNull();
 });

@@ -50,11 +50,14 @@ test('SIGTERM in the middle of a load: in-flight requests finish, the rest are r
 
   // Every acknowledged alert is in the database; the ones not yet made into incidents are
   // kept in the inbox and finished by the next start.
-  const { db, close } = openDb(env.DATABASE_PATH);
-  const stored = () => new Set(listAlerts(db).map((a) => a.dedupeKey));
-  const pendingAtStop = listInboxDeliveries(db).filter((r) => r.status === 'pending').length;
+  const { store, close } = openDb(env.DATABASE_PATH);
+  const stored = async () =>
+    new Set((await store.read((tx) => listAlerts(tx))).map((a) => a.dedupeKey));
+  const pendingAtStop = (await store.read((tx) => listInboxDeliveries(tx))).filter(
+    (r) => r.status === 'pending',
+  ).length;
   const again = await startBotProcess(env, await freePort());
-  await eventually(() => [...accepted].every((key) => stored().has(key)), 15_000);
+  await eventually(() => [...accepted].every(async (key) => (await stored()).has(key)), 15_000);
   await again.terminate();
   close();
   await slack.close();

@@ -67,7 +67,7 @@ test('a permanent Slack error parks the effect instead of retrying forever, and 
   await bot.settle(5000);
   await bot.post('/webhooks/alerts', { dedupeKey: 'b', group: 'b', title: 'Second' });
   await bot.settle(5000);
-  const rows = outboxItems(bot.app.db);
+  const rows = await bot.app.store.read((tx) => outboxItems(tx));
   expect(rows.find((r) => r.payload.incidentId === 1)?.status).toBe('failed');
   expect(rows.find((r) => r.payload.incidentId === 1)?.lastError).toMatch(/restricted_action/);
   expect(bot.slack.channelByName('inc-2-second')).toBeDefined();
@@ -116,9 +116,11 @@ test('killed (kill -9) after the 202 while Slack is still creating the channel: 
     .messages(channel.id)
     .filter((m) => JSON.stringify(m.blocks).includes('card_header'));
   expect(cards).toHaveLength(1);
-  const { db, close } = openDb(env.DATABASE_PATH);
-  expect(listIncidentRows(db).map((i) => i.channelId)).toEqual([channel.id]);
-  expect(outboxItems(db).every((o) => o.status === 'done')).toBe(true);
+  const { store, close } = openDb(env.DATABASE_PATH);
+  expect((await store.read((tx) => listIncidentRows(tx))).map((i) => i.channelId)).toEqual([
+    channel.id,
+  ]);
+  expect((await store.read((tx) => outboxItems(tx))).every((o) => o.status === 'done')).toBe(true);
   close();
 }, 60_000);
 

@@ -33,13 +33,9 @@ test(
       }
     }
     await bot.settle(1000); // turn the alerts into incidents; Slack stays unreachable
-    expect(listIncidentRows(bot.app.db).map((i) => i.channelId)).toEqual([
-      null,
-      null,
-      null,
-      null,
-      null,
-    ]);
+    expect(
+      (await bot.app.store.read((tx) => listIncidentRows(tx))).map((i) => i.channelId),
+    ).toEqual([null, null, null, null, null]);
     await new Promise((r) => setTimeout(r, Math.max(0, OUTAGE_MS - (Date.now() - started))));
     expect(slack.state.channels.size).toBe(0);
     slack.down(false);
@@ -57,7 +53,9 @@ test(
       expect(slack.pinnedMessages(channel.id)).toHaveLength(1);
     }
     expect(slack.findCalls('conversations.create').filter((c) => c.ok)).toHaveLength(5);
-    expect(outboxItems(bot.app.db).filter((o) => o.status !== 'done')).toEqual([]);
+    expect(
+      (await bot.app.store.read((tx) => outboxItems(tx))).filter((o) => o.status !== 'done'),
+    ).toEqual([]);
 
     // Commands work again at once.
     const res = await sendSlashCommand(

@@ -27,7 +27,9 @@ test('the database locked by another process → 503 with Retry-After, nothing h
   }
   expect((await bot.post('/webhooks/alerts', alert('locked'))).status).toBe(202);
   await bot.settle();
-  expect(listAlerts(bot.app.db).map((a) => a.dedupeKey)).toEqual(['locked']);
+  expect((await bot.app.store.read((tx) => listAlerts(tx))).map((a) => a.dedupeKey)).toEqual([
+    'locked',
+  ]);
 });
 
 test('a full disk → 503 with Retry-After, not a lost alert; accepted again once there is room', async () => {
@@ -45,7 +47,8 @@ test('a full disk → 503 with Retry-After, not a lost alert; accepted again onc
   expect((await bot.post('/webhooks/alerts', big)).status).toBe(202);
   await bot.settle();
   expect(
-    listAlerts(bot.app.db)
+    await bot.app.store
+      .read(async (tx) => await listAlerts(tx))
       .map((a) => a.dedupeKey)
       .sort(),
   ).toEqual(['before', 'during']);

@@ -34,12 +34,12 @@ test('1,000 alerts with distinct groups: at most maxNewPerMinute incidents plus 
   }
   expect(await bot.settle(30_000)).toBe(true);
 
-  const { db } = bot.app;
-  const all = listIncidentRows(db);
+  const { store } = bot.app;
+  const all = await store.read((tx) => listIncidentRows(tx));
   const storm = all.filter((i) => i.groupKey === STORM_GROUP_KEY);
   expect(storm).toHaveLength(1);
   expect(all).toHaveLength(11);
-  expect(listAlerts(db)).toHaveLength(GROUPS);
+  expect(await store.read((tx) => listAlerts(tx))).toHaveLength(GROUPS);
 
   const channels = [...bot.slack.state.channels.values()].filter((c) => c.name.startsWith('inc-'));
   expect(channels).toHaveLength(11);

@@ -68,11 +68,17 @@ test('a storm of 10 000 alerts in 50 groups: exactly 50 incidents and channels, 
   expect(statuses.filter((s) => s === 202)).toHaveLength(NOTIFICATIONS);
   expect(await bot.settle(90_000)).toBe(true);
 
-  const { db } = bot.app;
-  expect(listInboxDeliveries(db).every((r) => r.status === 'done')).toBe(true);
-  expect(listAlerts(db)).toHaveLength(GROUPS * (NOTIFICATIONS / GROUPS) * PER_NOTIFICATION);
-  expect(listIncidentRows(db)).toHaveLength(GROUPS);
-  expect(outboxItems(db).filter((o) => o.status === 'failed')).toEqual([]);
+  const { store } = bot.app;
+  expect(
+    (await store.read((tx) => listInboxDeliveries(tx))).every((r) => r.status === 'done'),
+  ).toBe(true);
+  expect(await store.read((tx) => listAlerts(tx))).toHaveLength(
+    GROUPS * (NOTIFICATIONS / GROUPS) * PER_NOTIFICATION,
+  );
+  expect(await store.read((tx) => listIncidentRows(tx))).toHaveLength(GROUPS);
+  expect((await store.read((tx) => outboxItems(tx))).filter((o) => o.status === 'failed')).toEqual(
+    [],
+  );
 
   const channels = [...slack.state.channels.values()].filter((c) => c.name.startsWith('inc-'));
   expect(channels).toHaveLength(GROUPS);

@@ -57,7 +57,9 @@ async function incidentChannel(configYaml = '') {
   });
   expect(res.status).toBe(202);
   const app = bot.app;
-  const channelId = await eventually(() => findIncident(app.db, 1)?.channelId);
+  const channelId = await eventually(
+    async () => await app.store.read((tx) => findIncident(tx, 1))?.channelId,
+  );
   await app.outbox.drain(5000);
   bot.slack.addUser({ id: BOB, name: 'bob' });
   bot.slack.addUser({ id: CAROL, name: 'carol' });
@@ -69,7 +71,8 @@ const send = (envelope: object, headers: Record<string, string> = {}) => {
   return sendEvent(bot.base, SIGNING_SECRET, envelope, headers);
 };
 
-const pins = () => (bot ? list(bot.app.db, 1).filter((e) => e.kind === 'pinned') : []);
+const pins = async () =>
+  bot ? (await bot.app.store.read((tx) => list(tx, 1))).filter((e) => e.kind === 'pinned') : [];
 const repliesTo = (channel: string, message: EmulatedMessage) =>
   bot?.slack.messages(channel).filter((m) => m.thread_ts === message.ts && m.ts !== message.ts) ??
   [];
@@ -87,10 +90,10 @@ test('📌 on a message copies it into the timeline at its original time, with a
 
   const res = await send(reaction('reaction_added', message, CAROL));
   expect(res.status).toBe(200);
-  await eventually(() => pins().length === 1);
+  await eventually(async () => (await pins()).length === 1);
   await bot.app.outbox.drain(5000);
 
-  const [pin] = pins();
+  const [pin] = await pins();
   expect(pin?.at.getTime()).toBe(tsToDate(message.ts).getTime());
   expect(pin?.actor).toBe(CAROL);
   expect(pin?.payload).toMatchObject({
@@ -113,9 +116,9 @@ test('a second 📌, and Slack retrying the same delivery, make one entry and on
   await send(first);
   await send(first, { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' });
   await send(reaction('reaction_added', message, BOB));
-  await eventually(() => pins().length === 1);
+  await eventually(async () => (await pins()).length === 1);
   await bot.app.outbox.drain(5000);
-  expect(pins()).toHaveLength(1);
+  expect(await pins()).toHaveLength(1);
   expect(repliesTo(channelId, message)).toHaveLength(1);
   // The retry was dropped before it reached the listener: two capture requests, not three.
   const metrics = await (await bot.get('/metrics')).text();
@@ -129,19 +132,21 @@ test('removing the 📌 marks the entry withdrawn (an event, not a delete) unles
   const message = bot.slack.addMessage({ channel: channelId, user: BOB, text: 'maybe DNS' });
   await send(reaction('reaction_added', message, CAROL));
   await send(reaction('reaction_added', message, BOB));
-  await eventually(() => pins().length === 1);
+  await eventually(async () => (await pins()).length === 1);
   await bot.app.outbox.drain(5000);
 
   // Carol removes hers; Bob's is still there (Slack's message shows one pushpin left).
   message.reactions = [{ name: 'pushpin', users: [BOB], count: 1 }];
   await send(reaction('reaction_removed', message, CAROL));
   await bot.app.outbox.drain(5000);
-  expect(list(bot.app.db, 1).some((e) => e.kind === 'pin_withdrawn')).toBe(false);
+  expect(
+    (await bot.app.store.read((tx) => list(tx, 1))).some((e) => e.kind === 'pin_withdrawn'),
+  ).toBe(false);
 
   message.reactions = [];
   await send(reaction('reaction_removed', message, BOB));
   await bot.app.outbox.drain(5000);
-  const events = list(bot.app.db, 1);
+  const events = await bot.app.store.read((tx) => list(tx, 1));
   expect(events.filter((e) => e.kind === 'pinned')).toHaveLength(1);
   expect(events.filter((e) => e.kind === 'pin_withdrawn')).toEqual([
     expect.objectContaining({ actor: BOB, payload: expect.objectContaining({ ts: message.ts }) }),
@@ -151,7 +156,7 @@ test('removing the 📌 marks the entry withdrawn (an event, not a delete) unles
     expect.stringContaining('added this to the INC-1 timeline'),
     expect.stringContaining(`<@${BOB}> withdrew this from the INC-1 timeline`),
   ]);
-  expect(verify(bot.app.db).problems).toEqual([]);
+  expect((await bot.app.store.read((tx) => verify(tx))).problems).toEqual([]);
 });
 
 test('reactions elsewhere, other reactions, bot messages and deleted messages are ignored quietly', async () => {
@@ -173,7 +178,7 @@ test('reactions elsewhere, other reactions, bot messages and deleted messages ar
   );
   await bot.app.outbox.drain(5000);
 
-  expect(pins()).toEqual([]);
+  expect(await pins()).toEqual([]);
   expect(bot.slack.messages(general.id)).toHaveLength(1);
   expect(bot.slack.messages(channelId).filter((m) => m.thread_ts)).toEqual([]);
   expect(bot.slack.ephemerals).toEqual([]);
@@ -188,7 +193,7 @@ test('a configured pin reaction replaces 📌', async () => {
   const message = bot.slack.addMessage({ channel: channelId, user: BOB, text: 'root cause found' });
   await send(reaction('reaction_added', message, CAROL));
   await send(reaction('reaction_added', message, CAROL, { reaction: 'bookmark' }));
-  await eventually(() => pins().length === 1);
+  await eventually(async () => (await pins()).length === 1);
 });
 
 test('the "Add to timeline" shortcut pins a message; elsewhere, or on a bot message, it says why not', async () => {
@@ -212,8 +217,12 @@ test('the "Add to timeline" shortcut pins a message; elsewhere, or on a bot mess
   expect(
     (await sendShortcut(bot.base, SIGNING_SECRET, payload(channelId, wire, responseUrl))).status,
   ).toBe(200);
-  await eventually(() => pins().length === 1);
-  expect(pins()[0]?.payload).toMatchObject({ via: 'shortcut', authorId: BOB, text: message.text });
+  await eventually(async () => (await pins()).length === 1);
+  expect((await pins())[0]?.payload).toMatchObject({
+    via: 'shortcut',
+    authorId: BOB,
+    text: message.text,
+  });
 
   // The same message again: already there, and the person is told.
   await sendShortcut(bot.base, SIGNING_SECRET, payload(channelId, wire, responseUrl));
@@ -238,5 +247,5 @@ test('the "Add to timeline" shortcut pins a message; elsewhere, or on a bot mess
   expect(JSON.stringify(bot.slack.responsesTo('shortcut-3')[0])).toContain(
     'Only messages written by people',
   );
-  expect(pins()).toHaveLength(1);
+  expect(await pins()).toHaveLength(1);
 });

@@ -20,15 +20,22 @@ async function start(apiToken: string | null = TOKEN) {
   const opened = testDb();
   close = opened.close;
   const clock = { now: new Date('2026-11-20T10:00:00Z') };
-  const { incidents } = coreServices(opened.db, clock);
+  const { incidents } = coreServices(opened.store, clock);
   const ana = { id: 'U0ANA0001', source: 'slack' };
-  incidents.declare({ title: 'Old one', severity: 'sev3', services: ['checkout'] }, ana);
-  incidents.resolve(1, 'fixed', ana);
+  await incidents.declare({ title: 'Old one', severity: 'sev3', services: ['checkout'] }, ana);
+  await incidents.resolve(1, 'fixed', ana);
   clock.now = new Date('2026-11-22T10:00:00Z');
-  incidents.declare({ title: 'Checkout 500s', severity: 'sev1', services: ['checkout-api'] }, ana);
-  incidents.note(2, 'look at the pool', ana);
+  await incidents.declare(
+    { title: 'Checkout 500s', severity: 'sev1', services: ['checkout-api'] },
+    ana,
+  );
+  await incidents.note(2, 'look at the pool', ana);
   const handler = createHttpHandler({
-    routes: apiRoutes({ store: opened.store, now: () => clock.now, apiToken: apiToken ?? undefined }),
+    routes: apiRoutes({
+      store: opened.store,
+      now: () => clock.now,
+      apiToken: apiToken ?? undefined,
+    }),
     log: pino({ level: 'silent' }),
     isDraining: () => false,
   });

@@ -30,7 +30,7 @@ test.each([
     body: JSON.stringify(alert),
   });
   expect(res.status).toBe(401);
-  expect(listIncidentRows(bot.app.db)).toHaveLength(0);
+  expect(await bot.app.store.read((tx) => listIncidentRows(tx))).toHaveLength(0);
 });
 
 test('basic auth with the token as password is accepted (Alertmanager basic_auth)', async () => {

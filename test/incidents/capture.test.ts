@@ -17,12 +17,12 @@ afterEach(() => close?.());
 const ana = { id: 'U0ANA0001', source: 'slack' };
 const bob = { id: 'U0BOB0001', source: 'slack' };
 
-function setup() {
+async function setup() {
   const opened = testDb();
   close = opened.close;
   const clock = { now: new Date('2026-11-22T10:30:00Z') };
-  const { incidents } = coreServices(opened.db, clock);
-  const incident = incidents.declare({ title: 'Checkout 500s', severity: 'sev2' }, ana);
+  const { incidents } = coreServices(opened.store, clock);
+  const incident = await incidents.declare({ title: 'Checkout 500s', severity: 'sev2' }, ana);
   let kicks = 0;
   const capture = createTimelineCapture({
     store: opened.store,
@@ -42,9 +42,9 @@ const message: CapturedMessage = {
   files: [{ name: 'graph.png', url: 'https://files.slack.com/graph.png' }],
 };
 
-test('a pinned message lands at its original time with author, permalink and files, and is confirmed in its thread', () => {
-  const { db, incident, capture } = setup();
-  const entry = capture.pin(incident.id, message, ana, 'reaction');
+test('a pinned message lands at its original time with author, permalink and files, and is confirmed in its thread', async () => {
+  const { store, incident, capture } = await setup();
+  const entry = await capture.pin(incident.id, message, ana, 'reaction');
   expect(entry).toMatchObject({ kind: 'pinned', actor: ana.id, source: 'slack' });
   expect(entry?.at.toISOString()).toBe('2025-11-22T10:00:00.000Z');
   expect(entry?.recordedAt.toISOString()).toBe('2026-11-22T10:30:00.000Z');
@@ -55,47 +55,51 @@ test('a pinned message lands at its original time with author, permalink and fil
     files: message.files,
     via: 'reaction',
   });
-  const confirmation = pendingInLane(db, chatLane(incident.id)).find(
+  const confirmation = (await store.read((tx) => pendingInLane(tx, chatLane(incident.id)))).find(
     (o) => o.kind === 'chat.message' && JSON.stringify(o.payload).includes('timeline_pinned'),
   );
   expect(confirmation?.payload).toMatchObject({
     to: { kind: 'thread', key: 'msg:C0INC0001:1763805600.000200' },
   });
-  expect(findChatRef(db, 'msg:C0INC0001:1763805600.000200')).toEqual({
+  expect(await store.read((tx) => findChatRef(tx, 'msg:C0INC0001:1763805600.000200'))).toEqual({
     channelId: 'C0INC0001',
     ts: message.ts,
   });
 });
 
-test('pinning twice (two reactions, the shortcut after a reaction) makes one entry', () => {
-  const { db, incident, capture, kicks } = setup();
-  expect(capture.pin(incident.id, message, ana, 'reaction')).not.toBeNull();
-  expect(capture.pin(incident.id, message, bob, 'reaction')).toBeNull();
-  expect(capture.pin(incident.id, message, bob, 'shortcut')).toBeNull();
-  expect(list(db, incident.id).filter((e) => e.kind === 'pinned')).toHaveLength(1);
+test('pinning twice (two reactions, the shortcut after a reaction) makes one entry', async () => {
+  const { store, incident, capture, kicks } = await setup();
+  expect(await capture.pin(incident.id, message, ana, 'reaction')).not.toBeNull();
+  expect(await capture.pin(incident.id, message, bob, 'reaction')).toBeNull();
+  expect(await capture.pin(incident.id, message, bob, 'shortcut')).toBeNull();
+  expect(
+    (await store.read((tx) => list(tx, incident.id))).filter((e) => e.kind === 'pinned'),
+  ).toHaveLength(1);
   expect(kicks()).toBe(1);
 });
 
-test('withdrawing records an event (nothing is deleted); pinning again afterwards is a new entry', () => {
-  const { db, incident, capture } = setup();
-  const first = capture.pin(incident.id, message, ana, 'reaction');
-  expect(capture.withdraw(incident.id, message.channelId, message.ts, ana)).toBe(true);
-  expect(capture.withdraw(incident.id, message.channelId, message.ts, ana)).toBe(false);
-  const second = capture.pin(incident.id, message, bob, 'reaction');
+test('withdrawing records an event (nothing is deleted); pinning again afterwards is a new entry', async () => {
+  const { store, incident, capture } = await setup();
+  const first = await capture.pin(incident.id, message, ana, 'reaction');
+  expect(await capture.withdraw(incident.id, message.channelId, message.ts, ana)).toBe(true);
+  expect(await capture.withdraw(incident.id, message.channelId, message.ts, ana)).toBe(false);
+  const second = await capture.pin(incident.id, message, bob, 'reaction');
   expect(second?.seq).toBeGreaterThan(first?.seq ?? 0);
-  const kinds = list(db, incident.id).map((e) => e.kind);
+  const kinds = (await store.read((tx) => list(tx, incident.id))).map((e) => e.kind);
   expect(kinds.filter((k) => k === 'pinned')).toHaveLength(2);
   expect(kinds.filter((k) => k === 'pin_withdrawn')).toHaveLength(1);
-  const withdrawn = list(db, incident.id).find((e) => e.kind === 'pin_withdrawn');
+  const withdrawn = (await store.read((tx) => list(tx, incident.id))).find(
+    (e) => e.kind === 'pin_withdrawn',
+  );
   expect(withdrawn?.payload).toMatchObject({ pinSeq: first?.seq });
-  expect(verify(db).problems).toEqual([]);
+  expect((await store.read((tx) => verify(tx))).problems).toEqual([]);
 });
 
-test('withdrawing a message that was never pinned changes nothing', () => {
-  const { db, incident, capture } = setup();
-  const before = list(db, incident.id).length;
-  expect(capture.withdraw(incident.id, 'C0INC0001', '1763805600.000999', ana)).toBe(false);
-  expect(list(db, incident.id)).toHaveLength(before);
+test('withdrawing a message that was never pinned changes nothing', async () => {
+  const { store, incident, capture } = await setup();
+  const before = (await store.read((tx) => list(tx, incident.id))).length;
+  expect(await capture.withdraw(incident.id, 'C0INC0001', '1763805600.000999', ana)).toBe(false);
+  expect(await store.read((tx) => list(tx, incident.id))).toHaveLength(before);
 });
 
 test('Slack timestamps convert to the millisecond they name', () => {

@@ -57,76 +57,86 @@ const alert = (key: string, over: Partial<NormalizedAlert> = {}): NormalizedAler
 });
 
 test('accepted alerts are on disk before any incident exists, and become one incident when processed', async () => {
-  const { db, inbox, kicks } = setup();
+  const { store, inbox, kicks } = setup();
   const accepted = await Promise.all([
-    inbox.accept('generic', [alert('a')]),
-    inbox.accept('generic', [alert('b'), alert('c')]),
+    await inbox.accept('generic', [alert('a')]),
+    await inbox.accept('generic', [alert('b'), alert('c')]),
   ]);
   expect(accepted.map((a) => a.id)).toEqual([1, 2]);
   expect(inbox.pendingCount()).toBe(2);
-  expect(listIncidentRows(db)).toHaveLength(0);
-  expect(inbox.processPending()).toBe(2);
-  expect(listIncidentRows(db)).toHaveLength(1);
-  expect(listInboxDeliveries(db).map((r) => r.status)).toEqual(['done', 'done']);
+  expect(await store.read((tx) => listIncidentRows(tx))).toHaveLength(0);
+  expect(await inbox.processPending()).toBe(2);
+  expect(await store.read((tx) => listIncidentRows(tx))).toHaveLength(1);
+  expect((await store.read((tx) => listInboxDeliveries(tx))).map((r) => r.status)).toEqual([
+    'done',
+    'done',
+  ]);
   expect(kicks()).toBeGreaterThan(0);
 });
 
 test('times survive the trip through the inbox', async () => {
-  const { db, inbox } = setup();
+  const { store, inbox } = setup();
   await inbox.accept('generic', [alert('a')]);
-  inbox.processPending();
-  expect(listIncidentRows(db)[0]?.impactStartedAt?.toISOString()).toBe('2026-11-22T09:59:00.000Z');
+  await inbox.processPending();
+  expect((await store.read((tx) => listIncidentRows(tx)))[0]?.impactStartedAt?.toISOString()).toBe(
+    '2026-11-22T09:59:00.000Z',
+  );
 });
 
 test('a delivery that cannot be applied is kept and marked failed; the others go through', async () => {
-  const { db, inbox, sqlite } = setup();
+  const { store, inbox, sqlite } = setup();
   await inbox.accept('generic', [alert('a')]);
   await inbox.accept('generic', [alert('b')]);
   // Corrupt the first one as a bug would: its alert has no key.
   sqlite
     .prepare(`UPDATE inbox SET alerts = '[{"source":"generic","status":"firing"}]' WHERE id = 1`)
     .run();
-  inbox.processPending();
-  const rows = listInboxDeliveries(db);
+  await inbox.processPending();
+  const rows = await store.read((tx) => listInboxDeliveries(tx));
   expect(rows.map((r) => r.status)).toEqual(['failed', 'done']);
   expect(rows[0]?.error).toBeTruthy();
-  expect(listIncidentRows(db)).toHaveLength(1);
+  expect(await store.read((tx) => listIncidentRows(tx))).toHaveLength(1);
 });
 
 test('many deliveries in one turn of the event loop share one commit', async () => {
-  const { inbox, db } = setup();
+  const { inbox, store } = setup();
   let commits = 0;
-  const transaction = db.transaction.bind(db);
-  db.transaction = ((...args: Parameters<typeof db.transaction>) => {
+  const transaction = store.transaction.bind(store);
+  store.transaction = ((...args: Parameters<typeof store.transaction>) => {
     commits++;
     return transaction(...args);
-  }) as typeof db.transaction;
+  }) as typeof store.transaction;
   await Promise.all(
-    Array.from({ length: 20 }, (_, i) => inbox.accept('generic', [alert(`k${i}`)])),
+    Array.from({ length: 20 }, async (_, i) => await inbox.accept('generic', [alert(`k${i}`)])),
   );
   expect(inbox.pendingCount()).toBe(20);
   expect(commits).toBe(1);
 });
 
 test('once nothing older is waiting, a delivery is applied in the same commit that accepts it', async () => {
-  const { db, inbox } = setup();
+  const { store, inbox } = setup();
   inbox.start();
   await new Promise((r) => setTimeout(r, 10)); // the first run finds no backlog
   await inbox.accept('generic', [alert('a')]);
-  expect(listIncidentRows(db)).toHaveLength(1);
-  expect(listInboxDeliveries(db).map((r) => r.status)).toEqual(['done']);
+  expect(await store.read((tx) => listIncidentRows(tx))).toHaveLength(1);
+  expect((await store.read((tx) => listInboxDeliveries(tx))).map((r) => r.status)).toEqual([
+    'done',
+  ]);
   inbox.stop();
 });
 
 test('a delivery that fails inline stays pending and is isolated by the processor; later ones keep their order', async () => {
-  const { db, inbox } = setup();
+  const { store, inbox } = setup();
   inbox.start();
   await new Promise((r) => setTimeout(r, 10));
   // No key: applying it throws inside the savepoint, so the accept still succeeds.
   await inbox.accept('generic', [{ ...alert('x'), key: undefined as unknown as string }]);
   await inbox.accept('generic', [alert('b')]);
   await new Promise((r) => setTimeout(r, 50));
-  expect(listInboxDeliveries(db).map((r) => r.status)).toEqual(['failed', 'done']);
-  expect(listIncidentRows(db)).toHaveLength(1);
+  expect((await store.read((tx) => listInboxDeliveries(tx))).map((r) => r.status)).toEqual([
+    'failed',
+    'done',
+  ]);
+  expect(await store.read((tx) => listIncidentRows(tx))).toHaveLength(1);
   inbox.stop();
 });

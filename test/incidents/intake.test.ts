@@ -56,11 +56,11 @@ const alert = (over: Partial<NormalizedAlert> = {}): NormalizedAlert => ({
   ...over,
 });
 
-test('the first alert opens a triage incident with severity, owner, service and milestones', () => {
-  const { db, intake, kicks } = setup();
-  const result = intake.ingest([alert({ severityLabel: 'critical' })]);
+test('the first alert opens a triage incident with severity, owner, service and milestones', async () => {
+  const { store, intake, kicks } = setup();
+  const result = await intake.ingest([alert({ severityLabel: 'critical' })]);
   expect(result).toMatchObject({ received: 1, changed: 1, opened: [1], touched: [1] });
-  const incident = findIncident(db, 1);
+  const incident = await store.read((tx) => findIncident(tx, 1));
   expect(incident).toMatchObject({
     title: 'High 5xx on checkout',
     severity: 'sev1',
@@ -72,98 +72,118 @@ test('the first alert opens a triage incident with severity, owner, service and 
   });
   expect(incident?.impactStartedAt?.toISOString()).toBe('2026-11-22T09:55:00.000Z');
   expect(incident?.detectedAt).toEqual(T0);
-  expect(listIncidentRows(db)[0]?.nextUpdateDueAt).toEqual(new Date(T0.getTime() + 30 * 60_000));
-  expect(list(db, 1).map((e) => e.kind)).toEqual(['incident_opened', 'alert_firing']);
-  expect(outboxItems(db).map((o) => o.kind)).toEqual(['incident.publish']);
+  expect((await store.read((tx) => listIncidentRows(tx)))[0]?.nextUpdateDueAt).toEqual(
+    new Date(T0.getTime() + 30 * 60_000),
+  );
+  expect((await store.read((tx) => list(tx, 1))).map((e) => e.kind)).toEqual([
+    'incident_opened',
+    'alert_firing',
+  ]);
+  expect((await store.read((tx) => outboxItems(tx))).map((o) => o.kind)).toEqual([
+    'incident.publish',
+  ]);
   expect(kicks()).toBe(1);
 });
 
-test('alerts of one group make one incident, never one per alert', () => {
-  const { db, intake } = setup();
-  intake.ingest(Array.from({ length: 50 }, (_, i) => alert({ key: `k${i}`, service: null })));
-  intake.ingest([alert({ key: 'late', service: null })]);
-  expect(listIncidentRows(db)).toHaveLength(1);
-  expect(listAlerts(db)).toHaveLength(51);
-  expect(outboxItems(db)).toHaveLength(1);
+test('alerts of one group make one incident, never one per alert', async () => {
+  const { store, intake } = setup();
+  await intake.ingest(Array.from({ length: 50 }, (_, i) => alert({ key: `k${i}`, service: null })));
+  await intake.ingest([alert({ key: 'late', service: null })]);
+  expect(await store.read((tx) => listIncidentRows(tx))).toHaveLength(1);
+  expect(await store.read((tx) => listAlerts(tx))).toHaveLength(51);
+  expect(await store.read((tx) => outboxItems(tx))).toHaveLength(1);
 });
 
-test('an alert from another group attaches to the open incident of its service and environment', () => {
-  const { db, intake } = setup();
-  intake.ingest([alert({ key: 'a', groupKey: 'generic:one' })]);
-  intake.ingest([alert({ key: 'b', groupKey: 'generic:two', service: 'checkout' })]);
-  intake.ingest([
+test('an alert from another group attaches to the open incident of its service and environment', async () => {
+  const { store, intake } = setup();
+  await intake.ingest([alert({ key: 'a', groupKey: 'generic:one' })]);
+  await intake.ingest([alert({ key: 'b', groupKey: 'generic:two', service: 'checkout' })]);
+  await intake.ingest([
     alert({ key: 'c', groupKey: 'generic:three', service: 'checkout', environment: 'staging' }),
   ]);
-  intake.ingest([alert({ key: 'd', groupKey: 'generic:four', service: 'search' })]);
-  const rows = listIncidentRows(db);
+  await intake.ingest([alert({ key: 'd', groupKey: 'generic:four', service: 'search' })]);
+  const rows = await store.read((tx) => listIncidentRows(tx));
   expect(rows.map((r) => r.environment)).toEqual(['production', 'staging', 'production']);
-  expect(listAlerts(db).map((a) => a.incidentId)).toEqual([1, 1, 2, 3]);
+  expect((await store.read((tx) => listAlerts(tx))).map((a) => a.incidentId)).toEqual([1, 1, 2, 3]);
 });
 
-test('the same notification delivered twice changes nothing', () => {
-  const { db, intake } = setup();
+test('the same notification delivered twice changes nothing', async () => {
+  const { store, intake } = setup();
   const body = fixture('alertmanager/zulip.alert.json');
-  intake.ingest(alertmanagerToAlerts(body));
-  const before = { timeline: list(db, 1).length, outbox: outboxItems(db) };
-  const again = intake.ingest(alertmanagerToAlerts(body));
+  await intake.ingest(alertmanagerToAlerts(body));
+  const before = {
+    timeline: (await store.read((tx) => list(tx, 1))).length,
+    outbox: await store.read((tx) => outboxItems(tx)),
+  };
+  const again = await intake.ingest(alertmanagerToAlerts(body));
   expect(again).toMatchObject({ received: 2, changed: 0, touched: [] });
-  expect(list(db, 1)).toHaveLength(before.timeline);
-  expect(outboxItems(db)).toEqual(before.outbox);
+  expect(await store.read((tx) => list(tx, 1))).toHaveLength(before.timeline);
+  expect(await store.read((tx) => outboxItems(tx))).toEqual(before.outbox);
 });
 
-test('a more severe alert raises the severity; a milder one never lowers it', () => {
-  const { db, intake } = setup();
-  intake.ingest([alert({ key: 'a', severityLabel: 'warning' })]);
-  intake.ingest([alert({ key: 'b', severityLabel: 'critical' })]);
-  intake.ingest([alert({ key: 'c', severityLabel: 'info' })]);
-  expect(findIncident(db, 1)?.severity).toBe('sev1');
+test('a more severe alert raises the severity; a milder one never lowers it', async () => {
+  const { store, intake } = setup();
+  await intake.ingest([alert({ key: 'a', severityLabel: 'warning' })]);
+  await intake.ingest([alert({ key: 'b', severityLabel: 'critical' })]);
+  await intake.ingest([alert({ key: 'c', severityLabel: 'info' })]);
+  expect(await store.read((tx) => findIncident(tx, 1))?.severity).toBe('sev1');
   expect(
-    list(db, 1)
+    await store
+      .read(async (tx) => await list(tx, 1))
       .filter((e) => e.kind === 'severity_changed')
       .map((e) => e.payload),
   ).toEqual([{ from: 'sev3', to: 'sev1', reason: 'alert High 5xx on checkout' }]);
 });
 
-test('when every alert resolves the channel is told and the card offers Resolve, but the incident stays open', () => {
-  const { db, intake } = setup();
-  intake.ingest([alert({ key: 'a' }), alert({ key: 'b' })]);
-  intake.ingest([alert({ key: 'a', status: 'resolved', endsAt: T0 })]);
-  expect(outboxItems(db).filter((o) => o.kind === 'chat.message')).toHaveLength(0);
-  intake.ingest([alert({ key: 'b', status: 'resolved', endsAt: T0 })]);
-  const messages = outboxItems(db).filter((o) => o.kind === 'chat.message');
+test('when every alert resolves the channel is told and the card offers Resolve, but the incident stays open', async () => {
+  const { store, intake } = setup();
+  await intake.ingest([alert({ key: 'a' }), alert({ key: 'b' })]);
+  await intake.ingest([alert({ key: 'a', status: 'resolved', endsAt: T0 })]);
+  expect(
+    (await store.read((tx) => outboxItems(tx))).filter((o) => o.kind === 'chat.message'),
+  ).toHaveLength(0);
+  await intake.ingest([alert({ key: 'b', status: 'resolved', endsAt: T0 })]);
+  const messages = (await store.read((tx) => outboxItems(tx))).filter(
+    (o) => o.kind === 'chat.message',
+  );
   expect(messages.map((m) => m.payload.message)).toEqual([
     { type: 'alerts_all_resolved', firing: 0, resolved: 2, autoResolved: false },
   ]);
-  expect(findIncident(db, 1)?.state).toBe('triage');
-  expect(list(db, 1).map((e) => e.kind)).toContain('alerts_all_resolved');
+  expect(await store.read((tx) => findIncident(tx, 1))?.state).toBe('triage');
+  expect((await store.read((tx) => list(tx, 1))).map((e) => e.kind)).toContain(
+    'alerts_all_resolved',
+  );
 });
 
-test('with autoResolve the incident resolves itself when its alerts do', () => {
-  const { db, intake } = setup({ autoResolve: true });
-  intake.ingest([alert()]);
-  intake.ingest([alert({ status: 'resolved' })]);
-  expect(findIncident(db, 1)).toMatchObject({ state: 'resolved', resolvedAt: T0 });
+test('with autoResolve the incident resolves itself when its alerts do', async () => {
+  const { store, intake } = setup({ autoResolve: true });
+  await intake.ingest([alert()]);
+  await intake.ingest([alert({ status: 'resolved' })]);
+  expect(await store.read((tx) => findIncident(tx, 1))).toMatchObject({
+    state: 'resolved',
+    resolvedAt: T0,
+  });
 });
 
-test('an alert that fires again after resolving re-opens on the open incident; after the incident is resolved it opens a new one', () => {
-  const { db, intake, sqlite } = setup();
-  intake.ingest([alert()]);
-  intake.ingest([alert({ status: 'resolved' })]);
-  intake.ingest([alert({ startsAt: new Date('2026-11-22T09:58:00Z') })]);
-  expect(listAlerts(db)[0]?.status).toBe('firing');
-  expect(listIncidentRows(db)).toHaveLength(1);
+test('an alert that fires again after resolving re-opens on the open incident; after the incident is resolved it opens a new one', async () => {
+  const { store, intake, sqlite } = setup();
+  await intake.ingest([alert()]);
+  await intake.ingest([alert({ status: 'resolved' })]);
+  await intake.ingest([alert({ startsAt: new Date('2026-11-22T09:58:00Z') })]);
+  expect((await store.read((tx) => listAlerts(tx)))[0]?.status).toBe('firing');
+  expect(await store.read((tx) => listIncidentRows(tx))).toHaveLength(1);
   sqlite.prepare("UPDATE incidents SET state = 'resolved'").run();
   // Still the same firing episode on the resolved incident: a repeat notification opens nothing new.
-  intake.ingest([alert({ startsAt: new Date('2026-11-22T09:58:00Z') })]);
-  expect(listIncidentRows(db)).toHaveLength(1);
+  await intake.ingest([alert({ startsAt: new Date('2026-11-22T09:58:00Z') })]);
+  expect(await store.read((tx) => listIncidentRows(tx))).toHaveLength(1);
   // A new episode (new start time) is a new incident.
-  intake.ingest([alert({ startsAt: new Date('2026-11-22T10:30:00Z') })]);
-  expect(listIncidentRows(db)).toHaveLength(2);
-  expect(verify(db).problems).toEqual([]);
+  await intake.ingest([alert({ startsAt: new Date('2026-11-22T10:30:00Z') })]);
+  expect(await store.read((tx) => listIncidentRows(tx))).toHaveLength(2);
+  expect((await store.read((tx) => verify(tx))).problems).toEqual([]);
 });
 
-test('a resolved alert nobody saw firing is ignored', () => {
-  const { db, intake } = setup();
-  expect(intake.ingest([alert({ status: 'resolved' })]).changed).toBe(0);
-  expect(listIncidentRows(db)).toHaveLength(0);
+test('a resolved alert nobody saw firing is ignored', async () => {
+  const { store, intake } = setup();
+  expect((await intake.ingest([alert({ status: 'resolved' })])).changed).toBe(0);
+  expect(await store.read((tx) => listIncidentRows(tx))).toHaveLength(0);
 });

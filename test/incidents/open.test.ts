@@ -8,51 +8,52 @@ const at = new Date('2026-11-22T10:00:00Z');
 const policy = { reminders: { sev1: 15 * 60_000 }, unownedReminderMs: 5 * 60_000 };
 
 function open(ownerId: string | null, severity: 'sev1' | 'sev3', services: string[]) {
-  const { db } = testDb();
-  const id = db.transaction((tx) =>
-    openIncident(
-      tx,
-      {
-        incident: {
-          title: 'Checkout 5xx',
-          severity,
-          state: 'triage',
-          ownerId,
-          environment: 'production',
-          source: 'alert',
-          detectedAt: at,
-          declaredAt: at,
+  const { store } = testDb();
+  const id = store.transaction(
+    async (tx) =>
+      await openIncident(
+        tx,
+        {
+          incident: {
+            title: 'Checkout 5xx',
+            severity,
+            state: 'triage',
+            ownerId,
+            environment: 'production',
+            source: 'alert',
+            detectedAt: at,
+            declaredAt: at,
+          },
+          services,
+          opened: {
+            kind: 'incident_opened',
+            actor: 'alertmanager',
+            source: 'alertmanager',
+            payload: { title: 'Checkout 5xx' },
+          },
         },
-        services,
-        opened: {
-          kind: 'incident_opened',
-          actor: 'alertmanager',
-          source: 'alertmanager',
-          payload: { title: 'Checkout 5xx' },
-        },
-      },
-      policy,
-      at,
-    ),
+        policy,
+        at,
+      ),
   );
-  return { db, id };
+  return { store, id };
 }
 
-test('an incident opens with its first reminders, its services and its first timeline entry', () => {
-  const { db, id } = open(null, 'sev1', ['checkout', 'payments']);
-  const row = findIncidentRow(db, id);
+test('an incident opens with its first reminders, its services and its first timeline entry', async () => {
+  const { store, id } = open(null, 'sev1', ['checkout', 'payments']);
+  const row = await store.read((tx) => findIncidentRow(tx, id));
   expect(row?.nextUpdateDueAt).toEqual(new Date(at.getTime() + 15 * 60_000));
   expect(row?.ownerReminderAt).toEqual(new Date(at.getTime() + 5 * 60_000));
-  expect(servicesOf(db, id)).toEqual(['checkout', 'payments']);
-  expect(list(db, id).map((e) => [e.kind, e.actor, e.payload])).toEqual([
-    ['incident_opened', 'alertmanager', { title: 'Checkout 5xx' }],
-  ]);
+  expect(await store.read((tx) => servicesOf(tx, id))).toEqual(['checkout', 'payments']);
+  expect((await store.read((tx) => list(tx, id))).map((e) => [e.kind, e.actor, e.payload])).toEqual(
+    [['incident_opened', 'alertmanager', { title: 'Checkout 5xx' }]],
+  );
 });
 
-test('an owned incident is not nagged about its owner, and a severity without reminders gets none', () => {
-  const { db, id } = open('U0OWNER', 'sev3', []);
-  const row = findIncidentRow(db, id);
+test('an owned incident is not nagged about its owner, and a severity without reminders gets none', async () => {
+  const { store, id } = open('U0OWNER', 'sev3', []);
+  const row = await store.read((tx) => findIncidentRow(tx, id));
   expect(row?.ownerReminderAt).toBeNull();
   expect(row?.nextUpdateDueAt).toBeNull();
-  expect(servicesOf(db, id)).toEqual([]);
+  expect(await store.read((tx) => servicesOf(tx, id))).toEqual([]);
 });

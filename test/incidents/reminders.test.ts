@@ -38,13 +38,15 @@ function setup() {
   });
   const reminders = createReminders({ ...deps, policy });
   /** Messages the reminders asked to post, as [target, message]. */
-  const posted = () =>
-    outboxItems(opened.db)
+  const posted = async () =>
+    await opened.store
+      .read(async (tx) => await outboxItems(tx))
       .filter((o) => o.kind === 'chat.message')
       .map((o) => o.payload as unknown as MessageDelivery)
       .filter((d) => ['status_update_due', 'owner_missing'].includes(d.message.type))
       .map((d): [string, ChatMessage] => [d.to.kind, d.message]);
-  const due = (id = 1) => findIncidentRow(opened.db, id)?.nextUpdateDueAt;
+  const due = async (id = 1) =>
+    await opened.store.read((tx) => findIncidentRow(tx, id))?.nextUpdateDueAt;
   return {
     ...opened,
     service,
@@ -55,46 +57,46 @@ function setup() {
   };
 }
 
-test('a status update is due per severity: reminded once when due, again an interval later', () => {
-  const { db, service, reminders, posted } = setup();
+test('a status update is due per severity: reminded once when due, again an interval later', async () => {
+  const { store, service, reminders, posted } = setup();
   service.declare({ title: 'Checkout down', severity: 'sev1' }, ana);
   at(29);
-  expect(reminders.sweep().statusReminders).toEqual([]);
+  expect((await reminders.sweep()).statusReminders).toEqual([]);
   at(30);
-  expect(reminders.sweep().statusReminders).toEqual([1]);
-  expect(reminders.sweep().statusReminders).toEqual([]); // the same moment twice: once
-  expect(posted()).toEqual([
+  expect((await reminders.sweep()).statusReminders).toEqual([1]);
+  expect((await reminders.sweep()).statusReminders).toEqual([]); // the same moment twice: once
+  expect(await posted()).toEqual([
     [
       'channel',
       { type: 'status_update_due', ownerId: ana.id, dueAt: at(30).getTime(), lastUpdateAt: null },
     ],
   ]);
   at(59);
-  reminders.sweep();
+  await reminders.sweep();
   at(61);
-  reminders.sweep();
-  expect(posted()).toHaveLength(2);
-  const sent = list(db, 1).filter((e) => e.kind === 'reminder_sent');
+  await reminders.sweep();
+  expect(await posted()).toHaveLength(2);
+  const sent = (await store.read((tx) => list(tx, 1))).filter((e) => e.kind === 'reminder_sent');
   expect(sent.map((e) => e.payload)).toEqual([
     { reminder: 'status_update', dueAt: at(30).toISOString(), ownerId: ana.id },
     { reminder: 'status_update', dueAt: at(60).toISOString(), ownerId: ana.id },
   ]);
-  expect(verify(db).problems).toEqual([]);
+  expect((await store.read((tx) => verify(tx))).problems).toEqual([]);
 });
 
-test('a status update restarts the clock; a restart of the process loses and doubles nothing', () => {
+test('a status update restarts the clock; a restart of the process loses and doubles nothing', async () => {
   const { service, reminders, posted, due, createAgain } = setup();
   service.declare({ title: 'Checkout down', severity: 'sev2' }, ana);
   at(50);
   service.statusUpdate(1, 'Rolling back', ana);
-  expect(due()).toEqual(at(110));
+  expect(await due()).toEqual(at(110));
   at(100);
-  expect(reminders.sweep().statusReminders).toEqual([]);
+  expect((await reminders.sweep()).statusReminders).toEqual([]);
   at(120); // the process was down at 110: the reminder still comes, once
   const restarted = createAgain();
   expect(restarted.sweep().statusReminders).toEqual([1]);
   expect(createAgain().sweep().statusReminders).toEqual([]);
-  expect(posted().map(([, m]) => m)).toEqual([
+  expect((await posted()).map(([, m]) => m)).toEqual([
     {
       type: 'status_update_due',
       ownerId: ana.id,
@@ -104,25 +106,30 @@ test('a status update restarts the clock; a restart of the process loses and dou
   ]);
 });
 
-test('snoozing puts the reminder off once, however often it is clicked', () => {
-  const { db, service, reminders, due } = setup();
+test('snoozing puts the reminder off once, however often it is clicked', async () => {
+  const { store, service, reminders, due } = setup();
   service.declare({ title: 'Checkout down', severity: 'sev1' }, ana);
   at(30);
-  reminders.sweep();
+  await reminders.sweep();
   const reminderDue = at(30).getTime();
   at(32);
-  expect(reminders.snooze(1, 60, reminderDue, bob)).toEqual({ until: at(92), changed: true });
+  expect(await reminders.snooze(1, 60, reminderDue, bob)).toEqual({ until: at(92), changed: true });
   at(33);
-  expect(reminders.snooze(1, 30, reminderDue, ana)).toEqual({ until: at(92), changed: false });
-  expect(due()).toEqual(at(92));
-  expect(list(db, 1).filter((e) => e.kind === 'reminder_snoozed')).toHaveLength(1);
+  expect(await reminders.snooze(1, 30, reminderDue, ana)).toEqual({
+    until: at(92),
+    changed: false,
+  });
+  expect(await due()).toEqual(at(92));
+  expect(
+    (await store.read((tx) => list(tx, 1))).filter((e) => e.kind === 'reminder_snoozed'),
+  ).toHaveLength(1);
   at(91);
-  expect(reminders.sweep().statusReminders).toEqual([]);
+  expect((await reminders.sweep()).statusReminders).toEqual([]);
   at(92);
-  expect(reminders.sweep().statusReminders).toEqual([1]);
+  expect((await reminders.sweep()).statusReminders).toEqual([1]);
 });
 
-test('resolved incidents stop reminding and cannot be snoozed', () => {
+test('resolved incidents stop reminding and cannot be snoozed', async () => {
   const { service, reminders, posted } = setup();
   service.declare({ title: 'Checkout down', severity: 'sev1' }, ana);
   service.declare({ title: 'Nobody owns me', severity: 'sev1', ownerId: null }, alerts);
@@ -130,42 +137,44 @@ test('resolved incidents stop reminding and cannot be snoozed', () => {
   service.resolve(1, 'fixed', ana);
   service.resolve(2, 'fixed', ana);
   at(600);
-  expect(reminders.sweep()).toEqual({ statusReminders: [], ownerReminders: [] });
-  expect(posted()).toEqual([]);
-  expect(() => reminders.snooze(1, 30, 0, ana)).toThrow(/INC-1 is resolved/);
+  expect(await reminders.sweep()).toEqual({ statusReminders: [], ownerReminders: [] });
+  expect(await posted()).toEqual([]);
+  expect(async () => await reminders.snooze(1, 30, 0, ana)).toThrow(/INC-1 is resolved/);
 });
 
-test('an incident without an owner is called out in its channel and the announce channel until someone takes command', () => {
-  const { db, service, reminders, posted } = setup();
+test('an incident without an owner is called out in its channel and the announce channel until someone takes command', async () => {
+  const { store, service, reminders, posted } = setup();
   service.declare({ title: 'Disk full', severity: 'sev4', ownerId: null }, alerts);
   at(9);
-  expect(reminders.sweep().ownerReminders).toEqual([]);
+  expect((await reminders.sweep()).ownerReminders).toEqual([]);
   at(10);
-  expect(reminders.sweep().ownerReminders).toEqual([1]);
-  expect(reminders.sweep().ownerReminders).toEqual([]);
-  expect(posted()).toEqual([
+  expect((await reminders.sweep()).ownerReminders).toEqual([1]);
+  expect((await reminders.sweep()).ownerReminders).toEqual([]);
+  expect(await posted()).toEqual([
     ['channel', { type: 'owner_missing', since: T0.getTime() }],
     ['announce', { type: 'owner_missing', since: T0.getTime() }],
   ]);
   at(20);
-  expect(reminders.sweep().ownerReminders).toEqual([1]);
+  expect((await reminders.sweep()).ownerReminders).toEqual([1]);
   service.setOwner(1, bob.id, bob);
   at(60);
-  expect(reminders.sweep().ownerReminders).toEqual([]);
-  expect(list(db, 1).filter((e) => e.kind === 'reminder_sent')).toHaveLength(2);
+  expect((await reminders.sweep()).ownerReminders).toEqual([]);
+  expect(
+    (await store.read((tx) => list(tx, 1))).filter((e) => e.kind === 'reminder_sent'),
+  ).toHaveLength(2);
 });
 
-test('raising the severity brings the next reminder forward (a sev4 without reminders starts having them)', () => {
+test('raising the severity brings the next reminder forward (a sev4 without reminders starts having them)', async () => {
   const { service, due } = setup();
   service.declare({ title: 'Slow search', severity: 'sev4' }, ana);
-  expect(due()).toBeNull();
+  expect(await due()).toBeNull();
   at(5);
   service.setSeverity(1, 'sev2', ana);
-  expect(due()).toEqual(at(65));
+  expect(await due()).toEqual(at(65));
   at(10);
   service.setSeverity(1, 'sev1', ana);
-  expect(due()).toEqual(at(40));
+  expect(await due()).toEqual(at(40));
   at(15);
   service.setSeverity(1, 'sev2', ana); // lowering never postpones a reminder already due sooner
-  expect(due()).toEqual(at(40));
+  expect(await due()).toEqual(at(40));
 });

@@ -38,8 +38,9 @@ function setup() {
     ...common,
     policy: { ...policy, deployers: [], commanders: [] },
   });
-  const messages = () =>
-    outboxItems(opened.db)
+  const messages = async () =>
+    await opened.store
+      .read(async (tx) => await outboxItems(tx))
       .filter((o) => o.kind === 'chat.message')
       .map((o) => (o.payload as unknown as MessageDelivery).message);
   return { ...opened, intake, service, events, messages };
@@ -62,19 +63,22 @@ const alert = (status: 'firing' | 'resolved') => ({
   endsAt: null,
 });
 
-test('alerts resolving by themselves (autoResolve) resolve like a person does: listeners told, reminders stopped, one message with the archive offer', () => {
-  const { db, intake, events, messages } = setup();
-  intake.ingest([alert('firing')]);
-  intake.ingest([alert('resolved')]);
-  expect(findIncident(db, 1)).toMatchObject({
+test('alerts resolving by themselves (autoResolve) resolve like a person does: listeners told, reminders stopped, one message with the archive offer', async () => {
+  const { store, intake, events, messages } = setup();
+  await intake.ingest([alert('firing')]);
+  await intake.ingest([alert('resolved')]);
+  expect(await store.read((tx) => findIncident(tx, 1))).toMatchObject({
     state: 'resolved',
     resolvedAt: T0,
     resolution: 'Every alert resolved.',
     acknowledgedAt: null, // nobody acknowledged: MTTA must not pretend otherwise
   });
-  expect(findIncidentRow(db, 1)).toMatchObject({ nextUpdateDueAt: null, ownerReminderAt: null });
+  expect(await store.read((tx) => findIncidentRow(tx, 1))).toMatchObject({
+    nextUpdateDueAt: null,
+    ownerReminderAt: null,
+  });
   expect(events.map((e) => e.type)).toEqual(['opened', 'resolved']);
-  expect(messages()).toEqual([
+  expect(await messages()).toEqual([
     {
       type: 'resolved',
       by: 'firebreak',
@@ -82,24 +86,28 @@ test('alerts resolving by themselves (autoResolve) resolve like a person does: l
       archiveAfterMs: 86_400_000,
     },
   ]);
-  expect(list(db, 1).find((e) => e.kind === 'resolved')?.payload).toEqual({
+  expect(
+    (await store.read((tx) => list(tx, 1))).find((e) => e.kind === 'resolved')?.payload,
+  ).toEqual({
     from: 'triage',
     summary: 'Every alert resolved.',
     automatic: true,
   });
 });
 
-test('a person resolving gets the same message, and a second resolve changes nothing', () => {
-  const { db, service, events, messages } = setup();
+test('a person resolving gets the same message, and a second resolve changes nothing', async () => {
+  const { store, service, events, messages } = setup();
   service.declare(
     { title: 'Checkout down', severity: 'sev1' },
     { id: 'U0ANA0001', source: 'slack' },
   );
   service.resolve(1, 'Rolled back', { id: 'U0ANA0001', source: 'slack' });
   service.resolve(1, 'Again', { id: 'U0ANA0001', source: 'slack' });
-  expect(messages()).toEqual([
+  expect(await messages()).toEqual([
     { type: 'resolved', by: 'U0ANA0001', summary: 'Rolled back', archiveAfterMs: 86_400_000 },
   ]);
   expect(events.filter((e) => e.type === 'resolved')).toHaveLength(1);
-  expect(list(db, 1).filter((e) => e.kind === 'resolved')).toHaveLength(1);
+  expect((await store.read((tx) => list(tx, 1))).filter((e) => e.kind === 'resolved')).toHaveLength(
+    1,
+  );
 });

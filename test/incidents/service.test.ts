@@ -42,8 +42,8 @@ function setup() {
   return { ...opened, service, events };
 }
 
-test('declaring opens an investigating incident owned by the declarer, with its first timeline entries', () => {
-  const { db, service, events } = setup();
+test('declaring opens an investigating incident owned by the declarer, with its first timeline entries', async () => {
+  const { store, service, events } = setup();
   const incident = service.declare(
     {
       title: 'Checkout returns 500',
@@ -66,23 +66,30 @@ test('declaring opens an investigating incident owned by the declarer, with its 
     source: 'declared',
   });
   expect(incident.impactStartedAt?.toISOString()).toBe('2026-11-22T09:55:00.000Z');
-  expect(list(db, 1).map((e) => e.kind)).toEqual(['incident_declared', 'note']);
+  expect((await store.read((tx) => list(tx, 1))).map((e) => e.kind)).toEqual([
+    'incident_declared',
+    'note',
+  ]);
   expect(events.map((e) => e.type)).toEqual(['opened']);
-  expect(outboxItems(db).map((o) => o.kind)).toEqual(['incident.publish']);
-  expect(listIncidentRows(db)[0]?.nextUpdateDueAt).toEqual(new Date(clock.getTime() + 60 * 60_000));
+  expect((await store.read((tx) => outboxItems(tx))).map((o) => o.kind)).toEqual([
+    'incident.publish',
+  ]);
+  expect((await store.read((tx) => listIncidentRows(tx)))[0]?.nextUpdateDueAt).toEqual(
+    new Date(clock.getTime() + 60 * 60_000),
+  );
 });
 
 test.each([
   ['', /needs a title/],
   ['x'.repeat(151), /keep it under 150/],
-])('a bad title is refused and nothing is stored (%#)', (title, message) => {
-  const { db, service } = setup();
+])('a bad title is refused and nothing is stored (%#)', async (title, message) => {
+  const { store, service } = setup();
   expect(() => service.declare({ title, severity: 'sev3' }, ana)).toThrow(message);
-  expect(listIncidentRows(db)).toHaveLength(0);
+  expect(await store.read((tx) => listIncidentRows(tx))).toHaveLength(0);
 });
 
-test('acknowledge moves triage to investigating, sets acknowledgedAt once, and gives an unowned incident an owner', () => {
-  const { db, service, sqlite, events } = setup();
+test('acknowledge moves triage to investigating, sets acknowledgedAt once, and gives an unowned incident an owner', async () => {
+  const { store, service, sqlite, events } = setup();
   service.declare({ title: 'x', severity: 'sev1' }, { id: 'alertmanager', source: 'alertmanager' });
   sqlite.prepare("UPDATE incidents SET state = 'triage', acknowledged_at = NULL").run();
   tick(3);
@@ -91,12 +98,14 @@ test('acknowledge moves triage to investigating, sets acknowledgedAt once, and g
   const first = acked.acknowledgedAt;
   tick(1);
   expect(service.acknowledge(1, ana).acknowledgedAt).toEqual(first);
-  expect(list(db, 1).filter((e) => e.kind === 'acknowledged')).toHaveLength(1);
+  expect(
+    (await store.read((tx) => list(tx, 1))).filter((e) => e.kind === 'acknowledged'),
+  ).toHaveLength(1);
   expect(events.filter((e) => e.type === 'acknowledged')).toHaveLength(1);
 });
 
-test('only the owner, commanders and deployers (also by user group) may hand over, downgrade or resolve; refusals are audited', () => {
-  const { db, service } = setup();
+test('only the owner, commanders and deployers (also by user group) may hand over, downgrade or resolve; refusals are audited', async () => {
+  const { store, service } = setup();
   service.declare({ title: 'x', severity: 'sev1' }, ana);
   expect(() => service.setOwner(1, bob.id, bob)).toThrow(AppError);
   expect(() => service.setSeverity(1, 'sev3', bob)).toThrow(/not allowed to lower the severity/);
@@ -106,13 +115,15 @@ test('only the owner, commanders and deployers (also by user group) may hand ove
   expect(service.setSeverity(1, 'sev3', cmd).severity).toBe('sev3');
   expect(service.setOwner(1, bob.id, groupMember).ownerId).toBe(bob.id);
   expect(service.setOwner(1, ana.id, bob).ownerId).toBe(ana.id);
-  const denied = list(db, 1).filter((e) => e.kind === 'permission_denied');
+  const denied = (await store.read((tx) => list(tx, 1))).filter(
+    (e) => e.kind === 'permission_denied',
+  );
   expect(denied.map((e) => [e.actor, e.payload.action])).toEqual([
     [bob.id, 'change the owner of'],
     [bob.id, 'lower the severity of'],
     [bob.id, 'resolve'],
   ]);
-  expect(verify(db).problems).toEqual([]);
+  expect((await store.read((tx) => verify(tx))).problems).toEqual([]);
 });
 
 test('anyone may take command of an unowned incident', () => {
@@ -147,26 +158,29 @@ test('states follow the rules and milestones are set once, in order', () => {
   expect(service.resolve(1, 'again', ana).resolution).toBe('Rolled back v2');
 });
 
-test('reopening needs a reason and is a timeline event', () => {
-  const { db, service } = setup();
+test('reopening needs a reason and is a timeline event', async () => {
+  const { store, service } = setup();
   service.declare({ title: 'x', severity: 'sev2' }, ana);
   service.resolve(1, 'fixed', ana);
   expect(() => service.reopen(1, ' ', ana)).toThrow(/Say why/);
   const reopened = service.reopen(1, 'errors are back', ana);
   expect(reopened).toMatchObject({ state: 'investigating', resolvedAt: null });
-  expect(list(db, 1).at(-1)).toMatchObject({
+  expect((await store.read((tx) => list(tx, 1))).at(-1)).toMatchObject({
     kind: 'reopened',
     payload: { reason: 'errors are back' },
   });
 });
 
-test('a status update is posted to the channel and the announce channel and restarts the reminder clock', () => {
-  const { db, service } = setup();
+test('a status update is posted to the channel and the announce channel and restarts the reminder clock', async () => {
+  const { store, service } = setup();
   service.declare({ title: 'x', severity: 'sev1' }, ana);
   tick(20);
   service.statusUpdate(1, 'Rolled back, watching error rates', ana);
-  expect(listIncidentRows(db)[0]?.nextUpdateDueAt).toEqual(new Date(clock.getTime() + 30 * 60_000));
-  const messages = outboxItems(db)
+  expect((await store.read((tx) => listIncidentRows(tx)))[0]?.nextUpdateDueAt).toEqual(
+    new Date(clock.getTime() + 30 * 60_000),
+  );
+  const messages = await store
+    .read(async (tx) => await outboxItems(tx))
     .filter((o) => o.kind === 'chat.message')
     .map((o) => [
       (o.payload.to as { kind: string }).kind,

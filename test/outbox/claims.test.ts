@@ -35,7 +35,7 @@ const opened: OpenDb[] = [];
 const workers: OutboxWorker[] = [];
 afterEach(async () => {
   for (const worker of workers.splice(0)) await worker.stop(1000);
-  for (const db of opened.splice(0)) db.close();
+  for (const store of opened.splice(0)) store.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
   dir = '';
 });
@@ -43,9 +43,9 @@ afterEach(async () => {
 /** A new connection to the test's file (the first call creates it and applies the migrations). */
 function connect(): OpenDb {
   dir ||= mkdtempSync(join(tmpdir(), 'firebreak-claims-'));
-  const db = openDb(join(dir, 'firebreak.db'));
-  opened.push(db);
-  return db;
+  const store = openDb(join(dir, 'firebreak.db'));
+  opened.push(store);
+  return store;
 }
 
 /** Any JSON object: these tests are about claims, not payloads. */
@@ -105,14 +105,24 @@ test('two workers on one file: every item delivered exactly once, each lane in o
   const now = new Date();
   for (let seq = 0; seq < PER_LANE; seq++)
     for (let l = 0; l < LANES; l++)
-      enqueue(
-        first.db,
+      await enqueue(
+        first.store,
         { kind: 'step', lane: `lane-${l}`, payload: { lane: `lane-${l}`, seq } },
         now,
       );
 
-  const a = worker({ store: first.store, handlers: handlerFor('a'), workerId: 'a', concurrency: 4 });
-  const b = worker({ store: second.store, handlers: handlerFor('b'), workerId: 'b', concurrency: 4 });
+  const a = worker({
+    store: first.store,
+    handlers: handlerFor('a'),
+    workerId: 'a',
+    concurrency: 4,
+  });
+  const b = worker({
+    store: second.store,
+    handlers: handlerFor('b'),
+    workerId: 'b',
+    concurrency: 4,
+  });
   a.start();
   b.start();
   await until(() => delivered.length >= LANES * PER_LANE && a.running + b.running === 0, 20_000);
@@ -126,23 +136,25 @@ test('two workers on one file: every item delivered exactly once, each lane in o
   }
   // Both did real work: the claim, not luck, kept them apart.
   expect(new Set(delivered.map((d) => d.by))).toEqual(new Set(['a', 'b']));
-  expect(outboxStats(second.db, new Date()).pending).toBe(0);
+  expect((await second.store.read((tx) => outboxStats(tx, new Date()))).pending).toBe(0);
 }, 30_000);
 
 test('a worker that dies holding a claim: after its lease the other worker takes the item over, in lane order', async () => {
   const dead = connect();
   const alive = connect();
   const now = new Date();
-  enqueue(dead.db, { kind: 'step', lane: 'x', payload: { seq: 0 } }, now);
-  enqueue(dead.db, { kind: 'step', lane: 'x', payload: { seq: 1 } }, now);
+  await dead.store.tx((tx) => enqueue(tx, { kind: 'step', lane: 'x', payload: { seq: 0 } }, now));
+  await dead.store.tx((tx) => enqueue(tx, { kind: 'step', lane: 'x', payload: { seq: 1 } }, now));
   // The dying worker claims the lane head and is never heard of again (no renewal, no outcome).
-  const [held] = claim(dead.db, {
-    workerId: 'dead',
-    now,
-    leaseNow: new Date(),
-    leaseMs: 300,
-    limit: 10,
-  });
+  const [held] = await dead.store.read((tx) =>
+    claim(tx, {
+      workerId: 'dead',
+      now,
+      leaseNow: new Date(),
+      leaseMs: 300,
+      limit: 10,
+    }),
+  );
   expect(held?.payload).toEqual({ seq: 0 });
 
   const seen: { seq: number; at: number }[] = [];
@@ -163,51 +175,59 @@ test('a worker that dies holding a claim: after its lease the other worker takes
   expect(seen[0]?.at).toBeGreaterThanOrEqual(250);
 
   // The dead worker's late outcome is refused: the fence moved on with the takeover.
-  const row = () => findOutboxItem(alive.db, held?.id ?? 0);
-  expect(row()?.fence).toBe(2);
-  expect(complete(dead.db, held?.id ?? 0, held?.fence ?? 0, new Date())).toBe(false);
-  expect(giveUp(dead.db, held?.id ?? 0, held?.fence ?? 0, new Date(), 'late')).toBe(false);
-  expect(row()).toMatchObject({ status: 'done', claimedBy: 'alive', lastError: null });
+  const row = async () => await alive.store.read((tx) => findOutboxItem(tx, held?.id ?? 0));
+  expect(await row()?.fence).toBe(2);
+  expect(
+    await dead.store.tx((tx) => complete(tx, held?.id ?? 0, held?.fence ?? 0, new Date())),
+  ).toBe(false);
+  expect(
+    await dead.store.tx((tx) => giveUp(tx, held?.id ?? 0, held?.fence ?? 0, new Date(), 'late')),
+  ).toBe(false);
+  expect(await row()).toMatchObject({ status: 'done', claimedBy: 'alive', lastError: null });
 });
 
-test('a stale fence cannot complete, retry or park an item that someone else now holds', () => {
+test('a stale fence cannot complete, retry or park an item that someone else now holds', async () => {
   const one = connect();
   const two = connect();
   const now = new Date();
-  enqueue(one.db, { kind: 'step', lane: 'x', payload: {} }, now);
-  const claimed = (db: OpenDb, workerId: string, leaseNow: Date) =>
-    claim(db.db, { workerId, now, leaseNow, leaseMs: 1000, limit: 1 });
+  await one.store.tx((tx) => enqueue(tx, { kind: 'step', lane: 'x', payload: {} }, now));
+  const claimed = async (store: OpenDb, workerId: string, leaseNow: Date) =>
+    await store.store.read((tx) => claim(tx, { workerId, now, leaseNow, leaseMs: 1000, limit: 1 }));
 
-  const [first] = claimed(one, 'one', now);
+  const [first] = await claimed(one, 'one', now);
   expect(first?.fence).toBe(1);
   // Held: nobody else gets the item while the lease runs.
-  expect(claimed(two, 'two', new Date(now.getTime() + 999))).toEqual([]);
+  expect(await claimed(two, 'two', new Date(now.getTime() + 999))).toEqual([]);
   // Expired: taken over, with a new fence.
-  const [second] = claimed(two, 'two', new Date(now.getTime() + 1000));
+  const [second] = await claimed(two, 'two', new Date(now.getTime() + 1000));
   expect(second?.fence).toBe(2);
 
   const id = first?.id ?? 0;
-  expect(renewLease(one.db, id, 1, new Date(now.getTime() + 5000))).toBe(false);
-  expect(complete(one.db, id, 1, now)).toBe(false);
-  expect(reschedule(one.db, id, 1, { now, delayMs: 0, error: 'late', countAttempt: true })).toBe(
+  expect(await one.store.tx((tx) => renewLease(tx, id, 1, new Date(now.getTime() + 5000)))).toBe(
     false,
   );
-  expect(giveUp(one.db, id, 1, now, 'late')).toBe(false);
-  expect(outboxItems(one.db)[0]).toMatchObject({
+  expect(await one.store.tx((tx) => complete(tx, id, 1, now))).toBe(false);
+  expect(
+    await one.store.tx((tx) =>
+      reschedule(tx, id, 1, { now, delayMs: 0, error: 'late', countAttempt: true }),
+    ),
+  ).toBe(false);
+  expect(await one.store.tx((tx) => giveUp(tx, id, 1, now, 'late'))).toBe(false);
+  expect((await one.store.read((tx) => outboxItems(tx)))[0]).toMatchObject({
     status: 'pending',
     claimedBy: 'two',
     fence: 2,
     attempts: 0,
     lastError: null,
   });
-  expect(complete(two.db, id, 2, now)).toBe(true);
-  expect(outboxItems(one.db)[0]?.status).toBe('done');
+  expect(await two.store.tx((tx) => complete(tx, id, 2, now))).toBe(true);
+  expect((await one.store.read((tx) => outboxItems(tx)))[0]?.status).toBe('done');
 });
 
 test('a delivery slower than the lease keeps its claim: the other worker never runs it', async () => {
   const first = connect();
   const second = connect();
-  enqueue(first.db, { kind: 'slow', lane: 'x', payload: {} }, new Date());
+  await first.store.tx((tx) => enqueue(tx, { kind: 'slow', lane: 'x', payload: {} }, new Date()));
   const runs: string[] = [];
   const slow = (by: string): Handlers => ({
     slow: async () => {
@@ -220,7 +240,11 @@ test('a delivery slower than the lease keeps its claim: the other worker never r
   await until(() => runs.length === 1);
   const b = worker({ store: second.store, workerId: 'b', leaseMs: 300, handlers: slow('b') });
   b.start();
-  await until(() => a.running === 0 && outboxStats(first.db, new Date()).pending === 0);
+  await until(
+    async () =>
+      a.running === 0 &&
+      (await first.store.read((tx) => outboxStats(tx, new Date()))).pending === 0,
+  );
   await sleep(50);
   expect(runs).toEqual(['a']);
 });
@@ -228,28 +252,32 @@ test('a delivery slower than the lease keeps its claim: the other worker never r
 test('a restarted instance takes back what its killed run held at once; another instance waits for the lease', async () => {
   const killed = connect();
   const now = new Date();
-  enqueue(killed.db, { kind: 'step', lane: 'x', payload: {} }, now);
-  enqueue(killed.db, { kind: 'step', lane: 'y', payload: {} }, now);
+  await killed.store.tx((tx) => enqueue(tx, { kind: 'step', lane: 'x', payload: {} }, now));
+  await killed.store.tx((tx) => enqueue(tx, { kind: 'step', lane: 'y', payload: {} }, now));
   // The killed run of instance "bot-1" held lane x, another instance "bot-2" holds lane y.
-  const [x] = claim(killed.db, {
-    workerId: 'bot-1',
-    now,
-    leaseNow: now,
-    leaseMs: 60_000,
-    limit: 1,
-  });
-  const [y] = claim(killed.db, {
-    workerId: 'bot-2',
-    now,
-    leaseNow: now,
-    leaseMs: 60_000,
-    limit: 1,
-  });
+  const [x] = await killed.store.read((tx) =>
+    claim(tx, {
+      workerId: 'bot-1',
+      now,
+      leaseNow: now,
+      leaseMs: 60_000,
+      limit: 1,
+    }),
+  );
+  const [y] = await killed.store.read((tx) =>
+    claim(tx, {
+      workerId: 'bot-2',
+      now,
+      leaseNow: now,
+      leaseMs: 60_000,
+      limit: 1,
+    }),
+  );
   expect([x?.lane, y?.lane]).toEqual(['x', 'y']);
 
   const delivered: string[] = [];
   worker({
-    db: connect().db,
+    store: connect().store,
     workerId: 'bot-1',
     handlers: {
       step: async (item) => {

@@ -38,18 +38,18 @@ function setup(effects: EffectHandler[]) {
 
 test('a payload its schema refuses is parked as failed, the handler never sees it, the lane goes on', async () => {
   const seen: unknown[] = [];
-  const { db, worker, logged, given } = setup([
+  const { store, worker, logged, given } = setup([
     archive.handledBy(async (payload) => {
       seen.push(payload);
     }),
   ]);
   const now = new Date();
   // Written by an older or broken version: the typed enqueue would not compile with this.
-  enqueue(db, { kind: archive.kind, lane: 'a', payload: { incidentId: '7' } }, now);
-  archive.enqueue(db, { lane: 'a', payload: { incidentId: 8, resolvedAt: 1000 } }, now);
+  await store.tx((tx) => enqueue(tx, { kind: archive.kind, lane: 'a', payload: { incidentId: '7' } }, now));
+  archive.enqueue(store, { lane: 'a', payload: { incidentId: 8, resolvedAt: 1000 } }, now);
 
   expect(await worker.drain(5000)).toBe(true);
-  const rows = outboxItems(db);
+  const rows = await store.read((tx) => outboxItems(tx));
   expect(rows.map((r) => [r.status, r.attempts])).toEqual([
     ['failed', 0],
     ['done', 0],
@@ -67,13 +67,13 @@ test('a payload its schema refuses is parked as failed, the handler never sees i
 
 test('the handler gets the parsed payload: unknown fields are dropped', async () => {
   const seen: unknown[] = [];
-  const { db, worker } = setup([
+  const { store, worker } = setup([
     archive.handledBy(async (payload) => {
       seen.push(payload);
     }),
   ]);
-  enqueue(
-    db,
+  await enqueue(
+    store,
     { kind: archive.kind, lane: 'a', payload: { incidentId: 1, resolvedAt: 2, extra: true } },
     new Date(),
   );
@@ -102,16 +102,16 @@ test('two handlers for one kind are refused when the worker is built', () => {
 test('enqueue sites are typed by the schema (checked by tsc, not at run time)', () => {
   const opened = testDb();
   cleanup = async () => opened.close();
-  const { db } = opened;
+  const { store } = opened;
   const now = new Date();
   const lane = 'chat:incident:1';
-  publishEffect.enqueue(db, { lane, payload: { incidentId: 1 } }, now);
+  publishEffect.enqueue(store, { lane, payload: { incidentId: 1 } }, now);
   // @ts-expect-error incidentId is a number
-  publishEffect.enqueue(db, { lane, payload: { incidentId: '1' } }, now);
+  publishEffect.enqueue(store, { lane, payload: { incidentId: '1' } }, now);
   // @ts-expect-error a payload without its required fields
-  archive.enqueue(db, { lane, payload: { incidentId: 1 } }, now);
+  archive.enqueue(store, { lane, payload: { incidentId: 1 } }, now);
   messageEffect.enqueue(
-    db,
+    store,
     {
       lane,
       payload: {
@@ -128,8 +128,8 @@ test('enqueue sites are typed by the schema (checked by tsc, not at run time)', 
     message: { type: 'nope' },
   } as const;
   // @ts-expect-error a message type the chat edge cannot render
-  messageEffect.enqueue(db, { lane, payload: unrenderable }, now);
+  messageEffect.enqueue(store, { lane, payload: unrenderable }, now);
   // @ts-expect-error payloads are JSON objects
   defineEffect({ kind: 'test.number', payload: z.number() });
-  expect(outboxItems(db)).toHaveLength(5);
+  expect(await store.read((tx) => outboxItems(tx))).toHaveLength(5);
 });

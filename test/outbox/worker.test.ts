@@ -50,7 +50,7 @@ test('items of one lane run one at a time, in order; lanes run side by side', as
   const seen: string[] = [];
   let running = 0;
   let maxRunning = 0;
-  const { db, worker } = setup({
+  const { store, worker } = setup({
     step: async (item) => {
       running++;
       maxRunning = Math.max(maxRunning, running);
@@ -61,27 +61,27 @@ test('items of one lane run one at a time, in order; lanes run side by side', as
   });
   const now = new Date();
   for (let n = 0; n < 3; n++) {
-    enqueue(db, { kind: 'step', lane: 'a', payload: { n } }, now);
-    enqueue(db, { kind: 'step', lane: 'b', payload: { n } }, now);
+    await store.tx((tx) => enqueue(tx, { kind: 'step', lane: 'a', payload: { n } }, now));
+    await store.tx((tx) => enqueue(tx, { kind: 'step', lane: 'b', payload: { n } }, now));
   }
   await worker.drain(5000);
   expect(seen.filter((s) => s.startsWith('a:'))).toEqual(['a:0', 'a:1', 'a:2']);
   expect(seen.filter((s) => s.startsWith('b:'))).toEqual(['b:0', 'b:1', 'b:2']);
   expect(maxRunning).toBe(2);
-  expect(outboxStats(db, new Date()).pending).toBe(0);
+  expect((await store.read((tx) => outboxStats(tx, new Date()))).pending).toBe(0);
 });
 
 test('a transient failure is retried with backoff; a later item of the lane waits for it', async () => {
   const seen: number[] = [];
   let failures = 2;
-  const { db, worker } = setup({
+  const { store, worker } = setup({
     step: async (item) => {
       if (item.payload.n === 0 && failures-- > 0) throw new Error('Slack said 500');
       seen.push(Number(item.payload.n));
     },
   });
-  enqueue(db, { kind: 'step', lane: 'a', payload: { n: 0 } }, new Date());
-  enqueue(db, { kind: 'step', lane: 'a', payload: { n: 1 } }, new Date());
+  await store.tx((tx) => enqueue(tx, { kind: 'step', lane: 'a', payload: { n: 0 } }, new Date()));
+  await store.tx((tx) => enqueue(tx, { kind: 'step', lane: 'a', payload: { n: 1 } }, new Date()));
   await worker.drain(5000);
   expect(seen).toEqual([0, 1]);
 });
@@ -106,10 +106,10 @@ test('a permanent failure parks the item and lets the lane go on', async () => {
     await worker.stop();
     opened.close();
   };
-  enqueue(opened.db, { kind: 'bad', lane: 'a', payload: {} }, new Date());
-  enqueue(opened.db, { kind: 'good', lane: 'a', payload: {} }, new Date());
+  await opened.store.tx((tx) => enqueue(tx, { kind: 'bad', lane: 'a', payload: {} }, new Date()));
+  await opened.store.tx((tx) => enqueue(tx, { kind: 'good', lane: 'a', payload: {} }, new Date()));
   await worker.drain(5000);
-  const rows = outboxItems(opened.db);
+  const rows = await opened.store.read((tx) => outboxItems(tx));
   expect(rows.map((r) => r.status)).toEqual(['failed', 'done']);
   expect(given).toEqual(['invalid_blocks']);
 });
@@ -117,50 +117,53 @@ test('a permanent failure parks the item and lets the lane go on', async () => {
 test('throttling (429) waits Retry-After without using up attempts', async () => {
   let calls = 0;
   const started = Date.now();
-  const { db, worker } = setup({
+  const { store, worker } = setup({
     step: async () => {
       calls++;
       if (calls <= 5)
         throw new DeliveryError('rate limited', { throttled: true, retryAfterMs: 30 });
     },
   });
-  enqueue(db, { kind: 'step', lane: 'a', payload: {} }, new Date());
+  await store.tx((tx) => enqueue(tx, { kind: 'step', lane: 'a', payload: {} }, new Date()));
   await worker.drain(5000);
   // maxAttempts is 4, yet five throttles in a row still end in delivery.
   expect(calls).toBe(6);
   expect(Date.now() - started).toBeGreaterThanOrEqual(5 * 30 - 10);
-  expect(outboxItems(db)[0]?.status).toBe('done');
+  expect((await store.read((tx) => outboxItems(tx)))[0]?.status).toBe('done');
 });
 
 test('enqueuing a coalesced effect while one is pending adds no row; asking during a run makes it run again', async () => {
   let runs = 0;
   let release: () => void = () => {};
-  const { db, worker } = setup({
+  const { store, worker } = setup({
     sync: async () => {
       runs++;
       if (runs === 1) await new Promise<void>((r) => (release = r));
     },
   });
   const item = { kind: 'sync', lane: 'x', payload: {}, coalesceKey: 'sync:1' };
-  enqueue(db, item, new Date());
-  enqueue(db, item, new Date());
-  expect(pendingInLane(db, 'x')).toHaveLength(1);
+  await store.tx((tx) => enqueue(tx, item, new Date()));
+  await store.tx((tx) => enqueue(tx, item, new Date()));
+  expect(await store.read((tx) => pendingInLane(tx, 'x'))).toHaveLength(1);
   worker.start();
   await new Promise((r) => setTimeout(r, 50));
   expect(runs).toBe(1);
-  enqueue(db, item, new Date()); // while the first run is still going
+  await store.tx((tx) => enqueue(tx, item, new Date())); // while the first run is still going
   release();
   await worker.drain(5000);
   expect(runs).toBe(2);
   // The rerun went to the back of the lane as a fresh item; nothing is left pending.
-  expect(outboxItems(db).map((r) => r.status)).toEqual(['done', 'done']);
+  expect((await store.read((tx) => outboxItems(tx))).map((r) => r.status)).toEqual([
+    'done',
+    'done',
+  ]);
 });
 
 test('an item whose handler is missing is parked, not retried forever', async () => {
-  const { db, worker } = setup({});
-  enqueue(db, { kind: 'unknown', lane: 'a', payload: {} }, new Date());
+  const { store, worker } = setup({});
+  await store.tx((tx) => enqueue(tx, { kind: 'unknown', lane: 'a', payload: {} }, new Date()));
   await worker.drain(2000);
-  expect(outboxItems(db)[0]?.status).toBe('failed');
+  expect((await store.read((tx) => outboxItems(tx)))[0]?.status).toBe('failed');
 });
 
 test('backoff grows exponentially with jitter and is capped', () => {
@@ -169,13 +172,19 @@ test('backoff grows exponentially with jitter and is capped', () => {
   expect(backoffMs(20, 1000, 60_000, () => 1)).toBe(60_000);
 });
 
-test('an urgent request pulls a held-back coalesced item forward; a background one leaves it waiting', () => {
-  const { db } = setup({});
+test('an urgent request pulls a held-back coalesced item forward; a background one leaves it waiting', async () => {
+  const { store } = setup({});
   const t0 = new Date('2026-11-22T10:00:00Z');
   const later = new Date(t0.getTime() + 3000);
-  enqueue(db, { kind: 'sync', lane: 'x', payload: {}, coalesceKey: 'sync:1', delayMs: 3000 }, t0);
-  enqueue(db, { kind: 'sync', lane: 'x', payload: {}, coalesceKey: 'sync:1' }, t0);
-  expect(outboxItems(db)[0]?.nextAttemptAt).toEqual(later);
-  enqueue(db, { kind: 'sync', lane: 'x', payload: {}, coalesceKey: 'sync:1', urgent: true }, t0);
-  expect(outboxItems(db).map((r) => r.nextAttemptAt)).toEqual([t0]);
+  await store.tx((tx) =>
+    enqueue(tx, { kind: 'sync', lane: 'x', payload: {}, coalesceKey: 'sync:1', delayMs: 3000 }, t0),
+  );
+  await store.tx((tx) =>
+    enqueue(tx, { kind: 'sync', lane: 'x', payload: {}, coalesceKey: 'sync:1' }, t0),
+  );
+  expect((await store.read((tx) => outboxItems(tx)))[0]?.nextAttemptAt).toEqual(later);
+  await store.tx((tx) =>
+    enqueue(tx, { kind: 'sync', lane: 'x', payload: {}, coalesceKey: 'sync:1', urgent: true }, t0),
+  );
+  expect((await store.read((tx) => outboxItems(tx))).map((r) => r.nextAttemptAt)).toEqual([t0]);
 });

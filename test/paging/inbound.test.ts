@@ -60,50 +60,59 @@ function event(file: string, patch: Patch = {}): PagerDutyEvent {
 
 /** An incident firebreak paged: its page is linked to PagerDuty incident Q1. */
 async function paged(s: ReturnType<typeof setupPaging>) {
-  const id = s.intake.ingest([
-    {
-      source: 'generic',
-      key: 'checkout-5xx',
-      groupKey: null,
-      status: 'firing',
-      title: 'Checkout 5xx',
-      description: null,
-      service: 'checkout',
-      environment: null,
-      severityLabel: 'warning',
-      labels: {},
-      annotations: {},
-      url: null,
-      startsAt: null,
-      endsAt: null,
-    },
-  ]).opened[0] as number;
-  s.paging.page(id, null, ana);
+  const id = (
+    await s.intake.ingest([
+      {
+        source: 'generic',
+        key: 'checkout-5xx',
+        groupKey: null,
+        status: 'firing',
+        title: 'Checkout 5xx',
+        description: null,
+        service: 'checkout',
+        environment: null,
+        severityLabel: 'warning',
+        labels: {},
+        annotations: {},
+        url: null,
+        startsAt: null,
+        endsAt: null,
+      },
+    ])
+  ).opened[0] as number;
+  await s.paging.page(id, null, ana);
   await s.drain();
   return id;
 }
 
 /** The PagerDuty calls committed for an incident, delivered or not. */
-const pagerCalls = (s: ReturnType<typeof setupPaging>, incidentId: number) =>
-  laneItems(s.db, pagerLane(incidentId)).map((r) => r.kind);
+const pagerCalls = async (s: ReturnType<typeof setupPaging>, incidentId: number) =>
+  (await s.store.read((tx) => laneItems(tx, pagerLane(incidentId)))).map((r) => r.kind);
 
 test('incident.triggered from a mapped service opens an incident through the alert intake, linked as a PagerDuty page', async () => {
   const s = start();
   const e = event('incident.triggered.zulip.json');
-  expect(s.inbound.receive(e, 'wh-1')).toEqual({ outcome: 'applied', incidentId: 1, opened: true });
-  const incident = findIncident(s.db, 1);
+  expect(await s.inbound.receive(e, 'wh-1')).toEqual({
+    outcome: 'applied',
+    incidentId: 1,
+    opened: true,
+  });
+  const incident = await s.store.read((tx) => findIncident(tx, 1));
   expect(incident).toMatchObject({
     source: 'alert',
     state: 'triage',
     services: ['checkout'],
     severity: 'sev2',
   });
-  expect(pagerDutyAlert(s.db, 'PFQZPSY')).toEqual({
+  expect(await s.store.read((tx) => pagerDutyAlert(tx, 'PFQZPSY'))).toEqual({
     incidentId: 1,
     status: 'firing',
     url: 'https://pig208.pagerduty.com/incidents/PFQZPSY',
   });
-  expect(loadPostmortemRecord(s.db, 1).alerts).toMatchObject({ total: 1, firing: 1 });
+  expect((await s.store.read((tx) => loadPostmortemRecord(tx, 1))).alerts).toMatchObject({
+    total: 1,
+    firing: 1,
+  });
   expect(s.pagesOf(1)).toMatchObject([
     { origin: 'pagerduty', pdIncidentId: 'PFQZPSY', status: 'triggered', pdServiceId: 'PA2P440' },
   ]);
@@ -114,48 +123,48 @@ test('incident.triggered from a mapped service opens an incident through the ale
   await s.drain();
   expect(s.fake.ops('user')).toEqual([{ op: 'user', args: ['PJ0LVEB'] }]);
   expect(s.fake.ops('onCall')).toEqual([]);
-  expect(pagerCalls(s, 1)).toEqual([]);
+  expect(await pagerCalls(s, 1)).toEqual([]);
 });
 
-test('a replayed webhook changes nothing, by delivery id and by event id', () => {
+test('a replayed webhook changes nothing, by delivery id and by event id', async () => {
   const s = start();
   const e = event('incident.triggered.zulip.json');
-  s.inbound.receive(e, 'wh-1');
+  await s.inbound.receive(e, 'wh-1');
   // Nothing is delivered in this test, so every outbox item is still pending.
-  const counts = () => ({
-    incidents: openIncidents(s.db).length,
-    timeline: verify(s.db).events,
-    outbox: outboxStats(s.db, s.now()).pending,
+  const counts = async () => ({
+    incidents: (await s.store.read((tx) => openIncidents(tx))).length,
+    timeline: (await s.store.read((tx) => verify(tx))).events,
+    outbox: (await s.store.read((tx) => outboxStats(tx, s.now()))).pending,
   });
-  const before = counts();
-  expect(s.inbound.receive(e, 'wh-1')).toEqual({ outcome: 'duplicate' });
-  expect(s.inbound.receive(e, 'wh-2')).toEqual({ outcome: 'duplicate' });
-  expect(counts()).toEqual(before);
+  const before = await counts();
+  expect(await s.inbound.receive(e, 'wh-1')).toEqual({ outcome: 'duplicate' });
+  expect(await s.inbound.receive(e, 'wh-2')).toEqual({ outcome: 'duplicate' });
+  expect(await counts()).toEqual(before);
 });
 
-test('unmapped services and unknown event types are recorded in the audit stream and open nothing', () => {
+test('unmapped services and unknown event types are recorded in the audit stream and open nothing', async () => {
   const s = start({ policy: { services: {} } });
-  expect(s.inbound.receive(event('incident.triggered.zulip.json'), 'wh-1')).toMatchObject({
+  expect(await s.inbound.receive(event('incident.triggered.zulip.json'), 'wh-1')).toMatchObject({
     outcome: 'ignored',
     reason: expect.stringContaining('PA2P440 is not mapped'),
   });
-  expect(s.inbound.receive(event('docs.service.updated.json'), 'wh-2')).toMatchObject({
+  expect(await s.inbound.receive(event('docs.service.updated.json'), 'wh-2')).toMatchObject({
     outcome: 'ignored',
     reason: 'service.updated is not about an incident',
   });
-  expect(s.inbound.receive(event('incident.acknowledged.zulip.json'), 'wh-3')).toMatchObject({
+  expect(await s.inbound.receive(event('incident.acknowledged.zulip.json'), 'wh-3')).toMatchObject({
     outcome: 'ignored',
   });
-  expect(findIncident(s.db, 1)).toBeNull();
-  expect(openIncidents(s.db)).toEqual([]);
-  const audit = entriesOf(s.db, AUDIT_STREAM);
+  expect(await s.store.read((tx) => findIncident(tx, 1))).toBeNull();
+  expect(await s.store.read((tx) => openIncidents(tx))).toEqual([]);
+  const audit = await s.store.read((tx) => entriesOf(tx, AUDIT_STREAM));
   expect(audit.map((a) => [a.kind, a.payload.type])).toEqual([
     ['pagerduty_event', 'incident.triggered'],
     ['pagerduty_event', 'service.updated'],
     ['pagerduty_event', 'incident.acknowledged'],
   ]);
-  expect(listDeliveries(s.db, 'pagerduty')).toHaveLength(6); // webhook id + event id each
-  expect(verify(s.db).problems).toEqual([]);
+  expect(await s.store.read((tx) => listDeliveries(tx, 'pagerduty'))).toHaveLength(6); // webhook id + event id each
+  expect((await s.store.read((tx) => verify(tx))).problems).toEqual([]);
 });
 
 test("PagerDuty's acknowledge sets acknowledgedAt to when it happened there (first wins) and is not sent back", async () => {
@@ -165,12 +174,12 @@ test("PagerDuty's acknowledge sets acknowledgedAt to when it happened there (fir
     incidentId: 'Q1',
     occurredAt: '2026-11-22T09:58:12.345Z',
   });
-  expect(s.inbound.receive(ack, 'wh-ack')).toEqual({
+  expect(await s.inbound.receive(ack, 'wh-ack')).toEqual({
     outcome: 'applied',
     incidentId: id,
     opened: false,
   });
-  const incident = findIncident(s.db, id);
+  const incident = await s.store.read((tx) => findIncident(tx, id));
   expect(incident?.acknowledgedAt?.toISOString()).toBe('2026-11-22T09:58:12.345Z');
   expect(incident?.state).toBe('investigating');
   expect(s.pagesOf(id)).toMatchObject([{ status: 'acknowledged' }]);
@@ -179,12 +188,12 @@ test("PagerDuty's acknowledge sets acknowledgedAt to when it happened there (fir
     event: 'acknowledged',
     who: 'PIG 208',
   });
-  const entry = list(s.db, id).find((e) => e.kind === 'acknowledged');
+  const entry = (await s.store.read((tx) => list(tx, id))).find((e) => e.kind === 'acknowledged');
   expect(entry).toMatchObject({ actor: 'pagerduty:PJ0LVEB', source: 'pagerduty' });
   expect(entry?.at.toISOString()).toBe('2026-11-22T09:58:12.345Z');
 
   // A later acknowledge (another responder) does not move the milestone.
-  s.inbound.receive(
+  await s.inbound.receive(
     event('incident.acknowledged.zulip.json', {
       id: 'ack-2',
       incidentId: 'Q1',
@@ -192,7 +201,9 @@ test("PagerDuty's acknowledge sets acknowledgedAt to when it happened there (fir
     }),
     'wh-ack-2',
   );
-  expect(findIncident(s.db, id)?.acknowledgedAt?.toISOString()).toBe('2026-11-22T09:58:12.345Z');
+  expect(await s.store.read((tx) => findIncident(tx, id))?.acknowledgedAt?.toISOString()).toBe(
+    '2026-11-22T09:58:12.345Z',
+  );
   await s.drain();
   expect(s.fake.ops('acknowledge')).toEqual([]);
 });
@@ -200,24 +211,25 @@ test("PagerDuty's acknowledge sets acknowledgedAt to when it happened there (fir
 test('reassigned and escalated move the owner to the new assignee and say so', async () => {
   const s = start();
   const id = await paged(s);
-  s.inbound.receive(
+  await s.inbound.receive(
     event('incident.reassigned.zulip.json', { incidentId: 'Q1', assignee: 'PBOB002' }),
     'wh-r',
   );
   await s.drain();
-  expect(findIncident(s.db, id)?.ownerId).toBe('U0BOB0001');
+  expect(await s.store.read((tx) => findIncident(tx, id))?.ownerId).toBe('U0BOB0001');
   expect(s.messages(id).slice(-2)).toMatchObject([
     { type: 'pagerduty_update', event: 'reassigned', assignees: ['PBOB002'] },
     { type: 'owner_from_pagerduty', ownerId: 'U0BOB0001', reason: 'assigned' },
   ]);
-  s.inbound.receive(
+  await s.inbound.receive(
     event('incident.escalated.zulip.json', { incidentId: 'Q1', assignee: 'PALICE1' }),
     'wh-e',
   );
   await s.drain();
-  expect(findIncident(s.db, id)?.ownerId).toBe('U0ALICE01');
+  expect(await s.store.read((tx) => findIncident(tx, id))?.ownerId).toBe('U0ALICE01');
   expect(
-    list(s.db, id)
+    await s.store
+      .read(async (tx) => await list(tx, id))
       .filter((e) => e.kind === 'owner_changed')
       .map((e) => e.source),
   ).toEqual([
@@ -227,29 +239,29 @@ test('reassigned and escalated move the owner to the new assignee and say so', a
   ]);
 });
 
-test('priority_updated maps to a severity through pagerduty.priorities', () => {
+test('priority_updated maps to a severity through pagerduty.priorities', async () => {
   const s = start();
-  s.inbound.receive(event('incident.triggered.zulip.json', { incidentId: 'PX1' }), 'wh-t');
-  s.inbound.receive(
+  await s.inbound.receive(event('incident.triggered.zulip.json', { incidentId: 'PX1' }), 'wh-t');
+  await s.inbound.receive(
     event('docs.incident.priority_updated.json', { incidentId: 'PX1', priority: 'P1' }),
     'wh-p',
   );
-  expect(findIncident(s.db, 1)?.severity).toBe('sev1');
+  expect(await s.store.read((tx) => findIncident(tx, 1))?.severity).toBe('sev1');
   // A priority with no mapping changes nothing.
-  s.inbound.receive(
+  await s.inbound.receive(
     event('docs.incident.priority_updated.json', { id: 'p3', incidentId: 'PX1', priority: 'P5' }),
     'wh-p5',
   );
-  expect(findIncident(s.db, 1)?.severity).toBe('sev1');
+  expect(await s.store.read((tx) => findIncident(tx, 1))?.severity).toBe('sev1');
 });
 
 test('resolved in PagerDuty offers to resolve (a message with a button) and resolves the PagerDuty alert', async () => {
   const s = start();
-  s.inbound.receive(event('incident.triggered.zulip.json', { incidentId: 'PX1' }), 'wh-t');
-  s.inbound.receive(event('incident.resolved.zulip.json', { incidentId: 'PX1' }), 'wh-r');
-  expect(findIncident(s.db, 1)?.state).toBe('triage');
+  await s.inbound.receive(event('incident.triggered.zulip.json', { incidentId: 'PX1' }), 'wh-t');
+  await s.inbound.receive(event('incident.resolved.zulip.json', { incidentId: 'PX1' }), 'wh-r');
+  expect(await s.store.read((tx) => findIncident(tx, 1))?.state).toBe('triage');
   expect(s.pagesOf(1)).toMatchObject([{ status: 'resolved' }]);
-  expect(pagerDutyAlert(s.db, 'PX1')?.status).toBe('resolved');
+  expect(await s.store.read((tx) => pagerDutyAlert(tx, 'PX1'))?.status).toBe('resolved');
   expect(s.messages(1)).toContainEqual(
     expect.objectContaining({
       type: 'pagerduty_update',
@@ -265,29 +277,34 @@ test('resolved in PagerDuty offers to resolve (a message with a button) and reso
 test('with pagerduty.autoResolve the incident is resolved at the time PagerDuty resolved it, and nothing is sent back', async () => {
   const s = start({ policy: { autoResolve: true } });
   const id = await paged(s);
-  s.inbound.receive(
+  await s.inbound.receive(
     event('incident.resolved.zulip.json', { incidentId: 'Q1', occurredAt: '2026-11-22T11:00:00Z' }),
     'wh-r',
   );
-  const incident = findIncident(s.db, id);
+  const incident = await s.store.read((tx) => findIncident(tx, id));
   expect(incident?.state).toBe('resolved');
   expect(incident?.resolvedAt?.toISOString()).toBe('2026-11-22T11:00:00.000Z');
-  expect(list(s.db, id).find((e) => e.kind === 'resolved')).toMatchObject({ source: 'pagerduty' });
+  expect(
+    (await s.store.read((tx) => list(tx, id))).find((e) => e.kind === 'resolved'),
+  ).toMatchObject({ source: 'pagerduty' });
   await s.drain();
   expect(s.fake.ops('resolve')).toEqual([]);
-  expect(verify(s.db).problems).toEqual([]);
+  expect((await s.store.read((tx) => verify(tx))).problems).toEqual([]);
 });
 
 test('our own change coming back from PagerDuty (an echo) changes nothing and says nothing', async () => {
   const s = start();
   const id = await paged(s);
-  s.incidents.resolve(id, 'Rolled back', { id: 'U0ALICE01', source: 'slack' });
+  await s.incidents.resolve(id, 'Rolled back', { id: 'U0ALICE01', source: 'slack' });
   await s.drain();
   expect(s.fake.ops('resolve')).toEqual([{ op: 'resolve', args: ['Q1', 'Rolled back'] }]);
   const messages = s.messages(id).length;
-  s.inbound.receive(event('incident.resolved.zulip.json', { incidentId: 'Q1' }), 'wh-echo');
+  await s.inbound.receive(event('incident.resolved.zulip.json', { incidentId: 'Q1' }), 'wh-echo');
   await s.drain();
   expect(s.messages(id)).toHaveLength(messages);
   expect(s.fake.ops('resolve')).toHaveLength(1);
-  expect(list(s.db, id).at(-1)).toMatchObject({ kind: 'pagerduty_event', source: 'pagerduty' });
+  expect((await s.store.read((tx) => list(tx, id))).at(-1)).toMatchObject({
+    kind: 'pagerduty_event',
+    source: 'pagerduty',
+  });
 });

@@ -16,20 +16,20 @@ afterEach(async () => {
   setup = undefined;
 });
 
-function declared(
+async function declared(
   s: ReturnType<typeof setupPaging>,
   services = ['checkout'],
   severity = 'sev1' as const,
 ) {
-  return s.incidents.declare({ title: 'Checkout returns 500', severity, services }, ana);
+  return await s.incidents.declare({ title: 'Checkout returns 500', severity, services }, ana);
 }
 
 test('paging records the request, then one PagerDuty incident on the escalation policy, with urgency and a link back', async () => {
   setup = setupPaging({ chat: fakeChat() });
-  const incident = declared(setup);
+  const incident = await declared(setup);
   await setup.drain(); // the incident's channel is created: C0INC0001
 
-  const outcome = setup.paging.page(incident.id, null, ana);
+  const outcome = await setup.paging.page(incident.id, null, ana);
   expect(outcome).toEqual({ incidentId: incident.id, requested: ['checkout'], alreadyPaged: [] });
   expect(setup.pagesOf(incident.id)).toMatchObject([
     {
@@ -58,12 +58,12 @@ test('paging records the request, then one PagerDuty incident on the escalation 
     'page_requested',
     'page_triggered',
   ]);
-  expect(list(setup.db, incident.id).map((e) => e.kind)).toEqual(
+  expect((await setup.store.read((tx) => list(tx, incident.id))).map((e) => e.kind)).toEqual(
     expect.arrayContaining(['page_requested', 'page_triggered']),
   );
 
   // A second click pages nothing new.
-  const again = setup.paging.page(incident.id, null, ana);
+  const again = await setup.paging.page(incident.id, null, ana);
   expect(again.requested).toEqual([]);
   expect(again.alreadyPaged).toMatchObject([
     { service: 'checkout', status: 'triggered', pdIncidentId: 'Q1' },
@@ -72,14 +72,14 @@ test('paging records the request, then one PagerDuty incident on the escalation 
   expect(setup.fake.ops('createIncident')).toHaveLength(1);
 });
 
-test('PagerDuty off: paging explains how to enable it and records nothing', () => {
+test('PagerDuty off: paging explains how to enable it and records nothing', async () => {
   setup = setupPaging({
     policy: { restEnabled: false, services: { checkout: { pagerduty: { serviceId: 'PSVC001' } } } },
   });
-  const incident = declared(setup);
-  const error = (() => {
+  const incident = await declared(setup);
+  const error = (async () => {
     try {
-      setup?.paging.page(incident.id, null, ana);
+      await setup?.paging.page(incident.id, null, ana);
     } catch (e) {
       return e;
     }
@@ -88,26 +88,28 @@ test('PagerDuty off: paging explains how to enable it and records nothing', () =
   expect((error as AppError).code).toBe('unavailable');
   expect((error as AppError).message).toContain('PAGERDUTY_TOKEN');
   expect(setup.pagesOf(incident.id)).toEqual([]);
-  expect(laneItems(setup.db, pagerLane(incident.id))).toEqual([]);
+  expect(await setup.store.read((tx) => laneItems(tx, pagerLane(incident.id)))).toEqual([]);
 });
 
-test('a service without a mapping is refused with the services that can be paged', () => {
+test('a service without a mapping is refused with the services that can be paged', async () => {
   setup = setupPaging();
-  const incident = declared(setup, ['search']);
-  expect(() => setup?.paging.page(incident.id, null, ana)).toThrow(
+  const incident = await declared(setup, ['search']);
+  expect(async () => await setup?.paging.page(incident.id, null, ana)).toThrow(
     /no PagerDuty mapping.*checkout, payments/,
   );
-  expect(() => setup?.paging.page(incident.id, 'search', ana)).toThrow(
+  expect(async () => await setup?.paging.page(incident.id, 'search', ana)).toThrow(
     /`search` has no PagerDuty mapping/,
   );
   // Naming a mapped service pages it, even when the incident does not list it.
-  expect(setup.paging.page(incident.id, 'checkout-api', ana).requested).toEqual(['checkout']);
+  expect((await setup.paging.page(incident.id, 'checkout-api', ana)).requested).toEqual([
+    'checkout',
+  ]);
 });
 
 test('a service routed by integration key is paged through the Events API with the page key as dedup_key', async () => {
   setup = setupPaging();
-  const incident = declared(setup, ['payments'], 'sev2' as never);
-  setup.paging.page(incident.id, null, ana);
+  const incident = await declared(setup, ['payments'], 'sev2' as never);
+  await setup.paging.page(incident.id, null, ana);
   await setup.drain();
   expect(setup.fake.ops('sendEvent')[0]?.args[0]).toMatchObject({
     routingKey: 'e93facc04764012d7bfb002500d5d1a6',
@@ -116,7 +118,7 @@ test('a service routed by integration key is paged through the Events API with t
     severity: 'error',
   });
   expect(setup.pagesOf(incident.id)).toMatchObject([{ status: 'triggered', pdIncidentId: null }]);
-  setup.incidents.resolve(incident.id, 'fixed', ana);
+  await setup.incidents.resolve(incident.id, 'fixed', ana);
   await setup.drain();
   expect(setup.fake.ops('sendEvent')[1]?.args[0]).toMatchObject({
     action: 'resolve',
@@ -126,9 +128,9 @@ test('a service routed by integration key is paged through the Events API with t
 
 test('PagerDuty failing: the channel hears once that paging is retrying, then that it worked', async () => {
   setup = setupPaging();
-  const incident = declared(setup);
+  const incident = await declared(setup);
   setup.fake.failNext('createIncident', retryable('PagerDuty /incidents answered HTTP 500'), 2);
-  setup.paging.page(incident.id, null, ana);
+  await setup.paging.page(incident.id, null, ana);
   await setup.drain();
   expect(setup.fake.ops('createIncident')).toHaveLength(3);
   expect(setup.messages(incident.id)).toMatchObject([
@@ -140,9 +142,9 @@ test('PagerDuty failing: the channel hears once that paging is retrying, then th
 
 test('PagerDuty failing for good: the page is reported failed, and paging again keeps the same key', async () => {
   setup = setupPaging({ maxAttempts: 3 });
-  const incident = declared(setup);
+  const incident = await declared(setup);
   setup.fake.failNext('createIncident', retryable(), 3);
-  setup.paging.page(incident.id, null, ana);
+  await setup.paging.page(incident.id, null, ana);
   await setup.drain();
   expect(setup.messages(incident.id).map((m) => m.type)).toEqual([
     'page_requested',
@@ -150,9 +152,11 @@ test('PagerDuty failing for good: the page is reported failed, and paging again 
     'page_failed',
   ]);
   expect(setup.pagesOf(incident.id)).toMatchObject([{ status: 'failed' }]);
-  expect(list(setup.db, incident.id).some((e) => e.kind === 'page_failed')).toBe(true);
+  expect(
+    (await setup.store.read((tx) => list(tx, incident.id))).some((e) => e.kind === 'page_failed'),
+  ).toBe(true);
 
-  expect(setup.paging.page(incident.id, null, ana).requested).toEqual(['checkout']);
+  expect((await setup.paging.page(incident.id, null, ana)).requested).toEqual(['checkout']);
   await setup.drain();
   const keys = setup.fake
     .ops('createIncident')
@@ -163,12 +167,12 @@ test('PagerDuty failing for good: the page is reported failed, and paging again 
 
 test('a refusal (4xx) fails the page at once', async () => {
   setup = setupPaging();
-  const incident = declared(setup);
+  const incident = await declared(setup);
   setup.fake.failNext(
     'createIncident',
     permanent('PagerDuty /incidents answered HTTP 400 (Service not found)'),
   );
-  setup.paging.page(incident.id, null, ana);
+  await setup.paging.page(incident.id, null, ana);
   await setup.drain();
   expect(setup.fake.ops('createIncident')).toHaveLength(1);
   expect(setup.messages(incident.id)).toMatchObject([
@@ -179,41 +183,44 @@ test('a refusal (4xx) fails the page at once', async () => {
 
 test("firebreak's acknowledge and resolve go to PagerDuty; PagerDuty's own changes are never sent back", async () => {
   setup = setupPaging();
-  const incident = setup.intake.ingest([
-    {
-      source: 'generic',
-      key: 'checkout-5xx',
-      groupKey: null,
-      status: 'firing',
-      title: 'Checkout 5xx',
-      description: null,
-      service: 'checkout',
-      environment: null,
-      severityLabel: 'critical',
-      labels: {},
-      annotations: {},
-      url: null,
-      startsAt: null,
-      endsAt: null,
-    },
-  ]).opened[0] as number;
-  setup.paging.page(incident, null, ana);
+  const incident = (
+    await setup.intake.ingest([
+      {
+        source: 'generic',
+        key: 'checkout-5xx',
+        groupKey: null,
+        status: 'firing',
+        title: 'Checkout 5xx',
+        description: null,
+        service: 'checkout',
+        environment: null,
+        severityLabel: 'critical',
+        labels: {},
+        annotations: {},
+        url: null,
+        startsAt: null,
+        endsAt: null,
+      },
+    ])
+  ).opened[0] as number;
+  await setup.paging.page(incident, null, ana);
   await setup.drain();
 
-  setup.incidents.acknowledge(incident, pd);
+  await setup.incidents.acknowledge(incident, pd);
   await setup.drain();
   expect(setup.fake.ops('acknowledge')).toEqual([]);
 
-  setup.incidents.resolve(incident, 'Rolled back', pd);
+  await setup.incidents.resolve(incident, 'Rolled back', pd);
   await setup.drain();
   expect(setup.fake.ops('resolve')).toEqual([]);
 
   // The webhook that carried PagerDuty's resolve marked its page resolved.
-  for (const page of setup.pagesOf(incident)) setPage(setup.db, page.id, { status: 'resolved' });
+  for (const page of setup.pagesOf(incident))
+    await setup.store.tx((tx) => setPage(tx, page.id, { status: 'resolved' }));
   // Alice was on call, so the lookup made her the owner.
   const alice: Actor = { id: 'U0ALICE01', source: 'slack' };
-  setup.incidents.reopen(incident, 'not over', alice);
-  const again = setup.paging.page(incident, null, alice);
+  await setup.incidents.reopen(incident, 'not over', alice);
+  const again = await setup.paging.page(incident, null, alice);
   expect(again.requested).toEqual(['checkout']);
   await setup.drain();
   expect(setup.pagesOf(incident).map((p) => p.incidentKey)).toEqual([
@@ -221,9 +228,9 @@ test("firebreak's acknowledge and resolve go to PagerDuty; PagerDuty's own chang
     `firebreak-INC-${incident}-checkout-2`,
   ]);
 
-  setup.incidents.acknowledge(incident, alice); // after a reopen: already acknowledged, nothing to send
-  setup.incidents.setState(incident, 'identified', alice);
-  setup.incidents.resolve(incident, 'Fixed for real', alice);
+  await setup.incidents.acknowledge(incident, alice); // after a reopen: already acknowledged, nothing to send
+  await setup.incidents.setState(incident, 'identified', alice);
+  await setup.incidents.resolve(incident, 'Fixed for real', alice);
   await setup.drain();
   expect(setup.fake.ops('resolve')).toEqual([{ op: 'resolve', args: ['Q2', 'Fixed for real'] }]);
   expect(setup.pagesOf(incident).map((p) => p.status)).toEqual(['resolved', 'resolved']);
@@ -247,9 +254,11 @@ test('an unowned incident on a service with an escalation policy is owned by who
     startsAt: null,
     endsAt: null,
   });
-  const first = setup.intake.ingest([alert('a')]).opened[0] as number;
+  const first = (await setup.intake.ingest([alert('a')])).opened[0] as number;
   await setup.drain();
-  expect(setup.incidents.isPrivileged(first, { id: 'U0ALICE01', source: 'slack' })).toBe(true);
+  expect(await setup.incidents.isPrivileged(first, { id: 'U0ALICE01', source: 'slack' })).toBe(
+    true,
+  );
   expect(setup.fake.ops('onCall')).toEqual([{ op: 'onCall', args: ['PEPOL01'] }]);
   expect(setup.messages(first)).toMatchObject([
     {
@@ -259,23 +268,27 @@ test('an unowned incident on a service with an escalation policy is owned by who
       reason: 'on_call',
     },
   ]);
-  expect(directoryEntries(setup.db)).toMatchObject([
+  expect(await setup.store.read((tx) => directoryEntries(tx))).toMatchObject([
     { email: 'alice@example.com', slackUserId: 'U0ALICE01' },
   ]);
-  const owner = list(setup.db, first).find((e) => e.kind === 'owner_changed');
+  const owner = (await setup.store.read((tx) => list(tx, first))).find(
+    (e) => e.kind === 'owner_changed',
+  );
   expect(owner).toMatchObject({
     source: 'pagerduty',
     actor: 'pagerduty:PALICE1',
     payload: { to: 'U0ALICE01' },
   });
 
-  const second = setup.intake.ingest([alert('b')]).opened[0] as number;
+  const second = (await setup.intake.ingest([alert('b')])).opened[0] as number;
   await setup.drain();
-  expect(setup.incidents.isPrivileged(second, { id: 'U0ALICE01', source: 'slack' })).toBe(true);
+  expect(await setup.incidents.isPrivileged(second, { id: 'U0ALICE01', source: 'slack' })).toBe(
+    true,
+  );
   expect(setup.directory.asked).toEqual(['alice@example.com']); // the cache answered the second time
 
   // A declared incident has its declarer as owner: nobody is asked.
-  declared(setup);
+  await declared(setup);
   await setup.drain();
   expect(setup.fake.ops('onCall')).toHaveLength(2);
 });

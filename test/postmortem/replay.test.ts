@@ -49,8 +49,8 @@ function alert(key: string, title: string, status: 'firing' | 'resolved'): Norma
 
 type DeployValues = Parameters<typeof insertDeployRow>[1];
 
-function insertDeploy(db: Db, values: Partial<DeployValues> & { version: string }) {
-  return insertDeployRow(db, {
+async function insertDeploy(store: Db, values: Partial<DeployValues> & { version: string }) {
+  return await insertDeployRow(store, {
     source: 'generic',
     dedupeKey: `generic:${values.version}:${values.isRollback ? 'rb' : 'd'}`,
     service: 'checkout',
@@ -65,45 +65,47 @@ function insertDeploy(db: Db, values: Partial<DeployValues> & { version: string 
 }
 
 /** Replays a whole incident through the real services (and rows other modules would write). */
-function replay() {
+async function replay() {
   const opened = testDb();
   close = opened.close;
-  const { db } = opened;
+  const { store } = opened;
   const clock = { now: at('10:00') };
-  const { incidents, intake } = coreServices(db, clock, {
+  const { incidents, intake } = coreServices(store, clock, {
     listeners: [askForCause],
     services: { checkout: { aliases: ['checkout-api'], owners: [ana.id] } },
   });
-  const capture = createTimelineCapture({ db, now: () => clock.now, kick: () => {} });
-  const followups = createFollowups({ db, now: () => clock.now });
-  const causes = createCauses({ db, now: () => clock.now, kick: () => {} });
+  const capture = createTimelineCapture({ store, now: () => clock.now, kick: () => {} });
+  const followups = createFollowups({ store, now: () => clock.now });
+  const causes = createCauses({ store, now: () => clock.now, kick: () => {} });
 
-  const good = insertDeploy(db, { version: 'v41.0.0', at: at('08:00') });
-  const bad = insertDeploy(db, {
-    version: 'v42.0.0',
-    previousVersion: 'v41.0.0',
-    actor: 'dana',
-    url: 'https://ci.example.com/runs/42',
-    compareUrl: 'https://github.com/acme/checkout/compare/v41.0.0...v42.0.0',
-    commitAt: at('09:20'),
-    at: at('09:50'),
-    finishedAt: at('09:50'),
-  });
+  const good = await store.tx((tx) => insertDeploy(tx, { version: 'v41.0.0', at: at('08:00') }));
+  const bad = await store.tx((tx) =>
+    insertDeploy(tx, {
+      version: 'v42.0.0',
+      previousVersion: 'v41.0.0',
+      actor: 'dana',
+      url: 'https://ci.example.com/runs/42',
+      compareUrl: 'https://github.com/acme/checkout/compare/v41.0.0...v42.0.0',
+      commitAt: at('09:20'),
+      at: at('09:50'),
+      finishedAt: at('09:50'),
+    }),
+  );
 
   // 10:00 two alerts of one group: one incident.
-  intake.ingest([
+  await intake.ingest([
     alert('checkout-5xx', 'High 5xx on checkout', 'firing'),
     alert('checkout-latency', 'p99 latency above 2 s', 'firing'),
   ]);
   // What the deploy correlator (issue 4) writes: the suspect.
-  linkSuspect(db, 1, bad.id, 0);
+  await store.tx((tx) => linkSuspect(tx, 1, bad.id, 0));
 
   clock.now = at('10:03');
-  incidents.acknowledge(1, ana);
+  await incidents.acknowledge(1, ana);
 
   // 10:05 two messages pinned (written at 10:01 and 10:02); the second one is withdrawn.
   clock.now = at('10:05');
-  capture.pin(
+  await capture.pin(
     1,
     {
       channelId: 'C0INC0001',
@@ -117,7 +119,7 @@ function replay() {
     { id: carol, source: 'slack' },
     'reaction',
   );
-  capture.pin(
+  await capture.pin(
     1,
     {
       channelId: 'C0INC0001',
@@ -131,41 +133,45 @@ function replay() {
     { id: carol, source: 'slack' },
     'reaction',
   );
-  capture.withdraw(1, 'C0INC0001', ts('10:02'), { id: carol, source: 'slack' });
+  await capture.withdraw(1, 'C0INC0001', ts('10:02'), { id: carol, source: 'slack' });
 
   clock.now = at('10:06');
-  incidents.statusUpdate(1, 'Rolling checkout back to v41.0.0.', ana);
+  await incidents.statusUpdate(1, 'Rolling checkout back to v41.0.0.', ana);
 
   // 10:07 the rollback and the freeze, as the deploy module (issue 4) records them.
   clock.now = at('10:07');
-  const rollbackDeploy = insertDeploy(db, {
-    version: 'v41.0.0',
-    isRollback: true,
-    at: at('10:12'),
-    finishedAt: at('10:12'),
-  });
-  insertRollback(db, {
-    incidentId: 1,
-    service: 'checkout',
-    environment: 'production',
-    fromDeployId: bad.id,
-    toDeployId: good.id,
-    backend: 'command',
-    idempotencyKey: `1:checkout:production:${good.id}`,
-    status: 'succeeded',
-    requestedBy: ana.id,
-    requestedAt: at('10:07'),
-    startedAt: at('10:07'),
-    finishedAt: at('10:12'),
-  });
+  const rollbackDeploy = await store.tx((tx) =>
+    insertDeploy(tx, {
+      version: 'v41.0.0',
+      isRollback: true,
+      at: at('10:12'),
+      finishedAt: at('10:12'),
+    }),
+  );
+  await store.tx((tx) =>
+    insertRollback(tx, {
+      incidentId: 1,
+      service: 'checkout',
+      environment: 'production',
+      fromDeployId: bad.id,
+      toDeployId: good.id,
+      backend: 'command',
+      idempotencyKey: `1:checkout:production:${good.id}`,
+      status: 'succeeded',
+      requestedBy: ana.id,
+      requestedAt: at('10:07'),
+      startedAt: at('10:07'),
+      finishedAt: at('10:12'),
+    }),
+  );
   const rollbackPayload = {
     service: 'checkout',
     environment: 'production',
     fromVersion: 'v42.0.0',
     toVersion: 'v41.0.0',
   };
-  record(
-    db,
+  await record(
+    store,
     {
       incidentId: 1,
       kind: 'rollback_requested',
@@ -176,17 +182,19 @@ function replay() {
     },
     at('10:07'),
   );
-  insertFreeze(db, {
-    services: ['checkout'],
-    environments: ['production'],
-    reason: 'INC-1: checkout 5xx after v42',
-    createdBy: ana.id,
-    incidentId: 1,
-    createdAt: at('10:08'),
-    expiresAt: at('12:08'),
-  });
-  record(
-    db,
+  await store.tx((tx) =>
+    insertFreeze(tx, {
+      services: ['checkout'],
+      environments: ['production'],
+      reason: 'INC-1: checkout 5xx after v42',
+      createdBy: ana.id,
+      incidentId: 1,
+      createdAt: at('10:08'),
+      expiresAt: at('12:08'),
+    }),
+  );
+  await record(
+    store,
     {
       incidentId: 1,
       kind: 'freeze_created',
@@ -201,19 +209,21 @@ function replay() {
     },
     at('10:08'),
   );
-  insertPage(db, {
-    incidentId: 1,
-    service: 'checkout',
-    incidentKey: 'firebreak-1-checkout',
-    status: 'acknowledged',
-    htmlUrl: 'https://acme.pagerduty.com/incidents/PABC123',
-    requestedBy: ana.id,
-    origin: 'firebreak',
-    createdAt: at('10:04'),
-    updatedAt: at('10:04'),
-  });
-  record(
-    db,
+  await store.tx((tx) =>
+    insertPage(tx, {
+      incidentId: 1,
+      service: 'checkout',
+      incidentKey: 'firebreak-1-checkout',
+      status: 'acknowledged',
+      htmlUrl: 'https://acme.pagerduty.com/incidents/PABC123',
+      requestedBy: ana.id,
+      origin: 'firebreak',
+      createdAt: at('10:04'),
+      updatedAt: at('10:04'),
+    }),
+  );
+  await record(
+    store,
     {
       incidentId: 1,
       kind: 'page_triggered',
@@ -226,8 +236,8 @@ function replay() {
   );
 
   clock.now = at('10:12');
-  record(
-    db,
+  await record(
+    store,
     {
       incidentId: 1,
       kind: 'rollback_succeeded',
@@ -238,30 +248,34 @@ function replay() {
     },
     at('10:12'),
   );
-  incidents.markMitigated(1, ana);
+  await incidents.markMitigated(1, ana);
 
   clock.now = at('10:15');
-  const fix = followups.add(1, { text: 'Cap the pool per pod | add an alert', ownerId: bob }, ana);
-  followups.add(1, { text: 'Canary for checkout deploys', ownerId: null }, ana);
-  const dropped = followups.add(1, { text: 'Rewrite checkout in Rust', ownerId: carol }, ana);
-  followups.setState(dropped.id, 'wont_do', ana);
-  followups.setState(fix.id, 'done', { id: bob, source: 'slack' });
+  const fix = await followups.add(
+    1,
+    { text: 'Cap the pool per pod | add an alert', ownerId: bob },
+    ana,
+  );
+  await followups.add(1, { text: 'Canary for checkout deploys', ownerId: null }, ana);
+  const dropped = await followups.add(1, { text: 'Rewrite checkout in Rust', ownerId: carol }, ana);
+  await followups.setState(dropped.id, 'wont_do', ana);
+  await followups.setState(fix.id, 'done', { id: bob, source: 'slack' });
 
   clock.now = at('10:20');
-  intake.ingest([
+  await intake.ingest([
     alert('checkout-5xx', 'High 5xx on checkout', 'resolved'),
     alert('checkout-latency', 'p99 latency above 2 s', 'resolved'),
   ]);
 
   clock.now = at('10:30');
-  incidents.resolve(1, 'Rolled back v42; the connection pool fix ships with v43.', ana);
-  const asked = laneItems(db, chatLane(1)).find((o) =>
+  await incidents.resolve(1, 'Rolled back v42; the connection pool fix ships with v43.', ana);
+  const asked = (await store.read((tx) => laneItems(tx, chatLane(1)))).find((o) =>
     JSON.stringify(o.payload).includes('cause_question'),
   );
   clock.now = at('10:31');
-  causes.recordCause(1, bad.id, ana);
+  await causes.recordCause(1, bad.id, ana);
 
-  return { db, bad, good, rollbackDeploy, fix, asked };
+  return { store, bad, good, rollbackDeploy, fix, asked };
 }
 
 /** `## Title` → the section's body, so each can be checked on its own. */
@@ -276,14 +290,16 @@ function sections(markdown: string): Map<string, string> {
   return out;
 }
 
-test('a whole incident, replayed, gives a postmortem that matches the record section by section', () => {
-  const { db, asked } = replay();
-  expect(verify(db).problems).toEqual([]);
+test('a whole incident, replayed, gives a postmortem that matches the record section by section', async () => {
+  const { store, asked } = await replay();
+  expect((await store.read((tx) => verify(tx))).problems).toEqual([]);
   expect(asked?.payload).toMatchObject({
     message: { type: 'cause_question', suspects: [{ service: 'checkout', version: 'v42.0.0' }] },
   });
 
-  const markdown = renderPostmortem(loadPostmortemRecord(db, 1), { generatedAt: at('11:00') });
+  const markdown = renderPostmortem(await store.read((tx) => loadPostmortemRecord(tx, 1)), {
+    generatedAt: at('11:00'),
+  });
   const s = sections(markdown);
   expect([...s.keys()]).toEqual([
     '',
@@ -386,9 +402,11 @@ test('a whole incident, replayed, gives a postmortem that matches the record sec
   expect(timeline).toContain('  Files: [pool.png](https://files.slack.com/pool.png)');
   expect(timeline).toContain('  Rolling checkout back to v41.0.0.');
   expect(timeline).not.toContain('probably DNS');
-  expect(list(db, 1).some((e) => e.kind === 'pinned' && e.payload.text === 'probably DNS')).toBe(
-    true,
-  );
+  expect(
+    (await store.read((tx) => list(tx, 1))).some(
+      (e) => e.kind === 'pinned' && e.payload.text === 'probably DNS',
+    ),
+  ).toBe(true);
 
   for (const fill of [
     'Contributing factors',
@@ -406,14 +424,16 @@ test('a whole incident, replayed, gives a postmortem that matches the record sec
   ]);
 });
 
-test('the same record renders the same draft (the draft is a pure function of the record)', () => {
-  const { db } = replay();
-  const record = loadPostmortemRecord(db, 1);
+test('the same record renders the same draft (the draft is a pure function of the record)', async () => {
+  const { store } = await replay();
+  const record = await store.read((tx) => loadPostmortemRecord(tx, 1));
   const a = renderPostmortem(record, { generatedAt: at('11:00') });
   expect(renderPostmortem(record, { generatedAt: at('11:00') })).toBe(a);
 });
 
-test('a postmortem for an unknown incident is a clear not-found', () => {
-  const { db } = replay();
-  expect(() => loadPostmortemRecord(db, 99)).toThrow('There is no incident INC-99.');
+test('a postmortem for an unknown incident is a clear not-found', async () => {
+  const { store } = await replay();
+  expect(async () => await store.read((tx) => loadPostmortemRecord(tx, 99))).toThrow(
+    'There is no incident INC-99.',
+  );
 });

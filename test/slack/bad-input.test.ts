@@ -30,9 +30,9 @@ beforeEach(async () => {
 });
 
 /** Everything that could have changed: the record and the timeline. */
-const snapshot = (id: number) => ({
-  incident: findIncident(bot.app.db, id),
-  timeline: list(bot.app.db, id).length,
+const snapshot = async (id: number) => ({
+  incident: await bot.app.store.read((tx) => findIncident(tx, id)),
+  timeline: (await bot.app.store.read((tx) => list(tx, id))).length,
 });
 
 test('an unknown subcommand answers with the help text, generated from the table', async () => {
@@ -65,25 +65,25 @@ test.each([
   ['state triage', /`triage` is not a state/],
   ['note', /A note needs some text/],
 ])('`/incident %s` says what is wrong and changes nothing', async (text, message) => {
-  const before = snapshot(incident.id);
+  const before = await snapshot(incident.id);
   const sent = await as.command(text, { channel: incident.channel });
   expect(await sent.reply()).toMatch(message);
   expect(sent.replies()[0]?.response_type).toBe('ephemeral');
-  expect(snapshot(incident.id)).toEqual(before);
+  expect(await snapshot(incident.id)).toEqual(before);
 });
 
 test('a title over the limit, or a made-up severity, declares nothing', async () => {
-  const count = () => countIncidents(bot.app.db);
-  const before = count();
+  const count = async () => await bot.app.store.read((tx) => countIncidents(tx));
+  const before = await count();
   const long = await as.command(`declare sev1 ${'x'.repeat(151)}`);
   expect(await long.reply()).toMatch(/The title is 151 characters; keep it under 150/);
   const made = await as.command('declare sev7 Database down');
   expect(await made.reply()).toMatch(/`sev7` is not a severity/);
-  expect(count()).toBe(before);
+  expect(await count()).toBe(before);
 });
 
 test('incident commands outside an incident channel say where to run them', async () => {
-  const before = snapshot(incident.id);
+  const before = await snapshot(incident.id);
   for (const sub of [
     'sev 1',
     'owner me',
@@ -97,11 +97,11 @@ test('incident commands outside an incident channel say where to run them', asyn
       /works inside an incident channel. Run it there, or use `\/incident list`/,
     );
   }
-  expect(snapshot(incident.id)).toEqual(before);
+  expect(await snapshot(incident.id)).toEqual(before);
 });
 
 test('a form with empty required fields comes back with field errors and changes nothing', async () => {
-  const before = countIncidents(bot.app.db);
+  const before = await bot.app.store.read((tx) => countIncidents(tx));
   const declare = await as.submit(views.declare, {
     [fields.title]: '   ',
     [fields.severity]: { selected_option: null },
@@ -118,9 +118,9 @@ test('a form with empty required fields comes back with field errors and changes
   expect(long.json()).toMatchObject({
     errors: { [fields.title]: 'Keep the title under 150 characters (it has 151).' },
   });
-  expect(countIncidents(bot.app.db)).toBe(before);
+  expect(await bot.app.store.read((tx) => countIncidents(tx))).toBe(before);
 
-  const state = snapshot(incident.id);
+  const state = await snapshot(incident.id);
   const resolve = await as.submit(
     views.resolve,
     { [fields.summary]: '' },
@@ -136,7 +136,7 @@ test('a form with empty required fields comes back with field errors and changes
     { metadata: { incidentId: incident.id } },
   );
   expect(update.json()).toMatchObject({ errors: { [fields.update]: 'Write the update.' } });
-  expect(snapshot(incident.id)).toEqual(state);
+  expect(await snapshot(incident.id)).toEqual(state);
 });
 
 test('double clicks and double submissions have one effect', async () => {
@@ -152,11 +152,12 @@ test('double clicks and double submissions have one effect', async () => {
   await as.timelineEntry(incident.id, 'acknowledged');
   await as.click(actions.takeCommand, String(incident.id), { channel: incident.channel });
   await bot.app.outbox.drain();
-  const kinds = () => list(bot.app.db, incident.id).map((e) => e.kind);
-  expect(kinds().filter((k) => k === 'acknowledged')).toHaveLength(1);
+  const kinds = async () =>
+    (await bot.app.store.read((tx) => list(tx, incident.id))).map((e) => e.kind);
+  expect((await kinds()).filter((k) => k === 'acknowledged')).toHaveLength(1);
 
   // The resolve form submitted twice.
-  const owner = findIncident(bot.app.db, incident.id)?.ownerId ?? ALICE;
+  const owner = (await bot.app.store.read((tx) => findIncident(tx, incident.id))?.ownerId) ?? ALICE;
   const submit = () =>
     as.submit(
       views.resolve,
@@ -165,7 +166,7 @@ test('double clicks and double submissions have one effect', async () => {
     );
   const [first, second] = await Promise.all([submit(), submit()]);
   expect([first.status, second.status]).toEqual([200, 200]);
-  expect(kinds().filter((k) => k === 'resolved')).toHaveLength(1);
+  expect((await kinds()).filter((k) => k === 'resolved')).toHaveLength(1);
   await bot.app.outbox.drain();
   const resolvedMessages = bot.slack
     .messages(incident.channel)
@@ -190,12 +191,12 @@ test('a Slack retry of an event (same event_id, X-Slack-Retry-Num) is claimed on
     { timestamp: sentAt + 3 },
   );
   expect([first.status, retry.status]).toEqual([200, 200]);
-  const claims = listDeliveries(bot.app.db);
+  const claims = await bot.app.store.read((tx) => listDeliveries(tx));
   expect(claims.filter((d) => d.deliveryId === 'Ev0RETRY001')).toHaveLength(1);
 });
 
 test('unsigned, wrongly signed and stale Slack requests get 401 and change nothing', async () => {
-  const before = snapshot(incident.id);
+  const before = await snapshot(incident.id);
   const fieldsFor = (text: string) =>
     slashCommandFields({
       text,
@@ -214,5 +215,5 @@ test('unsigned, wrongly signed and stale Slack requests get 401 and change nothi
   expect([wrong.status, stale.status, unsigned.status]).toEqual([401, 401, 401]);
   await new Promise((r) => setTimeout(r, 100));
   expect(bot.slack.responsesTo('unsigned')).toEqual([]);
-  expect(snapshot(incident.id)).toEqual(before);
+  expect(await snapshot(incident.id)).toEqual(before);
 });

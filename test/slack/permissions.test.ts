@@ -27,8 +27,9 @@ async function setup() {
   return { bot, as, channel };
 }
 
-const denials = (bot: TestApp) =>
-  list(bot.app.db, 1)
+const denials = async (bot: TestApp) =>
+  await bot.app.store
+    .read(async (tx) => await list(tx, 1))
     .filter((e) => e.kind === 'permission_denied')
     .map((e) => [e.actor, e.payload.action]);
 
@@ -65,12 +66,12 @@ test('someone other than the owner may not lower the severity, hand over or reso
     errors: { resolve_summary: expect.stringMatching(/not allowed to resolve INC-1/) },
   });
 
-  expect(findIncident(bot.app.db, 1)).toMatchObject({
+  expect(await bot.app.store.read((tx) => findIncident(tx, 1))).toMatchObject({
     severity: 'sev2',
     ownerId: ALICE,
     state: 'investigating',
   });
-  expect(denials(bot)).toEqual([
+  expect(await denials(bot)).toEqual([
     [BOB, 'lower the severity of'],
     [BOB, 'change the owner of'],
     [BOB, 'change the owner of'],
@@ -82,7 +83,7 @@ test('someone other than the owner may not lower the severity, hand over or reso
   // Raising the severity is open to everyone.
   await as.command('sev 1', { user: BOB, channel });
   await as.timelineEntry(1, 'severity_changed');
-  expect(findIncident(bot.app.db, 1)?.severity).toBe('sev1');
+  expect(await bot.app.store.read((tx) => findIncident(tx, 1))?.severity).toBe('sev1');
 });
 
 test('members of a configured user group and configured user ids act for the owner; group membership is cached', async () => {
@@ -92,7 +93,10 @@ test('members of a configured user group and configured user ids act for the own
   await as.timelineEntry(1, 'severity_changed');
   await as.command('owner <@U0DANA0001|dana>', { user: CAROL, channel });
   await as.timelineEntry(1, 'owner_changed');
-  expect(findIncident(bot.app.db, 1)).toMatchObject({ severity: 'sev3', ownerId: 'U0DANA0001' });
+  expect(await bot.app.store.read((tx) => findIncident(tx, 1))).toMatchObject({
+    severity: 'sev3',
+    ownerId: 'U0DANA0001',
+  });
 
   // Carol leaves the group; within the cache's few minutes she still counts as a member.
   bot.slack.setUserGroup('S0LEADS01', []);
@@ -106,7 +110,7 @@ test('members of a configured user group and configured user ids act for the own
   // Dana owns it now, so the refusal names her.
   const denied = await as.command('resolve done', { user: BOB, channel });
   expect(await denied.reply()).toMatch(/not allowed to resolve INC-1. Ask <@U0DANA0001>/);
-  expect(denials(bot)).toEqual([[BOB, 'resolve']]);
+  expect(await denials(bot)).toEqual([[BOB, 'resolve']]);
 });
 
 test('when Slack cannot list a user group, its members are treated as non-members (the safe side)', async () => {
@@ -118,7 +122,7 @@ test('when Slack cannot list a user group, its members are treated as non-member
   const channel = await as.channelOf(1);
   const lower = await as.command('sev 4', { user: CAROL, channel });
   expect(await lower.reply()).toMatch(/not allowed to lower the severity/);
-  expect(findIncident(bot.app.db, 1)?.severity).toBe('sev2');
+  expect(await bot.app.store.read((tx) => findIncident(tx, 1))?.severity).toBe('sev2');
   // Declaring needs no privilege, so it worked all along.
-  expect(findIncident(bot.app.db, 1)?.ownerId).toBe(ALICE);
+  expect(await bot.app.store.read((tx) => findIncident(tx, 1))?.ownerId).toBe(ALICE);
 });

@@ -19,8 +19,8 @@ beforeAll(async () => {
 });
 afterAll(() => bot.stop());
 
-const notes = (text: string) =>
-  list(bot.app.db, incident.id).filter(
+const notes = async (text: string) =>
+  (await bot.app.store.read((tx) => list(tx, incident.id))).filter(
     (e) => e.kind === 'note' && JSON.stringify(e.payload).includes(text),
   ).length;
 
@@ -43,16 +43,16 @@ test('the same signed slash command sent three times acts once; the copies get 4
   for (let i = 0; i < 3; i++)
     statuses.push((await sendSlashCommand(bot.base, SIGNING_SECRET, fields, { timestamp })).status);
   expect(statuses).toEqual([200, 401, 401]);
-  await eventually(() => notes('replayed note') === 1);
+  await eventually(async () => (await notes('replayed note')) === 1);
   await bot.settle();
-  expect(notes('replayed note')).toBe(1);
+  expect(await notes('replayed note')).toBe(1);
 
   // The same words typed again are a new request (new timestamp, new trigger): that one counts.
   const again = await sendSlashCommand(bot.base, SIGNING_SECRET, noteCommand('replayed note'), {
     timestamp: timestamp + 1,
   });
   expect(again.status).toBe(200);
-  await eventually(() => notes('replayed note') === 2);
+  await eventually(async () => (await notes('replayed note')) === 2);
 });
 
 test('a replay is refused after a restart too: the signatures are in SQLite', async () => {
@@ -61,13 +61,13 @@ test('a replay is refused after a restart too: the signatures are in SQLite', as
   expect((await sendSlashCommand(bot.base, SIGNING_SECRET, fields, { timestamp })).status).toBe(
     200,
   );
-  await eventually(() => notes('before the restart') === 1);
+  await eventually(async () => (await notes('before the restart')) === 1);
   bot = await bot.restart();
   const replay = await sendSlashCommand(bot.base, SIGNING_SECRET, fields, { timestamp });
   expect(replay.status).toBe(401);
   expect(replay.headers.get('x-slack-no-retry')).toBe('1');
   await bot.settle();
-  expect(notes('before the restart')).toBe(1);
+  expect(await notes('before the restart')).toBe(1);
 });
 
 test('a timestamp more than 5 minutes ahead is refused (Bolt only checks the past)', async () => {
@@ -83,17 +83,18 @@ test('a timestamp more than 5 minutes ahead is refused (Bolt only checks the pas
     timestamp: now() + 60,
   });
   expect(skewed.status).toBe(200);
-  await eventually(() => notes('slightly ahead') === 1);
+  await eventually(async () => (await notes('slightly ahead')) === 1);
   await bot.settle();
-  expect(notes('from the future')).toBe(0);
+  expect(await notes('from the future')).toBe(0);
 });
 
 test('a wrongly signed request is not remembered, so forgeries cannot fill the table', async () => {
-  const remembered = () => listDeliveries(bot.app.db, 'slack-request').length;
-  const before = remembered();
+  const remembered = async () =>
+    (await bot.app.store.read((tx) => listDeliveries(tx, 'slack-request'))).length;
+  const before = await remembered();
   for (let i = 0; i < 3; i++) {
     const forged = await sendSlashCommand(bot.base, 'not-the-secret', noteCommand('forged'));
     expect(forged.status).toBe(401);
   }
-  expect(remembered()).toBe(before);
+  expect(await remembered()).toBe(before);
 });

@@ -16,7 +16,7 @@ test('with SLACK_APP_TOKEN the same commands and buttons work over Socket Mode (
     env: { SLACK_APP_TOKEN: 'xapp-1-A0APP00001-test', SLACK_SIGNING_SECRET: undefined },
   });
   const { slack } = bot;
-  const { db } = bot.app;
+  const { store } = bot.app;
   expect(slack.socketClientCount()).toBe(1);
   const as = slackDriver(bot);
 
@@ -43,7 +43,9 @@ test('with SLACK_APP_TOKEN the same commands and buttons work over Socket Mode (
       response_url: slack.responseUrl('socket-sev'),
     }),
   );
-  await eventually(() => findIncident(db, 1)?.severity === 'sev1');
+  await eventually(
+    async () => (await store.read((tx) => findIncident(tx, 1))?.severity) === 'sev1',
+  );
 
   // HTTP mode's Slack endpoint is not served in Socket Mode.
   const res = await fetch(`${bot.base}/slack/events`, { method: 'POST', body: '{}' });

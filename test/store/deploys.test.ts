@@ -41,7 +41,7 @@ let opened: OpenDb | undefined;
 afterEach(() => opened?.close());
 function setup() {
   opened = openDb(':memory:');
-  return opened.db;
+  return opened.store;
 }
 
 const deploy = (key: string, minutes: number, extra: Partial<NewDeploy> = {}): NewDeploy => ({
@@ -81,68 +81,74 @@ const freeze = (extra: Partial<NewFreeze> = {}): NewFreeze => ({
   ...extra,
 });
 
-test('a deploy comes back as it went in: times as Dates, the rollback handle as an object', () => {
-  const db = setup();
-  const stored = insertDeploy(db, deploy('v1', -5));
+test('a deploy comes back as it went in: times as Dates, the rollback handle as an object', async () => {
+  const store = setup();
+  const stored = await store.tx((tx) => insertDeploy(tx, deploy('v1', -5)));
   expect(stored.at).toEqual(at(-5));
-  expect(findDeploy(db, stored.id)).toEqual(stored);
-  expect(findDeployByKey(db, 'generic:v1')).toEqual(stored);
+  expect(await store.read((tx) => findDeploy(tx, stored.id))).toEqual(stored);
+  expect(await store.read((tx) => findDeployByKey(tx, 'generic:v1'))).toEqual(stored);
   expect(stored.rollbackHandle).toEqual({ revision: '7' });
   // A retried rollback step records its deploy once.
-  insertDeployOnce(db, deploy('v1', 0, { version: 'other' }));
-  expect(findDeployByKey(db, 'generic:v1')?.version).toBe('v1');
+  await store.tx((tx) => insertDeployOnce(tx, deploy('v1', 0, { version: 'other' })));
+  expect(await store.read((tx) => findDeployByKey(tx, 'generic:v1'))?.version).toBe('v1');
 });
 
-test('prepared reads inside a transaction see its writes, and nothing once it rolls back', () => {
-  const db = setup();
+test('prepared reads inside a transaction see its writes, and nothing once it rolls back', async () => {
+  const store = setup();
   expect(() =>
-    db.transaction((tx) => {
-      insertFreeze(tx, freeze());
-      insertDeploy(tx, deploy('v1', -5));
-      expect(activeFreezes(tx, at(1))).toHaveLength(1);
+    store.transaction(async (tx) => {
+      await insertFreeze(tx, freeze());
+      await insertDeploy(tx, deploy('v1', -5));
+      expect(await activeFreezes(tx, at(1))).toHaveLength(1);
       expect(
-        deploysInWindow(tx, {
-          service: 'checkout',
-          environment: 'production',
-          from: at(-60),
-          until: at(0),
-          limit: 50,
-        }).map((d) => d.version),
+        (
+          await deploysInWindow(tx, {
+            service: 'checkout',
+            environment: 'production',
+            from: at(-60),
+            until: at(0),
+            limit: 50,
+          })
+        ).map((d) => d.version),
       ).toEqual(['v1']);
       throw new Error('roll back');
     }),
   ).toThrow('roll back');
-  expect(activeFreezes(db, at(1))).toEqual([]);
+  expect(await store.read((tx) => activeFreezes(tx, at(1)))).toEqual([]);
   expect(
-    deploysInWindow(db, {
-      service: 'checkout',
-      environment: 'production',
-      from: at(-60),
-      until: at(0),
-      limit: 50,
-    }),
+    await store.read((tx) =>
+      deploysInWindow(tx, {
+        service: 'checkout',
+        environment: 'production',
+        from: at(-60),
+        until: at(0),
+        limit: 50,
+      }),
+    ),
   ).toEqual([]);
 });
 
-test('a freeze is in force from its creation to its expiry or lift; the sweeper finds it due once', () => {
-  const db = setup();
-  const row = insertFreeze(db, freeze());
-  expect(activeFreezes(db, at(-1))).toEqual([]);
+test('a freeze is in force from its creation to its expiry or lift; the sweeper finds it due once', async () => {
+  const store = setup();
+  const row = await store.tx((tx) => insertFreeze(tx, freeze()));
+  expect(await store.read((tx) => activeFreezes(tx, at(-1)))).toEqual([]);
   // The gate keeps freezes that start later and filters them by time itself.
-  expect(unexpiredFreezes(db, at(-1)).map((f) => f.id)).toEqual([row.id]);
-  expect(activeFreezes(db, at(0))).toEqual([row]);
-  expect(activeFreezes(db, at(60))).toEqual([]);
-  expect(dueFreezes(db, at(59))).toEqual([]);
-  expect(dueFreezes(db, at(60)).map((f) => f.id)).toEqual([row.id]);
-  endFreeze(db, row.id, { liftedAt: at(60), liftedBy: 'expired' });
-  expect(dueFreezes(db, at(61))).toEqual([]);
-  expect(unexpiredFreezes(db, at(-1))).toEqual([]);
+  expect((await store.read((tx) => unexpiredFreezes(tx, at(-1)))).map((f) => f.id)).toEqual([
+    row.id,
+  ]);
+  expect(await store.read((tx) => activeFreezes(tx, at(0)))).toEqual([row]);
+  expect(await store.read((tx) => activeFreezes(tx, at(60)))).toEqual([]);
+  expect(await store.read((tx) => dueFreezes(tx, at(59)))).toEqual([]);
+  expect((await store.read((tx) => dueFreezes(tx, at(60)))).map((f) => f.id)).toEqual([row.id]);
+  await store.tx((tx) => endFreeze(tx, row.id, { liftedAt: at(60), liftedBy: 'expired' }));
+  expect(await store.read((tx) => dueFreezes(tx, at(61)))).toEqual([]);
+  expect(await store.read((tx) => unexpiredFreezes(tx, at(-1)))).toEqual([]);
 });
 
-test('rollbacks: one under way per service and environment; a failed attempt frees its key', () => {
-  const db = setup();
-  const to = insertDeploy(db, deploy('v1', -60));
-  const from = insertDeploy(db, deploy('v2', -5));
+test('rollbacks: one under way per service and environment; a failed attempt frees its key', async () => {
+  const store = setup();
+  const to = await store.tx((tx) => insertDeploy(tx, deploy('v1', -60)));
+  const from = await store.tx((tx) => insertDeploy(tx, deploy('v2', -5)));
   const ask: NewRollback = {
     incidentId: null,
     service: 'checkout',
@@ -155,30 +161,36 @@ test('rollbacks: one under way per service and environment; a failed attempt fre
     channelId: 'C0OPS',
     requestedAt: at(0),
   };
-  const first = insertRollback(db, ask);
+  const first = await store.tx((tx) => insertRollback(tx, ask));
   expect(first).toMatchObject({ status: 'requested', operation: null });
-  expect(activeRollbackOf(db, 'checkout', 'production')?.id).toBe(first.id);
+  expect(await store.read((tx) => activeRollbackOf(tx, 'checkout', 'production'))?.id).toBe(
+    first.id,
+  );
   // The database itself refuses a second one while the first is under way.
-  expect(() => insertRollback(db, { ...ask, idempotencyKey: 'other' })).toThrow(/UNIQUE/);
+  expect(
+    async () => await store.tx((tx) => insertRollback(tx, { ...ask, idempotencyKey: 'other' })),
+  ).toThrow(/UNIQUE/);
 
-  finishRollback(db, first.id, {
-    status: 'failed',
-    finishedAt: at(1),
-    startedAt: at(0),
-    externalUrl: null,
-    output: null,
-    error: 'no capacity',
-  });
-  expect(activeRollbackOf(db, 'checkout', 'production')).toBeUndefined();
-  expect(liveRollbackByKey(db, ask.idempotencyKey)).toBeUndefined();
-  const retry = insertRollback(db, { ...ask, requestedAt: at(2) });
-  expect(liveRollbackByKey(db, ask.idempotencyKey)?.id).toBe(retry.id);
-  expect(lastRollbackAttempt(db, ask.idempotencyKey)?.id).toBe(retry.id);
+  await store.tx((tx) =>
+    finishRollback(tx, first.id, {
+      status: 'failed',
+      finishedAt: at(1),
+      startedAt: at(0),
+      externalUrl: null,
+      output: null,
+      error: 'no capacity',
+    }),
+  );
+  expect(await store.read((tx) => activeRollbackOf(tx, 'checkout', 'production'))).toBeUndefined();
+  expect(await store.read((tx) => liveRollbackByKey(tx, ask.idempotencyKey))).toBeUndefined();
+  const retry = await store.tx((tx) => insertRollback(tx, { ...ask, requestedAt: at(2) }));
+  expect(await store.read((tx) => liveRollbackByKey(tx, ask.idempotencyKey))?.id).toBe(retry.id);
+  expect(await store.read((tx) => lastRollbackAttempt(tx, ask.idempotencyKey))?.id).toBe(retry.id);
 });
 
-test('a suspect is linked once; linking it again keeps the verdict people gave it', () => {
-  const db = setup();
-  const incident = db
+test('a suspect is linked once; linking it again keeps the verdict people gave it', async () => {
+  const store = setup();
+  const incident = store
     .insert(incidents)
     .values({
       title: 'Checkout down',
@@ -192,16 +204,16 @@ test('a suspect is linked once; linking it again keeps the verdict people gave i
     })
     .returning()
     .get();
-  const d = insertDeploy(db, deploy('v1', -5));
-  expect(linkSuspect(db, incident.id, d.id, 1)).toBe(true);
-  setSuspectVerdict(
-    db,
+  const d = await store.tx((tx) => insertDeploy(tx, deploy('v1', -5)));
+  expect(await store.tx((tx) => linkSuspect(tx, incident.id, d.id, 1))).toBe(true);
+  await setSuspectVerdict(
+    store,
     { incidentId: incident.id, deployId: d.id },
     { verdict: 'not_related', by: 'U0ANA0001', at: T0 },
   );
-  expect(linkSuspect(db, incident.id, d.id, 2)).toBe(false);
-  expect(countSuspects(db, incident.id)).toBe(1);
-  expect(findSuspectLink(db, incident.id, d.id)).toEqual({
+  expect(await store.tx((tx) => linkSuspect(tx, incident.id, d.id, 2))).toBe(false);
+  expect(await store.read((tx) => countSuspects(tx, incident.id))).toBe(1);
+  expect(await store.read((tx) => findSuspectLink(tx, incident.id, d.id))).toEqual({
     incidentId: incident.id,
     deployId: d.id,
     rank: 1,

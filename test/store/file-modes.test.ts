@@ -22,37 +22,37 @@ afterEach(() => {
 const mode = (path: string) => statSync(path).mode & 0o777;
 
 /** Opens (creating and migrating) the database and writes a row, so the WAL has content. */
-function writeSomething(path: string) {
-  const { db, close } = openDb(path);
-  claimDelivery(db, 'test', String(Math.random()), new Date());
+async function writeSomething(path: string) {
+  const { store, close } = openDb(path);
+  await store.tx((tx) => claimDelivery(tx, 'test', String(Math.random()), new Date()));
   return { close };
 }
 
-test('a new database, its WAL and shared-memory files are 0600, in directories made 0700', () => {
+test('a new database, its WAL and shared-memory files are 0600, in directories made 0700', async () => {
   const path = join(dir, 'state', 'data', 'firebreak.db');
-  const { close } = writeSomething(path);
+  const { close } = await writeSomething(path);
   try {
     expect({
-      db: mode(path),
+      store: mode(path),
       wal: mode(`${path}-wal`),
       shm: mode(`${path}-shm`),
       state: mode(join(dir, 'state')),
       data: mode(join(dir, 'state', 'data')),
-    }).toEqual({ db: 0o600, wal: 0o600, shm: 0o600, state: 0o700, data: 0o700 });
+    }).toEqual({ store: 0o600, wal: 0o600, shm: 0o600, state: 0o700, data: 0o700 });
   } finally {
     close();
   }
 });
 
-test('an existing directory and an existing database keep their modes', () => {
+test('an existing directory and an existing database keep their modes', async () => {
   const shared = join(dir, 'shared');
   mkdirSync(shared);
   chmodSync(shared, 0o755);
   const path = join(shared, 'firebreak.db');
-  writeSomething(path).close();
+  (await writeSomething(path)).close();
   expect([mode(shared), mode(path)]).toEqual([0o755, 0o600]);
   chmodSync(path, 0o640);
-  const again = writeSomething(path);
+  const again = await writeSomething(path);
   again.close();
   expect(mode(path)).toBe(0o640);
 });

@@ -9,7 +9,7 @@ import { type OpenDb, openDb } from '../../src/store/sqlite.js';
 let dir = '';
 const opened: OpenDb[] = [];
 afterEach(() => {
-  for (const db of opened.splice(0)) db.close();
+  for (const store of opened.splice(0)) store.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
   dir = '';
 });
@@ -21,30 +21,30 @@ function twoConnections() {
   const a = openDb(path);
   const b = openDb(path);
   opened.push(a, b);
-  return [a.db, b.db] as const;
+  return [a.store, b.store] as const;
 }
 
 test('two holders: only one gets the lock until it expires or is let go', () => {
   const [a, b] = twoConnections();
   const t0 = new Date('2026-12-05T10:00:00Z');
-  const at = (ms: number) => new Date(t0.getTime() + ms);
+  const at = async (ms: number) => new Date(t0.getTime() + ms);
 
-  expect(tryLock(a, 'job:reminders', 'bot-1', 1000, t0)).toBe(true);
-  expect(tryLock(b, 'job:reminders', 'bot-2', 1000, at(500))).toBe(false);
-  expect(tryLock(b, 'job:reminders', 'bot-2', 1000, at(999))).toBe(false);
+  expect(await tryLock(a, 'job:reminders', 'bot-1', 1000, t0)).toBe(true);
+  expect(await tryLock(b, 'job:reminders', 'bot-2', 1000, await at(500))).toBe(false);
+  expect(await tryLock(b, 'job:reminders', 'bot-2', 1000, await at(999))).toBe(false);
   // Other names are independent.
-  expect(tryLock(b, 'job:prune', 'bot-2', 1000, at(999))).toBe(true);
+  expect(await tryLock(b, 'job:prune', 'bot-2', 1000, await at(999))).toBe(true);
   // The holder itself may take it again (a restart of the same instance), which extends it.
-  expect(tryLock(a, 'job:reminders', 'bot-1', 1000, at(900))).toBe(true);
-  expect(tryLock(b, 'job:reminders', 'bot-2', 1000, at(1500))).toBe(false);
+  expect(await tryLock(a, 'job:reminders', 'bot-1', 1000, await at(900))).toBe(true);
+  expect(await tryLock(b, 'job:reminders', 'bot-2', 1000, await at(1500))).toBe(false);
   // Expired: the other holder gets it, and now the first one is refused.
-  expect(tryLock(b, 'job:reminders', 'bot-2', 1000, at(1900))).toBe(true);
-  expect(tryLock(a, 'job:reminders', 'bot-1', 1000, at(2000))).toBe(false);
+  expect(await tryLock(b, 'job:reminders', 'bot-2', 1000, await at(1900))).toBe(true);
+  expect(await tryLock(a, 'job:reminders', 'bot-1', 1000, await at(2000))).toBe(false);
   // Unlocking someone else's lock does nothing; unlocking one's own frees it at once.
-  unlock(a, 'job:reminders', 'bot-1');
-  expect(tryLock(a, 'job:reminders', 'bot-1', 1000, at(2000))).toBe(false);
-  unlock(b, 'job:reminders', 'bot-2');
-  expect(tryLock(a, 'job:reminders', 'bot-1', 1000, at(2000))).toBe(true);
+  await unlock(a, 'job:reminders', 'bot-1');
+  expect(await tryLock(a, 'job:reminders', 'bot-1', 1000, await at(2000))).toBe(false);
+  await unlock(b, 'job:reminders', 'bot-2');
+  expect(await tryLock(a, 'job:reminders', 'bot-1', 1000, await at(2000))).toBe(true);
 });
 
 test('a job tick runs only where the lock is held; the lock is let go after each tick', async () => {
@@ -59,9 +59,9 @@ test('a job tick runs only where the lock is held; the lock is let go after each
       await new Promise<void>((r) => (finish = r));
     },
   });
-  const lockFor = (db: typeof a, holder: string) => ({
-    tryLock: (name: string) => tryLock(db, name, holder, 60_000),
-    unlock: (name: string) => unlock(db, name, holder),
+  const lockFor = (store: typeof a, holder: string) => ({
+    tryLock: async (name: string) => await store.tx((tx) => tryLock(tx, name, holder, 60_000)),
+    unlock: async (name: string) => await store.tx((tx) => unlock(tx, name, holder)),
   });
   const [onA] = underLock([job('a')], lockFor(a, 'bot-1'));
   const [onB] = underLock([job('b')], lockFor(b, 'bot-2'));
@@ -77,12 +77,12 @@ test('a job tick runs only where the lock is held; the lock is let go after each
   await tickB;
 });
 
-test('a synchronous job stays synchronous under the lock, and a throwing one lets go of it', () => {
+test('a synchronous job stays synchronous under the lock, and a throwing one lets go of it', async () => {
   const [a, b] = twoConnections();
   let swept = 0;
   const [sync] = underLock([{ name: 'sweep', schedule: '* * * * *', run: () => void swept++ }], {
-    tryLock: (name) => tryLock(a, name, 'bot-1', 60_000),
-    unlock: (name) => unlock(a, name, 'bot-1'),
+    tryLock: async (name) => await tryLock(a, name, 'bot-1', 60_000),
+    unlock: async (name) => await unlock(a, name, 'bot-1'),
   });
   sync?.run();
   expect(swept).toBe(1);
@@ -97,10 +97,10 @@ test('a synchronous job stays synchronous under the lock, and a throwing one let
       },
     ],
     {
-      tryLock: (name) => tryLock(a, name, 'bot-1', 60_000),
-      unlock: (name) => unlock(a, name, 'bot-1'),
+      tryLock: async (name) => await tryLock(a, name, 'bot-1', 60_000),
+      unlock: async (name) => await unlock(a, name, 'bot-1'),
     },
   );
   expect(() => failing?.run()).toThrow('disk I/O error');
-  expect(tryLock(b, 'job:sweep', 'bot-2', 60_000)).toBe(true);
+  expect(await tryLock(b, 'job:sweep', 'bot-2', 60_000)).toBe(true);
 });

@@ -10,10 +10,10 @@ const T0 = new Date('2026-11-22T10:00:00Z');
 let opened: ReturnType<typeof testDb> | undefined;
 afterEach(() => opened?.close());
 
-function setup() {
+async function setup() {
   opened = testDb();
-  const { db } = opened;
-  const id = db
+  const { store } = opened;
+  const id = store
     .insert(incidents)
     .values({
       title: 't',
@@ -28,8 +28,8 @@ function setup() {
     .returning({ id: incidents.id })
     .get().id;
   for (let i = 0; i < 5; i++) {
-    record(
-      db,
+    await record(
+      store,
       {
         incidentId: id,
         kind: 'note',
@@ -41,54 +41,62 @@ function setup() {
       T0,
     );
   }
-  record(
-    db,
+  await record(
+    store,
     { incidentId: null, kind: 'freeze_created', at: T0, actor: 'U2', source: 'slack', payload: {} },
     T0,
   );
   return { ...opened, id };
 }
 
-test('the database refuses to edit or delete an event', () => {
-  const { sqlite } = setup();
+test('the database refuses to edit or delete an event', async () => {
+  const { sqlite } = await setup();
   expect(() => sqlite.prepare("UPDATE timeline_events SET actor = 'U9'").run()).toThrow(
     /append-only/,
   );
   expect(() => sqlite.prepare('DELETE FROM timeline_events').run()).toThrow(/append-only/);
 });
 
-test('an edited row is detected even when the triggers are dropped', () => {
-  const { db, sqlite } = setup();
+test('an edited row is detected even when the triggers are dropped', async () => {
+  const { store, sqlite } = await setup();
   sqlite.exec('DROP TRIGGER timeline_events_no_update');
   sqlite
     .prepare(
       `UPDATE timeline_events SET payload = '{"text":"forged"}' WHERE seq = 3 AND stream = 'incident:1'`,
     )
     .run();
-  expect(verify(db).problems).toEqual([{ stream: 'incident:1', seq: 3, problem: 'edited' }]);
+  expect((await store.read((tx) => verify(tx))).problems).toEqual([
+    { stream: 'incident:1', seq: 3, problem: 'edited' },
+  ]);
 });
 
-test('a payload that is no longer JSON reads as edited, not as a crash', () => {
-  const { db, sqlite } = setup();
+test('a payload that is no longer JSON reads as edited, not as a crash', async () => {
+  const { store, sqlite } = await setup();
   sqlite.exec('DROP TRIGGER timeline_events_no_update');
   sqlite
     .prepare(
       `UPDATE timeline_events SET payload = 'not json' WHERE seq = 2 AND stream = 'incident:1'`,
     )
     .run();
-  expect(verify(db).problems).toEqual([{ stream: 'incident:1', seq: 2, problem: 'edited' }]);
+  expect((await store.read((tx) => verify(tx))).problems).toEqual([
+    { stream: 'incident:1', seq: 2, problem: 'edited' },
+  ]);
 });
 
-test('a deleted row, in the middle or at the end, is detected', () => {
-  const { db, sqlite } = setup();
+test('a deleted row, in the middle or at the end, is detected', async () => {
+  const { store, sqlite } = await setup();
   sqlite.exec('DROP TRIGGER timeline_events_no_delete');
   sqlite.prepare(`DELETE FROM timeline_events WHERE seq = 2 AND stream = 'incident:1'`).run();
-  expect(verify(db).problems).toContainEqual({ stream: 'incident:1', seq: 2, problem: 'missing' });
+  expect((await store.read((tx) => verify(tx))).problems).toContainEqual({
+    stream: 'incident:1',
+    seq: 2,
+    problem: 'missing',
+  });
 
-  const again = setup();
+  const again = await setup();
   again.sqlite.exec('DROP TRIGGER timeline_events_no_delete');
   again.sqlite.prepare(`DELETE FROM timeline_events WHERE seq = 5 AND stream = 'incident:1'`).run();
-  expect(verify(again.db).problems).toEqual([
+  expect((await again.store.read((tx) => verify(tx))).problems).toEqual([
     { stream: 'incident:1', seq: 5, problem: 'truncated' },
   ]);
 });

@@ -16,8 +16,8 @@ type Required = Pick<
   'source' | 'dedupeKey' | 'service' | 'environment' | 'status' | 'version' | 'at'
 >;
 
-export function insertDeploy(db: Tx, values: Required & Partial<Deploy>): Promise<Deploy> {
-  return insertDeployRow(db, {
+export async function insertDeploy(store: Tx, values: Required & Partial<Deploy>): Promise<Deploy> {
+  return await insertDeployRow(store, {
     serviceKnown: true,
     previousVersion: null,
     sha: null,
@@ -37,7 +37,7 @@ export function insertDeploy(db: Tx, values: Required & Partial<Deploy>): Promis
 
 /** A rollback that already ended, as the rollback module leaves it. */
 export async function insertRollback(
-  db: Tx,
+  store: Tx,
   values: Pick<
     Rollback,
     | 'service'
@@ -54,7 +54,7 @@ export async function insertRollback(
       status: 'succeeded' | 'failed';
     },
 ): Promise<void> {
-  const row = await insertRollbackRow(db, {
+  const row = await insertRollbackRow(store, {
     incidentId: values.incidentId ?? null,
     channelId: values.channelId ?? null,
     service: values.service,
@@ -66,20 +66,22 @@ export async function insertRollback(
     requestedBy: values.requestedBy,
     requestedAt: values.requestedAt,
   });
-  await finishRollback(db, row.id, {
-    status: values.status,
-    startedAt: values.startedAt ?? null,
-    finishedAt: values.finishedAt,
-    externalUrl: null,
-    output: null,
-    error: null,
-  });
+  await store.tx((tx) =>
+    finishRollback(tx, row.id, {
+      status: values.status,
+      startedAt: values.startedAt ?? null,
+      finishedAt: values.finishedAt,
+      externalUrl: null,
+      output: null,
+      error: null,
+    }),
+  );
 }
 
-export function insertFreeze(
-  db: Tx,
+export async function insertFreeze(
+  store: Tx,
   values: Omit<NewFreeze, 'blocksRollbacks' | 'channelId'> &
     Partial<Pick<NewFreeze, 'blocksRollbacks' | 'channelId'>>,
 ): Promise<Freeze> {
-  return insertFreezeRow(db, { blocksRollbacks: false, channelId: null, ...values });
+  return await insertFreezeRow(store, { blocksRollbacks: false, channelId: null, ...values });
 }
