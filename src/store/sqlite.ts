@@ -1,11 +1,11 @@
 import { closeSync, existsSync, fchmodSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as schema from './schema.js';
-import { createMutex, type Store } from './unit-of-work.js';
+import { createMutex, type Mutex, type Store } from './unit-of-work.js';
 
 type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 /**
@@ -40,7 +40,7 @@ export function openDb(
   const db = drizzle({ client: sqlite, schema });
   if (options.migrate !== false) migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
   return {
-    store: sqliteStore(db),
+    store: sqliteStore(db, mutexFor(path)),
     sqlite,
     close() {
       if (sqlite.open) sqlite.close();
@@ -48,13 +48,31 @@ export function openDb(
   };
 }
 
+const fileMutexes = new Map<string, Mutex>();
+
+/**
+ * One mutex per database file in this process, shared by every connection to it. A second
+ * connection (a test's second worker, a CLI command inside the bot's process) would otherwise
+ * wait for the file's write lock inside its synchronous BEGIN IMMEDIATE, blocking the event
+ * loop that the first connection needs to reach its COMMIT.
+ */
+function mutexFor(path: string): Mutex {
+  if (path === ':memory:' || path === '') return createMutex();
+  const key = resolve(path);
+  let mutex = fileMutexes.get(key);
+  if (!mutex) {
+    mutex = createMutex();
+    fileMutexes.set(key, mutex);
+  }
+  return mutex;
+}
+
 /**
  * The store on one connection: a unit of work is BEGIN IMMEDIATE … COMMIT under the mutex, so
  * its write lock is taken at the start (no deadlock upgrading a read lock) and nothing else this
  * process runs can interleave with it while it awaits.
  */
-function sqliteStore(db: Db): Store {
-  const mutex = createMutex();
+function sqliteStore(db: Db, mutex: Mutex): Store {
   const client = db.$client;
   const begin = client.prepare('BEGIN IMMEDIATE');
   const commit = client.prepare('COMMIT');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
 import { type Job, underLock } from '../../src/cron.js';
 import { tryLock, unlock } from '../../src/store/locks.js';
+import type { Store } from '../../src/store/unit-of-work.js';
 import { type OpenDb, openDb } from '../../src/store/sqlite.js';
 
 let dir = '';
@@ -24,27 +25,32 @@ function twoConnections() {
   return [a.store, b.store] as const;
 }
 
-test('two holders: only one gets the lock until it expires or is let go', () => {
+const take = (store: Store, name: string, holder: string, ttlMs: number, at: Date) =>
+  store.tx((tx) => tryLock(tx, name, holder, ttlMs, at));
+const release = (store: Store, name: string, holder: string) =>
+  store.tx((tx) => unlock(tx, name, holder));
+
+test('two holders: only one gets the lock until it expires or is let go', async () => {
   const [a, b] = twoConnections();
   const t0 = new Date('2026-12-05T10:00:00Z');
-  const at = async (ms: number) => new Date(t0.getTime() + ms);
+  const at = (ms: number) => new Date(t0.getTime() + ms);
 
-  expect(await tryLock(a, 'job:reminders', 'bot-1', 1000, t0)).toBe(true);
-  expect(await tryLock(b, 'job:reminders', 'bot-2', 1000, await at(500))).toBe(false);
-  expect(await tryLock(b, 'job:reminders', 'bot-2', 1000, await at(999))).toBe(false);
+  expect(await take(a, 'job:reminders', 'bot-1', 1000, t0)).toBe(true);
+  expect(await take(b, 'job:reminders', 'bot-2', 1000, at(500))).toBe(false);
+  expect(await take(b, 'job:reminders', 'bot-2', 1000, at(999))).toBe(false);
   // Other names are independent.
-  expect(await tryLock(b, 'job:prune', 'bot-2', 1000, await at(999))).toBe(true);
+  expect(await take(b, 'job:prune', 'bot-2', 1000, at(999))).toBe(true);
   // The holder itself may take it again (a restart of the same instance), which extends it.
-  expect(await tryLock(a, 'job:reminders', 'bot-1', 1000, await at(900))).toBe(true);
-  expect(await tryLock(b, 'job:reminders', 'bot-2', 1000, await at(1500))).toBe(false);
+  expect(await take(a, 'job:reminders', 'bot-1', 1000, at(900))).toBe(true);
+  expect(await take(b, 'job:reminders', 'bot-2', 1000, at(1500))).toBe(false);
   // Expired: the other holder gets it, and now the first one is refused.
-  expect(await tryLock(b, 'job:reminders', 'bot-2', 1000, await at(1900))).toBe(true);
-  expect(await tryLock(a, 'job:reminders', 'bot-1', 1000, await at(2000))).toBe(false);
+  expect(await take(b, 'job:reminders', 'bot-2', 1000, at(1900))).toBe(true);
+  expect(await take(a, 'job:reminders', 'bot-1', 1000, at(2000))).toBe(false);
   // Unlocking someone else's lock does nothing; unlocking one's own frees it at once.
-  await unlock(a, 'job:reminders', 'bot-1');
-  expect(await tryLock(a, 'job:reminders', 'bot-1', 1000, await at(2000))).toBe(false);
-  await unlock(b, 'job:reminders', 'bot-2');
-  expect(await tryLock(a, 'job:reminders', 'bot-1', 1000, await at(2000))).toBe(true);
+  await release(a, 'job:reminders', 'bot-1');
+  expect(await take(a, 'job:reminders', 'bot-1', 1000, at(2000))).toBe(false);
+  await release(b, 'job:reminders', 'bot-2');
+  expect(await take(a, 'job:reminders', 'bot-1', 1000, at(2000))).toBe(true);
 });
 
 test('a job tick runs only where the lock is held; the lock is let go after each tick', async () => {
@@ -60,47 +66,41 @@ test('a job tick runs only where the lock is held; the lock is let go after each
     },
   });
   const lockFor = (store: typeof a, holder: string) => ({
-    tryLock: async (name: string) => await store.tx((tx) => tryLock(tx, name, holder, 60_000)),
-    unlock: async (name: string) => await store.tx((tx) => unlock(tx, name, holder)),
+    tryLock: (name: string) => take(store, name, holder, 60_000, new Date()),
+    unlock: (name: string) => release(store, name, holder),
   });
   const [onA] = underLock([job('a')], lockFor(a, 'bot-1'));
   const [onB] = underLock([job('b')], lockFor(b, 'bot-2'));
 
   const tickA = onA?.run();
+  await expect.poll(() => ticks).toEqual(['a']);
   await onB?.run(); // skipped: bot-1 is sweeping
   expect(ticks).toEqual(['a']);
   finish();
   await tickA;
   const tickB = onB?.run(); // bot-1's tick is over: bot-2 may sweep now
-  expect(ticks).toEqual(['a', 'b']);
+  await expect.poll(() => ticks).toEqual(['a', 'b']);
   finish();
   await tickB;
 });
 
-test('a synchronous job stays synchronous under the lock, and a throwing one lets go of it', async () => {
+test('a job that throws lets go of the lock, and the error reaches the caller', async () => {
   const [a, b] = twoConnections();
-  let swept = 0;
-  const [sync] = underLock([{ name: 'sweep', schedule: '* * * * *', run: () => void swept++ }], {
-    tryLock: async (name) => await tryLock(a, name, 'bot-1', 60_000),
-    unlock: async (name) => await unlock(a, name, 'bot-1'),
-  });
-  sync?.run();
-  expect(swept).toBe(1);
   const [failing] = underLock(
     [
       {
         name: 'sweep',
         schedule: '* * * * *',
-        run: () => {
+        run: async () => {
           throw new Error('disk I/O error');
         },
       },
     ],
     {
-      tryLock: async (name) => await tryLock(a, name, 'bot-1', 60_000),
-      unlock: async (name) => await unlock(a, name, 'bot-1'),
+      tryLock: (name) => take(a, name, 'bot-1', 60_000, new Date()),
+      unlock: (name) => release(a, name, 'bot-1'),
     },
   );
-  expect(() => failing?.run()).toThrow('disk I/O error');
-  expect(await tryLock(b, 'job:sweep', 'bot-2', 60_000)).toBe(true);
+  await expect(failing?.run()).rejects.toThrow('disk I/O error');
+  expect(await take(b, 'job:sweep', 'bot-2', 60_000, new Date())).toBe(true);
 });
