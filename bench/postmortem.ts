@@ -6,7 +6,7 @@
 import { renderPostmortem } from '../src/postmortem/draft.js';
 import { loadPostmortemRecord } from '../src/postmortem/record.js';
 import { alerts } from '../src/store/schema.js';
-import type { Db } from '../src/store/sqlite.js';
+import type { Store } from '../src/store/unit-of-work.js';
 import { record, type TimelineKind } from '../src/timeline/timeline.js';
 import { percentile, printTable } from './lib.js';
 import { gc, heapMb, insertIncident, tempDb, time } from './support.js';
@@ -40,9 +40,9 @@ function kindFor(i: number): { kind: TimelineKind; payload: Record<string, unkno
   return { kind: 'state_changed', payload: { from: 'investigating', to: 'identified' } };
 }
 
-async function seed(store: Db, events: number): Promise<number> {
+async function seed(store: Store, events: number): Promise<number> {
   const id = await store.tx((tx) => insertIncident(tx, T0, `Checkout 5xx with ${events} events`));
-  store.transaction(async (tx) => {
+  await store.tx(async (tx) => {
     for (let i = 0; i < 300; i++) {
       tx.insert(alerts)
         .values({

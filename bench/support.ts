@@ -6,6 +6,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { incidents } from '../src/store/schema.js';
 import { openDb } from '../src/store/sqlite.js';
+import type { Tx } from '../src/store/unit-of-work.js';
 
 setFlagsFromString('--expose-gc');
 const gcFn = runInNewContext('gc') as () => void;
@@ -31,12 +32,8 @@ export function tempDb() {
   };
 }
 
-export function insertIncident(
-  store: ReturnType<typeof openDb>['db'],
-  at: Date,
-  title = 'Bench incident',
-): number {
-  return store
+export async function insertIncident(tx: Tx, at: Date, title = 'Bench incident'): Promise<number> {
+  return tx
     .insert(incidents)
     .values({
       title,

@@ -3,6 +3,7 @@
 // Two shapes: one transaction per event (how the services call it; fsync-bound with
 // synchronous=FULL) and one transaction for a whole batch (CPU cost of the chain itself).
 // Run: node --import tsx bench/timeline-append.ts
+import type { Tx } from '../src/store/unit-of-work.js';
 import { record } from '../src/timeline/timeline.js';
 import { printTable } from './lib.js';
 import { insertIncident, tempDb } from './support.js';
@@ -29,8 +30,8 @@ async function measure(perCommit: boolean, events: number) {
       '0'.repeat(64),
       '0'.repeat(64),
     );
-  const chained = async (i: number, tx: typeof store) =>
-    await record(
+  const chained = (i: number, tx: Tx) =>
+    record(
       tx,
       {
         incidentId: chainIncident,
@@ -43,9 +44,9 @@ async function measure(perCommit: boolean, events: number) {
       new Date(T0.getTime() + i),
     );
 
-  const run = (fn: () => void) => {
+  const run = async (fn: () => unknown) => {
     const started = performance.now();
-    fn();
+    await fn();
     return performance.now() - started;
   };
   let rawMs = 0;
@@ -57,23 +58,22 @@ async function measure(perCommit: boolean, events: number) {
     const rounds = 10;
     const per = events / rounds;
     for (let r = 0; r < rounds; r++) {
-      rawMs += run(() => {
+      rawMs += await run(() => {
         for (let i = r * per; i < (r + 1) * per; i++) rawOne(i);
       });
-      chainMs += run(() => {
-        for (let i = r * per; i < (r + 1) * per; i++)
-          store.transaction(async (tx) => await chained(i, tx as unknown as typeof store));
+      chainMs += await run(async () => {
+        for (let i = r * per; i < (r + 1) * per; i++) await store.tx((tx) => chained(i, tx));
       });
     }
   } else {
-    rawMs = run(() =>
+    rawMs = await run(() =>
       sqlite.transaction(() => {
         for (let i = 0; i < events; i++) raw(i);
       })(),
     );
-    chainMs = run(() =>
-      store.transaction(async (tx) => {
-        for (let i = 0; i < events; i++) await chained(i, tx as unknown as typeof store);
+    chainMs = await run(() =>
+      store.tx(async (tx) => {
+        for (let i = 0; i < events; i++) await chained(i, tx);
       }),
     );
   }

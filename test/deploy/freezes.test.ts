@@ -18,8 +18,7 @@ function setup() {
 }
 
 const notices = async (core: ReturnType<typeof setup>) =>
-  await core.store
-    .read(async (tx) => await outboxItems(tx))
+  (await core.store.read((tx) => outboxItems(tx)))
     .filter((o) => o.kind === 'deploy.notice')
     .map((o) => (o.payload as unknown as NoticeDelivery).notice);
 
@@ -55,16 +54,16 @@ test('expiry is required and capped; a reason and a valid scope are required', a
     (await core.freezes.create({ ...base, durationMs: null }, deployer)).expiresAt.getTime() -
       core.clock.now.getTime(),
   ).toBe(120 * 60_000);
-  expect(
-    async () => await core.freezes.create({ ...base, durationMs: 25 * 60 * 60_000 }, deployer),
-  ).toThrow(/at most 1440 minutes/);
-  expect(async () => await core.freezes.create({ ...base, reason: ' ' }, deployer)).toThrow(
+  await expect(
+    await core.freezes.create({ ...base, durationMs: 25 * 60 * 60_000 }, deployer),
+  ).rejects.toThrow(/at most 1440 minutes/);
+  await expect(await core.freezes.create({ ...base, reason: ' ' }, deployer)).rejects.toThrow(
     /Say why/,
   );
-  expect(
-    async () => await core.freezes.create({ ...base, services: ['check out; rm'] }, deployer),
-  ).toThrow(/not a service/);
-  expect(async () => await core.freezes.create({ ...base, services: [] }, deployer)).toThrow(
+  await expect(
+    await core.freezes.create({ ...base, services: ['check out; rm'] }, deployer),
+  ).rejects.toThrow(/not a service/);
+  await expect(await core.freezes.create({ ...base, services: [] }, deployer)).rejects.toThrow(
     /at least one service/,
   );
 });
@@ -79,26 +78,25 @@ test('the owner of the linked incident may freeze and lift; others may not, and 
     { services: ['checkout'], environments: ['production'], reason: 'r', incidentId: incident.id },
     owner,
   );
-  expect(async () => await core.freezes.lift(freeze.id, stranger)).toThrow(
+  await expect(await core.freezes.lift(freeze.id, stranger)).rejects.toThrow(
     expect.objectContaining({ code: 'forbidden' }),
   );
-  expect(
-    async () =>
-      await core.freezes.create({ services: ['*'], environments: ['*'], reason: 'r' }, owner),
-  ).toThrow(
+  await expect(
+    await core.freezes.create({ services: ['*'], environments: ['*'], reason: 'r' }, owner),
+  ).rejects.toThrow(
     expect.objectContaining({
       code: 'forbidden',
       message: expect.stringContaining('permissions.deployers'),
     }),
   );
-  const audit = core.store.$client
+  const audit = core.sqlite
     .prepare(
       "SELECT kind, actor FROM timeline_events WHERE stream = ? AND kind = 'permission_denied'",
     )
     .all(AUDIT_STREAM);
   expect(audit).toEqual([{ kind: 'permission_denied', actor: 'U0OWNER001' }]);
   expect((await core.freezes.lift(freeze.id, owner)).liftedBy).toBe(owner.id);
-  expect(async () => await core.freezes.lift(freeze.id, owner)).toThrow(/not active/);
+  await expect(await core.freezes.lift(freeze.id, owner)).rejects.toThrow(/not active/);
 });
 
 test('resolving an incident offers to lift its freezes (never silently)', async () => {

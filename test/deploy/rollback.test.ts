@@ -54,8 +54,8 @@ async function setup(
     ...options,
   });
   close = core.close;
-  core.deploy('a', 'v1', 60);
-  core.deploy('b', 'v2', 6);
+  await core.deploy('a', 'v1', 60);
+  await core.deploy('b', 'v2', 6);
   const incident = await core.incidents.declare(
     { title: 'Checkout down', severity: 'sev1', services: ['checkout'] },
     {
@@ -102,7 +102,7 @@ test('freezes: exempt by default, blocking when the freeze says so or when rollb
     { services: ['*'], environments: ['prod*'], reason: 'datacenter move', blocksRollbacks: true },
     deployer,
   );
-  expect(async () => await blocked.rollbacks.request(blocked.ask, deployer)).toThrow(
+  await expect(await blocked.rollbacks.request(blocked.ask, deployer)).rejects.toThrow(
     expect.objectContaining({
       code: 'frozen',
       message: expect.stringContaining('datacenter move'),
@@ -115,7 +115,7 @@ test('freezes: exempt by default, blocking when the freeze says so or when rollb
     { services: ['checkout'], environments: ['production'], reason: 'audit' },
     deployer,
   );
-  expect(async () => await strict.rollbacks.request(strict.ask, deployer)).toThrow(
+  await expect(await strict.rollbacks.request(strict.ask, deployer)).rejects.toThrow(
     expect.objectContaining({ code: 'frozen' }),
   );
   expect(await strict.store.read((tx) => allRollbacks(tx))).toEqual([]);
@@ -125,10 +125,9 @@ test('one rollback per service and environment at a time; a stale target and a m
   const core = await setup();
   await core.rollbacks.request(core.ask, deployer);
   // Another rollback of the same service+environment (no incident, other door) while it runs.
-  expect(
-    async () =>
-      await core.rollbacks.request({ incidentId: null, fromDeployId: 2, toDeployId: 1 }, deployer),
-  ).toThrow(
+  await expect(
+    await core.rollbacks.request({ incidentId: null, fromDeployId: 2, toDeployId: 1 }, deployer),
+  ).rejects.toThrow(
     expect.objectContaining({
       code: 'conflict',
       message: expect.stringContaining('already under way'),
@@ -140,16 +139,15 @@ test('one rollback per service and environment at a time; a stale target and a m
   stale.deploy('c', 'v3', 1);
   // The button said "to v1" for the suspect v2; v2 is still the suspect and v1 its target: fine.
   // But asking to go from v3 to v1 skips v2, which is not what that button showed.
-  expect(
-    async () =>
-      await stale.rollbacks.request({ incidentId: 1, fromDeployId: 3, toDeployId: 1 }, deployer),
-  ).toThrow(
+  await expect(
+    await stale.rollbacks.request({ incidentId: 1, fromDeployId: 3, toDeployId: 1 }, deployer),
+  ).rejects.toThrow(
     expect.objectContaining({ code: 'conflict', message: expect.stringContaining('is now v2') }),
   );
   close?.();
 
   const none = await setup(null);
-  expect(async () => await none.rollbacks.request(none.ask, deployer)).toThrow(
+  await expect(await none.rollbacks.request(none.ask, deployer)).rejects.toThrow(
     expect.objectContaining({
       code: 'invalid',
       message: expect.stringContaining('services.checkout.environments.production.rollback'),
@@ -210,9 +208,9 @@ test('an asynchronous receiver is polled until done; past waitFor it is a failur
   // The first step is still pending (the worker completes it); the next poll is queued behind it.
   expect((await polls()).length).toBe(2);
   await core.rollbacks.step(rollback.id);
-  expect(await core.rollbacks.find(rollback.id)?.status).toBe('running');
+  expect((await core.rollbacks.find(rollback.id))?.status).toBe('running');
   await core.rollbacks.step(rollback.id);
-  expect(await core.rollbacks.find(rollback.id)?.status).toBe('succeeded');
+  expect((await core.rollbacks.find(rollback.id))?.status).toBe('succeeded');
   close?.();
 
   const slow = await setup(webhook(60_000));
@@ -233,7 +231,7 @@ test('after a crash between "running" and the backend\'s answer: resent when saf
   // What a crash leaves behind: marked running, nothing stored from the backend.
   await idempotent.store.tx((tx) => markRollbackRunning(tx, a.id, idempotent.clock.now));
   await idempotent.rollbacks.step(a.id);
-  expect(await idempotent.rollbacks.find(a.id)?.status).toBe('succeeded');
+  expect((await idempotent.rollbacks.find(a.id))?.status).toBe('succeeded');
   expect(receiver.requests[0]?.headers['idempotency-key']).toBe(a.idempotencyKey);
   close?.();
 
@@ -264,8 +262,7 @@ test('a late callback after the outcome is recorded changes nothing', async () =
     error: 'no capacity',
   });
   expect(
-    await core.store
-      .read(async (tx) => await list(tx, 1))
+    (await core.store.read((tx) => list(tx, 1)))
       .filter((e) => e.kind.startsWith('rollback_'))
       .map((e) => e.kind),
   ).toEqual(['rollback_requested', 'rollback_started', 'rollback_failed']);
@@ -284,12 +281,12 @@ test('after a failure only a deliberate retry starts the rollback again; a stale
       error: 'The receiver answered 500.',
     }),
   );
-  expect(async () => await core.rollbacks.request(core.ask, deployer)).toThrow(
+  await expect(await core.rollbacks.request(core.ask, deployer)).rejects.toThrow(
     /Rollback #1 of .* failed: The receiver answered 500\. To try again, use Retry/,
   );
-  expect(async () => await core.rollbacks.request({ ...core.ask, retryOf: 99 }, deployer)).toThrow(
-    /failed/,
-  );
+  await expect(
+    await core.rollbacks.request({ ...core.ask, retryOf: 99 }, deployer),
+  ).rejects.toThrow(/failed/);
   const retried = await core.rollbacks.request({ ...core.ask, retryOf: rollback.id }, deployer);
   expect(retried).toMatchObject({ created: true, rollback: { id: 2, status: 'requested' } });
   // The retry itself is then deduplicated like any click.

@@ -1,5 +1,5 @@
 import { afterEach, expect, test } from 'vitest';
-import { rankSuspects, rollbackTarget, suspectFinder } from '../../src/deploy/suspects.js';
+import { rankSuspects, rollbackTarget, findSuspects } from '../../src/deploy/suspects.js';
 import type { Actor } from '../../src/incidents/events.js';
 import { buildIncidentView } from '../../src/read-model/incident-view.js';
 import { allDeploys } from '../../src/store/deploys.js';
@@ -19,56 +19,67 @@ function setup(options?: Parameters<typeof deployCore>[0]) {
 
 const versions = (rows: { version: string }[]) => rows.map((r) => r.version);
 
-test('suspects: the window before detection, failed and running first, then the most recent', () => {
+test('suspects: the window before detection, failed and running first, then the most recent', async () => {
   const core = setup();
-  core.deploy('old', 'v0', 200); // outside the 2 h window
-  core.deploy('a', 'v1', 100);
-  core.deploy('b', 'v2', 50, { status: 'failed' });
-  core.deploy('c', 'v3', 20);
-  core.deploy('d', 'v4', 5);
-  core.deploy('e', 'v5', 300, { status: 'started' }); // still running, started before the window
-  core.deploy('s1', 'x1', 5, { serviceNames: ['search'] }); // another service
-  core.deploy('p1', 'y1', 5, { environment: 'staging' }); // another environment
-  core.deploy('late', 'v9', -5); // after detection
-  const found = suspectFinder(core.store)(
-    { services: ['checkout'], environment: 'production', detectedAt: core.clock.now },
-    { windowMs: 120 * 60_000, max: 5 },
+  await core.deploy('old', 'v0', 200); // outside the 2 h window
+  await core.deploy('a', 'v1', 100);
+  await core.deploy('b', 'v2', 50, { status: 'failed' });
+  await core.deploy('c', 'v3', 20);
+  await core.deploy('d', 'v4', 5);
+  await core.deploy('e', 'v5', 300, { status: 'started' }); // still running, started before the window
+  await core.deploy('s1', 'x1', 5, { serviceNames: ['search'] }); // another service
+  await core.deploy('p1', 'y1', 5, { environment: 'staging' }); // another environment
+  await core.deploy('late', 'v9', -5); // after detection
+  const found = await core.store.read((tx) =>
+    findSuspects(
+      tx,
+      { services: ['checkout'], environment: 'production', detectedAt: core.clock.now },
+      { windowMs: 120 * 60_000, max: 5 },
+    ),
   );
   expect(versions(found)).toEqual(['v2', 'v5', 'v4', 'v3', 'v1']);
   expect(
     versions(
-      suspectFinder(core.store)(
-        { services: ['checkout'], environment: 'production', detectedAt: core.clock.now },
-        { windowMs: 120 * 60_000, max: 3 },
+      await core.store.read((tx) =>
+        findSuspects(
+          tx,
+          { services: ['checkout'], environment: 'production', detectedAt: core.clock.now },
+          { windowMs: 120 * 60_000, max: 3 },
+        ),
       ),
     ),
   ).toEqual(['v2', 'v5', 'v4']);
 });
 
-test('a deploy running for more than a day is abandoned, not a suspect', () => {
+test('a deploy running for more than a day is abandoned, not a suspect', async () => {
   const core = setup();
-  core.deploy('stuck', 'v1', 25 * 60, { status: 'started' });
+  await core.deploy('stuck', 'v1', 25 * 60, { status: 'started' });
   expect(
-    suspectFinder(core.store)(
-      { services: ['checkout'], environment: 'production', detectedAt: core.clock.now },
-      { windowMs: 120 * 60_000, max: 3 },
+    await core.store.read((tx) =>
+      findSuspects(
+        tx,
+        { services: ['checkout'], environment: 'production', detectedAt: core.clock.now },
+        { windowMs: 120 * 60_000, max: 3 },
+      ),
     ),
   ).toEqual([]);
 });
 
-test('rankSuspects is stable on ties (newest arrival first)', () => {
+test('rankSuspects is stable on ties (newest arrival first)', async () => {
   const at = new Date();
   const row = async (id: number, status: 'succeeded' | 'failed') =>
     ({ id, status, at, version: `v${id}` }) as Parameters<typeof rankSuspects>[0][number];
   expect(
-    versions(rankSuspects([await row(1, 'succeeded'), await row(2, 'succeeded'), await row(3, 'failed')])),
+    versions(
+      rankSuspects([await row(1, 'succeeded'), await row(2, 'succeeded'), await row(3, 'failed')]),
+    ),
   ).toEqual(['v3', 'v2', 'v1']);
 });
 
 test('alert-created and declared incidents get their suspects in the opening transaction', async () => {
   const core = setup();
-  core.deploy('a', 'v1', 60);
-  core.deploy('b', 'v2', 6);
+  await core.deploy('a', 'v1', 60);
+  await core.deploy('b', 'v2', 6);
   await core.alerts.ingest([
     {
       source: 'generic',
@@ -99,21 +110,25 @@ test('alert-created and declared incidents get their suspects in the opening tra
     { title: 'Search slow', severity: 'sev3', services: ['search'] },
     ana,
   );
-  expect((await core.store.read((tx) => buildIncidentView(tx, declared.id, core.clock.now))).suspects).toEqual([]);
-  core.deploy('s', 'x1', 3, { serviceNames: ['search'] });
+  expect(
+    (await core.store.read((tx) => buildIncidentView(tx, declared.id, core.clock.now))).suspects,
+  ).toEqual([]);
+  await core.deploy('s', 'x1', 3, { serviceNames: ['search'] });
   const third = await core.incidents.declare(
     { title: 'Search down', severity: 'sev2', services: ['search'] },
     ana,
   );
   expect(
-    (await core.store.read((tx) => buildIncidentView(tx, third.id, core.clock.now))).suspects.map((s) => s.version),
+    (await core.store.read((tx) => buildIncidentView(tx, third.id, core.clock.now))).suspects.map(
+      (s) => s.version,
+    ),
   ).toEqual(['x1']);
 });
 
 test('Not related sets the verdict once, records suspect_marked, and the card stops offering it', async () => {
   const core = setup();
-  core.deploy('a', 'v1', 60);
-  core.deploy('b', 'v2', 6);
+  await core.deploy('a', 'v1', 60);
+  await core.deploy('b', 'v2', 6);
   const incident = await core.incidents.declare(
     { title: 'Checkout down', severity: 'sev2', services: ['checkout'] },
     ana,
@@ -124,23 +139,33 @@ test('Not related sets the verdict once, records suspect_marked, and the card st
     verdict: 'not_related',
     verdictBy: ana.id,
   });
-  const marked = (await core.store.read((tx) => list(tx, incident.id))).filter((e) => e.kind === 'suspect_marked');
+  const marked = (await core.store.read((tx) => list(tx, incident.id))).filter(
+    (e) => e.kind === 'suspect_marked',
+  );
   expect(marked).toHaveLength(1);
   expect(marked[0]?.payload).toMatchObject({ deployId: 2, verdict: 'not_related', version: 'v2' });
-  expect(async () => await core.suspects.markNotRelated(incident.id, 999, ana)).toThrow(/not a suspect/);
+  await expect(await core.suspects.markNotRelated(incident.id, 999, ana)).rejects.toThrow(
+    /not a suspect/,
+  );
 });
 
-test('the rollback target is the last successful deploy before, never a failed one, never one already undone', () => {
+test('the rollback target is the last successful deploy before, never a failed one, never one already undone', async () => {
   const core = setup();
-  core.deploy('a', 'v1', 60);
-  core.deploy('b', 'v2', 50, { status: 'failed' });
-  core.deploy('c', 'v3', 40);
+  await core.deploy('a', 'v1', 60);
+  await core.deploy('b', 'v2', 50, { status: 'failed' });
+  await core.deploy('c', 'v3', 40);
   const row = async (version: string) => {
-    const found = (await core.store.read((tx) => allDeploys(tx))).find((d) => d.version === version);
+    const found = (await core.store.read((tx) => allDeploys(tx))).find(
+      (d) => d.version === version,
+    );
     if (!found) throw new Error(version);
     return found;
   };
-  expect(await core.store.read((tx) => rollbackTarget(tx, row('v3')))?.version).toBe('v1');
-  expect(await core.store.read((tx) => rollbackTarget(tx, row('v2')))?.version).toBe('v1');
-  expect(await core.store.read((tx) => rollbackTarget(tx, row('v1')))).toBeUndefined();
+  expect((await core.store.read(async (tx) => rollbackTarget(tx, await row('v3'))))?.version).toBe(
+    'v1',
+  );
+  expect((await core.store.read(async (tx) => rollbackTarget(tx, await row('v2'))))?.version).toBe(
+    'v1',
+  );
+  expect(await core.store.read(async (tx) => rollbackTarget(tx, await row('v1')))).toBeUndefined();
 });

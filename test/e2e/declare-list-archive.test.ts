@@ -178,8 +178,7 @@ test('resolving offers to archive the channel later; one click schedules it once
   expect(await bot.app.outbox.drain(10_000)).toBe(true);
   expect(bot.slack.channel(channel)?.is_archived).toBe(true);
   expect(
-    await bot.app.store
-      .read(async (tx) => await list(tx, 1))
+    (await bot.app.store.read((tx) => list(tx, 1)))
       .filter((e) => e.kind.startsWith('channel_archive'))
       .map((e) => e.kind),
   ).toEqual(['channel_archive_scheduled', 'channel_archived']);
@@ -204,5 +203,5 @@ test('a channel whose incident was reopened before the archive came due stays', 
   expect(await bot.app.outbox.drain(10_000)).toBe(true);
   expect(bot.slack.channel(channel)?.is_archived).toBe(false);
   expect(bot.slack.findCalls('conversations.archive')).toEqual([]);
-  expect(await bot.app.store.read((tx) => findIncident(tx, 1))?.state).toBe('investigating');
+  expect((await bot.app.store.read((tx) => findIncident(tx, 1)))?.state).toBe('investigating');
 });

@@ -41,7 +41,7 @@ deploys:
 ${extra}`;
 
 const auditKinds = (b: TestApp) =>
-  b.app.store.$client
+  b.app.sqlite
     .prepare('SELECT kind, actor, payload FROM timeline_events WHERE stream = ? ORDER BY seq')
     .all(AUDIT_STREAM) as { kind: string; actor: string; payload: string }[];
 

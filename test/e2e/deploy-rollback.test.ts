@@ -144,7 +144,7 @@ test('done when: v1, v2, an alert → v2 is the suspect → a deployer clicks Ro
   ) as FoundButton;
   await click(bot, { user: DEPLOYER, channel: channelId, button: mitigate, responseId: 'm1' });
   await eventually(async () =>
-    (await list(bot?.app.store as TestApp['app']['db'], 1)).some((e) => e.kind === 'mitigated'),
+    ((await bot?.app.store.read((tx) => list(tx, 1))) ?? []).some((e) => e.kind === 'mitigated'),
   );
 
   // After the rollback the service is frozen: the gate says 423 with Retry-After…
@@ -467,7 +467,7 @@ test('Not related takes a suspect off the card and into the timeline', async () 
     responseId: 'n',
   });
   await eventually(async () =>
-    (await list(bot?.app.store as TestApp['app']['db'], 1)).some(
+    ((await bot?.app.store.read((tx) => list(tx, 1))) ?? []).some(
       (e) => e.kind === 'suspect_marked',
     ),
   );

@@ -141,7 +141,9 @@ test('both ways: a click pages once on the escalation policy; PagerDuty acknowle
 
   // An alert opens the incident; who is on call for the service's policy owns it.
   const incident = await alert(b);
-  expect(await b.app.store.read((tx) => findIncident(tx, incident.id))?.ownerId).toBe('U0ALICE01');
+  expect((await b.app.store.read((tx) => findIncident(tx, incident.id)))?.ownerId).toBe(
+    'U0ALICE01',
+  );
   expect(b.slack.findCalls('users.lookupByEmail')).toHaveLength(1);
   expect(await b.app.store.read((tx) => directoryEntries(tx))).toMatchObject([
     { email: 'alice@example.com', slackUserId: 'U0ALICE01' },
@@ -190,8 +192,8 @@ test('both ways: a click pages once on the escalation policy; PagerDuty acknowle
   });
 
   // PagerDuty: Bob acknowledges. MTTA is measured from when he did, not from when we heard.
-  const detectedAt = (await b.app.store.read((tx) => findIncident(tx, incident.id))
-    ?.detectedAt) as Date;
+  const detectedAt = (await b.app.store.read((tx) => findIncident(tx, incident.id)))
+    ?.detectedAt as Date;
   const ackAt = new Date(detectedAt.getTime() + 42_000);
   minutes(5); // delivered five minutes late
   emu.updateIncident(created.id, { status: 'acknowledged' }, 'PBOB002');
@@ -229,7 +231,9 @@ test('both ways: a click pages once on the escalation policy; PagerDuty acknowle
   minutes(1);
   expect(reassign.status).toBe(202);
   await b.settle(10_000);
-  expect(await b.app.store.read((tx) => findIncident(tx, incident.id))?.ownerId).toBe('U0BOB0001');
+  expect((await b.app.store.read((tx) => findIncident(tx, incident.id)))?.ownerId).toBe(
+    'U0BOB0001',
+  );
   const afterReassign = texts(b, incident.channelId).join('\n');
   expect(afterReassign).toContain('Bob Backup acknowledged');
   expect(afterReassign).toContain('reassigned');
@@ -250,7 +254,7 @@ test('both ways: a click pages once on the escalation policy; PagerDuty acknowle
     ).status,
   ).toBe(202);
   await b2.settle(10_000);
-  expect(await b2.app.store.read((tx) => findIncident(tx, incident.id))?.state).toBe('resolved');
+  expect((await b2.app.store.read((tx) => findIncident(tx, incident.id)))?.state).toBe('resolved');
   expect(emu.incident(created.id)?.status).toBe('resolved');
   const put = emu.requests.find((r) => r.method === 'PUT');
   expect(put).toMatchObject({ path: '/incidents', headers: { from: 'firebreak@example.com' } });

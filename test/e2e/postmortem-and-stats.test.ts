@@ -43,7 +43,7 @@ async function incident() {
   expect(res.status).toBe(202);
   const app = bot.app;
   const channelId = await eventually(
-    async () => await app.store.read((tx) => findIncident(tx, 1))?.channelId,
+    async () => (await app.store.read((tx) => findIncident(tx, 1)))?.channelId,
   );
   await app.outbox.drain(5000);
   return { bot, channelId };
@@ -140,8 +140,7 @@ test('/incident followup adds, lists and moves follow-ups (buttons and `done <id
   expect(String(listed?.text)).toContain('~Alert on pool saturation~');
 
   expect(
-    await bot.app.store
-      .read(async (tx) => await list(tx, 1))
+    (await bot.app.store.read((tx) => list(tx, 1)))
       .filter((e) => e.kind.startsWith('followup_'))
       .map((e) => e.kind),
   ).toEqual(['followup_added', 'followup_changed', 'followup_changed']);
@@ -185,7 +184,7 @@ test('resolving asks "Caused by a deploy?" with the suspects; the answer is reco
       commanders: [],
     },
   });
-  lifecycle.resolve(1, 'rolled back', { id: ANA, source: 'slack' });
+  await lifecycle.resolve(1, 'rolled back', { id: ANA, source: 'slack' });
   await bot.app.outbox.drain(5000);
   const question = bot.slack
     .messages(channelId)

@@ -85,7 +85,7 @@ test('a due status update is asked of the owner once, survives a restart, snooze
   expect(first.replies()[0]?.replace_original).toBe(true);
   const again = await as.click(snoozeActionId(60), snooze.replace(':30:', ':60:'), { channel });
   expect(await again.reply()).toMatch(/already snoozed/);
-  expect(await bot.app.store.read((tx) => findIncidentRow(tx, 1))?.nextUpdateDueAt).toEqual(
+  expect((await bot.app.store.read((tx) => findIncidentRow(tx, 1)))?.nextUpdateDueAt).toEqual(
     new Date(now + 30 * MIN),
   );
   advance(29);
@@ -110,7 +110,7 @@ test('a due status update is asked of the owner once, survives a restart, snooze
   await bot.app.outbox.drain();
   for (const where of [channel, 'C0ANNOUNCE'])
     expect(bot.slack.messages(where).some((m) => m.text.includes('Pool size doubled'))).toBe(true);
-  expect(await bot.app.store.read((tx) => findIncidentRow(tx, 1))?.nextUpdateDueAt).toEqual(
+  expect((await bot.app.store.read((tx) => findIncidentRow(tx, 1)))?.nextUpdateDueAt).toEqual(
     new Date(now + 60 * MIN),
   );
 
@@ -121,8 +121,7 @@ test('a due status update is asked of the owner once, survives a restart, snooze
   await sweep(bot);
   expect(reminders(bot, channel)).toHaveLength(2);
   expect(
-    await bot.app.store
-      .read(async (tx) => await list(tx, 1))
+    (await bot.app.store.read((tx) => list(tx, 1)))
       .map((e) => e.kind)
       .filter((k) => k.startsWith('reminder_')),
   ).toEqual(['reminder_sent', 'reminder_snoozed', 'reminder_sent']);

@@ -198,5 +198,5 @@ test('an alert-created incident is acknowledged and taken over from its card but
   expect(
     bot.slack.messages(channel).some((m) => m.text.includes(`handed INC-1 to <@${ALICE}>`)),
   ).toBe(true);
-  expect(await bot.app.store.read((tx) => findIncident(tx, 1))?.acknowledgedAt).not.toBeNull();
+  expect((await bot.app.store.read((tx) => findIncident(tx, 1)))?.acknowledgedAt).not.toBeNull();
 });

@@ -46,10 +46,7 @@ test('a full disk → 503 with Retry-After, not a lost alert; accepted again onc
   bot.app.sqlite.pragma('max_page_count = 1073741823');
   expect((await bot.post('/webhooks/alerts', big)).status).toBe(202);
   await bot.settle();
-  expect(
-    await bot.app.store
-      .read(async (tx) => await listAlerts(tx))
-      .map((a) => a.dedupeKey)
-      .sort(),
-  ).toEqual(['before', 'during']);
+  expect((await bot.app.store.read((tx) => listAlerts(tx))).map((a) => a.dedupeKey).sort()).toEqual(
+    ['before', 'during'],
+  );
 });

@@ -58,7 +58,7 @@ async function incidentChannel(configYaml = '') {
   expect(res.status).toBe(202);
   const app = bot.app;
   const channelId = await eventually(
-    async () => await app.store.read((tx) => findIncident(tx, 1))?.channelId,
+    async () => (await app.store.read((tx) => findIncident(tx, 1)))?.channelId,
   );
   await app.outbox.drain(5000);
   bot.slack.addUser({ id: BOB, name: 'bob' });

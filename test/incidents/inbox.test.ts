@@ -101,11 +101,11 @@ test('a delivery that cannot be applied is kept and marked failed; the others go
 test('many deliveries in one turn of the event loop share one commit', async () => {
   const { inbox, store } = setup();
   let commits = 0;
-  const transaction = store.transaction.bind(store);
-  store.transaction = ((...args: Parameters<typeof store.transaction>) => {
+  const unitOfWork = store.tx.bind(store);
+  store.tx = (work) => {
     commits++;
-    return transaction(...args);
-  }) as typeof store.transaction;
+    return unitOfWork(work);
+  };
   await Promise.all(
     Array.from({ length: 20 }, async (_, i) => await inbox.accept('generic', [alert(`k${i}`)])),
   );

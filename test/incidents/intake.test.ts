@@ -126,10 +126,9 @@ test('a more severe alert raises the severity; a milder one never lowers it', as
   await intake.ingest([alert({ key: 'a', severityLabel: 'warning' })]);
   await intake.ingest([alert({ key: 'b', severityLabel: 'critical' })]);
   await intake.ingest([alert({ key: 'c', severityLabel: 'info' })]);
-  expect(await store.read((tx) => findIncident(tx, 1))?.severity).toBe('sev1');
+  expect((await store.read((tx) => findIncident(tx, 1)))?.severity).toBe('sev1');
   expect(
-    await store
-      .read(async (tx) => await list(tx, 1))
+    (await store.read((tx) => list(tx, 1)))
       .filter((e) => e.kind === 'severity_changed')
       .map((e) => e.payload),
   ).toEqual([{ from: 'sev3', to: 'sev1', reason: 'alert High 5xx on checkout' }]);
@@ -149,7 +148,7 @@ test('when every alert resolves the channel is told and the card offers Resolve,
   expect(messages.map((m) => m.payload.message)).toEqual([
     { type: 'alerts_all_resolved', firing: 0, resolved: 2, autoResolved: false },
   ]);
-  expect(await store.read((tx) => findIncident(tx, 1))?.state).toBe('triage');
+  expect((await store.read((tx) => findIncident(tx, 1)))?.state).toBe('triage');
   expect((await store.read((tx) => list(tx, 1))).map((e) => e.kind)).toContain(
     'alerts_all_resolved',
   );

@@ -39,14 +39,13 @@ function setup() {
   const reminders = createReminders({ ...deps, policy });
   /** Messages the reminders asked to post, as [target, message]. */
   const posted = async () =>
-    await opened.store
-      .read(async (tx) => await outboxItems(tx))
+    (await opened.store.read((tx) => outboxItems(tx)))
       .filter((o) => o.kind === 'chat.message')
       .map((o) => o.payload as unknown as MessageDelivery)
       .filter((d) => ['status_update_due', 'owner_missing'].includes(d.message.type))
       .map((d): [string, ChatMessage] => [d.to.kind, d.message]);
   const due = async (id = 1) =>
-    await opened.store.read((tx) => findIncidentRow(tx, id))?.nextUpdateDueAt;
+    (await opened.store.read((tx) => findIncidentRow(tx, id)))?.nextUpdateDueAt;
   return {
     ...opened,
     service,
@@ -59,7 +58,7 @@ function setup() {
 
 test('a status update is due per severity: reminded once when due, again an interval later', async () => {
   const { store, service, reminders, posted } = setup();
-  service.declare({ title: 'Checkout down', severity: 'sev1' }, ana);
+  await service.declare({ title: 'Checkout down', severity: 'sev1' }, ana);
   at(29);
   expect((await reminders.sweep()).statusReminders).toEqual([]);
   at(30);
@@ -86,16 +85,16 @@ test('a status update is due per severity: reminded once when due, again an inte
 
 test('a status update restarts the clock; a restart of the process loses and doubles nothing', async () => {
   const { service, reminders, posted, due, createAgain } = setup();
-  service.declare({ title: 'Checkout down', severity: 'sev2' }, ana);
+  await service.declare({ title: 'Checkout down', severity: 'sev2' }, ana);
   at(50);
-  service.statusUpdate(1, 'Rolling back', ana);
+  await service.statusUpdate(1, 'Rolling back', ana);
   expect(await due()).toEqual(at(110));
   at(100);
   expect((await reminders.sweep()).statusReminders).toEqual([]);
   at(120); // the process was down at 110: the reminder still comes, once
   const restarted = createAgain();
-  expect(restarted.sweep().statusReminders).toEqual([1]);
-  expect(createAgain().sweep().statusReminders).toEqual([]);
+  expect((await restarted.sweep()).statusReminders).toEqual([1]);
+  expect((await createAgain().sweep()).statusReminders).toEqual([]);
   expect((await posted()).map(([, m]) => m)).toEqual([
     {
       type: 'status_update_due',
@@ -108,7 +107,7 @@ test('a status update restarts the clock; a restart of the process loses and dou
 
 test('snoozing puts the reminder off once, however often it is clicked', async () => {
   const { store, service, reminders, due } = setup();
-  service.declare({ title: 'Checkout down', severity: 'sev1' }, ana);
+  await service.declare({ title: 'Checkout down', severity: 'sev1' }, ana);
   at(30);
   await reminders.sweep();
   const reminderDue = at(30).getTime();
@@ -131,20 +130,20 @@ test('snoozing puts the reminder off once, however often it is clicked', async (
 
 test('resolved incidents stop reminding and cannot be snoozed', async () => {
   const { service, reminders, posted } = setup();
-  service.declare({ title: 'Checkout down', severity: 'sev1' }, ana);
-  service.declare({ title: 'Nobody owns me', severity: 'sev1', ownerId: null }, alerts);
+  await service.declare({ title: 'Checkout down', severity: 'sev1' }, ana);
+  await service.declare({ title: 'Nobody owns me', severity: 'sev1', ownerId: null }, alerts);
   at(5);
-  service.resolve(1, 'fixed', ana);
-  service.resolve(2, 'fixed', ana);
+  await service.resolve(1, 'fixed', ana);
+  await service.resolve(2, 'fixed', ana);
   at(600);
   expect(await reminders.sweep()).toEqual({ statusReminders: [], ownerReminders: [] });
   expect(await posted()).toEqual([]);
-  expect(async () => await reminders.snooze(1, 30, 0, ana)).toThrow(/INC-1 is resolved/);
+  await expect(await reminders.snooze(1, 30, 0, ana)).rejects.toThrow(/INC-1 is resolved/);
 });
 
 test('an incident without an owner is called out in its channel and the announce channel until someone takes command', async () => {
   const { store, service, reminders, posted } = setup();
-  service.declare({ title: 'Disk full', severity: 'sev4', ownerId: null }, alerts);
+  await service.declare({ title: 'Disk full', severity: 'sev4', ownerId: null }, alerts);
   at(9);
   expect((await reminders.sweep()).ownerReminders).toEqual([]);
   at(10);
@@ -156,7 +155,7 @@ test('an incident without an owner is called out in its channel and the announce
   ]);
   at(20);
   expect((await reminders.sweep()).ownerReminders).toEqual([1]);
-  service.setOwner(1, bob.id, bob);
+  await service.setOwner(1, bob.id, bob);
   at(60);
   expect((await reminders.sweep()).ownerReminders).toEqual([]);
   expect(
@@ -166,15 +165,15 @@ test('an incident without an owner is called out in its channel and the announce
 
 test('raising the severity brings the next reminder forward (a sev4 without reminders starts having them)', async () => {
   const { service, due } = setup();
-  service.declare({ title: 'Slow search', severity: 'sev4' }, ana);
+  await service.declare({ title: 'Slow search', severity: 'sev4' }, ana);
   expect(await due()).toBeNull();
   at(5);
-  service.setSeverity(1, 'sev2', ana);
+  await service.setSeverity(1, 'sev2', ana);
   expect(await due()).toEqual(at(65));
   at(10);
-  service.setSeverity(1, 'sev1', ana);
+  await service.setSeverity(1, 'sev1', ana);
   expect(await due()).toEqual(at(40));
   at(15);
-  service.setSeverity(1, 'sev2', ana); // lowering never postpones a reminder already due sooner
+  await service.setSeverity(1, 'sev2', ana); // lowering never postpones a reminder already due sooner
   expect(await due()).toEqual(at(40));
 });

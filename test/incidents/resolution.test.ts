@@ -22,7 +22,7 @@ function setup() {
     now: () => T0,
     kick: () => {},
     catalog: createCatalog({}),
-    listeners: [(_tx: unknown, e: IncidentEvent) => events.push(e)],
+    listeners: [async (_tx: unknown, e: IncidentEvent) => void events.push(e)],
   };
   const policy = {
     defaultEnvironment: 'production',
@@ -39,8 +39,7 @@ function setup() {
     policy: { ...policy, deployers: [], commanders: [] },
   });
   const messages = async () =>
-    await opened.store
-      .read(async (tx) => await outboxItems(tx))
+    (await opened.store.read((tx) => outboxItems(tx)))
       .filter((o) => o.kind === 'chat.message')
       .map((o) => (o.payload as unknown as MessageDelivery).message);
   return { ...opened, intake, service, events, messages };
@@ -97,12 +96,12 @@ test('alerts resolving by themselves (autoResolve) resolve like a person does: l
 
 test('a person resolving gets the same message, and a second resolve changes nothing', async () => {
   const { store, service, events, messages } = setup();
-  service.declare(
+  await service.declare(
     { title: 'Checkout down', severity: 'sev1' },
     { id: 'U0ANA0001', source: 'slack' },
   );
-  service.resolve(1, 'Rolled back', { id: 'U0ANA0001', source: 'slack' });
-  service.resolve(1, 'Again', { id: 'U0ANA0001', source: 'slack' });
+  await service.resolve(1, 'Rolled back', { id: 'U0ANA0001', source: 'slack' });
+  await service.resolve(1, 'Again', { id: 'U0ANA0001', source: 'slack' });
   expect(await messages()).toEqual([
     { type: 'resolved', by: 'U0ANA0001', summary: 'Rolled back', archiveAfterMs: 86_400_000 },
   ]);

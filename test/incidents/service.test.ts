@@ -30,7 +30,7 @@ function setup() {
     now: () => clock,
     kick: () => {},
     catalog: createCatalog({ checkout: { aliases: ['checkout-api'], owners: [] } }),
-    listeners: [(_tx, event) => events.push(event)],
+    listeners: [async (_tx, event) => void events.push(event)],
     policy: {
       defaultEnvironment: 'production',
       reminders: { sev1: 30 * 60_000, sev2: 60 * 60_000 },
@@ -44,7 +44,7 @@ function setup() {
 
 test('declaring opens an investigating incident owned by the declarer, with its first timeline entries', async () => {
   const { store, service, events } = setup();
-  const incident = service.declare(
+  const incident = await service.declare(
     {
       title: 'Checkout returns 500',
       severity: 'sev2',
@@ -84,20 +84,23 @@ test.each([
   ['x'.repeat(151), /keep it under 150/],
 ])('a bad title is refused and nothing is stored (%#)', async (title, message) => {
   const { store, service } = setup();
-  expect(() => service.declare({ title, severity: 'sev3' }, ana)).toThrow(message);
+  await expect(await service.declare({ title, severity: 'sev3' }, ana)).rejects.toThrow(message);
   expect(await store.read((tx) => listIncidentRows(tx))).toHaveLength(0);
 });
 
 test('acknowledge moves triage to investigating, sets acknowledgedAt once, and gives an unowned incident an owner', async () => {
   const { store, service, sqlite, events } = setup();
-  service.declare({ title: 'x', severity: 'sev1' }, { id: 'alertmanager', source: 'alertmanager' });
+  await service.declare(
+    { title: 'x', severity: 'sev1' },
+    { id: 'alertmanager', source: 'alertmanager' },
+  );
   sqlite.prepare("UPDATE incidents SET state = 'triage', acknowledged_at = NULL").run();
   tick(3);
-  const acked = service.acknowledge(1, bob);
+  const acked = await service.acknowledge(1, bob);
   expect(acked).toMatchObject({ state: 'investigating', ownerId: bob.id, acknowledgedAt: clock });
   const first = acked.acknowledgedAt;
   tick(1);
-  expect(service.acknowledge(1, ana).acknowledgedAt).toEqual(first);
+  expect((await service.acknowledge(1, ana)).acknowledgedAt).toEqual(first);
   expect(
     (await store.read((tx) => list(tx, 1))).filter((e) => e.kind === 'acknowledged'),
   ).toHaveLength(1);
@@ -106,15 +109,19 @@ test('acknowledge moves triage to investigating, sets acknowledgedAt once, and g
 
 test('only the owner, commanders and deployers (also by user group) may hand over, downgrade or resolve; refusals are audited', async () => {
   const { store, service } = setup();
-  service.declare({ title: 'x', severity: 'sev1' }, ana);
-  expect(() => service.setOwner(1, bob.id, bob)).toThrow(AppError);
-  expect(() => service.setSeverity(1, 'sev3', bob)).toThrow(/not allowed to lower the severity/);
-  expect(() => service.resolve(1, 'done', bob)).toThrow(/not allowed to resolve INC-1/);
+  await service.declare({ title: 'x', severity: 'sev1' }, ana);
+  await expect(await service.setOwner(1, bob.id, bob)).rejects.toThrow(AppError);
+  await expect(await service.setSeverity(1, 'sev3', bob)).rejects.toThrow(
+    /not allowed to lower the severity/,
+  );
+  await expect(await service.resolve(1, 'done', bob)).rejects.toThrow(
+    /not allowed to resolve INC-1/,
+  );
   // Raising the severity is open to everyone.
-  expect(service.setSeverity(1, 'sev1', bob).severity).toBe('sev1');
-  expect(service.setSeverity(1, 'sev3', cmd).severity).toBe('sev3');
-  expect(service.setOwner(1, bob.id, groupMember).ownerId).toBe(bob.id);
-  expect(service.setOwner(1, ana.id, bob).ownerId).toBe(ana.id);
+  expect((await service.setSeverity(1, 'sev1', bob)).severity).toBe('sev1');
+  expect((await service.setSeverity(1, 'sev3', cmd)).severity).toBe('sev3');
+  expect((await service.setOwner(1, bob.id, groupMember)).ownerId).toBe(bob.id);
+  expect((await service.setOwner(1, ana.id, bob)).ownerId).toBe(ana.id);
   const denied = (await store.read((tx) => list(tx, 1))).filter(
     (e) => e.kind === 'permission_denied',
   );
@@ -126,44 +133,44 @@ test('only the owner, commanders and deployers (also by user group) may hand ove
   expect((await store.read((tx) => verify(tx))).problems).toEqual([]);
 });
 
-test('anyone may take command of an unowned incident', () => {
+test('anyone may take command of an unowned incident', async () => {
   const { service } = setup();
-  service.declare({ title: 'x', severity: 'sev2', ownerId: null }, ana);
-  expect(service.setOwner(1, bob.id, bob).ownerId).toBe(bob.id);
+  await service.declare({ title: 'x', severity: 'sev2', ownerId: null }, ana);
+  expect((await service.setOwner(1, bob.id, bob)).ownerId).toBe(bob.id);
 });
 
-test('states follow the rules and milestones are set once, in order', () => {
+test('states follow the rules and milestones are set once, in order', async () => {
   const { service } = setup();
-  service.declare({ title: 'x', severity: 'sev2' }, ana);
+  await service.declare({ title: 'x', severity: 'sev2' }, ana);
   tick(5);
-  expect(service.setState(1, 'identified', ana).state).toBe('identified');
+  expect((await service.setState(1, 'identified', ana)).state).toBe('identified');
   tick(5);
-  const monitoring = service.setState(1, 'monitoring', ana);
+  const monitoring = await service.setState(1, 'monitoring', ana);
   expect(monitoring.mitigatedAt).toEqual(clock);
   const mitigated = monitoring.mitigatedAt;
   tick(5);
-  expect(service.setState(1, 'investigating', ana).mitigatedAt).toEqual(mitigated);
-  expect(() => service.setState(1, 'triage', ana)).toThrow(
+  expect((await service.setState(1, 'investigating', ana)).mitigatedAt).toEqual(mitigated);
+  await expect(await service.setState(1, 'triage', ana)).rejects.toThrow(
     /cannot go from investigating back to triage/,
   );
   tick(5);
-  const resolved = service.resolve(1, 'Rolled back v2', ana);
+  const resolved = await service.resolve(1, 'Rolled back v2', ana);
   expect(resolved).toMatchObject({
     state: 'resolved',
     resolution: 'Rolled back v2',
     resolvedAt: clock,
     mitigatedAt: mitigated,
   });
-  expect(() => service.setState(1, 'monitoring', ana)).toThrow(/is resolved/);
-  expect(service.resolve(1, 'again', ana).resolution).toBe('Rolled back v2');
+  await expect(await service.setState(1, 'monitoring', ana)).rejects.toThrow(/is resolved/);
+  expect((await service.resolve(1, 'again', ana)).resolution).toBe('Rolled back v2');
 });
 
 test('reopening needs a reason and is a timeline event', async () => {
   const { store, service } = setup();
-  service.declare({ title: 'x', severity: 'sev2' }, ana);
-  service.resolve(1, 'fixed', ana);
-  expect(() => service.reopen(1, ' ', ana)).toThrow(/Say why/);
-  const reopened = service.reopen(1, 'errors are back', ana);
+  await service.declare({ title: 'x', severity: 'sev2' }, ana);
+  await service.resolve(1, 'fixed', ana);
+  await expect(await service.reopen(1, ' ', ana)).rejects.toThrow(/Say why/);
+  const reopened = await service.reopen(1, 'errors are back', ana);
   expect(reopened).toMatchObject({ state: 'investigating', resolvedAt: null });
   expect((await store.read((tx) => list(tx, 1))).at(-1)).toMatchObject({
     kind: 'reopened',
@@ -173,14 +180,13 @@ test('reopening needs a reason and is a timeline event', async () => {
 
 test('a status update is posted to the channel and the announce channel and restarts the reminder clock', async () => {
   const { store, service } = setup();
-  service.declare({ title: 'x', severity: 'sev1' }, ana);
+  await service.declare({ title: 'x', severity: 'sev1' }, ana);
   tick(20);
-  service.statusUpdate(1, 'Rolled back, watching error rates', ana);
+  await service.statusUpdate(1, 'Rolled back, watching error rates', ana);
   expect((await store.read((tx) => listIncidentRows(tx)))[0]?.nextUpdateDueAt).toEqual(
     new Date(clock.getTime() + 30 * 60_000),
   );
-  const messages = await store
-    .read(async (tx) => await outboxItems(tx))
+  const messages = (await store.read((tx) => outboxItems(tx)))
     .filter((o) => o.kind === 'chat.message')
     .map((o) => [
       (o.payload.to as { kind: string }).kind,
@@ -192,10 +198,10 @@ test('a status update is posted to the channel and the announce channel and rest
   ]);
 });
 
-test('changes from PagerDuty or the bot itself are not subject to Slack permissions', () => {
+test('changes from PagerDuty or the bot itself are not subject to Slack permissions', async () => {
   const { service } = setup();
-  service.declare({ title: 'x', severity: 'sev1' }, ana);
-  expect(service.setOwner(1, bob.id, { id: 'pagerduty:PXYZ', source: 'pagerduty' }).ownerId).toBe(
-    bob.id,
-  );
+  await service.declare({ title: 'x', severity: 'sev1' }, ana);
+  expect(
+    (await service.setOwner(1, bob.id, { id: 'pagerduty:PXYZ', source: 'pagerduty' })).ownerId,
+  ).toBe(bob.id);
 });

@@ -7,7 +7,7 @@ import { buildIncidentView } from '../../src/read-model/incident-view.js';
 import { listAlerts } from '../../src/store/alerts.js';
 import { findIncidentRow, listIncidentRows } from '../../src/store/incidents.js';
 import { outboxItems } from '../../src/store/outbox.js';
-import type { Db } from '../../src/store/sqlite.js';
+import type { Store } from '../../src/store/unit-of-work.js';
 import { verify } from '../../src/timeline/timeline.js';
 import { testDb } from '../support/db.js';
 
@@ -16,7 +16,7 @@ let close: (() => void) | undefined;
 afterEach(() => close?.());
 
 /** The intake on a database, with a clock the test moves; a second call is a restart. */
-function intakeOn(store: Db, clock: { now: Date }, maxNewPerMinute = 10) {
+function intakeOn(store: Store, clock: { now: Date }, maxNewPerMinute = 10) {
   return createAlertIntake({
     store,
     now: () => clock.now,
@@ -60,7 +60,7 @@ const alert = (group: number, key = `a${group}`): NormalizedAlert => ({
 const groups = (from: number, to: number) =>
   Array.from({ length: to - from }, (_, i) => alert(from + i));
 
-const storms = async (store: Db) =>
+const storms = async (store: Store) =>
   (await store.read((tx) => listIncidentRows(tx))).filter((i) => i.groupKey === STORM_GROUP_KEY);
 
 test('past maxNewPerMinute new groups are gathered into one storm incident, every alert kept, the announce channel told once', async () => {
@@ -101,21 +101,20 @@ test('alerts of a gathered group keep going to the storm incident; once the rate
   await intake.ingest([alert(11, 'a11-second'), alert(12)]);
   const byKey = async (key: string) =>
     (await store.read((tx) => listAlerts(tx))).find((a) => a.dedupeKey === key);
-  expect(await byKey('a11-second')?.incidentId).toBe(stormId);
-  expect(await byKey('a12')?.incidentId).toBe(stormId);
+  expect((await byKey('a11-second'))?.incidentId).toBe(stormId);
+  expect((await byKey('a12'))?.incidentId).toBe(stormId);
   expect(await store.read((tx) => listIncidentRows(tx))).toHaveLength(11);
 
   // Over a minute after the last ordinary open: new groups get their own incident again, while
   // the groups gathered into the (still open) storm stay with it.
   clock.now = new Date(T0.getTime() + 61_000);
   await intake.ingest([alert(13), alert(11, 'a11-third')]);
-  expect(await byKey('a13')?.incidentId).not.toBe(stormId);
-  expect(
-    await store.read((tx) => findIncidentRow(tx, byKey('a13')?.incidentId ?? 0)),
-  ).toMatchObject({
+  const a13 = await byKey('a13');
+  expect(a13?.incidentId).not.toBe(stormId);
+  expect(await store.read((tx) => findIncidentRow(tx, a13?.incidentId ?? 0))).toMatchObject({
     groupKey: alert(13).groupKey,
   });
-  expect(await byKey('a11-third')?.incidentId).toBe(stormId);
+  expect((await byKey('a11-third'))?.incidentId).toBe(stormId);
   expect(await storms(store)).toHaveLength(1);
 });
 

@@ -53,7 +53,7 @@ const AnyPayload = z.record(z.string(), z.unknown());
 type Handlers = Record<string, (item: OutboxRow) => Promise<void>>;
 
 function worker(
-  options: Partial<WorkerOptions> & Pick<WorkerOptions, 'db'> & { handlers: Handlers },
+  options: Partial<WorkerOptions> & Pick<WorkerOptions, 'store'> & { handlers: Handlers },
 ) {
   const w = createOutboxWorker({
     now: () => new Date(),
@@ -71,9 +71,9 @@ function worker(
   return w;
 }
 
-async function until(check: () => boolean, timeoutMs = 10_000) {
+async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error('timed out');
     await sleep(5);
   }
@@ -105,10 +105,8 @@ test('two workers on one file: every item delivered exactly once, each lane in o
   const now = new Date();
   for (let seq = 0; seq < PER_LANE; seq++)
     for (let l = 0; l < LANES; l++)
-      await enqueue(
-        first.store,
-        { kind: 'step', lane: `lane-${l}`, payload: { lane: `lane-${l}`, seq } },
-        now,
+      await first.store.tx((tx) =>
+        enqueue(tx, { kind: 'step', lane: `lane-${l}`, payload: { lane: `lane-${l}`, seq } }, now),
       );
 
   const a = worker({
@@ -176,7 +174,7 @@ test('a worker that dies holding a claim: after its lease the other worker takes
 
   // The dead worker's late outcome is refused: the fence moved on with the takeover.
   const row = async () => await alive.store.read((tx) => findOutboxItem(tx, held?.id ?? 0));
-  expect(await row()?.fence).toBe(2);
+  expect((await row())?.fence).toBe(2);
   expect(
     await dead.store.tx((tx) => complete(tx, held?.id ?? 0, held?.fence ?? 0, new Date())),
   ).toBe(false);

@@ -45,8 +45,12 @@ test('a payload its schema refuses is parked as failed, the handler never sees i
   ]);
   const now = new Date();
   // Written by an older or broken version: the typed enqueue would not compile with this.
-  await store.tx((tx) => enqueue(tx, { kind: archive.kind, lane: 'a', payload: { incidentId: '7' } }, now));
-  archive.enqueue(store, { lane: 'a', payload: { incidentId: 8, resolvedAt: 1000 } }, now);
+  await store.tx((tx) =>
+    enqueue(tx, { kind: archive.kind, lane: 'a', payload: { incidentId: '7' } }, now),
+  );
+  await store.tx((tx) =>
+    archive.enqueue(tx, { lane: 'a', payload: { incidentId: 8, resolvedAt: 1000 } }, now),
+  );
 
   expect(await worker.drain(5000)).toBe(true);
   const rows = await store.read((tx) => outboxItems(tx));
@@ -72,10 +76,12 @@ test('the handler gets the parsed payload: unknown fields are dropped', async ()
       seen.push(payload);
     }),
   ]);
-  await enqueue(
-    store,
-    { kind: archive.kind, lane: 'a', payload: { incidentId: 1, resolvedAt: 2, extra: true } },
-    new Date(),
+  await store.tx((tx) =>
+    enqueue(
+      tx,
+      { kind: archive.kind, lane: 'a', payload: { incidentId: 1, resolvedAt: 2, extra: true } },
+      new Date(),
+    ),
   );
   await worker.drain(5000);
   expect(seen).toEqual([{ incidentId: 1, resolvedAt: 2 }]);
@@ -99,28 +105,30 @@ test('two handlers for one kind are refused when the worker is built', () => {
   ).toThrow('two outbox handlers for kind test.archive');
 });
 
-test('enqueue sites are typed by the schema (checked by tsc, not at run time)', () => {
+test('enqueue sites are typed by the schema (checked by tsc, not at run time)', async () => {
   const opened = testDb();
   cleanup = async () => opened.close();
   const { store } = opened;
   const now = new Date();
   const lane = 'chat:incident:1';
-  publishEffect.enqueue(store, { lane, payload: { incidentId: 1 } }, now);
+  await store.tx((tx) => publishEffect.enqueue(tx, { lane, payload: { incidentId: 1 } }, now));
   // @ts-expect-error incidentId is a number
-  publishEffect.enqueue(store, { lane, payload: { incidentId: '1' } }, now);
+  await store.tx((tx) => publishEffect.enqueue(tx, { lane, payload: { incidentId: '1' } }, now));
   // @ts-expect-error a payload without its required fields
-  archive.enqueue(store, { lane, payload: { incidentId: 1 } }, now);
-  messageEffect.enqueue(
-    store,
-    {
-      lane,
-      payload: {
-        incidentId: 1,
-        to: { kind: 'channel' },
-        message: { type: 'owner_missing', since: 0 },
+  await store.tx((tx) => archive.enqueue(tx, { lane, payload: { incidentId: 1 } }, now));
+  await store.tx((tx) =>
+    messageEffect.enqueue(
+      tx,
+      {
+        lane,
+        payload: {
+          incidentId: 1,
+          to: { kind: 'channel' },
+          message: { type: 'owner_missing', since: 0 },
+        },
       },
-    },
-    now,
+      now,
+    ),
   );
   const unrenderable = {
     incidentId: 1,
@@ -128,7 +136,7 @@ test('enqueue sites are typed by the schema (checked by tsc, not at run time)', 
     message: { type: 'nope' },
   } as const;
   // @ts-expect-error a message type the chat edge cannot render
-  messageEffect.enqueue(store, { lane, payload: unrenderable }, now);
+  await store.tx((tx) => messageEffect.enqueue(tx, { lane, payload: unrenderable }, now));
   // @ts-expect-error payloads are JSON objects
   defineEffect({ kind: 'test.number', payload: z.number() });
   expect(await store.read((tx) => outboxItems(tx))).toHaveLength(5);

@@ -113,10 +113,10 @@ test('incident.triggered from a mapped service opens an incident through the ale
     total: 1,
     firing: 1,
   });
-  expect(s.pagesOf(1)).toMatchObject([
+  expect(await s.pagesOf(1)).toMatchObject([
     { origin: 'pagerduty', pdIncidentId: 'PFQZPSY', status: 'triggered', pdServiceId: 'PA2P440' },
   ]);
-  expect(s.messages(1)).toMatchObject([
+  expect(await s.messages(1)).toMatchObject([
     { type: 'pagerduty_update', event: 'triggered', assignees: ['PIG 208'] },
   ]);
   // The assignee is asked for; nobody is on call via the escalation policy (that lookup is ours).
@@ -182,8 +182,8 @@ test("PagerDuty's acknowledge sets acknowledgedAt to when it happened there (fir
   const incident = await s.store.read((tx) => findIncident(tx, id));
   expect(incident?.acknowledgedAt?.toISOString()).toBe('2026-11-22T09:58:12.345Z');
   expect(incident?.state).toBe('investigating');
-  expect(s.pagesOf(id)).toMatchObject([{ status: 'acknowledged' }]);
-  expect(s.messages(id).at(-1)).toMatchObject({
+  expect(await s.pagesOf(id)).toMatchObject([{ status: 'acknowledged' }]);
+  expect((await s.messages(id)).at(-1)).toMatchObject({
     type: 'pagerduty_update',
     event: 'acknowledged',
     who: 'PIG 208',
@@ -201,7 +201,7 @@ test("PagerDuty's acknowledge sets acknowledgedAt to when it happened there (fir
     }),
     'wh-ack-2',
   );
-  expect(await s.store.read((tx) => findIncident(tx, id))?.acknowledgedAt?.toISOString()).toBe(
+  expect((await s.store.read((tx) => findIncident(tx, id)))?.acknowledgedAt?.toISOString()).toBe(
     '2026-11-22T09:58:12.345Z',
   );
   await s.drain();
@@ -216,8 +216,8 @@ test('reassigned and escalated move the owner to the new assignee and say so', a
     'wh-r',
   );
   await s.drain();
-  expect(await s.store.read((tx) => findIncident(tx, id))?.ownerId).toBe('U0BOB0001');
-  expect(s.messages(id).slice(-2)).toMatchObject([
+  expect((await s.store.read((tx) => findIncident(tx, id)))?.ownerId).toBe('U0BOB0001');
+  expect((await s.messages(id)).slice(-2)).toMatchObject([
     { type: 'pagerduty_update', event: 'reassigned', assignees: ['PBOB002'] },
     { type: 'owner_from_pagerduty', ownerId: 'U0BOB0001', reason: 'assigned' },
   ]);
@@ -226,10 +226,9 @@ test('reassigned and escalated move the owner to the new assignee and say so', a
     'wh-e',
   );
   await s.drain();
-  expect(await s.store.read((tx) => findIncident(tx, id))?.ownerId).toBe('U0ALICE01');
+  expect((await s.store.read((tx) => findIncident(tx, id)))?.ownerId).toBe('U0ALICE01');
   expect(
-    await s.store
-      .read(async (tx) => await list(tx, id))
+    (await s.store.read((tx) => list(tx, id)))
       .filter((e) => e.kind === 'owner_changed')
       .map((e) => e.source),
   ).toEqual([
@@ -246,23 +245,23 @@ test('priority_updated maps to a severity through pagerduty.priorities', async (
     event('docs.incident.priority_updated.json', { incidentId: 'PX1', priority: 'P1' }),
     'wh-p',
   );
-  expect(await s.store.read((tx) => findIncident(tx, 1))?.severity).toBe('sev1');
+  expect((await s.store.read((tx) => findIncident(tx, 1)))?.severity).toBe('sev1');
   // A priority with no mapping changes nothing.
   await s.inbound.receive(
     event('docs.incident.priority_updated.json', { id: 'p3', incidentId: 'PX1', priority: 'P5' }),
     'wh-p5',
   );
-  expect(await s.store.read((tx) => findIncident(tx, 1))?.severity).toBe('sev1');
+  expect((await s.store.read((tx) => findIncident(tx, 1)))?.severity).toBe('sev1');
 });
 
 test('resolved in PagerDuty offers to resolve (a message with a button) and resolves the PagerDuty alert', async () => {
   const s = start();
   await s.inbound.receive(event('incident.triggered.zulip.json', { incidentId: 'PX1' }), 'wh-t');
   await s.inbound.receive(event('incident.resolved.zulip.json', { incidentId: 'PX1' }), 'wh-r');
-  expect(await s.store.read((tx) => findIncident(tx, 1))?.state).toBe('triage');
-  expect(s.pagesOf(1)).toMatchObject([{ status: 'resolved' }]);
-  expect(await s.store.read((tx) => pagerDutyAlert(tx, 'PX1'))?.status).toBe('resolved');
-  expect(s.messages(1)).toContainEqual(
+  expect((await s.store.read((tx) => findIncident(tx, 1)))?.state).toBe('triage');
+  expect(await s.pagesOf(1)).toMatchObject([{ status: 'resolved' }]);
+  expect((await s.store.read((tx) => pagerDutyAlert(tx, 'PX1')))?.status).toBe('resolved');
+  expect(await s.messages(1)).toContainEqual(
     expect.objectContaining({
       type: 'pagerduty_update',
       event: 'resolved',
@@ -298,10 +297,10 @@ test('our own change coming back from PagerDuty (an echo) changes nothing and sa
   await s.incidents.resolve(id, 'Rolled back', { id: 'U0ALICE01', source: 'slack' });
   await s.drain();
   expect(s.fake.ops('resolve')).toEqual([{ op: 'resolve', args: ['Q1', 'Rolled back'] }]);
-  const messages = s.messages(id).length;
+  const messages = (await s.messages(id)).length;
   await s.inbound.receive(event('incident.resolved.zulip.json', { incidentId: 'Q1' }), 'wh-echo');
   await s.drain();
-  expect(s.messages(id)).toHaveLength(messages);
+  expect(await s.messages(id)).toHaveLength(messages);
   expect(s.fake.ops('resolve')).toHaveLength(1);
   expect((await s.store.read((tx) => list(tx, id))).at(-1)).toMatchObject({
     kind: 'pagerduty_event',

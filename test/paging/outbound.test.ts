@@ -31,7 +31,7 @@ test('paging records the request, then one PagerDuty incident on the escalation 
 
   const outcome = await setup.paging.page(incident.id, null, ana);
   expect(outcome).toEqual({ incidentId: incident.id, requested: ['checkout'], alreadyPaged: [] });
-  expect(setup.pagesOf(incident.id)).toMatchObject([
+  expect(await setup.pagesOf(incident.id)).toMatchObject([
     {
       status: 'requested',
       incidentKey: `firebreak-INC-${incident.id}-checkout`,
@@ -51,10 +51,10 @@ test('paging records the request, then one PagerDuty incident on the escalation 
   expect((create?.args[0] as { details?: string } | undefined)?.details).toContain(
     'https://slack.com/app_redirect?channel=C0INC0001',
   );
-  expect(setup.pagesOf(incident.id)).toMatchObject([
+  expect(await setup.pagesOf(incident.id)).toMatchObject([
     { status: 'triggered', pdIncidentId: 'Q1', htmlUrl: 'https://acme.pagerduty.com/incidents/Q1' },
   ]);
-  expect(setup.messages(incident.id).map((m) => m.type)).toEqual([
+  expect((await setup.messages(incident.id)).map((m) => m.type)).toEqual([
     'page_requested',
     'page_triggered',
   ]);
@@ -77,7 +77,7 @@ test('PagerDuty off: paging explains how to enable it and records nothing', asyn
     policy: { restEnabled: false, services: { checkout: { pagerduty: { serviceId: 'PSVC001' } } } },
   });
   const incident = await declared(setup);
-  const error = (async () => {
+  const error = await (async () => {
     try {
       await setup?.paging.page(incident.id, null, ana);
     } catch (e) {
@@ -87,17 +87,17 @@ test('PagerDuty off: paging explains how to enable it and records nothing', asyn
   expect(error).toBeInstanceOf(AppError);
   expect((error as AppError).code).toBe('unavailable');
   expect((error as AppError).message).toContain('PAGERDUTY_TOKEN');
-  expect(setup.pagesOf(incident.id)).toEqual([]);
+  expect(await setup.pagesOf(incident.id)).toEqual([]);
   expect(await setup.store.read((tx) => laneItems(tx, pagerLane(incident.id)))).toEqual([]);
 });
 
 test('a service without a mapping is refused with the services that can be paged', async () => {
   setup = setupPaging();
   const incident = await declared(setup, ['search']);
-  expect(async () => await setup?.paging.page(incident.id, null, ana)).toThrow(
+  await expect(setup?.paging.page(incident.id, null, ana)).rejects.toThrow(
     /no PagerDuty mapping.*checkout, payments/,
   );
-  expect(async () => await setup?.paging.page(incident.id, 'search', ana)).toThrow(
+  await expect(setup?.paging.page(incident.id, 'search', ana)).rejects.toThrow(
     /`search` has no PagerDuty mapping/,
   );
   // Naming a mapped service pages it, even when the incident does not list it.
@@ -117,7 +117,9 @@ test('a service routed by integration key is paged through the Events API with t
     dedupKey: `firebreak-INC-${incident.id}-payments`,
     severity: 'error',
   });
-  expect(setup.pagesOf(incident.id)).toMatchObject([{ status: 'triggered', pdIncidentId: null }]);
+  expect(await setup.pagesOf(incident.id)).toMatchObject([
+    { status: 'triggered', pdIncidentId: null },
+  ]);
   await setup.incidents.resolve(incident.id, 'fixed', ana);
   await setup.drain();
   expect(setup.fake.ops('sendEvent')[1]?.args[0]).toMatchObject({
@@ -133,7 +135,7 @@ test('PagerDuty failing: the channel hears once that paging is retrying, then th
   await setup.paging.page(incident.id, null, ana);
   await setup.drain();
   expect(setup.fake.ops('createIncident')).toHaveLength(3);
-  expect(setup.messages(incident.id)).toMatchObject([
+  expect(await setup.messages(incident.id)).toMatchObject([
     { type: 'page_requested' },
     { type: 'page_retrying', reason: 'PagerDuty /incidents answered HTTP 500' },
     { type: 'page_triggered', pdIncidentId: 'Q1' },
@@ -146,12 +148,12 @@ test('PagerDuty failing for good: the page is reported failed, and paging again 
   setup.fake.failNext('createIncident', retryable(), 3);
   await setup.paging.page(incident.id, null, ana);
   await setup.drain();
-  expect(setup.messages(incident.id).map((m) => m.type)).toEqual([
+  expect((await setup.messages(incident.id)).map((m) => m.type)).toEqual([
     'page_requested',
     'page_retrying',
     'page_failed',
   ]);
-  expect(setup.pagesOf(incident.id)).toMatchObject([{ status: 'failed' }]);
+  expect(await setup.pagesOf(incident.id)).toMatchObject([{ status: 'failed' }]);
   expect(
     (await setup.store.read((tx) => list(tx, incident.id))).some((e) => e.kind === 'page_failed'),
   ).toBe(true);
@@ -162,7 +164,9 @@ test('PagerDuty failing for good: the page is reported failed, and paging again 
     .ops('createIncident')
     .map((c) => (c.args[0] as { incidentKey: string }).incidentKey);
   expect(new Set(keys).size).toBe(1);
-  expect(setup.pagesOf(incident.id)).toMatchObject([{ status: 'triggered', pdIncidentId: 'Q1' }]);
+  expect(await setup.pagesOf(incident.id)).toMatchObject([
+    { status: 'triggered', pdIncidentId: 'Q1' },
+  ]);
 });
 
 test('a refusal (4xx) fails the page at once', async () => {
@@ -175,7 +179,7 @@ test('a refusal (4xx) fails the page at once', async () => {
   await setup.paging.page(incident.id, null, ana);
   await setup.drain();
   expect(setup.fake.ops('createIncident')).toHaveLength(1);
-  expect(setup.messages(incident.id)).toMatchObject([
+  expect(await setup.messages(incident.id)).toMatchObject([
     { type: 'page_requested' },
     { type: 'page_failed', reason: 'PagerDuty /incidents answered HTTP 400 (Service not found)' },
   ]);
@@ -215,7 +219,7 @@ test("firebreak's acknowledge and resolve go to PagerDuty; PagerDuty's own chang
   expect(setup.fake.ops('resolve')).toEqual([]);
 
   // The webhook that carried PagerDuty's resolve marked its page resolved.
-  for (const page of setup.pagesOf(incident))
+  for (const page of await setup.pagesOf(incident))
     await setup.store.tx((tx) => setPage(tx, page.id, { status: 'resolved' }));
   // Alice was on call, so the lookup made her the owner.
   const alice: Actor = { id: 'U0ALICE01', source: 'slack' };
@@ -223,7 +227,7 @@ test("firebreak's acknowledge and resolve go to PagerDuty; PagerDuty's own chang
   const again = await setup.paging.page(incident, null, alice);
   expect(again.requested).toEqual(['checkout']);
   await setup.drain();
-  expect(setup.pagesOf(incident).map((p) => p.incidentKey)).toEqual([
+  expect((await setup.pagesOf(incident)).map((p) => p.incidentKey)).toEqual([
     `firebreak-INC-${incident}-checkout`,
     `firebreak-INC-${incident}-checkout-2`,
   ]);
@@ -233,7 +237,7 @@ test("firebreak's acknowledge and resolve go to PagerDuty; PagerDuty's own chang
   await setup.incidents.resolve(incident, 'Fixed for real', alice);
   await setup.drain();
   expect(setup.fake.ops('resolve')).toEqual([{ op: 'resolve', args: ['Q2', 'Fixed for real'] }]);
-  expect(setup.pagesOf(incident).map((p) => p.status)).toEqual(['resolved', 'resolved']);
+  expect((await setup.pagesOf(incident)).map((p) => p.status)).toEqual(['resolved', 'resolved']);
 });
 
 test('an unowned incident on a service with an escalation policy is owned by who is on call, looked up once per e-mail', async () => {
@@ -260,7 +264,7 @@ test('an unowned incident on a service with an escalation policy is owned by who
     true,
   );
   expect(setup.fake.ops('onCall')).toEqual([{ op: 'onCall', args: ['PEPOL01'] }]);
-  expect(setup.messages(first)).toMatchObject([
+  expect(await setup.messages(first)).toMatchObject([
     {
       type: 'owner_from_pagerduty',
       ownerId: 'U0ALICE01',

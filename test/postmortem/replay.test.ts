@@ -8,7 +8,7 @@ import { renderPostmortem } from '../../src/postmortem/draft.js';
 import { loadPostmortemRecord } from '../../src/postmortem/record.js';
 import { laneItems } from '../../src/store/outbox.js';
 import { insertPage } from '../../src/store/paging.js';
-import type { Db } from '../../src/store/sqlite.js';
+import type { Tx } from '../../src/store/unit-of-work.js';
 import { list, record, verify } from '../../src/timeline/timeline.js';
 import { testDb } from '../support/db.js';
 import {
@@ -49,8 +49,8 @@ function alert(key: string, title: string, status: 'firing' | 'resolved'): Norma
 
 type DeployValues = Parameters<typeof insertDeployRow>[1];
 
-async function insertDeploy(store: Db, values: Partial<DeployValues> & { version: string }) {
-  return await insertDeployRow(store, {
+async function insertDeploy(tx: Tx, values: Partial<DeployValues> & { version: string }) {
+  return await insertDeployRow(tx, {
     source: 'generic',
     dedupeKey: `generic:${values.version}:${values.isRollback ? 'rb' : 'd'}`,
     service: 'checkout',
@@ -170,17 +170,19 @@ async function replay() {
     fromVersion: 'v42.0.0',
     toVersion: 'v41.0.0',
   };
-  await record(
-    store,
-    {
-      incidentId: 1,
-      kind: 'rollback_requested',
-      at: at('10:07'),
-      actor: ana.id,
-      source: 'slack',
-      payload: rollbackPayload,
-    },
-    at('10:07'),
+  await store.tx((tx) =>
+    record(
+      tx,
+      {
+        incidentId: 1,
+        kind: 'rollback_requested',
+        at: at('10:07'),
+        actor: ana.id,
+        source: 'slack',
+        payload: rollbackPayload,
+      },
+      at('10:07'),
+    ),
   );
   await store.tx((tx) =>
     insertFreeze(tx, {
@@ -193,21 +195,23 @@ async function replay() {
       expiresAt: at('12:08'),
     }),
   );
-  await record(
-    store,
-    {
-      incidentId: 1,
-      kind: 'freeze_created',
-      at: at('10:08'),
-      actor: ana.id,
-      source: 'slack',
-      payload: {
-        services: ['checkout'],
-        environments: ['production'],
-        reason: 'INC-1: checkout 5xx after v42',
+  await store.tx((tx) =>
+    record(
+      tx,
+      {
+        incidentId: 1,
+        kind: 'freeze_created',
+        at: at('10:08'),
+        actor: ana.id,
+        source: 'slack',
+        payload: {
+          services: ['checkout'],
+          environments: ['production'],
+          reason: 'INC-1: checkout 5xx after v42',
+        },
       },
-    },
-    at('10:08'),
+      at('10:08'),
+    ),
   );
   await store.tx((tx) =>
     insertPage(tx, {
@@ -222,31 +226,35 @@ async function replay() {
       updatedAt: at('10:04'),
     }),
   );
-  await record(
-    store,
-    {
-      incidentId: 1,
-      kind: 'page_triggered',
-      at: at('10:04'),
-      actor: ana.id,
-      source: 'slack',
-      payload: { service: 'checkout' },
-    },
-    at('10:04'),
+  await store.tx((tx) =>
+    record(
+      tx,
+      {
+        incidentId: 1,
+        kind: 'page_triggered',
+        at: at('10:04'),
+        actor: ana.id,
+        source: 'slack',
+        payload: { service: 'checkout' },
+      },
+      at('10:04'),
+    ),
   );
 
   clock.now = at('10:12');
-  await record(
-    store,
-    {
-      incidentId: 1,
-      kind: 'rollback_succeeded',
-      at: at('10:12'),
-      actor: 'firebreak',
-      source: 'firebreak',
-      payload: rollbackPayload,
-    },
-    at('10:12'),
+  await store.tx((tx) =>
+    record(
+      tx,
+      {
+        incidentId: 1,
+        kind: 'rollback_succeeded',
+        at: at('10:12'),
+        actor: 'firebreak',
+        source: 'firebreak',
+        payload: rollbackPayload,
+      },
+      at('10:12'),
+    ),
   );
   await incidents.markMitigated(1, ana);
 
@@ -433,7 +441,7 @@ test('the same record renders the same draft (the draft is a pure function of th
 
 test('a postmortem for an unknown incident is a clear not-found', async () => {
   const { store } = await replay();
-  expect(async () => await store.read((tx) => loadPostmortemRecord(tx, 99))).toThrow(
+  await expect(store.read((tx) => loadPostmortemRecord(tx, 99))).rejects.toThrow(
     'There is no incident INC-99.',
   );
 });

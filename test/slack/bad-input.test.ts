@@ -157,7 +157,7 @@ test('double clicks and double submissions have one effect', async () => {
   expect((await kinds()).filter((k) => k === 'acknowledged')).toHaveLength(1);
 
   // The resolve form submitted twice.
-  const owner = (await bot.app.store.read((tx) => findIncident(tx, incident.id))?.ownerId) ?? ALICE;
+  const owner = (await bot.app.store.read((tx) => findIncident(tx, incident.id)))?.ownerId ?? ALICE;
   const submit = () =>
     as.submit(
       views.resolve,

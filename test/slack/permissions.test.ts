@@ -28,8 +28,7 @@ async function setup() {
 }
 
 const denials = async (bot: TestApp) =>
-  await bot.app.store
-    .read(async (tx) => await list(tx, 1))
+  (await bot.app.store.read((tx) => list(tx, 1)))
     .filter((e) => e.kind === 'permission_denied')
     .map((e) => [e.actor, e.payload.action]);
 
@@ -83,7 +82,7 @@ test('someone other than the owner may not lower the severity, hand over or reso
   // Raising the severity is open to everyone.
   await as.command('sev 1', { user: BOB, channel });
   await as.timelineEntry(1, 'severity_changed');
-  expect(await bot.app.store.read((tx) => findIncident(tx, 1))?.severity).toBe('sev1');
+  expect((await bot.app.store.read((tx) => findIncident(tx, 1)))?.severity).toBe('sev1');
 });
 
 test('members of a configured user group and configured user ids act for the owner; group membership is cached', async () => {
@@ -122,7 +121,7 @@ test('when Slack cannot list a user group, its members are treated as non-member
   const channel = await as.channelOf(1);
   const lower = await as.command('sev 4', { user: CAROL, channel });
   expect(await lower.reply()).toMatch(/not allowed to lower the severity/);
-  expect(await bot.app.store.read((tx) => findIncident(tx, 1))?.severity).toBe('sev2');
+  expect((await bot.app.store.read((tx) => findIncident(tx, 1)))?.severity).toBe('sev2');
   // Declaring needs no privilege, so it worked all along.
-  expect(await bot.app.store.read((tx) => findIncident(tx, 1))?.ownerId).toBe(ALICE);
+  expect((await bot.app.store.read((tx) => findIncident(tx, 1)))?.ownerId).toBe(ALICE);
 });

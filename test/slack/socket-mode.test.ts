@@ -44,7 +44,7 @@ test('with SLACK_APP_TOKEN the same commands and buttons work over Socket Mode (
     }),
   );
   await eventually(
-    async () => (await store.read((tx) => findIncident(tx, 1))?.severity) === 'sev1',
+    async () => (await store.read((tx) => findIncident(tx, 1)))?.severity === 'sev1',
   );
 
   // HTTP mode's Slack endpoint is not served in Socket Mode.

@@ -90,13 +90,13 @@ test('a deploy comes back as it went in: times as Dates, the rollback handle as 
   expect(stored.rollbackHandle).toEqual({ revision: '7' });
   // A retried rollback step records its deploy once.
   await store.tx((tx) => insertDeployOnce(tx, deploy('v1', 0, { version: 'other' })));
-  expect(await store.read((tx) => findDeployByKey(tx, 'generic:v1'))?.version).toBe('v1');
+  expect((await store.read((tx) => findDeployByKey(tx, 'generic:v1')))?.version).toBe('v1');
 });
 
 test('prepared reads inside a transaction see its writes, and nothing once it rolls back', async () => {
   const store = setup();
-  expect(() =>
-    store.transaction(async (tx) => {
+  await expect(
+    store.tx(async (tx) => {
       await insertFreeze(tx, freeze());
       await insertDeploy(tx, deploy('v1', -5));
       expect(await activeFreezes(tx, at(1))).toHaveLength(1);
@@ -113,7 +113,7 @@ test('prepared reads inside a transaction see its writes, and nothing once it ro
       ).toEqual(['v1']);
       throw new Error('roll back');
     }),
-  ).toThrow('roll back');
+  ).rejects.toThrow('roll back');
   expect(await store.read((tx) => activeFreezes(tx, at(1)))).toEqual([]);
   expect(
     await store.read((tx) =>
@@ -163,13 +163,13 @@ test('rollbacks: one under way per service and environment; a failed attempt fre
   };
   const first = await store.tx((tx) => insertRollback(tx, ask));
   expect(first).toMatchObject({ status: 'requested', operation: null });
-  expect(await store.read((tx) => activeRollbackOf(tx, 'checkout', 'production'))?.id).toBe(
+  expect((await store.read((tx) => activeRollbackOf(tx, 'checkout', 'production')))?.id).toBe(
     first.id,
   );
   // The database itself refuses a second one while the first is under way.
-  expect(
-    async () => await store.tx((tx) => insertRollback(tx, { ...ask, idempotencyKey: 'other' })),
-  ).toThrow(/UNIQUE/);
+  await expect(
+    store.tx((tx) => insertRollback(tx, { ...ask, idempotencyKey: 'other' })),
+  ).rejects.toThrow(/UNIQUE/);
 
   await store.tx((tx) =>
     finishRollback(tx, first.id, {
@@ -184,32 +184,38 @@ test('rollbacks: one under way per service and environment; a failed attempt fre
   expect(await store.read((tx) => activeRollbackOf(tx, 'checkout', 'production'))).toBeUndefined();
   expect(await store.read((tx) => liveRollbackByKey(tx, ask.idempotencyKey))).toBeUndefined();
   const retry = await store.tx((tx) => insertRollback(tx, { ...ask, requestedAt: at(2) }));
-  expect(await store.read((tx) => liveRollbackByKey(tx, ask.idempotencyKey))?.id).toBe(retry.id);
-  expect(await store.read((tx) => lastRollbackAttempt(tx, ask.idempotencyKey))?.id).toBe(retry.id);
+  expect((await store.read((tx) => liveRollbackByKey(tx, ask.idempotencyKey)))?.id).toBe(retry.id);
+  expect((await store.read((tx) => lastRollbackAttempt(tx, ask.idempotencyKey)))?.id).toBe(
+    retry.id,
+  );
 });
 
 test('a suspect is linked once; linking it again keeps the verdict people gave it', async () => {
   const store = setup();
-  const incident = store
-    .insert(incidents)
-    .values({
-      title: 'Checkout down',
-      severity: 'sev2',
-      state: 'investigating',
-      environment: 'production',
-      source: 'declared',
-      declaredAt: T0,
-      createdAt: T0,
-      updatedAt: T0,
-    })
-    .returning()
-    .get();
+  const incident = await store.tx(async (tx) =>
+    tx
+      .insert(incidents)
+      .values({
+        title: 'Checkout down',
+        severity: 'sev2',
+        state: 'investigating',
+        environment: 'production',
+        source: 'declared',
+        declaredAt: T0,
+        createdAt: T0,
+        updatedAt: T0,
+      })
+      .returning()
+      .get(),
+  );
   const d = await store.tx((tx) => insertDeploy(tx, deploy('v1', -5)));
   expect(await store.tx((tx) => linkSuspect(tx, incident.id, d.id, 1))).toBe(true);
-  await setSuspectVerdict(
-    store,
-    { incidentId: incident.id, deployId: d.id },
-    { verdict: 'not_related', by: 'U0ANA0001', at: T0 },
+  await store.tx((tx) =>
+    setSuspectVerdict(
+      tx,
+      { incidentId: incident.id, deployId: d.id },
+      { verdict: 'not_related', by: 'U0ANA0001', at: T0 },
+    ),
   );
   expect(await store.tx((tx) => linkSuspect(tx, incident.id, d.id, 2))).toBe(false);
   expect(await store.read((tx) => countSuspects(tx, incident.id))).toBe(1);

@@ -25,10 +25,10 @@ test('the nightly prune deletes settled items older than the cutoff; pending one
   await store.tx((tx) =>
     enqueue(tx, { kind: 'step', lane: 'later', payload: {}, delayMs: 30 * DAY }, T0),
   );
-  const held = await store.read((tx) =>
+  const held = await store.tx((tx) =>
     claim(tx, { workerId: 'w', now: T0, leaseNow: T0, leaseMs: 60_000, limit: 10 }),
   );
-  const byLane = async (lane: string) => held.find((h) => h.lane === lane) ?? { id: 0, fence: 0 };
+  const byLane = (lane: string) => held.find((h) => h.lane === lane) ?? { id: 0, fence: 0 };
   expect(await store.tx((tx) => complete(tx, byLane('done').id, byLane('done').fence, T0))).toBe(
     true,
   );

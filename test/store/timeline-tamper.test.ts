@@ -13,38 +13,52 @@ afterEach(() => opened?.close());
 async function setup() {
   opened = testDb();
   const { store } = opened;
-  const id = store
-    .insert(incidents)
-    .values({
-      title: 't',
-      severity: 'sev2',
-      state: 'investigating',
-      environment: 'production',
-      source: 'declared',
-      declaredAt: T0,
-      createdAt: T0,
-      updatedAt: T0,
-    })
-    .returning({ id: incidents.id })
-    .get().id;
+  const id = await store.tx(
+    async (tx) =>
+      tx
+        .insert(incidents)
+        .values({
+          title: 't',
+          severity: 'sev2',
+          state: 'investigating',
+          environment: 'production',
+          source: 'declared',
+          declaredAt: T0,
+          createdAt: T0,
+          updatedAt: T0,
+        })
+        .returning({ id: incidents.id })
+        .get().id,
+  );
   for (let i = 0; i < 5; i++) {
-    await record(
-      store,
-      {
-        incidentId: id,
-        kind: 'note',
-        at: new Date(T0.getTime() + i * 1000),
-        actor: 'U1',
-        source: 'slack',
-        payload: { text: `note ${i}` },
-      },
-      T0,
+    await store.tx((tx) =>
+      record(
+        tx,
+        {
+          incidentId: id,
+          kind: 'note',
+          at: new Date(T0.getTime() + i * 1000),
+          actor: 'U1',
+          source: 'slack',
+          payload: { text: `note ${i}` },
+        },
+        T0,
+      ),
     );
   }
-  await record(
-    store,
-    { incidentId: null, kind: 'freeze_created', at: T0, actor: 'U2', source: 'slack', payload: {} },
-    T0,
+  await store.tx((tx) =>
+    record(
+      tx,
+      {
+        incidentId: null,
+        kind: 'freeze_created',
+        at: T0,
+        actor: 'U2',
+        source: 'slack',
+        payload: {},
+      },
+      T0,
+    ),
   );
   return { ...opened, id };
 }

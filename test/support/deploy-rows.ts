@@ -16,8 +16,8 @@ type Required = Pick<
   'source' | 'dedupeKey' | 'service' | 'environment' | 'status' | 'version' | 'at'
 >;
 
-export async function insertDeploy(store: Tx, values: Required & Partial<Deploy>): Promise<Deploy> {
-  return await insertDeployRow(store, {
+export async function insertDeploy(tx: Tx, values: Required & Partial<Deploy>): Promise<Deploy> {
+  return await insertDeployRow(tx, {
     serviceKnown: true,
     previousVersion: null,
     sha: null,
@@ -37,7 +37,7 @@ export async function insertDeploy(store: Tx, values: Required & Partial<Deploy>
 
 /** A rollback that already ended, as the rollback module leaves it. */
 export async function insertRollback(
-  store: Tx,
+  tx: Tx,
   values: Pick<
     Rollback,
     | 'service'
@@ -54,7 +54,7 @@ export async function insertRollback(
       status: 'succeeded' | 'failed';
     },
 ): Promise<void> {
-  const row = await insertRollbackRow(store, {
+  const row = await insertRollbackRow(tx, {
     incidentId: values.incidentId ?? null,
     channelId: values.channelId ?? null,
     service: values.service,
@@ -66,22 +66,20 @@ export async function insertRollback(
     requestedBy: values.requestedBy,
     requestedAt: values.requestedAt,
   });
-  await store.tx((tx) =>
-    finishRollback(tx, row.id, {
-      status: values.status,
-      startedAt: values.startedAt ?? null,
-      finishedAt: values.finishedAt,
-      externalUrl: null,
-      output: null,
-      error: null,
-    }),
-  );
+  await finishRollback(tx, row.id, {
+    status: values.status,
+    startedAt: values.startedAt ?? null,
+    finishedAt: values.finishedAt,
+    externalUrl: null,
+    output: null,
+    error: null,
+  });
 }
 
 export async function insertFreeze(
-  store: Tx,
+  tx: Tx,
   values: Omit<NewFreeze, 'blocksRollbacks' | 'channelId'> &
     Partial<Pick<NewFreeze, 'blocksRollbacks' | 'channelId'>>,
 ): Promise<Freeze> {
-  return await insertFreezeRow(store, { blocksRollbacks: false, channelId: null, ...values });
+  return await insertFreezeRow(tx, { blocksRollbacks: false, channelId: null, ...values });
 }

@@ -200,7 +200,7 @@ export function setupPaging(options: PagingSetupOptions = {}) {
                 now,
                 announceChannel: undefined,
               });
-              return ({ incidentId }) => publisher.publish(incidentId);
+              return async ({ incidentId }) => await publisher.publish(incidentId);
             })()
           : async () => {},
       ),

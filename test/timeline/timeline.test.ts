@@ -16,23 +16,34 @@ async function setup() {
     { id: 'U1', source: 'slack' },
   );
   for (let i = 0; i < 5; i++) {
-    await record(
-      store,
-      {
-        incidentId: id,
-        kind: 'note',
-        at: new Date(T0.getTime() + i * 1000),
-        actor: 'U1',
-        source: 'slack',
-        payload: { text: `note ${i}` },
-      },
-      T0,
+    await store.tx((tx) =>
+      record(
+        tx,
+        {
+          incidentId: id,
+          kind: 'note',
+          at: new Date(T0.getTime() + i * 1000),
+          actor: 'U1',
+          source: 'slack',
+          payload: { text: `note ${i}` },
+        },
+        T0,
+      ),
     );
   }
-  await record(
-    store,
-    { incidentId: null, kind: 'freeze_created', at: T0, actor: 'U2', source: 'slack', payload: {} },
-    T0,
+  await store.tx((tx) =>
+    record(
+      tx,
+      {
+        incidentId: null,
+        kind: 'freeze_created',
+        at: T0,
+        actor: 'U2',
+        source: 'slack',
+        payload: {},
+      },
+      T0,
+    ),
   );
   return { ...opened, id };
 }
