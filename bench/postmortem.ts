@@ -83,7 +83,7 @@ for (const events of [1_000, 10_000, 50_000]) {
     renderPostmortem(await store.read((tx) => loadPostmortemRecord(tx, id)), {
       generatedAt: new Date('2026-11-23T00:00:00Z'),
     });
-  const times = time(generate, events >= 50_000 ? 8 : 20);
+  const times = await time(generate, events >= 50_000 ? 8 : 20);
   const kept = await store.read((tx) => loadPostmortemRecord(tx, id));
   const markdown = renderPostmortem(kept, { generatedAt: new Date() });
   gc();

@@ -57,12 +57,12 @@ export async function insertIncident(tx: Tx, at: Date, title = 'Bench incident')
 }
 
 /** Runs `fn` `runs` times after `warmup` runs; returns the times in ms, sorted. */
-export function time(fn: () => void, runs: number, warmup = 2): number[] {
-  for (let i = 0; i < warmup; i++) fn();
+export async function time(fn: () => unknown, runs: number, warmup = 2): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await fn();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const started = performance.now();
-    fn();
+    await fn();
     times.push(performance.now() - started);
   }
   return times.sort((a, b) => a - b);

@@ -11,8 +11,8 @@ import {
   succeededWithShaBefore,
   updateDeploy,
 } from '../store/deploys.js';
-import type { Store, Tx } from '../store/unit-of-work.js';
 import { incidentsSuspecting } from '../store/suspects.js';
+import type { Store, Tx } from '../store/unit-of-work.js';
 import { record } from '../timeline/timeline.js';
 import type { Freezes } from './freezes.js';
 import { deployFacts, enqueueNotice, freezeFacts } from './notices.js';

@@ -10,13 +10,13 @@ import {
   succeededDeploysBefore,
 } from '../store/deploys.js';
 import { succeededRollbackSpans } from '../store/rollbacks.js';
-import type { Store, Tx } from '../store/unit-of-work.js';
 import {
   countSuspects,
   findSuspectLink,
   linkSuspect,
   setSuspectVerdict,
 } from '../store/suspects.js';
+import type { Store, Tx } from '../store/unit-of-work.js';
 import { record } from '../timeline/timeline.js';
 
 export interface SuspectPolicy {

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gte, lt, lte, ne, or, sql } from 'drizzle-orm';
 import type { Deploy } from '../domain/deploy.js';
 import { deploys, incidentServices, incidents } from './schema.js';
-import { type Tx, prepared } from './sqlite.js';
+import { prepared, type Tx } from './sqlite.js';
 
 // Deploy rows are Deploy values as they are (the columns are the domain's fields), so reads
 // return them without a codec; the return types are where a second dialect's rows must match.

@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, isNull, lte, sql } from 'drizzle-orm';
 import type { Freeze } from '../domain/freeze.js';
 import { freezes } from './schema.js';
-import { type Tx, prepared } from './sqlite.js';
+import { prepared, type Tx } from './sqlite.js';
 
 // Freeze rows are Freeze values as they are; the return types are the codec's contract.
 

@@ -1,6 +1,6 @@
 import { asc, count, eq, sql } from 'drizzle-orm';
 import { type InboxRow, inbox } from './schema.js';
-import { type Tx, prepared } from './sqlite.js';
+import { prepared, type Tx } from './sqlite.js';
 
 /** A delivery of alerts as accepted by a webhook, before (and after) it became incidents. */
 export type { InboxRow };

@@ -1,7 +1,7 @@
 import { and, count, desc, eq, ne, sql } from 'drizzle-orm';
 import type { AlertSource, AlertStatus, Severity, State } from '../domain/incident.js';
 import { alerts, incidentServices, incidents, timelineEvents } from './schema.js';
-import { type Tx, prepared } from './sqlite.js';
+import { prepared, type Tx } from './sqlite.js';
 
 /**
  * The queries the alert intake runs for every alert (src/incidents/intake.ts). They span alerts,

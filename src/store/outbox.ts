@@ -1,6 +1,6 @@
 import { and, asc, count, eq, inArray, isNull, lt, lte, min, ne, or, sql } from 'drizzle-orm';
 import { type OutboxRow, outbox } from './schema.js';
-import { type Tx, prepared } from './sqlite.js';
+import { prepared, type Tx } from './sqlite.js';
 
 /** An outbox item as stored: what it is, where it stands, who holds it. */
 export type { OutboxRow };

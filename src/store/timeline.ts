@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { TimelineEntry, TimelineKind } from '../domain/timeline.js';
 import { type TimelineRow, timelineEvents, timelineHeads } from './schema.js';
-import { type Tx, prepared } from './sqlite.js';
+import { prepared, type Tx } from './sqlite.js';
 
 // The reads and writes of the append-only, hash-chained timeline. What goes into a row and its
 // hash is decided in src/timeline/timeline.ts; the database refuses edits (migration triggers).

@@ -5,7 +5,6 @@ import {
   type TimelineInput,
   type TimelineKind,
 } from '../domain/timeline.js';
-import type { Tx } from '../store/unit-of-work.js';
 import {
   appendEvent,
   type ChainedEvent,
@@ -15,6 +14,7 @@ import {
   streamHead,
   streamHeads,
 } from '../store/timeline.js';
+import type { Tx } from '../store/unit-of-work.js';
 
 export { TIMELINE_KINDS, type TimelineEntry, type TimelineInput, type TimelineKind };
 

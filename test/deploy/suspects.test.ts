@@ -1,5 +1,5 @@
 import { afterEach, expect, test } from 'vitest';
-import { rankSuspects, rollbackTarget, findSuspects } from '../../src/deploy/suspects.js';
+import { findSuspects, rankSuspects, rollbackTarget } from '../../src/deploy/suspects.js';
 import type { Actor } from '../../src/incidents/events.js';
 import { buildIncidentView } from '../../src/read-model/incident-view.js';
 import { allDeploys } from '../../src/store/deploys.js';

@@ -123,7 +123,7 @@ test('the window is counted from the database, so a restart does not reset the c
   await intake.ingest(groups(0, 10));
   const restarted = intakeOn(store, clock);
   clock.now = new Date(T0.getTime() + 5_000);
-  restarted.ingest([alert(10)]);
+  await restarted.ingest([alert(10)]);
   expect(await storms(store)).toHaveLength(1);
   expect(await store.read((tx) => listIncidentRows(tx))).toHaveLength(11);
 });

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
 import { type Job, underLock } from '../../src/cron.js';
 import { tryLock, unlock } from '../../src/store/locks.js';
-import type { Store } from '../../src/store/unit-of-work.js';
 import { type OpenDb, openDb } from '../../src/store/sqlite.js';
+import type { Store } from '../../src/store/unit-of-work.js';
 
 let dir = '';
 const opened: OpenDb[] = [];
