@@ -63,50 +63,95 @@ export function createIncidents(deps: LifecycleDeps) {
   const recordAbout = async (tx: Tx, incidentId: number, entry: Entry, at: Date) =>
     await record(tx, { incidentId, ...entry }, at);
 
-  /** Runs one command: read → decide → apply, in one transaction; then kicks the outbox. */
-  async function run(command: LifecycleCommand): Promise<Incident> {
+  /** One command inside a unit of work: read → decide → apply. */
+  async function apply(tx: Tx, command: LifecycleCommand, at: Date): Promise<Outcome> {
     const { id, actor } = command;
-    const at = now();
-    const outcome = await store.tx(async (tx): Promise<Outcome> => {
-      const state = await readState(tx, id);
-      const decision = decideLifecycle(state, command, policy, at);
-      switch (decision.type) {
-        case 'refused':
-          // The audit entry of a permission refusal is kept: this transaction commits it.
-          if (decision.audit) await recordAbout(tx, id, decision.audit, at);
-          return decision;
-        case 'unchanged':
-          await enqueuePublish(tx, id, at); // a repeat still refreshes the card
-          return { incident: decision.incident };
-        case 'resolve': {
-          const resolved = await resolveInTx(tx, {
-            incident: decision.incident,
-            summary: decision.summary,
-            actor,
-            ...(decision.when ? { when: decision.when } : {}),
-            at,
-            emit,
-            archiveAfterMs: policy.archiveAfterMs,
-          });
-          await enqueuePublish(tx, id, at);
-          return { incident: resolved };
-        }
-        case 'changed': {
-          if (decision.write) await updateIncident(tx, id, decision.write);
-          if (decision.addServices?.length) await addServices(tx, id, decision.addServices);
-          for (const entry of decision.record) await recordAbout(tx, id, entry, at);
-          const updated = await getIncident(tx, id);
-          for (const step of decision.after) await carryOut(tx, updated, step, actor, at);
-          if (decision.publish) await enqueuePublish(tx, id, at);
-          return { incident: updated };
-        }
-        default:
-          return decision satisfies never;
+    const state = await readState(tx, id);
+    const decision = decideLifecycle(state, command, policy, at);
+    switch (decision.type) {
+      case 'refused':
+        // The audit entry of a permission refusal is kept: this transaction commits it.
+        if (decision.audit) await recordAbout(tx, id, decision.audit, at);
+        return decision;
+      case 'unchanged':
+        await enqueuePublish(tx, id, at); // a repeat still refreshes the card
+        return { incident: decision.incident };
+      case 'resolve': {
+        const resolved = await resolveInTx(tx, {
+          incident: decision.incident,
+          summary: decision.summary,
+          actor,
+          ...(decision.when ? { when: decision.when } : {}),
+          at,
+          emit,
+          archiveAfterMs: policy.archiveAfterMs,
+        });
+        await enqueuePublish(tx, id, at);
+        return { incident: resolved };
       }
-    });
+      case 'changed': {
+        if (decision.write) await updateIncident(tx, id, decision.write);
+        if (decision.addServices?.length) await addServices(tx, id, decision.addServices);
+        for (const entry of decision.record) await recordAbout(tx, id, entry, at);
+        const updated = await getIncident(tx, id);
+        for (const step of decision.after) await carryOut(tx, updated, step, actor, at);
+        if (decision.publish) await enqueuePublish(tx, id, at);
+        return { incident: updated };
+      }
+      default:
+        return decision satisfies never;
+    }
+  }
+
+  /** Runs one command in its own unit of work; then kicks the outbox, or throws the refusal. */
+  async function run(command: LifecycleCommand): Promise<Incident> {
+    const outcome = await store.tx((tx) => apply(tx, command, now()));
     if ('error' in outcome) throw outcome.error;
     deps.kick();
     return outcome.incident;
+  }
+
+  /**
+   * Runs one command inside a unit of work the caller holds (a PagerDuty webhook, an owner
+   * lookup), in a savepoint: a refusal undoes only the command's own writes (its audit entry
+   * stays) and is thrown to the caller, who commits and kicks the outbox.
+   */
+  function within(tx: Tx) {
+    return async (command: LifecycleCommand): Promise<Incident> => {
+      const outcome = await store.savepoint(tx, (inner) => apply(inner, command, now()));
+      if ('error' in outcome) throw outcome.error;
+      return outcome.incident;
+    };
+  }
+
+  /** The commands, carried out by `exec`: in their own unit of work, or within the caller's. */
+  function commands(exec: (command: LifecycleCommand) => Promise<Incident>) {
+    return {
+      acknowledge: (id: number, actor: Actor, when?: Date) =>
+        exec({ type: 'acknowledge', id, actor, ...(when ? { when } : {}) }),
+      setOwner: (id: number, ownerId: string, actor: Actor, { announce = true } = {}) =>
+        exec({ type: 'set_owner', id, actor, ownerId, announce }),
+      setSeverity: (id: number, severity: Severity, actor: Actor) =>
+        exec({ type: 'set_severity', id, actor, severity }),
+      setState: (id: number, state: OpenState, actor: Actor) =>
+        exec({ type: 'set_state', id, actor, state }),
+      markMitigated: (id: number, actor: Actor) => exec({ type: 'mitigate', id, actor }),
+      resolve: (id: number, summary: string, actor: Actor, when?: Date) =>
+        exec({ type: 'resolve', id, actor, summary, ...(when ? { when } : {}) }),
+      reopen: (id: number, reason: string, actor: Actor) =>
+        exec({ type: 'reopen', id, actor, reason }),
+      statusUpdate: (id: number, text: string, actor: Actor) =>
+        exec({ type: 'status_update', id, actor, text }),
+      note: (id: number, text: string, actor: Actor) => exec({ type: 'note', id, actor, text }),
+      /** Services can be added as the picture becomes clearer (alerts add theirs automatically). */
+      addServices: (id: number, services: readonly string[], actor: Actor) =>
+        exec({
+          type: 'add_services',
+          id,
+          actor,
+          services: services.map((s) => catalog.resolve(s).service),
+        }),
+    };
   }
 
   async function carryOut(tx: Tx, incident: Incident, step: Step, actor: Actor, at: Date) {
@@ -150,32 +195,10 @@ export function createIncidents(deps: LifecycleDeps) {
 
   return {
     declare,
-    acknowledge: async (id: number, actor: Actor, when?: Date) =>
-      await run({ type: 'acknowledge', id, actor, ...(when ? { when } : {}) }),
-    setOwner: async (id: number, ownerId: string, actor: Actor, { announce = true } = {}) =>
-      await run({ type: 'set_owner', id, actor, ownerId, announce }),
-    setSeverity: async (id: number, severity: Severity, actor: Actor) =>
-      await run({ type: 'set_severity', id, actor, severity }),
-    setState: async (id: number, state: OpenState, actor: Actor) =>
-      await run({ type: 'set_state', id, actor, state }),
-    markMitigated: async (id: number, actor: Actor) => await run({ type: 'mitigate', id, actor }),
-    resolve: async (id: number, summary: string, actor: Actor, when?: Date) =>
-      await run({ type: 'resolve', id, actor, summary, ...(when ? { when } : {}) }),
+    ...commands(run),
+    /** The same commands inside the caller's unit of work (see `within`). */
+    within: (tx: Tx) => commands(within(tx)),
     assertMayResolve,
-    reopen: async (id: number, reason: string, actor: Actor) =>
-      await run({ type: 'reopen', id, actor, reason }),
-    statusUpdate: async (id: number, text: string, actor: Actor) =>
-      await run({ type: 'status_update', id, actor, text }),
-    note: async (id: number, text: string, actor: Actor) =>
-      await run({ type: 'note', id, actor, text }),
-    /** Services can be added as the picture becomes clearer (alerts add theirs automatically). */
-    addServices: async (id: number, services: readonly string[], actor: Actor) =>
-      await run({
-        type: 'add_services',
-        id,
-        actor,
-        services: services.map((s) => catalog.resolve(s).service),
-      }),
     isPrivileged: async (id: number, actor: Actor) => {
       const row = await store.read((tx) => findIncidentRow(tx, id));
       return row ? isPrivileged(row, actor, policy) : false;

@@ -308,7 +308,7 @@ export function createPagerDelivery(deps: PagerDeliveryDeps): EffectHandler[] {
       const current = await getIncident(tx, lookup.incidentId);
       if (!isOpen(current.state) || current.ownerId === ownerId) return;
       if (lookup.mode === 'unowned' && current.ownerId) return;
-      await deps.incidents.setOwner(
+      await deps.incidents.within(tx).setOwner(
         lookup.incidentId,
         ownerId,
         { id: `pagerduty:${user.id}`, source: 'pagerduty' },

@@ -153,7 +153,7 @@ export function createPagerDutyInbound(deps: InboundDeps) {
       startsAt: event.occurredAt,
       endsAt: null,
     };
-    await deps.intake.ingest([alert]);
+    await deps.intake.applyBatch(tx, [alert], at);
     const incidentId = await alertIncident(tx, incident.id);
     const row = await insertPage(tx, {
       incidentId,
@@ -211,8 +211,8 @@ export function createPagerDutyInbound(deps: InboundDeps) {
         if (page.status === 'acknowledged' || page.status === 'resolved') return;
         await setPage(tx, page.id, { status: 'acknowledged', updatedAt: at });
         if (isOpen(incident.state))
-          attempt(
-            async () => await deps.incidents.acknowledge(incident.id, actor, event.occurredAt),
+          await attempt(() =>
+            deps.incidents.within(tx).acknowledge(incident.id, actor, event.occurredAt),
           );
         await tell(tx, incident.id, 'acknowledged', event, at);
         if (event.agent?.isUser && policy.restEnabled) {
@@ -260,7 +260,7 @@ export function createPagerDutyInbound(deps: InboundDeps) {
         const priority = event.incident?.priority?.name;
         const severity = priority ? policy.priorities[priority] : undefined;
         if (severity && isOpen(incident.state) && severity !== incident.severity)
-          attempt(async () => await deps.incidents.setSeverity(incident.id, severity, actor));
+          await attempt(() => deps.incidents.within(tx).setSeverity(incident.id, severity, actor));
         return;
       }
       default:
@@ -280,37 +280,37 @@ export function createPagerDutyInbound(deps: InboundDeps) {
     if (page.status === 'resolved') return; // our own resolve, coming back
     await setPage(tx, page.id, { status: 'resolved', updatedAt: at });
     if (page.origin === 'pagerduty' && event.incident) {
-      await deps.intake.ingest([
-        {
-          source: 'pagerduty',
-          key: event.incident.id,
-          groupKey: null,
-          status: 'resolved',
-          title: event.incident.title,
-          description: null,
-          service: page.service,
-          environment: incident.environment,
-          severityLabel: null,
-          labels: {},
-          annotations: {},
-          url: event.incident.htmlUrl,
-          startsAt: null,
-          endsAt: event.occurredAt,
-        },
-      ]);
+      await deps.intake.applyBatch(
+        tx,
+        [
+          {
+            source: 'pagerduty',
+            key: event.incident.id,
+            groupKey: null,
+            status: 'resolved',
+            title: event.incident.title,
+            description: null,
+            service: page.service,
+            environment: incident.environment,
+            severityLabel: null,
+            labels: {},
+            annotations: {},
+            url: event.incident.htmlUrl,
+            startsAt: null,
+            endsAt: event.occurredAt,
+          },
+        ],
+        at,
+      );
     }
     if (!isOpen(incident.state)) return;
     const stillOpen = (await openPagesOf(tx, incident.id)).length;
     const autoResolved = policy.autoResolve && stillOpen === 0;
     if (autoResolved) {
-      attempt(
-        async () =>
-          await deps.incidents.resolve(
-            incident.id,
-            'Resolved in PagerDuty.',
-            actorOf(event),
-            event.occurredAt,
-          ),
+      await attempt(() =>
+        deps.incidents
+          .within(tx)
+          .resolve(incident.id, 'Resolved in PagerDuty.', actorOf(event), event.occurredAt),
       );
     }
     await tell(tx, incident.id, 'resolved', event, at, { openPages: stillOpen, autoResolved });
@@ -387,9 +387,9 @@ function describe(event: PagerDutyEvent): Record<string, unknown> {
  * The incident moved on in firebreak since (resolved here first, say): what PagerDuty says is
  * recorded, but a change the lifecycle refuses must not fail the whole delivery.
  */
-function attempt(change: () => unknown): void {
+async function attempt(change: () => Promise<unknown>): Promise<void> {
   try {
-    change();
+    await change();
   } catch (error) {
     if (!isAppError(error)) throw error;
   }

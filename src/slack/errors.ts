@@ -72,10 +72,10 @@ export const answerMalformedWith400 = async (
 export async function commitOrShowErrors<T>(
   ack: AckFn<ViewResponseAction>,
   field: string,
-  work: () => T,
+  work: () => Promise<T>,
 ): Promise<T | undefined> {
   try {
-    return work();
+    return await work();
   } catch (error) {
     const message = isAppError(error) ? error.message : 'Something went wrong; try again.';
     await ack({ response_action: 'errors', errors: { [field]: message } });

@@ -14,6 +14,7 @@
 /** The handle repositories run their queries on; only a `Store` hands one out. */
 export type { Tx } from './sqlite.js';
 
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Tx } from './sqlite.js';
 
 export interface Store {
@@ -32,11 +33,17 @@ export interface Store {
   savepoint<T>(tx: Tx, work: (tx: Tx) => Promise<T>): Promise<T>;
 }
 
+/** Which mutexes the running code holds, so that asking for one of them again fails at once. */
+const holding = new AsyncLocalStorage<ReadonlySet<object>>();
+
 /**
  * Lets one holder in at a time, in arrival order. Free, it starts the holder at once (no
  * extra turn of the event loop on the hot path); released, it hands over to the next waiter.
+ * A holder that asks for it again (a unit of work started inside another) would wait for
+ * itself for ever; it gets an error instead, naming the mistake.
  */
 export function createMutex() {
+  const self = {};
   let held = false;
   const waiting: (() => void)[] = [];
   const release = () => {
@@ -46,10 +53,15 @@ export function createMutex() {
   };
   return {
     async run<T>(work: () => Promise<T>): Promise<T> {
+      const mine = holding.getStore();
+      if (mine?.has(self))
+        throw new Error(
+          'a unit of work was started inside another on the same database: pass its tx down',
+        );
       if (held) await new Promise<void>((resolve) => waiting.push(resolve));
       else held = true;
       try {
-        return await work();
+        return await holding.run(new Set(mine).add(self), work);
       } finally {
         release();
       }

@@ -55,15 +55,13 @@ test('expiry is required and capped; a reason and a valid scope are required', a
       core.clock.now.getTime(),
   ).toBe(120 * 60_000);
   await expect(
-    await core.freezes.create({ ...base, durationMs: 25 * 60 * 60_000 }, deployer),
+    core.freezes.create({ ...base, durationMs: 25 * 60 * 60_000 }, deployer),
   ).rejects.toThrow(/at most 1440 minutes/);
-  await expect(await core.freezes.create({ ...base, reason: ' ' }, deployer)).rejects.toThrow(
-    /Say why/,
-  );
+  await expect(core.freezes.create({ ...base, reason: ' ' }, deployer)).rejects.toThrow(/Say why/);
   await expect(
-    await core.freezes.create({ ...base, services: ['check out; rm'] }, deployer),
+    core.freezes.create({ ...base, services: ['check out; rm'] }, deployer),
   ).rejects.toThrow(/not a service/);
-  await expect(await core.freezes.create({ ...base, services: [] }, deployer)).rejects.toThrow(
+  await expect(core.freezes.create({ ...base, services: [] }, deployer)).rejects.toThrow(
     /at least one service/,
   );
 });
@@ -78,11 +76,11 @@ test('the owner of the linked incident may freeze and lift; others may not, and 
     { services: ['checkout'], environments: ['production'], reason: 'r', incidentId: incident.id },
     owner,
   );
-  await expect(await core.freezes.lift(freeze.id, stranger)).rejects.toThrow(
+  await expect(core.freezes.lift(freeze.id, stranger)).rejects.toThrow(
     expect.objectContaining({ code: 'forbidden' }),
   );
   await expect(
-    await core.freezes.create({ services: ['*'], environments: ['*'], reason: 'r' }, owner),
+    core.freezes.create({ services: ['*'], environments: ['*'], reason: 'r' }, owner),
   ).rejects.toThrow(
     expect.objectContaining({
       code: 'forbidden',
@@ -96,7 +94,7 @@ test('the owner of the linked incident may freeze and lift; others may not, and 
     .all(AUDIT_STREAM);
   expect(audit).toEqual([{ kind: 'permission_denied', actor: 'U0OWNER001' }]);
   expect((await core.freezes.lift(freeze.id, owner)).liftedBy).toBe(owner.id);
-  await expect(await core.freezes.lift(freeze.id, owner)).rejects.toThrow(/not active/);
+  await expect(core.freezes.lift(freeze.id, owner)).rejects.toThrow(/not active/);
 });
 
 test('resolving an incident offers to lift its freezes (never silently)', async () => {

@@ -102,7 +102,7 @@ test('freezes: exempt by default, blocking when the freeze says so or when rollb
     { services: ['*'], environments: ['prod*'], reason: 'datacenter move', blocksRollbacks: true },
     deployer,
   );
-  await expect(await blocked.rollbacks.request(blocked.ask, deployer)).rejects.toThrow(
+  await expect(blocked.rollbacks.request(blocked.ask, deployer)).rejects.toThrow(
     expect.objectContaining({
       code: 'frozen',
       message: expect.stringContaining('datacenter move'),
@@ -115,7 +115,7 @@ test('freezes: exempt by default, blocking when the freeze says so or when rollb
     { services: ['checkout'], environments: ['production'], reason: 'audit' },
     deployer,
   );
-  await expect(await strict.rollbacks.request(strict.ask, deployer)).rejects.toThrow(
+  await expect(strict.rollbacks.request(strict.ask, deployer)).rejects.toThrow(
     expect.objectContaining({ code: 'frozen' }),
   );
   expect(await strict.store.read((tx) => allRollbacks(tx))).toEqual([]);
@@ -126,7 +126,7 @@ test('one rollback per service and environment at a time; a stale target and a m
   await core.rollbacks.request(core.ask, deployer);
   // Another rollback of the same service+environment (no incident, other door) while it runs.
   await expect(
-    await core.rollbacks.request({ incidentId: null, fromDeployId: 2, toDeployId: 1 }, deployer),
+    core.rollbacks.request({ incidentId: null, fromDeployId: 2, toDeployId: 1 }, deployer),
   ).rejects.toThrow(
     expect.objectContaining({
       code: 'conflict',
@@ -140,14 +140,14 @@ test('one rollback per service and environment at a time; a stale target and a m
   // The button said "to v1" for the suspect v2; v2 is still the suspect and v1 its target: fine.
   // But asking to go from v3 to v1 skips v2, which is not what that button showed.
   await expect(
-    await stale.rollbacks.request({ incidentId: 1, fromDeployId: 3, toDeployId: 1 }, deployer),
+    stale.rollbacks.request({ incidentId: 1, fromDeployId: 3, toDeployId: 1 }, deployer),
   ).rejects.toThrow(
     expect.objectContaining({ code: 'conflict', message: expect.stringContaining('is now v2') }),
   );
   close?.();
 
   const none = await setup(null);
-  await expect(await none.rollbacks.request(none.ask, deployer)).rejects.toThrow(
+  await expect(none.rollbacks.request(none.ask, deployer)).rejects.toThrow(
     expect.objectContaining({
       code: 'invalid',
       message: expect.stringContaining('services.checkout.environments.production.rollback'),
@@ -281,12 +281,12 @@ test('after a failure only a deliberate retry starts the rollback again; a stale
       error: 'The receiver answered 500.',
     }),
   );
-  await expect(await core.rollbacks.request(core.ask, deployer)).rejects.toThrow(
+  await expect(core.rollbacks.request(core.ask, deployer)).rejects.toThrow(
     /Rollback #1 of .* failed: The receiver answered 500\. To try again, use Retry/,
   );
-  await expect(
-    await core.rollbacks.request({ ...core.ask, retryOf: 99 }, deployer),
-  ).rejects.toThrow(/failed/);
+  await expect(core.rollbacks.request({ ...core.ask, retryOf: 99 }, deployer)).rejects.toThrow(
+    /failed/,
+  );
   const retried = await core.rollbacks.request({ ...core.ask, retryOf: rollback.id }, deployer);
   expect(retried).toMatchObject({ created: true, rollback: { id: 2, status: 'requested' } });
   // The retry itself is then deduplicated like any click.

@@ -144,7 +144,7 @@ test('Not related sets the verdict once, records suspect_marked, and the card st
   );
   expect(marked).toHaveLength(1);
   expect(marked[0]?.payload).toMatchObject({ deployId: 2, verdict: 'not_related', version: 'v2' });
-  await expect(await core.suspects.markNotRelated(incident.id, 999, ana)).rejects.toThrow(
+  await expect(core.suspects.markNotRelated(incident.id, 999, ana)).rejects.toThrow(
     /not a suspect/,
   );
 });
@@ -161,11 +161,8 @@ test('the rollback target is the last successful deploy before, never a failed o
     if (!found) throw new Error(version);
     return found;
   };
-  expect((await core.store.read(async (tx) => rollbackTarget(tx, await row('v3'))))?.version).toBe(
-    'v1',
-  );
-  expect((await core.store.read(async (tx) => rollbackTarget(tx, await row('v2'))))?.version).toBe(
-    'v1',
-  );
-  expect(await core.store.read(async (tx) => rollbackTarget(tx, await row('v1')))).toBeUndefined();
+  const [v1, v2, v3] = [await row('v1'), await row('v2'), await row('v3')];
+  expect((await core.store.read((tx) => rollbackTarget(tx, v3)))?.version).toBe('v1');
+  expect((await core.store.read((tx) => rollbackTarget(tx, v2)))?.version).toBe('v1');
+  expect(await core.store.read((tx) => rollbackTarget(tx, v1))).toBeUndefined();
 });

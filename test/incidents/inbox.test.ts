@@ -63,7 +63,7 @@ test('accepted alerts are on disk before any incident exists, and become one inc
     await inbox.accept('generic', [alert('b'), alert('c')]),
   ]);
   expect(accepted.map((a) => a.id)).toEqual([1, 2]);
-  expect(inbox.pendingCount()).toBe(2);
+  expect(await inbox.pendingCount()).toBe(2);
   expect(await store.read((tx) => listIncidentRows(tx))).toHaveLength(0);
   expect(await inbox.processPending()).toBe(2);
   expect(await store.read((tx) => listIncidentRows(tx))).toHaveLength(1);
@@ -109,7 +109,7 @@ test('many deliveries in one turn of the event loop share one commit', async () 
   await Promise.all(
     Array.from({ length: 20 }, async (_, i) => await inbox.accept('generic', [alert(`k${i}`)])),
   );
-  expect(inbox.pendingCount()).toBe(20);
+  expect(await inbox.pendingCount()).toBe(20);
   expect(commits).toBe(1);
 });
 

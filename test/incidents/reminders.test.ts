@@ -138,7 +138,7 @@ test('resolved incidents stop reminding and cannot be snoozed', async () => {
   at(600);
   expect(await reminders.sweep()).toEqual({ statusReminders: [], ownerReminders: [] });
   expect(await posted()).toEqual([]);
-  await expect(await reminders.snooze(1, 30, 0, ana)).rejects.toThrow(/INC-1 is resolved/);
+  await expect(reminders.snooze(1, 30, 0, ana)).rejects.toThrow(/INC-1 is resolved/);
 });
 
 test('an incident without an owner is called out in its channel and the announce channel until someone takes command', async () => {

@@ -84,7 +84,7 @@ test.each([
   ['x'.repeat(151), /keep it under 150/],
 ])('a bad title is refused and nothing is stored (%#)', async (title, message) => {
   const { store, service } = setup();
-  await expect(await service.declare({ title, severity: 'sev3' }, ana)).rejects.toThrow(message);
+  await expect(service.declare({ title, severity: 'sev3' }, ana)).rejects.toThrow(message);
   expect(await store.read((tx) => listIncidentRows(tx))).toHaveLength(0);
 });
 
@@ -110,13 +110,11 @@ test('acknowledge moves triage to investigating, sets acknowledgedAt once, and g
 test('only the owner, commanders and deployers (also by user group) may hand over, downgrade or resolve; refusals are audited', async () => {
   const { store, service } = setup();
   await service.declare({ title: 'x', severity: 'sev1' }, ana);
-  await expect(await service.setOwner(1, bob.id, bob)).rejects.toThrow(AppError);
-  await expect(await service.setSeverity(1, 'sev3', bob)).rejects.toThrow(
+  await expect(service.setOwner(1, bob.id, bob)).rejects.toThrow(AppError);
+  await expect(service.setSeverity(1, 'sev3', bob)).rejects.toThrow(
     /not allowed to lower the severity/,
   );
-  await expect(await service.resolve(1, 'done', bob)).rejects.toThrow(
-    /not allowed to resolve INC-1/,
-  );
+  await expect(service.resolve(1, 'done', bob)).rejects.toThrow(/not allowed to resolve INC-1/);
   // Raising the severity is open to everyone.
   expect((await service.setSeverity(1, 'sev1', bob)).severity).toBe('sev1');
   expect((await service.setSeverity(1, 'sev3', cmd)).severity).toBe('sev3');
@@ -150,7 +148,7 @@ test('states follow the rules and milestones are set once, in order', async () =
   const mitigated = monitoring.mitigatedAt;
   tick(5);
   expect((await service.setState(1, 'investigating', ana)).mitigatedAt).toEqual(mitigated);
-  await expect(await service.setState(1, 'triage', ana)).rejects.toThrow(
+  await expect(service.setState(1, 'triage', ana)).rejects.toThrow(
     /cannot go from investigating back to triage/,
   );
   tick(5);
@@ -161,7 +159,7 @@ test('states follow the rules and milestones are set once, in order', async () =
     resolvedAt: clock,
     mitigatedAt: mitigated,
   });
-  await expect(await service.setState(1, 'monitoring', ana)).rejects.toThrow(/is resolved/);
+  await expect(service.setState(1, 'monitoring', ana)).rejects.toThrow(/is resolved/);
   expect((await service.resolve(1, 'again', ana)).resolution).toBe('Rolled back v2');
 });
 
@@ -169,7 +167,7 @@ test('reopening needs a reason and is a timeline event', async () => {
   const { store, service } = setup();
   await service.declare({ title: 'x', severity: 'sev2' }, ana);
   await service.resolve(1, 'fixed', ana);
-  await expect(await service.reopen(1, ' ', ana)).rejects.toThrow(/Say why/);
+  await expect(service.reopen(1, ' ', ana)).rejects.toThrow(/Say why/);
   const reopened = await service.reopen(1, 'errors are back', ana);
   expect(reopened).toMatchObject({ state: 'investigating', resolvedAt: null });
   expect((await store.read((tx) => list(tx, 1))).at(-1)).toMatchObject({
