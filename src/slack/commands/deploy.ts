@@ -136,13 +136,9 @@ export function deploySubcommands(s: DeploySlackServices): SubcommandTable {
       usage: 'status [service] — freezes, rollbacks and the latest deploys',
       async run({ args, respond }) {
         const service = args.trim() ? resolve(args.trim()) : null;
-        await respond(
-          ephemeral(
-            statusText(
-              await s.store.read(async (tx) => deployStatus(tx, await s.freezes.active(), service)),
-            ),
-          ),
-        );
+        const active = await s.freezes.active();
+        const status = await s.store.read((tx) => deployStatus(tx, active, service));
+        await respond(ephemeral(statusText(status)));
       },
     },
     list: {
