@@ -15,16 +15,16 @@ export interface DeployStatusReport {
 
 /** `/deploy status [service]`. */
 export async function deployStatus(
-  db: Tx,
+  tx: Tx,
   active: readonly Freeze[],
   service: string | null,
 ): Promise<DeployStatusReport> {
   const freezes = service
     ? active.filter((f) => f.services.some((p) => globMatches(p, service)))
     : [...active];
-  const underway = (await rollbacksUnderway(db)).filter((r) => !service || r.service === service);
-  const finished = await finishedRollbacks(db, service, 3);
-  const recent = await recentDeploys(db, service, service ? 50 : 5);
+  const underway = (await rollbacksUnderway(tx)).filter((r) => !service || r.service === service);
+  const finished = await finishedRollbacks(tx, service, 3);
+  const recent = await recentDeploys(tx, service, service ? 50 : 5);
   const seen = new Set<string>();
   const latest = service
     ? recent.filter((d) => !seen.has(d.environment) && Boolean(seen.add(d.environment)))
@@ -33,6 +33,6 @@ export async function deployStatus(
 }
 
 /** `/deploy list [service]`: newest first. */
-export async function recentDeploys(db: Tx, service: string | null, limit = 15): Promise<Deploy[]> {
-  return await newestDeploys(db, service, limit);
+export async function recentDeploys(tx: Tx, service: string | null, limit = 15): Promise<Deploy[]> {
+  return await newestDeploys(tx, service, limit);
 }

@@ -275,9 +275,9 @@ export function createRollbacks(deps: RollbackDeps) {
     step,
     report,
     recent,
-    find: async (id: number) => await store.read((tx) => findRollback(tx, id)),
+    find: (id: number) => store.read((tx) => findRollback(tx, id)),
     /** The outbox handler of rollbackStepEffect. */
-    effects: [rollbackStepEffect.handledBy(async ({ rollbackId }) => await step(rollbackId))],
+    effects: [rollbackStepEffect.handledBy(({ rollbackId }) => step(rollbackId))],
   };
 }
 

@@ -53,7 +53,7 @@ export function rankSuspects(rows: readonly Deploy[]): Deploy[] {
  * seeks per service (deploys_service_env_at), prepared once per database connection.
  */
 export async function findSuspects(
-  db: Tx,
+  tx: Tx,
   query: SuspectQuery,
   policy: SuspectPolicy,
 ): Promise<Deploy[]> {
@@ -62,13 +62,13 @@ export async function findSuspects(
   const byId = new Map<number, Deploy>();
   for (const service of new Set(query.services)) {
     const args = { service, environment: query.environment, until };
-    for (const row of await deploysInWindow(db, {
+    for (const row of await deploysInWindow(tx, {
       ...args,
       from: new Date(detected - policy.windowMs),
       limit: CANDIDATES,
     }))
       byId.set(row.id, row);
-    for (const row of await runningDeploys(db, {
+    for (const row of await runningDeploys(tx, {
       ...args,
       from: new Date(detected - STALE_RUNNING_MS),
       limit: policy.max,
@@ -98,12 +98,12 @@ export async function storeSuspects(
  * an earlier successful rollback already undid. Undefined when there is none.
  */
 export async function rollbackTarget(
-  db: Tx,
+  tx: Tx,
   from: Pick<Deploy, 'id' | 'service' | 'environment' | 'at' | 'sha' | 'version'>,
 ): Promise<Deploy | undefined> {
-  const candidates = await succeededDeploysBefore(db, from, 20);
+  const candidates = await succeededDeploysBefore(tx, from, 20);
   if (candidates.length === 0) return undefined;
-  const undone = await succeededRollbackSpans(db, from.service, from.environment);
+  const undone = await succeededRollbackSpans(tx, from.service, from.environment);
   const wasUndone = (d: Deploy) =>
     undone.some((u) => u.finishedAt !== null && d.at > u.toAt && d.at < u.finishedAt);
   return candidates.find(

@@ -76,14 +76,12 @@ export function createInbox(deps: InboxDeps) {
         // which applies them one by one; what was accepted is kept either way.
         if (!backlog) {
           try {
-            const result = await store.savepoint(
-              tx,
-              async (inner) =>
-                await intake.applyBatch(
-                  inner,
-                  batch.flatMap((w) => w.alerts),
-                  at,
-                ),
+            const result = await store.savepoint(tx, (inner) =>
+              intake.applyBatch(
+                inner,
+                batch.flatMap((w) => w.alerts),
+                at,
+              ),
             );
             await markInboxDone(
               tx,
@@ -116,9 +114,8 @@ export function createInbox(deps: InboxDeps) {
       try {
         // Usually every delivery is fine: apply them together, so each incident is settled and
         // republished once per batch rather than once per delivery.
-        const result = await store.savepoint(
-          tx,
-          async (inner) => await intake.applyBatch(inner, rows.flatMap(revive), at),
+        const result = await store.savepoint(tx, (inner) =>
+          intake.applyBatch(inner, rows.flatMap(revive), at),
         );
         touched = result.touched.length > 0;
         await markInboxDone(
@@ -130,9 +127,8 @@ export function createInbox(deps: InboxDeps) {
         // One of them cannot be applied: go one by one (a savepoint each), so only it fails.
         for (const row of rows) {
           try {
-            const result = await store.savepoint(
-              tx,
-              async (inner) => await intake.applyBatch(inner, revive(row), at),
+            const result = await store.savepoint(tx, (inner) =>
+              intake.applyBatch(inner, revive(row), at),
             );
             touched ||= result.touched.length > 0;
             await markInboxDone(tx, [row.id], at);

@@ -60,8 +60,8 @@ export function createIncidents(deps: LifecycleDeps) {
     };
   }
 
-  const recordAbout = async (tx: Tx, incidentId: number, entry: Entry, at: Date) =>
-    await record(tx, { incidentId, ...entry }, at);
+  const recordAbout = (tx: Tx, incidentId: number, entry: Entry, at: Date) =>
+    record(tx, { incidentId, ...entry }, at);
 
   /** One command inside a unit of work: read → decide → apply. */
   async function apply(tx: Tx, command: LifecycleCommand, at: Date): Promise<Outcome> {

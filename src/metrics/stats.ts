@@ -17,18 +17,18 @@ export const lastDays = (now: Date, days: number): Window => ({
 });
 
 /** MTTA/MTTR per severity over the last `days` days. */
-export const incidentStatsFor = async (db: Tx, now: Date, days: number): Promise<IncidentStats> => {
+export const incidentStatsFor = async (tx: Tx, now: Date, days: number): Promise<IncidentStats> => {
   const window = lastDays(now, days);
-  return incidentStats(await loadIncidentFacts(db, window), window);
+  return incidentStats(await loadIncidentFacts(tx, window), window);
 };
 
 /** The DORA keys of one service (or all) in one environment over the last `days` days. */
 export const doraStatsFor = async (
-  db: Tx,
+  tx: Tx,
   now: Date,
   days: number,
   scope: DeployScope,
 ): Promise<DoraStats> => {
   const window = lastDays(now, days);
-  return doraStats(await loadDoraFacts(db, window, scope), window);
+  return doraStats(await loadDoraFacts(tx, window, scope), window);
 };

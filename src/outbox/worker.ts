@@ -191,7 +191,7 @@ export function createOutboxWorker(options: WorkerOptions): OutboxWorker {
             return lostClaim(item, entry.fence);
           options.onResult?.(item.kind, 'done', Date.now() - started);
         },
-        async (error: unknown) => await settleFailure(item, entry.fence, error, started),
+        (error: unknown) => settleFailure(item, entry.fence, error, started),
       )
       .catch((error: unknown) =>
         log.error({ err: error, outboxId: item.id }, 'outbox bookkeeping failed'),

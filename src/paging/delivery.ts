@@ -49,8 +49,8 @@ export function createPagerDelivery(deps: PagerDeliveryDeps): EffectHandler[] {
   const maxAttempts = deps.maxAttempts ?? 8;
   const directoryTtlMs = deps.directoryTtlMs ?? 24 * HOUR;
 
-  const tell = async (incidentId: number, message: PagingMessage, at: Date) =>
-    await store.tx((tx) => enqueueMessage(tx, incidentId, { kind: 'channel' }, message, at));
+  const tell = (incidentId: number, message: PagingMessage, at: Date) =>
+    store.tx((tx) => enqueueMessage(tx, incidentId, { kind: 'channel' }, message, at));
 
   async function trigger({ pageId }: { pageId: number }, item: Attempted): Promise<void> {
     const page = await store.read((tx) => findPage(tx, pageId));
@@ -327,8 +327,8 @@ export function createPagerDelivery(deps: PagerDeliveryDeps): EffectHandler[] {
 
   return [
     pagerCalls.trigger.handledBy(trigger),
-    pagerCalls.acknowledge.handledBy(async ({ pageId }) => await sync(pageId, 'acknowledge')),
-    pagerCalls.resolve.handledBy(async ({ pageId }) => await sync(pageId, 'resolve')),
+    pagerCalls.acknowledge.handledBy(({ pageId }) => sync(pageId, 'acknowledge')),
+    pagerCalls.resolve.handledBy(({ pageId }) => sync(pageId, 'resolve')),
     ownerLookupEffect.handledBy(lookupOwner),
   ];
 }

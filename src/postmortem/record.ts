@@ -79,13 +79,13 @@ export interface LoadOptions {
  * the record is. Only the first alert firing is kept: the alerts have their own section.
  */
 async function curatedTimeline(
-  db: Tx,
+  tx: Tx,
   incidentId: number,
   max: number,
 ): Promise<PostmortemRecord['timeline']> {
   const stream = streamOf(incidentId);
-  const withdrawn = await withdrawnPinSeqs(db, stream);
-  const rows = await timelineInTimeOrder(db, stream, CURATED_KINDS);
+  const withdrawn = await withdrawnPinSeqs(tx, stream);
+  const rows = await timelineInTimeOrder(tx, stream, CURATED_KINDS);
   const headSize = Math.ceil(max / 2);
   const tailSize = max - headSize;
   // Rows stay raw (payload unparsed) until we know they are kept: most of a long record is
@@ -118,21 +118,21 @@ async function curatedTimeline(
 
 /** Reads everything about one incident that its postmortem draft needs. */
 export async function loadPostmortemRecord(
-  db: Tx,
+  tx: Tx,
   incidentId: number,
   options: LoadOptions = {},
 ): Promise<PostmortemRecord> {
-  const incident = await getIncident(db, incidentId);
+  const incident = await getIncident(tx, incidentId);
   const maxAlerts = options.maxAlerts ?? 50;
 
   return {
     incident,
-    alerts: await alertsOf(db, incidentId, maxAlerts),
-    deploys: await deploysOf(db, incidentId),
-    rollbacks: await rollbacksOf(db, incidentId),
-    freezes: await freezesOf(db, incidentId),
-    pages: await pageItemsOf(db, incidentId),
-    followups: await followupsOf(db, incidentId),
-    timeline: await curatedTimeline(db, incidentId, options.maxTimeline ?? 400),
+    alerts: await alertsOf(tx, incidentId, maxAlerts),
+    deploys: await deploysOf(tx, incidentId),
+    rollbacks: await rollbacksOf(tx, incidentId),
+    freezes: await freezesOf(tx, incidentId),
+    pages: await pageItemsOf(tx, incidentId),
+    followups: await followupsOf(tx, incidentId),
+    timeline: await curatedTimeline(tx, incidentId, options.maxTimeline ?? 400),
   };
 }

@@ -77,28 +77,28 @@ const LATEST_ALERTS = 5;
 export const STORM_GROUPS_SHOWN = 15;
 
 export async function buildIncidentView(
-  db: Tx,
+  tx: Tx,
   incidentId: number,
   now: Date,
 ): Promise<IncidentView> {
-  const incident = await getIncident(db, incidentId);
+  const incident = await getIncident(tx, incidentId);
   return {
     incident,
-    alerts: await alertSummary(db, incidentId),
+    alerts: await alertSummary(tx, incidentId),
     storm:
-      (await incidentGroupKey(db, incidentId)) === STORM_GROUP_KEY
-        ? await stormGroups(db, incidentId, STORM_GROUPS_SHOWN)
+      (await incidentGroupKey(tx, incidentId)) === STORM_GROUP_KEY
+        ? await stormGroups(tx, incidentId, STORM_GROUPS_SHOWN)
         : null,
-    suspects: await suspectsOf(db, incident),
-    freezes: await freezesFor(db, incident, now),
-    pages: await pagesOf(db, incidentId),
+    suspects: await suspectsOf(tx, incident),
+    freezes: await freezesFor(tx, incident, now),
+    pages: await pagesOf(tx, incidentId),
   };
 }
 
-async function alertSummary(db: Tx, incidentId: number): Promise<IncidentView['alerts']> {
+async function alertSummary(tx: Tx, incidentId: number): Promise<IncidentView['alerts']> {
   // Counted in SQL and only the latest few loaded: a storm puts thousands of alerts on one card.
-  const { firing, resolved } = await alertCounts(db, incidentId);
-  const latest = await latestAlerts(db, incidentId, {
+  const { firing, resolved } = await alertCounts(tx, incidentId);
+  const latest = await latestAlerts(tx, incidentId, {
     firingOnly: firing > 0,
     limit: LATEST_ALERTS,
   });
@@ -106,16 +106,16 @@ async function alertSummary(db: Tx, incidentId: number): Promise<IncidentView['a
     firing,
     resolved,
     latest,
-    cut: await lastRecordedCut(db, incidentId),
+    cut: await lastRecordedCut(tx, incidentId),
   };
 }
 
-async function suspectsOf(db: Tx, incident: Incident): Promise<SuspectView[]> {
+async function suspectsOf(tx: Tx, incident: Incident): Promise<SuspectView[]> {
   const detected = (incident.detectedAt ?? incident.declaredAt).getTime();
   const views: SuspectView[] = [];
-  for (const { link, deploy } of await suspectLinks(db, incident.id)) {
-    const target = await rollbackTarget(db, deploy);
-    const rollback = await latestRollbackFrom(db, incident.id, deploy.id);
+  for (const { link, deploy } of await suspectLinks(tx, incident.id)) {
+    const target = await rollbackTarget(tx, deploy);
+    const rollback = await latestRollbackFrom(tx, incident.id, deploy.id);
     views.push({
       deployId: deploy.id,
       service: deploy.service,
@@ -137,8 +137,8 @@ async function suspectsOf(db: Tx, incident: Incident): Promise<SuspectView[]> {
   return views;
 }
 
-async function freezesFor(db: Tx, incident: Incident, now: Date): Promise<FreezeView[]> {
-  const active = await activeFreezes(db, now);
+async function freezesFor(tx: Tx, incident: Incident, now: Date): Promise<FreezeView[]> {
+  const active = await activeFreezes(tx, now);
   const services = incident.services.length > 0 ? incident.services : ['*'];
   const relevant = active.filter(
     (f) =>

@@ -24,8 +24,8 @@ export interface PublisherDeps {
  * updated in place.
  */
 export function createPublisher({ store, chat, catalog, now, announceChannel }: PublisherDeps) {
-  const save = async (id: number, values: IncidentChanges) =>
-    await store.tx((tx) => updateIncident(tx, id, values));
+  const save = (id: number, values: IncidentChanges) =>
+    store.tx((tx) => updateIncident(tx, id, values));
 
   async function publish(incidentId: number): Promise<void> {
     const row = await store.read((tx) => findIncidentRow(tx, incidentId));
@@ -147,7 +147,7 @@ export function createPublisher({ store, chat, catalog, now, announceChannel }: 
     deliver,
     /** The outbox handlers of publishEffect and messageEffect. */
     effects: [
-      publishEffect.handledBy(async ({ incidentId }) => await publish(incidentId)),
+      publishEffect.handledBy(({ incidentId }) => publish(incidentId)),
       messageEffect.handledBy(deliver),
     ],
   };

@@ -17,11 +17,11 @@ export interface AlertGroup {
  * Alerts without a group count as one group with the empty key.
  */
 export async function alertGroupsOf(
-  db: Tx,
+  tx: Tx,
   incidentId: number,
   limit: number,
 ): Promise<{ groups: AlertGroup[]; total: number }> {
-  const rows = db
+  const rows = tx
     .select({
       groupKey: sql<string>`coalesce(${alerts.groupKey}, '')`,
       services: sql<string | null>`group_concat(distinct ${alerts.service})`,
@@ -35,7 +35,7 @@ export async function alertGroupsOf(
     .limit(limit)
     .all();
   const total =
-    db
+    tx
       .select({ n: sql<number>`count(distinct coalesce(${alerts.groupKey}, ''))` })
       .from(alerts)
       .where(eq(alerts.incidentId, incidentId))
@@ -51,8 +51,8 @@ export async function alertGroupsOf(
 }
 
 /** Every stored alert in the order it arrived, or only those of one incident. */
-export async function listAlerts(db: Tx, incidentId?: number): Promise<AlertRow[]> {
-  return db
+export async function listAlerts(tx: Tx, incidentId?: number): Promise<AlertRow[]> {
+  return tx
     .select()
     .from(alerts)
     .where(incidentId === undefined ? undefined : eq(alerts.incidentId, incidentId))

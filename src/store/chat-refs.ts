@@ -8,8 +8,8 @@ export interface ChatRef {
   ts: string;
 }
 
-export async function findChatRef(db: Tx, key: string): Promise<ChatRef | undefined> {
-  return db
+export async function findChatRef(tx: Tx, key: string): Promise<ChatRef | undefined> {
+  return tx
     .select({ channelId: chatRefs.channelId, ts: chatRefs.ts })
     .from(chatRefs)
     .where(eq(chatRefs.key, key))
@@ -17,8 +17,8 @@ export async function findChatRef(db: Tx, key: string): Promise<ChatRef | undefi
 }
 
 /** Remembers a posted message under `key`; the first one remembered stays. */
-export async function rememberChatRef(db: Tx, key: string, ref: ChatRef): Promise<void> {
-  db.insert(chatRefs)
+export async function rememberChatRef(tx: Tx, key: string, ref: ChatRef): Promise<void> {
+  tx.insert(chatRefs)
     .values({ key, channelId: ref.channelId, ts: ref.ts })
     .onConflictDoNothing()
     .run();

@@ -8,12 +8,12 @@ import type { Tx } from './sqlite.js';
  * inside the transaction that stores what the delivery carried, so a crash loses neither.
  */
 export async function claimDelivery(
-  db: Tx,
+  tx: Tx,
   source: string,
   deliveryId: string,
   now: Date,
 ): Promise<boolean> {
-  const result = db
+  const result = tx
     .insert(deliveries)
     .values({ source, deliveryId, receivedAt: now })
     .onConflictDoNothing()
@@ -22,15 +22,15 @@ export async function claimDelivery(
 }
 
 /** Senders stop retrying after hours at most; a week of ids is plenty to catch replays. */
-export async function pruneDeliveries(db: Tx, olderThan: Date): Promise<number> {
-  return db.delete(deliveries).where(lt(deliveries.receivedAt, olderThan)).run().changes;
+export async function pruneDeliveries(tx: Tx, olderThan: Date): Promise<number> {
+  return tx.delete(deliveries).where(lt(deliveries.receivedAt, olderThan)).run().changes;
 }
 
 export type Delivery = typeof deliveries.$inferSelect;
 
 /** The delivery ids remembered, of one source or of all (for tests and the doctor). */
-export async function listDeliveries(db: Tx, source?: string): Promise<Delivery[]> {
-  return db
+export async function listDeliveries(tx: Tx, source?: string): Promise<Delivery[]> {
+  return tx
     .select()
     .from(deliveries)
     .where(source === undefined ? undefined : eq(deliveries.source, source))

@@ -14,12 +14,12 @@ export type DeployUpdate = Pick<
   'status' | 'finishedAt' | 'startedAt' | 'url' | 'rollbackHandle' | 'at' | 'updatedAt'
 >;
 
-export async function findDeploy(db: Tx, id: number): Promise<Deploy | undefined> {
-  return db.select().from(deploys).where(eq(deploys.id, id)).get();
+export async function findDeploy(tx: Tx, id: number): Promise<Deploy | undefined> {
+  return tx.select().from(deploys).where(eq(deploys.id, id)).get();
 }
 
-export async function findDeployByKey(db: Tx, dedupeKey: string): Promise<Deploy | undefined> {
-  return db.select().from(deploys).where(eq(deploys.dedupeKey, dedupeKey)).get();
+export async function findDeployByKey(tx: Tx, dedupeKey: string): Promise<Deploy | undefined> {
+  return tx.select().from(deploys).where(eq(deploys.dedupeKey, dedupeKey)).get();
 }
 
 export async function insertDeploy(tx: Tx, values: NewDeploy): Promise<Deploy> {
@@ -37,12 +37,12 @@ export async function updateDeploy(tx: Tx, id: number, changes: DeployUpdate): P
 
 /** The newest successful deploy of service+environment before `before`. */
 export async function lastSucceededDeploy(
-  db: Tx,
+  tx: Tx,
   service: string,
   environment: string,
   before: Date,
 ): Promise<Deploy | undefined> {
-  return db
+  return tx
     .select()
     .from(deploys)
     .where(
@@ -60,11 +60,11 @@ export async function lastSucceededDeploy(
 
 /** Whether this environment ran `sha` successfully before `before`. */
 export async function succeededWithShaBefore(
-  db: Tx,
+  tx: Tx,
   d: { service: string; environment: string; sha: string; before: Date },
 ): Promise<boolean> {
   return Boolean(
-    db
+    tx
       .select({ id: deploys.id })
       .from(deploys)
       .where(
@@ -83,11 +83,11 @@ export async function succeededWithShaBefore(
 
 /** The deploy a `/deploy rollback` starts from: the newest one of that service+environment. */
 export async function latestDeploy(
-  db: Tx,
+  tx: Tx,
   service: string,
   environment: string,
 ): Promise<Deploy | undefined> {
-  return db
+  return tx
     .select()
     .from(deploys)
     .where(and(eq(deploys.service, service), eq(deploys.environment, environment)))
@@ -98,11 +98,11 @@ export async function latestDeploy(
 
 /** Successful deploys of the same service+environment that came before `from`, newest first. */
 export async function succeededDeploysBefore(
-  db: Tx,
+  tx: Tx,
   from: Pick<Deploy, 'id' | 'service' | 'environment' | 'at'>,
   limit: number,
 ): Promise<Deploy[]> {
-  return db
+  return tx
     .select()
     .from(deploys)
     .where(
@@ -120,11 +120,11 @@ export async function succeededDeploysBefore(
 
 /** `/deploy list [service]`: newest first. */
 export async function newestDeploys(
-  db: Tx,
+  tx: Tx,
   service: string | null,
   limit: number,
 ): Promise<Deploy[]> {
-  return db
+  return tx
     .select()
     .from(deploys)
     .where(service ? eq(deploys.service, service) : undefined)
@@ -134,17 +134,17 @@ export async function newestDeploys(
 }
 
 /** Every deploy in the order they were first recorded (tests, exports). */
-export async function allDeploys(db: Tx): Promise<Deploy[]> {
-  return db.select().from(deploys).orderBy(asc(deploys.id)).all();
+export async function allDeploys(tx: Tx): Promise<Deploy[]> {
+  return tx.select().from(deploys).orderBy(asc(deploys.id)).all();
 }
 
 /** The open incidents of that service and environment: the ones a deploy of it concerns. */
 export async function openIncidentsOf(
-  db: Tx,
+  tx: Tx,
   service: string,
   environment: string,
 ): Promise<number[]> {
-  return db
+  return tx
     .select({ id: incidents.id })
     .from(incidents)
     .innerJoin(incidentServices, eq(incidentServices.incidentId, incidents.id))
@@ -164,10 +164,10 @@ export async function openIncidentsOf(
 
 /** The newest deploys of service+environment with `from <= at <= until`, at most `limit`. */
 export async function deploysInWindow(
-  db: Tx,
+  tx: Tx,
   q: { service: string; environment: string; from: Date; until: Date; limit: number },
 ): Promise<Deploy[]> {
-  return prepared(db, 'deploys.inWindow', (d) =>
+  return prepared(tx, 'deploys.inWindow', (d) =>
     d
       .select()
       .from(deploys)
@@ -193,10 +193,10 @@ export async function deploysInWindow(
 
 /** Deploys of service+environment with no final status that started in `[from, until]`. */
 export async function runningDeploys(
-  db: Tx,
+  tx: Tx,
   q: { service: string; environment: string; from: Date; until: Date; limit: number },
 ): Promise<Deploy[]> {
-  return prepared(db, 'deploys.running', (d) =>
+  return prepared(tx, 'deploys.running', (d) =>
     d
       .select()
       .from(deploys)

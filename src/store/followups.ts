@@ -6,27 +6,27 @@ import type { Tx } from './sqlite.js';
 export type Followup = FollowupRow;
 export type FollowupState = (typeof FOLLOWUP_STATES)[number];
 
-export async function findFollowup(db: Tx, id: number): Promise<Followup | undefined> {
-  return db.select().from(followups).where(eq(followups.id, id)).get();
+export async function findFollowup(tx: Tx, id: number): Promise<Followup | undefined> {
+  return tx.select().from(followups).where(eq(followups.id, id)).get();
 }
 
 export async function insertFollowup(
-  db: Tx,
+  tx: Tx,
   values: Pick<
     Followup,
     'incidentId' | 'text' | 'ownerId' | 'createdBy' | 'createdAt' | 'updatedAt'
   >,
 ): Promise<Followup> {
-  return db.insert(followups).values(values).returning().get();
+  return tx.insert(followups).values(values).returning().get();
 }
 
 export async function setFollowupState(
-  db: Tx,
+  tx: Tx,
   id: number,
   state: FollowupState,
   at: Date,
 ): Promise<Followup> {
-  return db
+  return tx
     .update(followups)
     .set({ state, updatedAt: at })
     .where(eq(followups.id, id))
@@ -35,8 +35,8 @@ export async function setFollowupState(
 }
 
 /** An incident's follow-ups, oldest first. */
-export async function followupsOf(db: Tx, incidentId: number): Promise<Followup[]> {
-  return db
+export async function followupsOf(tx: Tx, incidentId: number): Promise<Followup[]> {
+  return tx
     .select()
     .from(followups)
     .where(eq(followups.incidentId, incidentId))

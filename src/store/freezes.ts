@@ -7,8 +7,8 @@ import { prepared, type Tx } from './sqlite.js';
 
 export type NewFreeze = Omit<Freeze, 'id' | 'liftedAt' | 'liftedBy'>;
 
-export async function findFreeze(db: Tx, id: number): Promise<Freeze | undefined> {
-  return db.select().from(freezes).where(eq(freezes.id, id)).get();
+export async function findFreeze(tx: Tx, id: number): Promise<Freeze | undefined> {
+  return tx.select().from(freezes).where(eq(freezes.id, id)).get();
 }
 
 export async function insertFreeze(tx: Tx, values: NewFreeze): Promise<Freeze> {
@@ -28,8 +28,8 @@ export async function endFreeze(
  * Freezes not lifted and not expired at `at`, including any created after `at`: what the
  * deploy gate keeps in memory and filters by time. Prepared: CI asks the gate often.
  */
-export async function unexpiredFreezes(db: Tx, at: Date): Promise<Freeze[]> {
-  return prepared(db, 'freezes.unexpired', (d) =>
+export async function unexpiredFreezes(tx: Tx, at: Date): Promise<Freeze[]> {
+  return prepared(tx, 'freezes.unexpired', (d) =>
     d
       .select()
       .from(freezes)
@@ -39,8 +39,8 @@ export async function unexpiredFreezes(db: Tx, at: Date): Promise<Freeze[]> {
 }
 
 /** Freezes in force at `at`, soonest to expire first. */
-export async function activeFreezes(db: Tx, at: Date): Promise<Freeze[]> {
-  return prepared(db, 'freezes.active', (d) =>
+export async function activeFreezes(tx: Tx, at: Date): Promise<Freeze[]> {
+  return prepared(tx, 'freezes.active', (d) =>
     d
       .select()
       .from(freezes)
@@ -57,8 +57,8 @@ export async function activeFreezes(db: Tx, at: Date): Promise<Freeze[]> {
 }
 
 /** Freezes not lifted whose expiry has come: the sweeper lifts them. */
-export async function dueFreezes(db: Tx, at: Date): Promise<Freeze[]> {
-  return db
+export async function dueFreezes(tx: Tx, at: Date): Promise<Freeze[]> {
+  return tx
     .select()
     .from(freezes)
     .where(and(isNull(freezes.liftedAt), lte(freezes.expiresAt, at)))
@@ -66,6 +66,6 @@ export async function dueFreezes(db: Tx, at: Date): Promise<Freeze[]> {
 }
 
 /** Every freeze in the order they were made (tests, exports). */
-export async function allFreezes(db: Tx): Promise<Freeze[]> {
-  return db.select().from(freezes).orderBy(asc(freezes.id)).all();
+export async function allFreezes(tx: Tx): Promise<Freeze[]> {
+  return tx.select().from(freezes).orderBy(asc(freezes.id)).all();
 }

@@ -6,8 +6,8 @@ import { prepared, type Tx } from './sqlite.js';
 export type { InboxRow };
 
 // Every webhook and every processing batch runs these: prepared once per connection.
-const statements = (db: Tx) =>
-  prepared(db, 'inbox', (d) => ({
+const statements = (tx: Tx) =>
+  prepared(tx, 'inbox', (d) => ({
     insert: d
       .insert(inbox)
       .values({
@@ -34,31 +34,31 @@ const statements = (db: Tx) =>
 
 /** Stores one delivery as pending; `alerts` is kept as JSON. */
 export async function insertInboxDelivery(
-  db: Tx,
+  tx: Tx,
   delivery: { source: string; alerts: readonly object[]; receivedAt: Date },
 ): Promise<{ id: number }> {
-  return statements(db).insert.get(delivery);
+  return statements(tx).insert.get(delivery);
 }
 
 /** The oldest pending deliveries, in the order they were accepted. */
-export async function pendingInboxDeliveries(db: Tx, limit: number): Promise<InboxRow[]> {
-  return statements(db).pending.all({ limit });
+export async function pendingInboxDeliveries(tx: Tx, limit: number): Promise<InboxRow[]> {
+  return statements(tx).pending.all({ limit });
 }
 
-export async function markInboxDone(db: Tx, ids: readonly number[], at: Date): Promise<void> {
-  statements(db).markDone.run({ ids: JSON.stringify(ids), at: at.getTime() });
+export async function markInboxDone(tx: Tx, ids: readonly number[], at: Date): Promise<void> {
+  statements(tx).markDone.run({ ids: JSON.stringify(ids), at: at.getTime() });
 }
 
 /** A delivery that cannot be applied: kept, with the reason. */
-export async function markInboxFailed(db: Tx, id: number, at: Date, error: string): Promise<void> {
-  db.update(inbox).set({ status: 'failed', processedAt: at, error }).where(eq(inbox.id, id)).run();
+export async function markInboxFailed(tx: Tx, id: number, at: Date, error: string): Promise<void> {
+  tx.update(inbox).set({ status: 'failed', processedAt: at, error }).where(eq(inbox.id, id)).run();
 }
 
-export async function countPendingInbox(db: Tx): Promise<number> {
-  return db.select({ n: count() }).from(inbox).where(eq(inbox.status, 'pending')).get()?.n ?? 0;
+export async function countPendingInbox(tx: Tx): Promise<number> {
+  return tx.select({ n: count() }).from(inbox).where(eq(inbox.status, 'pending')).get()?.n ?? 0;
 }
 
 /** Every delivery, oldest first. */
-export async function listInboxDeliveries(db: Tx): Promise<InboxRow[]> {
-  return db.select().from(inbox).orderBy(asc(inbox.id)).all();
+export async function listInboxDeliveries(tx: Tx): Promise<InboxRow[]> {
+  return tx.select().from(inbox).orderBy(asc(inbox.id)).all();
 }

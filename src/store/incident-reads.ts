@@ -15,7 +15,7 @@ export interface IncidentFilter {
 }
 
 /** Incidents matching the filter, newest first. */
-export async function listIncidents(db: Tx, filter: IncidentFilter): Promise<Incident[]> {
+export async function listIncidents(tx: Tx, filter: IncidentFilter): Promise<Incident[]> {
   const where: (SQL | undefined)[] = [
     filter.state === 'open'
       ? ne(incidents.state, 'resolved')
@@ -24,21 +24,21 @@ export async function listIncidents(db: Tx, filter: IncidentFilter): Promise<Inc
         : undefined,
     filter.since ? gte(incidents.declaredAt, filter.since) : undefined,
   ];
-  const rows = db
+  const rows = tx
     .select()
     .from(incidents)
     .where(and(...where))
     .orderBy(desc(incidents.id))
     .limit(filter.limit)
     .all();
-  return await withServices(db, rows);
+  return await withServices(tx, rows);
 }
 
 /** How many incidents are not resolved, per severity (a severity with none is absent). */
 export async function openIncidentsBySeverity(
-  db: Tx,
+  tx: Tx,
 ): Promise<{ severity: Severity; n: number }[]> {
-  return db
+  return tx
     .select({ severity: incidents.severity, n: count() })
     .from(incidents)
     .where(ne(incidents.state, 'resolved'))
@@ -47,6 +47,6 @@ export async function openIncidentsBySeverity(
 }
 
 /** How many incidents there are, resolved ones included. */
-export async function countIncidents(db: Tx): Promise<number> {
-  return db.select({ n: count() }).from(incidents).get()?.n ?? 0;
+export async function countIncidents(tx: Tx): Promise<number> {
+  return tx.select({ n: count() }).from(incidents).get()?.n ?? 0;
 }

@@ -22,10 +22,10 @@ export type { DeployRow, FreezeRow };
 
 /** The alert group key the incident was opened for (the storm incident has its own). */
 export async function incidentGroupKey(
-  db: Tx,
+  tx: Tx,
   incidentId: number,
 ): Promise<string | null | undefined> {
-  return db
+  return tx
     .select({ groupKey: incidents.groupKey })
     .from(incidents)
     .where(eq(incidents.id, incidentId))
@@ -33,11 +33,11 @@ export async function incidentGroupKey(
 }
 
 export async function alertCounts(
-  db: Tx,
+  tx: Tx,
   incidentId: number,
 ): Promise<{ firing: number; resolved: number }> {
   // Counted in SQL: a storm puts thousands of alerts on one card.
-  const counts = db
+  const counts = tx
     .select({ status: alerts.status, n: count() })
     .from(alerts)
     .where(eq(alerts.incidentId, incidentId))
@@ -53,11 +53,11 @@ export type AlertLine = Pick<AlertRow, 'title' | 'status' | 'service' | 'url' | 
 
 /** The incident's most recently seen alerts, only the firing ones when `firingOnly`. */
 export async function latestAlerts(
-  db: Tx,
+  tx: Tx,
   incidentId: number,
   { firingOnly, limit }: { firingOnly: boolean; limit: number },
 ): Promise<AlertLine[]> {
-  return db
+  return tx
     .select({
       title: alerts.title,
       status: alerts.status,
@@ -82,8 +82,8 @@ export interface SuspectLink {
 }
 
 /** The deploys linked to the incident, in rank order. */
-export async function suspectLinks(db: Tx, incidentId: number): Promise<SuspectLink[]> {
-  return db
+export async function suspectLinks(tx: Tx, incidentId: number): Promise<SuspectLink[]> {
+  return tx
     .select({ link: incidentDeploys, deploy: deploys })
     .from(incidentDeploys)
     .innerJoin(deploys, eq(deploys.id, incidentDeploys.deployId))
@@ -94,11 +94,11 @@ export async function suspectLinks(db: Tx, incidentId: number): Promise<SuspectL
 
 /** The latest rollback of `deployId` asked for from this incident. */
 export async function latestRollbackFrom(
-  db: Tx,
+  tx: Tx,
   incidentId: number,
   deployId: number,
 ): Promise<Pick<RollbackRow, 'id' | 'status'> | undefined> {
-  return db
+  return tx
     .select({ id: rollbacks.id, status: rollbacks.status })
     .from(rollbacks)
     .where(and(eq(rollbacks.incidentId, incidentId), eq(rollbacks.fromDeployId, deployId)))
@@ -108,8 +108,8 @@ export async function latestRollbackFrom(
 }
 
 /** Freezes neither lifted nor expired at `now`. */
-export async function activeFreezes(db: Tx, now: Date): Promise<FreezeRow[]> {
-  return db
+export async function activeFreezes(tx: Tx, now: Date): Promise<FreezeRow[]> {
+  return tx
     .select()
     .from(freezes)
     .where(and(isNull(freezes.liftedAt), gt(freezes.expiresAt, now)))
@@ -119,8 +119,8 @@ export async function activeFreezes(db: Tx, now: Date): Promise<FreezeRow[]> {
 export type PageLine = Pick<PageRow, 'id' | 'service' | 'status' | 'htmlUrl' | 'pdIncidentId'>;
 
 /** The pages sent for the incident, oldest first. */
-export async function pagesOf(db: Tx, incidentId: number): Promise<PageLine[]> {
-  return db
+export async function pagesOf(tx: Tx, incidentId: number): Promise<PageLine[]> {
+  return tx
     .select()
     .from(pages)
     .where(eq(pages.incidentId, incidentId))

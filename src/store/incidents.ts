@@ -35,8 +35,8 @@ export function toIncident(row: IncidentRow, services: string[]): Incident {
   };
 }
 
-export async function servicesOf(db: Tx, incidentId: number): Promise<string[]> {
-  return db
+export async function servicesOf(tx: Tx, incidentId: number): Promise<string[]> {
+  return tx
     .select({ service: incidentServices.service })
     .from(incidentServices)
     .where(eq(incidentServices.incidentId, incidentId))
@@ -45,31 +45,31 @@ export async function servicesOf(db: Tx, incidentId: number): Promise<string[]> 
     .map((r) => r.service);
 }
 
-export async function findIncidentRow(db: Tx, id: number): Promise<IncidentRow | undefined> {
-  return db.select().from(incidents).where(eq(incidents.id, id)).get();
+export async function findIncidentRow(tx: Tx, id: number): Promise<IncidentRow | undefined> {
+  return tx.select().from(incidents).where(eq(incidents.id, id)).get();
 }
 
-export async function findIncident(db: Tx, id: number): Promise<Incident | null> {
-  const row = await findIncidentRow(db, id);
-  return row ? toIncident(row, await servicesOf(db, id)) : null;
+export async function findIncident(tx: Tx, id: number): Promise<Incident | null> {
+  const row = await findIncidentRow(tx, id);
+  return row ? toIncident(row, await servicesOf(tx, id)) : null;
 }
 
-export async function getIncident(db: Tx, id: number): Promise<Incident> {
-  const incident = await findIncident(db, id);
+export async function getIncident(tx: Tx, id: number): Promise<Incident> {
+  const incident = await findIncident(tx, id);
   if (!incident) throw new AppError('not_found', `There is no incident INC-${id}.`);
   return incident;
 }
 
 /** Incidents are found by their channel id, never by the channel's name. */
-export async function findIncidentByChannel(db: Tx, channelId: string): Promise<Incident | null> {
-  const row = db.select().from(incidents).where(eq(incidents.channelId, channelId)).get();
-  return row ? toIncident(row, await servicesOf(db, row.id)) : null;
+export async function findIncidentByChannel(tx: Tx, channelId: string): Promise<Incident | null> {
+  const row = tx.select().from(incidents).where(eq(incidents.channelId, channelId)).get();
+  return row ? toIncident(row, await servicesOf(tx, row.id)) : null;
 }
 
-export async function openIncidents(db: Tx): Promise<Incident[]> {
+export async function openIncidents(tx: Tx): Promise<Incident[]> {
   return withServices(
-    db,
-    db
+    tx,
+    tx
       .select()
       .from(incidents)
       .where(ne(incidents.state, 'resolved'))
@@ -79,9 +79,9 @@ export async function openIncidents(db: Tx): Promise<Incident[]> {
 }
 
 /** Rows → incidents, with every incident's services read in one query. */
-export async function withServices(db: Tx, rows: readonly IncidentRow[]): Promise<Incident[]> {
+export async function withServices(tx: Tx, rows: readonly IncidentRow[]): Promise<Incident[]> {
   if (rows.length === 0) return [];
-  const links = db
+  const links = tx
     .select()
     .from(incidentServices)
     .where(
@@ -130,8 +130,8 @@ export async function hasService(tx: Tx, incidentId: number, service: string): P
 }
 
 /** Every incident row, oldest first. */
-export async function listIncidentRows(db: Tx): Promise<IncidentRow[]> {
-  return db.select().from(incidents).orderBy(asc(incidents.id)).all();
+export async function listIncidentRows(tx: Tx): Promise<IncidentRow[]> {
+  return tx.select().from(incidents).orderBy(asc(incidents.id)).all();
 }
 
 /** Writes a new incident and returns its number. */

@@ -21,8 +21,8 @@ const alertColumns = {
   startsAt: alerts.startsAt,
 };
 
-const statements = (db: Tx) =>
-  prepared(db, 'intake', (d) => ({
+const statements = (tx: Tx) =>
+  prepared(tx, 'intake', (d) => ({
     /** The alert as held by an open incident (the usual case for updates). */
     openAlert: d
       .select(alertColumns)
@@ -176,29 +176,29 @@ export interface KnownAlert {
 
 /** The alert with this identity held by an open incident, if any. */
 export async function findOpenAlert(
-  db: Tx,
+  tx: Tx,
   source: AlertSource,
   key: string,
 ): Promise<KnownAlert | undefined> {
-  return statements(db).openAlert.get({ source, key });
+  return statements(tx).openAlert.get({ source, key });
 }
 
 /** The latest alert with this identity, whatever the state of its incident. */
 export async function findLatestAlert(
-  db: Tx,
+  tx: Tx,
   source: AlertSource,
   key: string,
 ): Promise<KnownAlert | undefined> {
-  return statements(db).latestAlert.get({ source, key });
+  return statements(tx).latestAlert.get({ source, key });
 }
 
 /** A known alert seen again: its status and times as the latest notification says. */
 export async function updateSeenAlert(
-  db: Tx,
+  tx: Tx,
   id: number,
   seen: { status: AlertStatus; at: Date; startsAt: Date | null; endsAt: Date | null },
 ): Promise<void> {
-  statements(db).updateAlert.run({
+  statements(tx).updateAlert.run({
     id,
     status: seen.status,
     atMs: seen.at.getTime(),
@@ -208,8 +208,8 @@ export async function updateSeenAlert(
 }
 
 /** A repeat of a known alert that changes nothing but when it was last seen. */
-export async function touchAlert(db: Tx, id: number, at: Date): Promise<void> {
-  statements(db).touchAlert.run({ id, atMs: at.getTime() });
+export async function touchAlert(tx: Tx, id: number, at: Date): Promise<void> {
+  statements(tx).touchAlert.run({ id, atMs: at.getTime() });
 }
 
 export interface NewFiringAlert {
@@ -231,9 +231,9 @@ export interface NewFiringAlert {
   at: Date;
 }
 
-export async function insertFiringAlert(db: Tx, alert: NewFiringAlert): Promise<void> {
+export async function insertFiringAlert(tx: Tx, alert: NewFiringAlert): Promise<void> {
   const { startsAt, endsAt, ...rest } = alert;
-  statements(db).insertAlert.run({
+  statements(tx).insertAlert.run({
     ...rest,
     startsAtMs: startsAt?.getTime() ?? null,
     endsAtMs: endsAt?.getTime() ?? null,
@@ -241,60 +241,60 @@ export async function insertFiringAlert(db: Tx, alert: NewFiringAlert): Promise<
 }
 
 /** The open incident of an alert group (the storm incident's group key finds the storm). */
-export async function openIncidentOfGroup(db: Tx, groupKey: string): Promise<number | null> {
-  return statements(db).openByGroup.get({ groupKey })?.id ?? null;
+export async function openIncidentOfGroup(tx: Tx, groupKey: string): Promise<number | null> {
+  return statements(tx).openByGroup.get({ groupKey })?.id ?? null;
 }
 
 /** The open incident whose group is `stormKey` that alerts of this group were gathered into. */
 export async function gatheringIncidentOf(
-  db: Tx,
+  tx: Tx,
   groupKey: string,
   stormKey: string,
 ): Promise<number | null> {
-  return statements(db).gatheredGroup.get({ groupKey, stormKey })?.id ?? null;
+  return statements(tx).gatheredGroup.get({ groupKey, stormKey })?.id ?? null;
 }
 
 /** The latest open incident of a service in an environment. */
 export async function openIncidentOfService(
-  db: Tx,
+  tx: Tx,
   service: string,
   environment: string,
 ): Promise<number | null> {
-  return statements(db).openByService.get({ service, environment })?.id ?? null;
+  return statements(tx).openByService.get({ service, environment })?.id ?? null;
 }
 
 /** Incidents opened by alerts since then, not counting the one of group `stormKey`. */
 export async function countOpenedByAlertsSince(
-  db: Tx,
+  tx: Tx,
   since: Date,
   stormKey: string,
 ): Promise<number> {
-  return statements(db).openedSince.get({ sinceMs: since.getTime(), stormKey })?.n ?? 0;
+  return statements(tx).openedSince.get({ sinceMs: since.getTime(), stormKey })?.n ?? 0;
 }
 
 /** The cut count last recorded for an incident (alerts left out of a notification); 0 if none. */
-export async function lastRecordedCut(db: Tx, incidentId: number): Promise<number> {
-  const cut = statements(db).lastCut.get({ id: incidentId })?.payload.cut;
+export async function lastRecordedCut(tx: Tx, incidentId: number): Promise<number> {
+  const cut = statements(tx).lastCut.get({ id: incidentId })?.payload.cut;
   return typeof cut === 'number' ? cut : 0;
 }
 
 /** The few incident fields the intake decides on, without reading the whole row. */
 export async function incidentBrief(
-  db: Tx,
+  tx: Tx,
   id: number,
 ): Promise<{ severity: Severity; state: State; mitigatedAt: Date | null } | undefined> {
-  return statements(db).incidentBrief.get({ id });
+  return statements(tx).incidentBrief.get({ id });
 }
 
-export async function countFiringAlerts(db: Tx, incidentId: number): Promise<number> {
-  return statements(db).firing.get({ id: incidentId })?.n ?? 0;
+export async function countFiringAlerts(tx: Tx, incidentId: number): Promise<number> {
+  return statements(tx).firing.get({ id: incidentId })?.n ?? 0;
 }
 
-export async function countAlerts(db: Tx, incidentId: number): Promise<number> {
-  return statements(db).all.get({ id: incidentId })?.n ?? 0;
+export async function countAlerts(tx: Tx, incidentId: number): Promise<number> {
+  return statements(tx).all.get({ id: incidentId })?.n ?? 0;
 }
 
 /** Adds a service to an incident; nothing happens when it is already there. */
-export async function linkService(db: Tx, incidentId: number, service: string): Promise<void> {
-  statements(db).addService.run({ id: incidentId, service });
+export async function linkService(tx: Tx, incidentId: number, service: string): Promise<void> {
+  statements(tx).addService.run({ id: incidentId, service });
 }

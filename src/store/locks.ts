@@ -13,14 +13,14 @@ import type { Store } from './unit-of-work.js';
  * way, for ticks that run inside one transaction.
  */
 export async function tryLock(
-  db: Tx,
+  tx: Tx,
   name: string,
   holder: string,
   ttlMs: number,
   now = new Date(),
 ): Promise<boolean> {
   const expiresAt = new Date(now.getTime() + ttlMs);
-  const taken = db
+  const taken = tx
     .insert(locks)
     .values({ name, holder, expiresAt })
     .onConflictDoUpdate({
@@ -34,8 +34,8 @@ export async function tryLock(
 }
 
 /** Lets go of a lock held by `holder` (a no-op if it expired and someone else took it). */
-export async function unlock(db: Tx, name: string, holder: string): Promise<void> {
-  db.delete(locks)
+export async function unlock(tx: Tx, name: string, holder: string): Promise<void> {
+  tx.delete(locks)
     .where(and(eq(locks.name, name), eq(locks.holder, holder)))
     .run();
 }

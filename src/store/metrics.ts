@@ -19,7 +19,7 @@ function chunks<T>(items: readonly T[]): T[][] {
 }
 
 /** Incidents detected (or declared) inside the window. */
-export async function loadIncidentFacts(db: Tx, window: Window): Promise<IncidentFact[]> {
+export async function loadIncidentFacts(tx: Tx, window: Window): Promise<IncidentFact[]> {
   const detected = (from: Date, to: Date): SQL =>
     or(
       and(
@@ -29,7 +29,7 @@ export async function loadIncidentFacts(db: Tx, window: Window): Promise<Inciden
       ),
       and(gte(incidents.declaredAt, from), lt(incidents.declaredAt, to)),
     ) as SQL;
-  return db
+  return tx
     .select({
       severity: incidents.severity,
       impactStartedAt: incidents.impactStartedAt,
@@ -52,11 +52,11 @@ export interface DeployScope {
 
 /** Succeeded deploys of the scope inside the window, with their causal links and rollbacks. */
 export async function loadDoraFacts(
-  db: Tx,
+  tx: Tx,
   window: Window,
   scope: DeployScope,
 ): Promise<{ deploys: DeployFact[]; causal: CausalLink[]; rollbacks: RollbackFact[] }> {
-  const rows = db
+  const rows = tx
     .select({
       id: deploys.id,
       service: deploys.service,
@@ -87,7 +87,7 @@ export async function loadDoraFacts(
   const rolledBack: RollbackFact[] = [];
   for (const ids of chunks(facts.map((d) => d.id))) {
     causal.push(
-      ...db
+      ...tx
         .select({
           deployId: incidentDeploys.deployId,
           incidentId: incidentDeploys.incidentId,
@@ -99,7 +99,7 @@ export async function loadDoraFacts(
         .where(and(eq(incidentDeploys.verdict, 'causal'), inArray(incidentDeploys.deployId, ids)))
         .all(),
     );
-    for (const r of db
+    for (const r of tx
       .select({
         fromDeployId: rollbacks.fromDeployId,
         status: rollbacks.status,

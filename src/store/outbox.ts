@@ -41,8 +41,8 @@ export async function enqueue(tx: Tx, item: OutboxItem, now: Date): Promise<void
   else q.upsert.run(row);
 }
 
-const queries = (db: Tx) =>
-  prepared(db, 'outbox', (d) => {
+const queries = (tx: Tx) =>
+  prepared(tx, 'outbox', (d) => {
     const values = {
       kind: sql.placeholder('kind'),
       lane: sql.placeholder('lane'),
@@ -93,8 +93,8 @@ export interface ClaimOptions {
   limit: number;
 }
 
-const claimQuery = (db: Tx) =>
-  prepared(db, 'outbox.claim', (d) => {
+const claimQuery = (tx: Tx) =>
+  prepared(tx, 'outbox.claim', (d) => {
     // The head of each lane: its oldest pending item (the partial index outbox_pending_lane
     // holds only pending rows, so done rows never slow this down).
     const heads = d
@@ -138,8 +138,8 @@ const claimQuery = (db: Tx) =>
  * On PostgreSQL the same shape is the candidate SELECT with FOR UPDATE SKIP LOCKED inside the
  * UPDATE; the lease and the fence carry over unchanged.
  */
-export async function claim(db: Tx, options: ClaimOptions): Promise<ClaimedItem[]> {
-  const rows = claimQuery(db).all({
+export async function claim(tx: Tx, options: ClaimOptions): Promise<ClaimedItem[]> {
+  const rows = claimQuery(tx).all({
     workerId: options.workerId,
     leaseUntil: options.leaseNow.getTime() + options.leaseMs,
     now: options.now.getTime(),
@@ -151,9 +151,9 @@ export async function claim(db: Tx, options: ClaimOptions): Promise<ClaimedItem[
 }
 
 /** Extends a claim while its delivery runs; false if the claim was lost (taken over, settled). */
-export async function renewLease(db: Tx, id: number, fence: number, until: Date): Promise<boolean> {
+export async function renewLease(tx: Tx, id: number, fence: number, until: Date): Promise<boolean> {
   return (
-    db
+    tx
       .update(outbox)
       .set({ leaseUntil: until })
       .where(and(eq(outbox.id, id), eq(outbox.fence, fence), eq(outbox.status, 'pending')))
@@ -167,11 +167,11 @@ export async function renewLease(db: Tx, id: number, fence: number, until: Date)
  * when it was killed. Items in `keep` (still running here) stay claimed.
  */
 export async function releaseClaims(
-  db: Tx,
+  tx: Tx,
   workerId: string,
   keep: ReadonlySet<number> = new Set(),
 ) {
-  const held = db
+  const held = tx
     .select({ id: outbox.id })
     .from(outbox)
     .where(and(eq(outbox.claimedBy, workerId), eq(outbox.status, 'pending')))
@@ -179,7 +179,7 @@ export async function releaseClaims(
     .map((r) => r.id)
     .filter((id) => !keep.has(id));
   if (held.length === 0) return 0;
-  return db
+  return tx
     .update(outbox)
     .set({ claimedBy: null, leaseUntil: null })
     .where(and(inArray(outbox.id, held), eq(outbox.claimedBy, workerId)))
@@ -196,21 +196,21 @@ const settled = (id: number, fence: number) =>
  * delay, and messages enqueued meanwhile are not held up behind it.
  */
 export async function complete(
-  db: Tx,
+  tx: Tx,
   id: number,
   fence: number,
   now: Date,
   rerunDelayMs = 0,
 ): Promise<boolean> {
   // The caller's unit of work makes the read and the two writes one step.
-  const row = db.select().from(outbox).where(settled(id, fence)).get();
+  const row = tx.select().from(outbox).where(settled(id, fence)).get();
   if (!row) return false;
-  db.update(outbox)
+  tx.update(outbox)
     .set({ status: 'done', rerun: false, lastError: null, leaseUntil: null, updatedAt: now })
     .where(eq(outbox.id, id))
     .run();
   if (row.rerun)
-    db.insert(outbox)
+    tx.insert(outbox)
       .values({
         kind: row.kind,
         lane: row.lane,
@@ -226,13 +226,13 @@ export async function complete(
 
 /** Puts an item back to wait for its next attempt and lets go of the claim; false if stale. */
 export async function reschedule(
-  db: Tx,
+  tx: Tx,
   id: number,
   fence: number,
   options: { now: Date; delayMs: number; error: string; countAttempt: boolean },
 ): Promise<boolean> {
   return (
-    db
+    tx
       .update(outbox)
       .set({
         attempts: options.countAttempt ? sql`${outbox.attempts} + 1` : outbox.attempts,
@@ -249,14 +249,14 @@ export async function reschedule(
 
 /** Parks an item as failed; false if the claim with this fence is no longer the current one. */
 export async function giveUp(
-  db: Tx,
+  tx: Tx,
   id: number,
   fence: number,
   now: Date,
   error: string,
 ): Promise<boolean> {
   return (
-    db
+    tx
       .update(outbox)
       .set({ status: 'failed', lastError: error.slice(0, 2000), leaseUntil: null, updatedAt: now })
       .where(settled(id, fence))
@@ -270,8 +270,8 @@ export interface OutboxStats {
   oldestPendingAgeMs: number;
 }
 
-export async function outboxStats(db: Tx, now: Date): Promise<OutboxStats> {
-  const rows = db
+export async function outboxStats(tx: Tx, now: Date): Promise<OutboxStats> {
+  const rows = tx
     .select({ status: outbox.status, n: count(), oldest: min(outbox.createdAt) })
     .from(outbox)
     .where(inArray(outbox.status, ['pending', 'failed']))
@@ -286,8 +286,8 @@ export async function outboxStats(db: Tx, now: Date): Promise<OutboxStats> {
 }
 
 /** Pending items of a lane, oldest first (for tests and the doctor). */
-export async function pendingInLane(db: Tx, lane: string): Promise<OutboxRow[]> {
-  return db
+export async function pendingInLane(tx: Tx, lane: string): Promise<OutboxRow[]> {
+  return tx
     .select()
     .from(outbox)
     .where(and(eq(outbox.lane, lane), eq(outbox.status, 'pending')))
@@ -296,26 +296,26 @@ export async function pendingInLane(db: Tx, lane: string): Promise<OutboxRow[]> 
 }
 
 /** Every item, oldest first, whatever its state (for tests and the doctor). */
-export async function outboxItems(db: Tx): Promise<OutboxRow[]> {
-  return db.select().from(outbox).orderBy(asc(outbox.id)).all();
+export async function outboxItems(tx: Tx): Promise<OutboxRow[]> {
+  return tx.select().from(outbox).orderBy(asc(outbox.id)).all();
 }
 
-export async function findOutboxItem(db: Tx, id: number): Promise<OutboxRow | undefined> {
-  return db.select().from(outbox).where(eq(outbox.id, id)).get();
+export async function findOutboxItem(tx: Tx, id: number): Promise<OutboxRow | undefined> {
+  return tx.select().from(outbox).where(eq(outbox.id, id)).get();
 }
 
 /**
  * Deletes items settled (done or failed) before `olderThan`. Pending items are work still to
  * do (an archive may be scheduled days ahead), however old.
  */
-export async function pruneSettled(db: Tx, olderThan: Date): Promise<number> {
-  return db
+export async function pruneSettled(tx: Tx, olderThan: Date): Promise<number> {
+  return tx
     .delete(outbox)
     .where(and(lt(outbox.updatedAt, olderThan), ne(outbox.status, 'pending')))
     .run().changes;
 }
 
 /** Every item of a lane, delivered or not, oldest first (for tests: what was committed). */
-export async function laneItems(db: Tx, lane: string): Promise<OutboxRow[]> {
-  return db.select().from(outbox).where(eq(outbox.lane, lane)).orderBy(asc(outbox.id)).all();
+export async function laneItems(tx: Tx, lane: string): Promise<OutboxRow[]> {
+  return tx.select().from(outbox).where(eq(outbox.lane, lane)).orderBy(asc(outbox.id)).all();
 }

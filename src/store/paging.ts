@@ -8,14 +8,14 @@ export type PageChanges = Partial<NewPage>;
 
 export const OPEN_PAGE_STATUSES = ['requested', 'triggered', 'acknowledged'] as const;
 
-export const findPage = async (db: Tx, id: number): Promise<PageRow | undefined> =>
-  db.select().from(pages).where(eq(pages.id, id)).get();
+export const findPage = async (tx: Tx, id: number): Promise<PageRow | undefined> =>
+  tx.select().from(pages).where(eq(pages.id, id)).get();
 
-export const pagesOf = async (db: Tx, incidentId: number): Promise<PageRow[]> =>
-  db.select().from(pages).where(eq(pages.incidentId, incidentId)).orderBy(asc(pages.id)).all();
+export const pagesOf = async (tx: Tx, incidentId: number): Promise<PageRow[]> =>
+  tx.select().from(pages).where(eq(pages.incidentId, incidentId)).orderBy(asc(pages.id)).all();
 
-export const openPagesOf = async (db: Tx, incidentId: number): Promise<PageRow[]> =>
-  db
+export const openPagesOf = async (tx: Tx, incidentId: number): Promise<PageRow[]> =>
+  tx
     .select()
     .from(pages)
     .where(and(eq(pages.incidentId, incidentId), inArray(pages.status, [...OPEN_PAGE_STATUSES])))
@@ -24,11 +24,11 @@ export const openPagesOf = async (db: Tx, incidentId: number): Promise<PageRow[]
 
 /** The newest page we sent for this incident and service. */
 export const latestPage = async (
-  db: Tx,
+  tx: Tx,
   incidentId: number,
   service: string,
 ): Promise<PageRow | undefined> =>
-  db
+  tx
     .select()
     .from(pages)
     .where(and(eq(pages.incidentId, incidentId), eq(pages.service, service)))
@@ -38,20 +38,20 @@ export const latestPage = async (
 
 /** The page linked to this PagerDuty incident (at most one: pd_incident_id is unique). */
 export const pageOfPagerDutyIncident = async (
-  db: Tx,
+  tx: Tx,
   pdIncidentId: string,
 ): Promise<PageRow | undefined> =>
-  db.select().from(pages).where(eq(pages.pdIncidentId, pdIncidentId)).get();
+  tx.select().from(pages).where(eq(pages.pdIncidentId, pdIncidentId)).get();
 
 export const pageWithIncidentKey = async (
-  db: Tx,
+  tx: Tx,
   incidentKey: string,
 ): Promise<PageRow | undefined> =>
-  db.select().from(pages).where(eq(pages.incidentKey, incidentKey)).get();
+  tx.select().from(pages).where(eq(pages.incidentKey, incidentKey)).get();
 
 /** Our newest page on this PagerDuty service whose trigger call has not been answered yet. */
-export const pageInFlightOn = async (db: Tx, pdServiceId: string): Promise<PageRow | undefined> =>
-  db
+export const pageInFlightOn = async (tx: Tx, pdServiceId: string): Promise<PageRow | undefined> =>
+  tx
     .select()
     .from(pages)
     .where(
@@ -65,11 +65,11 @@ export const pageInFlightOn = async (db: Tx, pdServiceId: string): Promise<PageR
     .limit(1)
     .get();
 
-export const insertPage = async (db: Tx, page: NewPage): Promise<PageRow> =>
-  db.insert(pages).values(page).returning().get();
+export const insertPage = async (tx: Tx, page: NewPage): Promise<PageRow> =>
+  tx.insert(pages).values(page).returning().get();
 
-export async function setPage(db: Tx, id: number, values: PageChanges): Promise<void> {
-  db.update(pages).set(values).where(eq(pages.id, id)).run();
+export async function setPage(tx: Tx, id: number, values: PageChanges): Promise<void> {
+  tx.update(pages).set(values).where(eq(pages.id, id)).run();
 }
 
 export interface PagerDutyAlert {
@@ -80,10 +80,10 @@ export interface PagerDutyAlert {
 
 /** The alert the intake keeps for a PagerDuty incident that paged first (the newest). */
 export async function pagerDutyAlert(
-  db: Tx,
+  tx: Tx,
   pdIncidentId: string,
 ): Promise<PagerDutyAlert | undefined> {
-  return db
+  return tx
     .select({ incidentId: alerts.incidentId, status: alerts.status, url: alerts.url })
     .from(alerts)
     .where(and(eq(alerts.source, 'pagerduty'), eq(alerts.dedupeKey, pdIncidentId)))
@@ -100,11 +100,11 @@ export interface DirectoryEntry {
 }
 
 /** A cached e-mail → chat user mapping; `email` as stored (trimmed, lower case). */
-export const directoryEntry = async (db: Tx, email: string): Promise<DirectoryEntry | undefined> =>
-  db.select().from(userDirectory).where(eq(userDirectory.email, email)).get();
+export const directoryEntry = async (tx: Tx, email: string): Promise<DirectoryEntry | undefined> =>
+  tx.select().from(userDirectory).where(eq(userDirectory.email, email)).get();
 
-export async function saveDirectoryEntry(db: Tx, entry: DirectoryEntry): Promise<void> {
-  db.insert(userDirectory)
+export async function saveDirectoryEntry(tx: Tx, entry: DirectoryEntry): Promise<void> {
+  tx.insert(userDirectory)
     .values(entry)
     .onConflictDoUpdate({
       target: userDirectory.email,
@@ -114,5 +114,5 @@ export async function saveDirectoryEntry(db: Tx, entry: DirectoryEntry): Promise
 }
 
 /** Every cached e-mail → chat user mapping, by e-mail. */
-export const directoryEntries = async (db: Tx): Promise<DirectoryEntry[]> =>
-  db.select().from(userDirectory).orderBy(asc(userDirectory.email)).all();
+export const directoryEntries = async (tx: Tx): Promise<DirectoryEntry[]> =>
+  tx.select().from(userDirectory).orderBy(asc(userDirectory.email)).all();

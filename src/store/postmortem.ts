@@ -31,17 +31,17 @@ export type Verdict = SuspectVerdict;
 
 /** How many alerts the incident has (and how many still fire), and the first `max` of them. */
 export async function alertsOf(
-  db: Tx,
+  tx: Tx,
   incidentId: number,
   max: number,
 ): Promise<{ total: number; firing: number; items: AlertItem[] }> {
-  const counts = db
+  const counts = tx
     .select({ status: alerts.status, n: count() })
     .from(alerts)
     .where(eq(alerts.incidentId, incidentId))
     .groupBy(alerts.status)
     .all();
-  const items = db
+  const items = tx
     .select({
       title: alerts.title,
       status: alerts.status,
@@ -64,8 +64,8 @@ export async function alertsOf(
 }
 
 /** The incident's deploys (suspects and their verdicts), best suspect first. */
-export async function deploysOf(db: Tx, incidentId: number): Promise<DeployItem[]> {
-  return db
+export async function deploysOf(tx: Tx, incidentId: number): Promise<DeployItem[]> {
+  return tx
     .select({ link: incidentDeploys, deploy: deploys })
     .from(incidentDeploys)
     .innerJoin(deploys, eq(deploys.id, incidentDeploys.deployId))
@@ -89,8 +89,8 @@ export async function deploysOf(db: Tx, incidentId: number): Promise<DeployItem[
 }
 
 /** The incident's rollbacks in the order they were asked for, with the versions they moved between. */
-export async function rollbacksOf(db: Tx, incidentId: number): Promise<RollbackItem[]> {
-  const rows = db
+export async function rollbacksOf(tx: Tx, incidentId: number): Promise<RollbackItem[]> {
+  const rows = tx
     .select()
     .from(rollbacks)
     .where(eq(rollbacks.incidentId, incidentId))
@@ -102,7 +102,7 @@ export async function rollbacksOf(db: Tx, incidentId: number): Promise<RollbackI
   const versions = new Map(
     deployIds.length === 0
       ? []
-      : db
+      : tx
           .select({ id: deploys.id, version: deploys.version })
           .from(deploys)
           .where(inArray(deploys.id, deployIds))
@@ -125,8 +125,8 @@ export async function rollbacksOf(db: Tx, incidentId: number): Promise<RollbackI
   }));
 }
 
-export async function freezesOf(db: Tx, incidentId: number): Promise<FreezeItem[]> {
-  return db
+export async function freezesOf(tx: Tx, incidentId: number): Promise<FreezeItem[]> {
+  return tx
     .select()
     .from(freezes)
     .where(eq(freezes.incidentId, incidentId))
@@ -145,8 +145,8 @@ export async function freezesOf(db: Tx, incidentId: number): Promise<FreezeItem[
     }));
 }
 
-export async function pageItemsOf(db: Tx, incidentId: number): Promise<PageItem[]> {
-  return db
+export async function pageItemsOf(tx: Tx, incidentId: number): Promise<PageItem[]> {
+  return tx
     .select()
     .from(pages)
     .where(eq(pages.incidentId, incidentId))
@@ -162,8 +162,8 @@ export async function pageItemsOf(db: Tx, incidentId: number): Promise<PageItem[
     }));
 }
 
-export async function followupsOf(db: Tx, incidentId: number): Promise<FollowupItem[]> {
-  return db
+export async function followupsOf(tx: Tx, incidentId: number): Promise<FollowupItem[]> {
+  return tx
     .select({
       id: followups.id,
       text: followups.text,
@@ -187,8 +187,8 @@ export interface RawTimelineItem {
 }
 
 /** The seqs of the pins withdrawn in this stream. */
-export async function withdrawnPinSeqs(db: Tx, stream: string): Promise<Set<number | null>> {
-  const rows = db.$client
+export async function withdrawnPinSeqs(tx: Tx, stream: string): Promise<Set<number | null>> {
+  const rows = tx.$client
     .prepare(
       `SELECT json_extract(payload, '$.pinSeq') AS pinSeq FROM timeline_events
        WHERE stream = ? AND kind = 'pin_withdrawn'`,
@@ -202,12 +202,12 @@ export async function withdrawnPinSeqs(db: Tx, stream: string): Promise<Set<numb
  * where it was written), read lazily so memory stays flat however long the record is.
  */
 export async function timelineInTimeOrder(
-  db: Tx,
+  tx: Tx,
   stream: string,
   kinds: readonly TimelineKind[],
 ): Promise<IterableIterator<RawTimelineItem>> {
   const placeholders = kinds.map(() => '?').join(',');
-  return db.$client
+  return tx.$client
     .prepare(
       `SELECT seq, at, kind, actor, source, payload FROM timeline_events
        WHERE stream = ? AND kind IN (${placeholders}) ORDER BY at, seq`,
@@ -238,19 +238,19 @@ export interface Suspect {
 }
 
 /** The deploys suspected of causing the incident, best suspect first. */
-export async function suspectsOf(db: Tx, incidentId: number): Promise<Suspect[]> {
-  return await suspectLinks(db, incidentId);
+export async function suspectsOf(tx: Tx, incidentId: number): Promise<Suspect[]> {
+  return await suspectLinks(tx, incidentId);
 }
 
 /** Gives these suspects of the incident the same verdict. */
 export async function setVerdicts(
-  db: Tx,
+  tx: Tx,
   incidentId: number,
   deployIds: readonly number[],
   verdict: { verdict: Verdict; by: string; at: Date },
 ): Promise<void> {
   if (deployIds.length === 0) return;
-  db.update(incidentDeploys)
+  tx.update(incidentDeploys)
     .set({ verdict: verdict.verdict, verdictBy: verdict.by, verdictAt: verdict.at })
     .where(
       and(

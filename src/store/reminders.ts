@@ -8,8 +8,8 @@ import type { Tx } from './sqlite.js';
 export type { IncidentRow };
 
 /** Open incidents whose status update is due at `at`. */
-export async function statusUpdatesDue(db: Tx, at: Date): Promise<IncidentRow[]> {
-  return db
+export async function statusUpdatesDue(tx: Tx, at: Date): Promise<IncidentRow[]> {
+  return tx
     .select()
     .from(incidents)
     .where(and(ne(incidents.state, 'resolved'), lte(incidents.nextUpdateDueAt, at)))
@@ -17,8 +17,8 @@ export async function statusUpdatesDue(db: Tx, at: Date): Promise<IncidentRow[]>
 }
 
 /** Open incidents without an owner whose "nobody has taken command" reminder is due at `at`. */
-export async function ownerRemindersDue(db: Tx, at: Date): Promise<IncidentRow[]> {
-  return db
+export async function ownerRemindersDue(tx: Tx, at: Date): Promise<IncidentRow[]> {
+  return tx
     .select()
     .from(incidents)
     .where(
@@ -33,13 +33,13 @@ export async function ownerRemindersDue(db: Tx, at: Date): Promise<IncidentRow[]
 
 /** When the next status update is due; null: never (a severity without reminders). */
 export async function setNextUpdateDueAt(
-  db: Tx,
+  tx: Tx,
   incidentId: number,
   dueAt: Date | null,
 ): Promise<void> {
-  db.update(incidents).set({ nextUpdateDueAt: dueAt }).where(eq(incidents.id, incidentId)).run();
+  tx.update(incidents).set({ nextUpdateDueAt: dueAt }).where(eq(incidents.id, incidentId)).run();
 }
 
-export async function setOwnerReminderAt(db: Tx, incidentId: number, dueAt: Date): Promise<void> {
-  db.update(incidents).set({ ownerReminderAt: dueAt }).where(eq(incidents.id, incidentId)).run();
+export async function setOwnerReminderAt(tx: Tx, incidentId: number, dueAt: Date): Promise<void> {
+  tx.update(incidents).set({ ownerReminderAt: dueAt }).where(eq(incidents.id, incidentId)).run();
 }

@@ -29,16 +29,16 @@ export type RollbackOutcome = Pick<
 const ACTIVE: RollbackStatus[] = ['requested', 'running'];
 const FINISHED: RollbackStatus[] = ['succeeded', 'failed'];
 
-export async function findRollback(db: Tx, id: number): Promise<Rollback | undefined> {
-  return db.select().from(rollbacks).where(eq(rollbacks.id, id)).get();
+export async function findRollback(tx: Tx, id: number): Promise<Rollback | undefined> {
+  return tx.select().from(rollbacks).where(eq(rollbacks.id, id)).get();
 }
 
 /**
  * A rollback with this idempotency key that is under way or succeeded. The database keeps at
  * most one (rollbacks_idempotency ignores failed attempts).
  */
-export async function liveRollbackByKey(db: Tx, key: string): Promise<Rollback | undefined> {
-  return db
+export async function liveRollbackByKey(tx: Tx, key: string): Promise<Rollback | undefined> {
+  return tx
     .select()
     .from(rollbacks)
     .where(
@@ -48,8 +48,8 @@ export async function liveRollbackByKey(db: Tx, key: string): Promise<Rollback |
 }
 
 /** The newest attempt with this idempotency key, whatever its status. */
-export async function lastRollbackAttempt(db: Tx, key: string): Promise<Rollback | undefined> {
-  return db
+export async function lastRollbackAttempt(tx: Tx, key: string): Promise<Rollback | undefined> {
+  return tx
     .select()
     .from(rollbacks)
     .where(eq(rollbacks.idempotencyKey, key))
@@ -60,11 +60,11 @@ export async function lastRollbackAttempt(db: Tx, key: string): Promise<Rollback
 
 /** The rollback of service+environment under way, if any (the database allows one). */
 export async function activeRollbackOf(
-  db: Tx,
+  tx: Tx,
   service: string,
   environment: string,
 ): Promise<Rollback | undefined> {
-  return db
+  return tx
     .select()
     .from(rollbacks)
     .where(
@@ -104,11 +104,11 @@ export async function finishRollback(tx: Tx, id: number, outcome: RollbackOutcom
 
 /** Newest first, for `/deploy status`. */
 export async function recentRollbacks(
-  db: Tx,
+  tx: Tx,
   service: string | undefined,
   limit: number,
 ): Promise<Rollback[]> {
-  return db
+  return tx
     .select()
     .from(rollbacks)
     .where(service ? eq(rollbacks.service, service) : undefined)
@@ -118,17 +118,17 @@ export async function recentRollbacks(
 }
 
 /** Rollbacks requested or running, of every service. */
-export async function rollbacksUnderway(db: Tx): Promise<Rollback[]> {
-  return db.select().from(rollbacks).where(inArray(rollbacks.status, ACTIVE)).all();
+export async function rollbacksUnderway(tx: Tx): Promise<Rollback[]> {
+  return tx.select().from(rollbacks).where(inArray(rollbacks.status, ACTIVE)).all();
 }
 
 /** The latest finished rollbacks (of one service, or of all), newest first. */
 export async function finishedRollbacks(
-  db: Tx,
+  tx: Tx,
   service: string | null,
   limit: number,
 ): Promise<Rollback[]> {
-  return db
+  return tx
     .select()
     .from(rollbacks)
     .where(
@@ -146,11 +146,11 @@ export async function finishedRollbacks(
  * (`toAt`) and when they finished. Deploys between the two were undone.
  */
 export async function succeededRollbackSpans(
-  db: Tx,
+  tx: Tx,
   service: string,
   environment: string,
 ): Promise<{ toAt: Date; finishedAt: Date | null }[]> {
-  return db
+  return tx
     .select({ toAt: deploys.at, finishedAt: rollbacks.finishedAt })
     .from(rollbacks)
     .innerJoin(deploys, eq(deploys.id, rollbacks.toDeployId))
@@ -165,6 +165,6 @@ export async function succeededRollbackSpans(
 }
 
 /** Every rollback in the order they were asked for (tests, exports). */
-export async function allRollbacks(db: Tx): Promise<Rollback[]> {
-  return db.select().from(rollbacks).orderBy(asc(rollbacks.id)).all();
+export async function allRollbacks(tx: Tx): Promise<Rollback[]> {
+  return tx.select().from(rollbacks).orderBy(asc(rollbacks.id)).all();
 }

@@ -5,9 +5,9 @@ import type { Tx } from './sqlite.js';
 
 // Suspect deploys linked to incidents (incident_deploys), with the verdicts people gave them.
 
-export async function countSuspects(db: Tx, incidentId: number): Promise<number> {
+export async function countSuspects(tx: Tx, incidentId: number): Promise<number> {
   return (
-    db
+    tx
       .select({ n: count() })
       .from(incidentDeploys)
       .where(eq(incidentDeploys.incidentId, incidentId))
@@ -31,11 +31,11 @@ export async function linkSuspect(
 }
 
 export async function findSuspectLink(
-  db: Tx,
+  tx: Tx,
   incidentId: number,
   deployId: number,
 ): Promise<SuspectLink | undefined> {
-  return db
+  return tx
     .select()
     .from(incidentDeploys)
     .where(and(eq(incidentDeploys.incidentId, incidentId), eq(incidentDeploys.deployId, deployId)))
@@ -59,8 +59,8 @@ export async function setSuspectVerdict(
 }
 
 /** The incidents that have this deploy among their suspects. */
-export async function incidentsSuspecting(db: Tx, deployId: number): Promise<number[]> {
-  return db
+export async function incidentsSuspecting(tx: Tx, deployId: number): Promise<number[]> {
+  return tx
     .select({ incidentId: incidentDeploys.incidentId })
     .from(incidentDeploys)
     .where(eq(incidentDeploys.deployId, deployId))

@@ -9,11 +9,11 @@ export type { TimelineRow };
 
 /** The newest event of one kind in a stream (`streamOf(incidentId)`), if there is one. */
 export async function latestEventOfKind(
-  db: Tx,
+  tx: Tx,
   stream: string,
   kind: string,
 ): Promise<Pick<TimelineRow, 'at' | 'payload'> | undefined> {
-  return db
+  return tx
     .select({ at: timelineEvents.at, payload: timelineEvents.payload })
     .from(timelineEvents)
     .where(and(eq(timelineEvents.stream, stream), eq(timelineEvents.kind, kind)))
@@ -24,12 +24,12 @@ export async function latestEventOfKind(
 
 /** Up to `limit` events of a stream after sequence number `after`, in order. */
 export async function eventsAfter(
-  db: Tx,
+  tx: Tx,
   stream: string,
   after: number,
   limit: number,
 ): Promise<TimelineRow[]> {
-  return db
+  return tx
     .select()
     .from(timelineEvents)
     .where(and(eq(timelineEvents.stream, stream), gt(timelineEvents.seq, after)))

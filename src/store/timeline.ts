@@ -11,8 +11,8 @@ export type { TimelineRow };
 /** A row as it is chained: everything the hash covers, and the hash itself. */
 export type ChainedEvent = Omit<TimelineRow, 'id'>;
 
-const queries = (db: Tx) =>
-  prepared(db, 'timeline', (d) => ({
+const queries = (tx: Tx) =>
+  prepared(tx, 'timeline', (d) => ({
     seen: d
       .select({ id: timelineEvents.id })
       .from(timelineEvents)
@@ -61,21 +61,21 @@ const queries = (db: Tx) =>
   }));
 
 /** True when this stream already holds an entry with this dedupeKey. */
-export async function isRecorded(db: Tx, stream: string, dedupeKey: string): Promise<boolean> {
-  return queries(db).seen.get({ stream, dedupeKey }) !== undefined;
+export async function isRecorded(tx: Tx, stream: string, dedupeKey: string): Promise<boolean> {
+  return queries(tx).seen.get({ stream, dedupeKey }) !== undefined;
 }
 
 /** The stream's last link: its seq and hash (undefined for a stream not started yet). */
 export async function streamHead(
-  db: Tx,
+  tx: Tx,
   stream: string,
 ): Promise<{ seq: number; hash: string } | undefined> {
-  return queries(db).head.get({ stream });
+  return queries(tx).head.get({ stream });
 }
 
 /** Appends a chained row and moves its stream's head to it; returns the row's id. */
-export async function appendEvent(db: Tx, event: ChainedEvent): Promise<number> {
-  const q = queries(db);
+export async function appendEvent(tx: Tx, event: ChainedEvent): Promise<number> {
+  const q = queries(tx);
   const { id } = q.insert.get(event) as { id: number };
   q.moveHead.run({ stream: event.stream, seq: event.seq, hash: event.hash });
   return id;
@@ -96,8 +96,8 @@ function toEntry(row: TimelineRow): TimelineEntry {
 }
 
 /** A stream's entries in the order they were recorded. */
-export async function entriesOf(db: Tx, stream: string): Promise<TimelineEntry[]> {
-  return db
+export async function entriesOf(tx: Tx, stream: string): Promise<TimelineEntry[]> {
+  return tx
     .select()
     .from(timelineEvents)
     .where(eq(timelineEvents.stream, stream))
@@ -108,11 +108,11 @@ export async function entriesOf(db: Tx, stream: string): Promise<TimelineEntry[]
 
 /** The pins and withdrawals of one captured message in a stream, in recorded order. */
 export async function pinEventsOf(
-  db: Tx,
+  tx: Tx,
   stream: string,
   messageKey: string,
 ): Promise<{ kind: string; seq: number }[]> {
-  return db
+  return tx
     .select({ kind: timelineEvents.kind, seq: timelineEvents.seq })
     .from(timelineEvents)
     .where(
@@ -169,8 +169,8 @@ function fromRaw(raw: RawEvent): ChainedEvent {
  * long the record is. A payload that is not JSON any more (edited by hand) comes back as
  * `{ unparseable }`, so its hash no longer matches instead of the read failing.
  */
-export async function* chainedEvents(db: Tx): AsyncGenerator<ChainedEvent> {
-  const rows = db.$client
+export async function* chainedEvents(tx: Tx): AsyncGenerator<ChainedEvent> {
+  const rows = tx.$client
     .prepare('SELECT * FROM timeline_events ORDER BY stream, seq')
     .iterate() as IterableIterator<RawEvent>;
   for (const raw of rows) yield fromRaw(raw);
@@ -178,7 +178,7 @@ export async function* chainedEvents(db: Tx): AsyncGenerator<ChainedEvent> {
 
 /** Where each stream's head says the stream ends. */
 export async function streamHeads(
-  db: Tx,
+  tx: Tx,
 ): Promise<{ stream: string; seq: number; hash: string }[]> {
-  return db.select().from(timelineHeads).all();
+  return tx.select().from(timelineHeads).all();
 }

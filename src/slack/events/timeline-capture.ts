@@ -115,7 +115,7 @@ export interface CaptureHandlerDeps {
 /** Outbox handlers that carry out capture requests: read the message, then pin or withdraw. */
 export function captureHandlers(deps: CaptureHandlerDeps): EffectHandler[] {
   const read = (channel: string, ts: string) =>
-    deps.call('conversations.history', async () => await fetchMessage(deps.client, channel, ts));
+    deps.call('conversations.history', () => fetchMessage(deps.client, channel, ts));
   return [
     captureEffects.pin.handledBy(async (r) => {
       const message = await read(r.channelId, r.ts);

@@ -56,30 +56,27 @@ export const declareSubmitted =
     if (invalid || !severity.success) return;
     const { fromMessage } = readMetadata(view, Metadata);
     const actor = await actorOf(body.user.id);
-    const incident = await commitOrShowErrors(
-      ack,
-      fields.title,
-      async () =>
-        await incidents.declare(
-          {
-            title,
-            severity: severity.data,
-            services: [
-              ...form.options(fields.services),
-              ...splitServices(form.text(fields.services)),
-            ],
-            description: description || null,
-            fromMessage: fromMessage
-              ? {
-                  text: fromMessage.text,
-                  userId: fromMessage.userId,
-                  permalink: fromMessage.permalink,
-                  at: new Date(Math.round(Number(fromMessage.ts) * 1000)),
-                }
-              : null,
-          },
-          actor,
-        ),
+    const incident = await commitOrShowErrors(ack, fields.title, () =>
+      incidents.declare(
+        {
+          title,
+          severity: severity.data,
+          services: [
+            ...form.options(fields.services),
+            ...splitServices(form.text(fields.services)),
+          ],
+          description: description || null,
+          fromMessage: fromMessage
+            ? {
+                text: fromMessage.text,
+                userId: fromMessage.userId,
+                permalink: fromMessage.permalink,
+                at: new Date(Math.round(Number(fromMessage.ts) * 1000)),
+              }
+            : null,
+        },
+        actor,
+      ),
     );
     if (!incident) return;
     await ack({ response_action: 'update', view: declaredModal(incident) });

@@ -21,10 +21,8 @@ export const resolveSubmitted =
     if (invalid) return;
     const { incidentId } = readMetadata(view, Metadata);
     const actor = await actorOf(body.user.id);
-    const done = await commitOrShowErrors(
-      ack,
-      fields.summary,
-      async () => await incidents.resolve(incidentId, summary, actor),
+    const done = await commitOrShowErrors(ack, fields.summary, () =>
+      incidents.resolve(incidentId, summary, actor),
     );
     if (done) await ack();
   };
@@ -40,10 +38,8 @@ export const statusUpdateSubmitted =
     if (invalid) return;
     const { incidentId } = readMetadata(view, Metadata);
     const actor = await actorOf(body.user.id);
-    const done = await commitOrShowErrors(
-      ack,
-      fields.update,
-      async () => await incidents.statusUpdate(incidentId, text, actor),
+    const done = await commitOrShowErrors(ack, fields.update, () =>
+      incidents.statusUpdate(incidentId, text, actor),
     );
     if (done) await ack();
   };
