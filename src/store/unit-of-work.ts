@@ -24,7 +24,10 @@ export interface Store {
    * for itself): code that runs inside one is handed its `tx`.
    */
   tx<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
-  /** Reads outside a unit of work, after any open one has finished. */
+  /**
+   * Reads outside a unit of work, in turn with the units of work (so never rows that may
+   * still be rolled back); on SQLite without a transaction of their own.
+   */
   read<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   /**
    * Inside a unit of work: runs `work` so that when it throws, only its own writes are undone
@@ -65,10 +68,6 @@ export function createMutex() {
       } finally {
         release();
       }
-    },
-    /** How many are waiting for their turn (for tests and metrics). */
-    get waiting() {
-      return waiting.length;
     },
   };
 }
