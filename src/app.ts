@@ -22,7 +22,7 @@ import { createBolt, createSlackClients } from './slack/clients.js';
 import { registerListeners } from './slack/listeners.js';
 import { claimDelivery } from './store/deliveries.js';
 import { sweepLocks } from './store/locks.js';
-import { migrationsApplied, openDb, shippedMigrations } from './store/sqlite.js';
+import { openDb } from './store/sqlite.js';
 
 export type { AppOptions, FirebreakApp } from './app-options.js';
 
@@ -30,10 +30,8 @@ export type { AppOptions, FirebreakApp } from './app-options.js';
 export function createApp(config: Config, options: AppOptions): FirebreakApp {
   const { log } = options;
   const now = options.now ?? (() => new Date());
-  const { store, sqlite, close } = openDb(config.databasePath, {
-    busyTimeoutMs: options.dbBusyTimeoutMs,
-  });
-  const expectedMigrations = shippedMigrations();
+  const database = openDb(config.databasePath, { busyTimeoutMs: options.dbBusyTimeoutMs });
+  const { store, sqlite } = database;
   const file = config.file;
   const policies = policiesOf(config);
   const catalog = createCatalog(file.services);
@@ -41,7 +39,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
   const instance = options.instanceId ?? hostname();
   // Services kick the worker after their commits, and the worker runs the modules' effects: so
   // the modules are built first and the worker last; a kick before start() does nothing.
-  const kick = async () => worker.kick();
+  const kick = () => worker.kick();
   const base = { store, now, kick, config, policies, catalog };
 
   const metrics = metricsModule(base);
@@ -62,20 +60,11 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
   });
 
   const events = createIncidentEvents();
-  const incidents = incidentsModule({
-    ...base,
-    slack,
-    events,
-    log,
-    onAlertsReceived: telemetry.alertsReceived,
-  });
+  const onAlertsReceived = telemetry.alertsReceived;
+  const incidents = incidentsModule({ ...base, slack, events, log, onAlertsReceived });
   const timeline = timelineModule({ ...base, slack });
   const { intake, inbox } = incidents.services;
-  const deploys = deploysModule({
-    ...base,
-    incidents: incidents.services.incidents,
-    slack,
-  });
+  const deploys = deploysModule({ ...base, incidents: incidents.services.incidents, slack });
   const paging = pagingModule({
     ...base,
     intake,
@@ -124,7 +113,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
       }),
     routes: [
       ...healthRoutes({
-        dbReady: () => sqlite.open && migrationsApplied(sqlite, expectedMigrations),
+        dbReady: database.ready,
         isDraining: () => draining,
       }),
       ...modules.flatMap((m) => m.routes),
@@ -150,7 +139,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     startDraining: () => {
       draining = true;
     },
-    closeDatabase: close,
+    closeDatabase: database.close,
   });
 
   return {

@@ -21,6 +21,8 @@ export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../migrations', impor
 export interface OpenDb {
   store: Store;
   sqlite: Database.Database;
+  /** Readiness: the file answers and every migration this build ships has been applied. */
+  ready(): boolean;
   close(): void;
 }
 
@@ -39,9 +41,11 @@ export function openDb(
   sqlite.pragma('synchronous = FULL');
   const db = drizzle({ client: sqlite, schema });
   if (options.migrate !== false) migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  const expected = shippedMigrations();
   return {
     store: sqliteStore(db, mutexFor(path)),
     sqlite,
+    ready: () => sqlite.open && migrationsApplied(sqlite, expected),
     close() {
       if (sqlite.open) sqlite.close();
     },
