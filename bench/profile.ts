@@ -1,0 +1,146 @@
+// Where the time of one alert goes (issue 13): the built bot under the ingest load (one alert per
+// request, distinct dedupe keys over 50 groups), with V8's CPU profiler on, and the samples'
+// self time summed by what they were doing. Nothing is asserted; it prints the table.
+//   npm run build && node --import tsx bench/profile.ts     (BENCH_SECONDS=8 BENCH_CONNECTIONS=32)
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { startSlackEmulator } from '../test/emulators/slack.js';
+import { freePort, machine, printTable, ROOT, round, sleep, startChild } from './lib.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const TOKEN = 'bench-profile-token-0123456789';
+const OUT = join(ROOT, 'bench/out/profile');
+
+interface Node {
+  id: number;
+  callFrame: { functionName: string; url: string };
+  children?: number[];
+}
+interface Profile {
+  nodes: Node[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** The groups of the issue, in the order a request meets them; the first rule that matches wins. */
+const GROUPS: [string, (fn: string, url: string, stack: string) => boolean][] = [
+  ['idle (waiting for I/O)', (fn) => fn === '(idle)'],
+  ['garbage collection', (fn) => fn === '(garbage collector)'],
+  ['commit (COMMIT + fsync)', (_fn, _url, stack) => stack.includes('commit<')],
+  ['SQLite statements', (fn, url) => url === '' && /^(run|get|all|iterate|exec)$/.test(fn)],
+  ['query building (drizzle)', (_fn, url) => url.includes('drizzle-orm')],
+  ['validation (zod)', (_fn, url) => url.includes('/zod/')],
+  ['hashing (timeline chain)', (fn, url) => url.includes('node:crypto') || fn === 'digest'],
+  ['JSON', (fn) => fn === 'parse' || fn === 'stringify'],
+  ['logging (pino)', (_fn, url) => url.includes('pino')],
+  ['Slack (Bolt, web-api, axios)', (_fn, url) => /@slack|axios/.test(url)],
+  [
+    'HTTP and body',
+    (_fn, url) =>
+      /node:(_http|http|net|stream|internal\/(http|streams|net))/.test(url) ||
+      url.includes('/src/http/'),
+  ],
+  ['outbox worker', (_fn, url) => url.includes('/outbox/')],
+  ['alert intake and inbox', (_fn, url) => /\/(incidents|ingest)\//.test(url)],
+  ['store (repositories, units of work)', (_fn, url) => url.includes('/store/')],
+  [
+    'promises, async context',
+    (fn, url) =>
+      url.includes('async_hooks') || /^(processTicksAndRejections|runMicrotasks)$/.test(fn),
+  ],
+  ['other node internals', (_fn, url) => url.startsWith('node:')],
+  ['other', () => true],
+];
+
+function summarize(profile: Profile) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const stackOf = (id: number) => {
+    const names: string[] = [];
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const n = byId.get(at);
+      if (n) names.push(`${n.callFrame.functionName}<${n.callFrame.url.split('/').at(-1)}`);
+    }
+    return names.join(' ');
+  };
+  const totals = new Map<string, number>();
+  let all = 0;
+  profile.samples.forEach((id, i) => {
+    const n = byId.get(id);
+    if (!n) return;
+    const ms = (profile.timeDeltas[i] ?? 0) / 1000;
+    const { functionName, url } = n.callFrame;
+    const group = GROUPS.find(([, test]) => test(functionName, url, stackOf(id)))?.[0] ?? 'other';
+    totals.set(group, (totals.get(group) ?? 0) + ms);
+    all += ms;
+  });
+  return { totals, all };
+}
+
+rmSync(OUT, { recursive: true, force: true });
+mkdirSync(OUT, { recursive: true });
+const slack = await startSlackEmulator();
+const configPath = join(OUT, 'firebreak.yaml');
+writeFileSync(configPath, 'incidents:\n  maxNewPerMinute: 1000\n');
+const bot = await startChild(
+  ['--cpu-prof', `--cpu-prof-dir=${OUT}`, 'bin/firebreak.js', 'serve'],
+  {
+    SLACK_BOT_TOKEN: 'xoxb-bench',
+    SLACK_SIGNING_SECRET: 'bench-signing-secret',
+    SLACK_API_URL: slack.apiUrl,
+    DATABASE_PATH: join(OUT, 'profile.db'),
+    FIREBREAK_CONFIG: configPath,
+    INGEST_TOKEN: TOKEN,
+    LOG_LEVEL: 'error',
+  },
+  await freePort(),
+);
+await sleep(1000);
+let n = 0;
+const result = await autocannon({
+  url: `${bot.base}/webhooks/alerts`,
+  method: 'POST',
+  connections: CONNECTIONS,
+  duration: SECONDS,
+  headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+  requests: [
+    {
+      setupRequest: (req) => {
+        n++;
+        req.body = JSON.stringify({
+          dedupeKey: `profile-${n}`,
+          group: `group-${n % 50}`,
+          title: `Profile alert group ${n % 50}`,
+          service: `svc-${n % 50}`,
+          severity: 'warning',
+        });
+        return req;
+      },
+    },
+  ],
+});
+await bot.stop();
+await slack.close();
+
+const file = readdirSync(OUT).find((f) => f.endsWith('.cpuprofile'));
+if (!file) throw new Error('no .cpuprofile written');
+const { totals, all } = summarize(JSON.parse(readFileSync(join(OUT, file), 'utf8')) as Profile);
+const requests = result.requests.total;
+console.log(
+  `machine: ${machine()}; ${SECONDS}s × ${CONNECTIONS} connections; ${requests} alerts accepted (${round(result.requests.average)}/s), profile ${round(all)} ms`,
+);
+printTable(
+  'Where the bot spends its time under the ingest load (CPU profile, self time)',
+  ['what', 'ms', 'share', 'µs per alert'],
+  [...totals.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([group, ms]) => [
+      group,
+      round(ms),
+      `${((ms / all) * 100).toFixed(1)}%`,
+      round((ms / requests) * 1000),
+    ]),
+);
