@@ -2,9 +2,8 @@
 // better-sqlite3 baseline measured in the same run, then idle RSS and the time from an alert
 // being received to its incident card being posted in the Slack emulator.
 //   node --import tsx bench/ingest.ts            (BENCH_SECONDS=8 BENCH_CONNECTIONS=16 by default)
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { startSlackEmulator } from '../test/emulators/slack.js';
 import {
@@ -17,58 +16,17 @@ import {
   sleep,
   startChild,
 } from './lib.js';
+import { alertLoad, BENCH_TOKEN, startBot } from './loads.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
-const GROUPS = 50;
 /** New incidents timed from alert to card: fewer than Tier 2 allows in a minute. */
 const PROBES = 15;
-const TOKEN = 'bench-ingest-token-0123456789';
+const TOKEN = BENCH_TOKEN;
 const OUT = join(ROOT, 'bench/out');
 
-interface LoadResult {
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  non2xx: number;
-  total: number;
-}
-
-async function load(url: string, headers: Record<string, string>): Promise<LoadResult> {
-  let n = 0;
-  const result = await autocannon({
-    url,
-    method: 'POST',
-    connections: CONNECTIONS,
-    duration: SECONDS,
-    headers: { 'content-type': 'application/json', ...headers },
-    requests: [
-      {
-        setupRequest: (req) => {
-          n++;
-          // Every request a new alert, spread over 50 groups: 50 incidents at most.
-          req.body = JSON.stringify({
-            dedupeKey: `bench-${n}`,
-            group: `group-${n % GROUPS}`,
-            title: `Bench alert group ${n % GROUPS}`,
-            service: `svc-${n % GROUPS}`,
-            severity: 'warning',
-          });
-          return req;
-        },
-      },
-    ],
-  });
-  return {
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors,
-    non2xx: result.non2xx,
-    total: result.requests.total,
-  };
-}
+const load = (url: string, headers: Record<string, string>) =>
+  alertLoad(url, headers, { connections: CONNECTIONS, seconds: SECONDS });
 
 async function main() {
   rmSync(OUT, { recursive: true, force: true });
@@ -87,24 +45,8 @@ async function main() {
 
   // 2. The bot, talking to the Slack emulator.
   const slack = await startSlackEmulator();
-  const dbPath = join(OUT, 'ingest.db');
-  // 50 groups in seconds: lift the cap on new incidents (default 10 a minute) so that each
-  // group opens its own incident, as before the cap existed.
-  const configPath = join(OUT, 'firebreak.yaml');
-  writeFileSync(configPath, 'incidents:\n  maxNewPerMinute: 1000\n');
-  const bot = await startChild(
-    ['bin/firebreak.js', 'serve'],
-    {
-      SLACK_BOT_TOKEN: 'xoxb-bench',
-      SLACK_SIGNING_SECRET: 'bench-signing-secret',
-      SLACK_API_URL: slack.apiUrl,
-      DATABASE_PATH: dbPath,
-      FIREBREAK_CONFIG: configPath,
-      INGEST_TOKEN: TOKEN,
-      LOG_LEVEL: 'error',
-    },
-    await freePort(),
-  );
+  const bot = await startBot(OUT, slack.apiUrl);
+  const { dbPath } = bot;
   await sleep(2000);
   const idleRss = bot.rssMb();
   // 2a. Alert received → card posted, one new incident at a time. First, while Slack's Tier 2

@@ -2,15 +2,14 @@
 // request, distinct dedupe keys over 50 groups), with V8's CPU profiler on, and the samples'
 // self time summed by what they were doing. Nothing is asserted; it prints the table.
 //   npm run build && node --import tsx bench/profile.ts     (BENCH_SECONDS=8 BENCH_CONNECTIONS=32)
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import { startSlackEmulator } from '../test/emulators/slack.js';
-import { freePort, machine, printTable, ROOT, round, sleep, startChild } from './lib.js';
+import { machine, printTable, ROOT, round, sleep } from './lib.js';
+import { alertLoad, BENCH_TOKEN, startBot } from './loads.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const TOKEN = 'bench-profile-token-0123456789';
 const OUT = join(ROOT, 'bench/out/profile');
 
 interface Node {
@@ -83,54 +82,24 @@ function summarize(profile: Profile) {
 rmSync(OUT, { recursive: true, force: true });
 mkdirSync(OUT, { recursive: true });
 const slack = await startSlackEmulator();
-const configPath = join(OUT, 'firebreak.yaml');
-writeFileSync(configPath, 'incidents:\n  maxNewPerMinute: 1000\n');
-const bot = await startChild(
-  ['--cpu-prof', `--cpu-prof-dir=${OUT}`, 'bin/firebreak.js', 'serve'],
-  {
-    SLACK_BOT_TOKEN: 'xoxb-bench',
-    SLACK_SIGNING_SECRET: 'bench-signing-secret',
-    SLACK_API_URL: slack.apiUrl,
-    DATABASE_PATH: join(OUT, 'profile.db'),
-    FIREBREAK_CONFIG: configPath,
-    INGEST_TOKEN: TOKEN,
-    LOG_LEVEL: 'error',
-  },
-  await freePort(),
-);
-await sleep(1000);
-let n = 0;
-const result = await autocannon({
-  url: `${bot.base}/webhooks/alerts`,
-  method: 'POST',
-  connections: CONNECTIONS,
-  duration: SECONDS,
-  headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-  requests: [
-    {
-      setupRequest: (req) => {
-        n++;
-        req.body = JSON.stringify({
-          dedupeKey: `profile-${n}`,
-          group: `group-${n % 50}`,
-          title: `Profile alert group ${n % 50}`,
-          service: `svc-${n % 50}`,
-          severity: 'warning',
-        });
-        return req;
-      },
-    },
-  ],
+const bot = await startBot(OUT, slack.apiUrl, {
+  nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${OUT}`],
 });
+await sleep(1000);
+const result = await alertLoad(
+  `${bot.base}/webhooks/alerts`,
+  { authorization: `Bearer ${BENCH_TOKEN}` },
+  { connections: CONNECTIONS, seconds: SECONDS },
+);
 await bot.stop();
 await slack.close();
 
 const file = readdirSync(OUT).find((f) => f.endsWith('.cpuprofile'));
 if (!file) throw new Error('no .cpuprofile written');
 const { totals, all } = summarize(JSON.parse(readFileSync(join(OUT, file), 'utf8')) as Profile);
-const requests = result.requests.total;
+const requests = result.total;
 console.log(
-  `machine: ${machine()}; ${SECONDS}s × ${CONNECTIONS} connections; ${requests} alerts accepted (${round(result.requests.average)}/s), profile ${round(all)} ms`,
+  `machine: ${machine()}; ${SECONDS}s × ${CONNECTIONS} connections; ${requests} alerts accepted (${round(result.rps)}/s), profile ${round(all)} ms`,
 );
 printTable(
   'Where the bot spends its time under the ingest load (CPU profile, self time)',

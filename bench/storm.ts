@@ -3,50 +3,18 @@
 // (every 202 means committed), how long until every incident had its channel and card, and
 // the same 200 notifications into the bare baseline server in the same run.
 //   npm run build && node --import tsx bench/storm.ts
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { startSlackEmulator } from '../test/emulators/slack.js';
 import { freePort, machine, printTable, round, sleep, startChild } from './lib.js';
+import { BENCH_TOKEN, STORM, sendStorm, startBot } from './loads.js';
 
-const GROUPS = 50;
-const NOTIFICATIONS = 200;
-const PER_NOTIFICATION = 50;
-const TOKEN = 'bench-ingest-token-0123456789';
-
-const notification = (n: number) => ({
-  version: '4',
-  groupKey: `{}:{alertname="Storm${n % GROUPS}"}`,
-  status: 'firing',
-  alerts: Array.from({ length: PER_NOTIFICATION }, (_, i) => ({
-    status: 'firing',
-    labels: { alertname: `Storm${n % GROUPS}`, severity: 'critical', pod: `pod-${n}-${i}` },
-    annotations: { summary: `Storm in group ${n % GROUPS}` },
-    startsAt: new Date().toISOString(),
-    fingerprint: `fp-${n}-${i}`,
-  })),
-});
-
-async function send(url: string, headers: Record<string, string>): Promise<number> {
-  const started = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 10 }, async () => {
-      while (next < NOTIFICATIONS) {
-        const body = JSON.stringify(notification(next++));
-        const res = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', ...headers },
-          body,
-        });
-        if (res.status !== 202) throw new Error(`refused: ${res.status}`);
-        await res.arrayBuffer();
-      }
-    }),
-  );
-  return performance.now() - started;
-}
+const GROUPS = STORM.groups;
+const NOTIFICATIONS = STORM.notifications;
+const PER_NOTIFICATION = STORM.perNotification;
+const send = sendStorm;
 
 const dir = mkdtempSync(join(tmpdir(), 'firebreak-storm-'));
 const slack = await startSlackEmulator();
@@ -62,27 +30,11 @@ try {
   const baseMs = await send(`${baseline.base}/alerts`, {});
   await baseline.stop();
 
-  const dbPath = join(dir, 'bot.db');
-  // 50 groups in seconds is what this storm is: lift the cap on new incidents (default 10 a
-  // minute, which would gather them into one alert storm incident) so each group gets its own.
-  const configPath = join(dir, 'firebreak.yaml');
-  writeFileSync(configPath, 'incidents:\n  maxNewPerMinute: 1000\n');
-  const bot = await startChild(
-    ['bin/firebreak.js', 'serve'],
-    {
-      SLACK_BOT_TOKEN: 'xoxb-bench',
-      SLACK_SIGNING_SECRET: 'bench-signing-secret',
-      SLACK_API_URL: slack.apiUrl,
-      DATABASE_PATH: dbPath,
-      FIREBREAK_CONFIG: configPath,
-      INGEST_TOKEN: TOKEN,
-      LOG_LEVEL: 'error',
-    },
-    await freePort(),
-  );
+  const bot = await startBot(dir, slack.apiUrl);
+  const { dbPath } = bot;
   const started = performance.now();
   const acceptMs = await send(`${bot.base}/webhooks/alertmanager`, {
-    authorization: `Bearer ${TOKEN}`,
+    authorization: `Bearer ${BENCH_TOKEN}`,
   });
   const store = new Database(dbPath, { readonly: true });
   let settledMs = 0;
