@@ -45,6 +45,8 @@ export interface FirebreakApp {
   /** Graceful: refuse new webhooks, finish in-flight requests and deliveries, close the DB. */
   stop(options?: { timeoutMs?: number }): Promise<void>;
   readonly store: OpenDb['store'];
+  /** Bolt, built on first use (a Slack request, or Socket Mode's start); this builds it now. */
+  slackApp(): Promise<App>;
   readonly sqlite: OpenDb['sqlite'];
   readonly outbox: OutboxWorker;
   readonly inbox: Inbox;

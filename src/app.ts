@@ -17,9 +17,10 @@ import { timelineModule } from './modules/timeline.js';
 import { createOutboxWorker } from './outbox/worker.js';
 import { createPagerDuty } from './pagerduty.js';
 import { createRunner } from './runner.js';
+import type { SlackApp } from './slack/bolt.js';
 import { tier2Pace } from './slack/chat.js';
-import { createBolt, createSlackClients } from './slack/clients.js';
-import { registerListeners } from './slack/listeners.js';
+import { createSlackClients } from './slack/clients.js';
+import { registerListeners, type SlackServices } from './slack/listeners.js';
 import { claimDelivery } from './store/deliveries.js';
 import { sweepLocks } from './store/locks.js';
 import { openDb } from './store/sqlite.js';
@@ -52,7 +53,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     pace: tier2Pace(options.slackMinuteMs),
     onCall: telemetry.slackCall,
   });
-  const { bolt, receiver, socketMode } = createBolt(config, slack.authorize, log);
+  const socketMode = Boolean(config.slack.appToken);
   const pager = createPagerDuty({
     ...config.pagerDuty,
     timeoutMs: options.pagerDuty?.timeoutMs,
@@ -87,8 +88,16 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     ...options.outbox,
   });
 
-  options.onSlackApp?.(bolt);
-  registerListeners(bolt, {
+  // Bolt and its listeners are built on first use (a Slack request, Socket Mode's start).
+  let built: Promise<SlackApp> | undefined;
+  const slackApp = () =>
+    (built ??= import('./slack/bolt.js').then(({ createBolt }) => {
+      const app = createBolt(config, slack.authorize, log);
+      options.onSlackApp?.(app.bolt);
+      registerListeners(app.bolt, slackServices);
+      return app;
+    }));
+  const slackServices: SlackServices = {
     store,
     now,
     catalog,
@@ -98,19 +107,22 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     ...timeline.slack,
     ...deploys.slack,
     ...paging.slack,
-  });
+  };
 
   let draining = false;
   const http = createHttpHandler({
     log,
     isDraining: () => draining,
-    slack:
-      receiver &&
-      refuseSlackReplays(receiver.requestListener, {
-        signingSecret: config.slack.signingSecret ?? '',
-        claim: (signature, at) =>
-          store.tx((tx) => claimDelivery(tx, SLACK_REQUEST_SOURCE, signature, at)),
-      }),
+    slack: socketMode
+      ? undefined
+      : refuseSlackReplays(
+          async (req, res) => (await slackApp()).receiver?.requestListener(req, res),
+          {
+            signingSecret: config.slack.signingSecret ?? '',
+            claim: (signature, at) =>
+              store.tx((tx) => claimDelivery(tx, SLACK_REQUEST_SOURCE, signature, at)),
+          },
+        ),
     routes: [
       ...healthRoutes({
         dbReady: database.ready,
@@ -130,7 +142,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     server: createHttpServer(http.listener, options.http),
     port: config.http.port,
     host: config.http.host,
-    socketBolt: socketMode ? bolt : undefined,
+    slack: { socketMode, load: slackApp },
     inbox,
     worker,
     cron: startableJobs(jobs, log),
@@ -145,6 +157,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
   return {
     store,
     sqlite,
+    slackApp: async () => (await slackApp()).bolt,
     outbox: worker,
     inbox,
     jobs,

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { api } from '@pagerduty/pdjs';
-import { webApi } from '@slack/bolt';
+import { WebClient } from '@slack/web-api';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, loadConfig } from './config.js';
 import { migrationsApplied, openDb, shippedMigrations } from './store/sqlite.js';
@@ -94,7 +94,7 @@ export async function doctor(env: Record<string, string | undefined>): Promise<C
     });
   }
 
-  const slack = new webApi.WebClient(config.slack.botToken, {
+  const slack = new WebClient(config.slack.botToken, {
     slackApiUrl: config.slack.apiUrl,
     retryConfig: { retries: 0 },
     timeout: 10_000,

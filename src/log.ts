@@ -1,5 +1,4 @@
-import type { Logger as BoltLogger } from '@slack/bolt';
-import { LogLevel } from '@slack/bolt';
+import { LogLevel, type Logger as SlackLogger } from '@slack/web-api';
 import { type Logger, pino } from 'pino';
 
 export type { Logger };
@@ -23,7 +22,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
 }
 
 /** Bolt's Logger interface over pino, so Bolt's own messages are structured like ours. */
-export function boltLogger(log: Logger): BoltLogger {
+export function boltLogger(log: Logger): SlackLogger {
   const child = log.child({ component: 'bolt' });
   let level: LogLevel = LogLevel.INFO;
   const text = (msg: unknown[]) =>

@@ -11,8 +11,12 @@ export interface RunnerParts {
   server: Server;
   port: number;
   host: string;
-  /** Socket Mode: Bolt holds its own connection to Slack (HTTP mode: Slack comes through `server`). */
-  socketBolt: App | undefined;
+  /**
+   * Bolt, built on first use. Socket Mode: it holds its own connection to Slack, opened at start.
+   * HTTP mode: Slack comes through `server`, and the first Slack request builds Bolt (~0.2 s,
+   * well inside Slack's 3 s to acknowledge).
+   */
+  slack: { socketMode: boolean; load: () => Promise<{ bolt: App }> };
   inbox: Inbox;
   worker: OutboxWorker;
   cron: Jobs;
@@ -27,16 +31,16 @@ export interface RunnerParts {
 
 /** The order the bot starts in, and the order it stops in without losing what it accepted. */
 export function createRunner(parts: RunnerParts) {
-  const { log, server, inbox, worker, cron, socketBolt } = parts;
+  const { log, server, inbox, worker, cron, slack } = parts;
   return {
     async start() {
       const port = await listen(server, parts.port, parts.host);
-      if (socketBolt) await socketBolt.start();
+      if (slack.socketMode) await (await slack.load()).bolt.start();
       inbox.start();
       worker.start();
       if (parts.startCron) cron.start();
       log.info(
-        { port, host: parts.host, mode: socketBolt ? 'socket' : 'http' },
+        { port, host: parts.host, mode: slack.socketMode ? 'socket' : 'http' },
         'firebreak is ready',
       );
       return { port };
@@ -49,9 +53,9 @@ export function createRunner(parts: RunnerParts) {
       await cron.stop();
       // Turn what was accepted into incidents now, so their Slack effects are queued before we go.
       inbox.stop();
-      inbox.drain(Math.max(0, deadline - Date.now()) / 2);
+      await inbox.drain(Math.max(0, deadline - Date.now()) / 2);
       await worker.stop(Math.max(0, deadline - Date.now()));
-      if (socketBolt) await socketBolt.stop().catch(() => {});
+      if (slack.socketMode) await (await slack.load()).bolt.stop().catch(() => {});
       parts.closeDatabase();
       log.info('firebreak stopped');
     },

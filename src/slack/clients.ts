@@ -1,10 +1,10 @@
-import { App, type Authorize, HTTPReceiver, webApi } from '@slack/bolt';
+import type { Authorize } from '@slack/bolt';
+import { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { boltLogger } from '../log.js';
 import { createActorResolver } from './actors.js';
 import { type Pace, type SlackChatOptions, slackChat } from './chat.js';
-import { answerMalformedWith400 } from './errors.js';
 
 export interface SlackClientOptions {
   log: Logger;
@@ -24,7 +24,7 @@ export interface SlackClientOptions {
  * instead of pausing every other call.
  */
 export function createSlackClients(config: Config, options: SlackClientOptions) {
-  const web = new webApi.WebClient(config.slack.botToken, {
+  const web = new WebClient(config.slack.botToken, {
     slackApiUrl: config.slack.apiUrl,
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
@@ -65,37 +65,6 @@ export function createSlackClients(config: Config, options: SlackClientOptions) 
     log: options.log.child({ component: 'slack-actors' }),
   });
   return { web, chat, botUserId, authorize, actorOf };
-}
-
-/**
- * The Bolt app: over HTTP (its receiver's listener is mounted on our server at /slack/events)
- * or, with an app token, over Socket Mode.
- */
-export function createBolt(config: Config, authorize: Authorize<boolean>, log: Logger) {
-  const socketMode = Boolean(config.slack.appToken);
-  const receiver = socketMode
-    ? undefined
-    : new HTTPReceiver({
-        signingSecret: config.slack.signingSecret ?? '',
-        endpoints: '/slack/events',
-        logger: boltLogger(log),
-        processEventErrorHandler: answerMalformedWith400,
-      });
-  const bolt = new App({
-    authorize,
-    logger: boltLogger(log),
-    // Listeners call Slack while someone waits (views.open has 3 s): retry briefly, not for
-    // half an hour (WebClient's default). Socket Mode's apps.connections.open uses it too.
-    clientOptions: {
-      slackApiUrl: config.slack.apiUrl,
-      retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 1000 },
-    },
-    ...(receiver ? { receiver } : { socketMode: true, appToken: config.slack.appToken }),
-  });
-  bolt.error(async (error) => {
-    log.error({ err: error }, 'slack listener failed');
-  });
-  return { bolt, receiver, socketMode };
 }
 
 export type SlackClients = ReturnType<typeof createSlackClients>;

@@ -1,11 +1,4 @@
-import {
-  type AckFn,
-  type AnyMiddlewareArgs,
-  HTTPModuleFunctions,
-  type Middleware,
-  type ReceiverProcessEventErrorHandlerArgs,
-  type ViewResponseAction,
-} from '@slack/bolt';
+import type { AckFn, AnyMiddlewareArgs, Middleware, ViewResponseAction } from '@slack/bolt';
 import { type AppError, isAppError } from '../errors.js';
 import { escapeText } from './blocks/text.js';
 
@@ -40,28 +33,6 @@ export function slackErrorText(error: AppError): string {
     text = text.replaceAll(escapeText(`<@${id}>`), `<@${id}>`);
   return text;
 }
-
-/**
- * HTTPReceiver's last resort when processing a request threw before anything answered it.
- * Bolt reads payload fields without checking their shape, so a signed but malformed payload
- * makes Bolt's own code throw a TypeError: that is a bad request (400), not our failure.
- * Everything else keeps Bolt's default (401 for authorization, 500 and a log line otherwise).
- */
-export const answerMalformedWith400 = async (
-  args: ReceiverProcessEventErrorHandlerArgs,
-): Promise<boolean> => {
-  const { error, response, logger } = args;
-  const frame = (error as Error)?.stack?.split('\n')[1] ?? '';
-  if (error instanceof TypeError && frame.includes('@slack/bolt')) {
-    logger.warn(`malformed Slack payload: ${error.message}`);
-    if (!response.headersSent) {
-      response.writeHead(400);
-      response.end();
-    }
-    return true;
-  }
-  return HTTPModuleFunctions.defaultProcessEventErrorHandler(args);
-};
 
 /**
  * A modal submission is answered in the HTTP response itself, so a refusal belongs in the form,

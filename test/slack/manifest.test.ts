@@ -177,6 +177,7 @@ const seen: Registered = {
 let bot: TestApp | undefined;
 beforeAll(async () => {
   bot = await startTestApp({ app: { onSlackApp: (app) => watch(app, seen) } });
+  await bot.app.slackApp(); // Bolt is built on first use: build it now, to see its listeners
 });
 afterAll(() => bot?.stop());
 
