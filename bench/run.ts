@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 const here = import.meta.dirname;
 // Helpers and the baseline server are not benchmarks.
-const NOT_BENCHMARKS = new Set(['run.ts', 'support.ts', 'lib.ts']);
+const NOT_BENCHMARKS = new Set(['run.ts', 'support.ts', 'lib.ts', 'loads.ts']);
 for (const file of readdirSync(here).sort()) {
   if (!file.endsWith('.ts') || NOT_BENCHMARKS.has(file)) continue;
   process.stdout.write(`\n== ${file}\n`);
