@@ -1,11 +1,12 @@
 # syntax=docker/dockerfile:1
-# Multi-stage: compile better-sqlite3 and the TypeScript once, ship only what runs, as non-root.
+# Multi-stage: compile better-sqlite3 and bundle the TypeScript once, ship only what runs, as non-root.
 
 FROM node:20-bookworm AS build
 WORKDIR /app
-COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY package.json package-lock.json ./
+COPY scripts/build.mjs ./scripts/build.mjs
 COPY src ./src
-# npm ci builds the TypeScript too (the prepare script), so the sources come first.
+# npm ci also bundles the TypeScript into dist/ (the prepare script), so the sources come first.
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 
 FROM node:20-bookworm-slim AS runtime

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs the built CLI (dist/), or the TypeScript sources through tsx when nothing is built yet.
+// Runs the built CLI (the bundle in dist/), or the TypeScript sources through tsx when nothing
+// is built yet.
 import { existsSync } from 'node:fs';
 
 const built = new URL('../dist/cli.js', import.meta.url);

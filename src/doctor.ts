@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { api } from '@pagerduty/pdjs';
 import { WebClient } from '@slack/web-api';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, loadConfig } from './config.js';
+import { packagePath } from './paths.js';
 import { migrationsApplied, openDb, shippedMigrations } from './store/sqlite.js';
 
 export interface Check {
@@ -13,7 +13,7 @@ export interface Check {
   detail: string;
 }
 
-const MANIFEST = fileURLToPath(new URL('../manifests/slack-app.yaml', import.meta.url));
+const MANIFEST = packagePath('manifests', 'slack-app.yaml');
 
 /** The bot scopes the app manifest asks for (the manifest test keeps it equal to what the code uses). */
 export function manifestScopes(path = MANIFEST): string[] {

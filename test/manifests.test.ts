@@ -110,8 +110,8 @@ test('the Dockerfile is multi-stage, ships the migrations, runs as non-root, and
   expect(dockerfile).toMatch(/ENTRYPOINT \["node", "bin\/firebreak.js"\]/);
   expect(existsSync(join(ROOT, 'bin/firebreak.js'))).toBe(true);
   expect(read('bin/firebreak.js')).toContain('../dist/cli.js');
-  expect(JSON.parse(read('tsconfig.build.json')).compilerOptions).toMatchObject({
-    rootDir: 'src',
-    outDir: 'dist',
-  });
+  // The image builds dist/ with the same script as `npm run build`, from the sources it copied.
+  expect(JSON.parse(read('package.json')).scripts.build).toBe('node scripts/build.mjs');
+  expect(dockerfile).toMatch(/^COPY scripts\/build\.mjs \.\/scripts\/build\.mjs$/m);
+  expect(dockerfile).toMatch(/^COPY src \.\/src$/m);
 });

@@ -1,9 +1,9 @@
 import { closeSync, existsSync, fchmodSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { packagePath } from '../paths.js';
 import * as schema from './schema.js';
 import { createMutex, type Mutex, type Store } from './unit-of-work.js';
 
@@ -15,8 +15,7 @@ type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
  */
 export type Tx = Omit<Db, 'transaction'>;
 
-// Resolves the same from src/store/ (tsx, tests) and dist/store/ (built).
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../migrations', import.meta.url));
+export const MIGRATIONS_FOLDER = packagePath('migrations');
 
 export interface OpenDb {
   store: Store;
