@@ -1,4 +1,5 @@
 import { rollbackTarget } from '../deploy/suspects.js';
+import { distinguishingLabels, type LabelDifference } from '../domain/alert-labels.js';
 import { blockingFreezes } from '../domain/freeze.js';
 import type { Incident } from '../domain/incident.js';
 import { STORM_GROUP_KEY, type StormGroup, stormGroups } from '../incidents/storm.js';
@@ -21,6 +22,8 @@ export interface AlertSummary {
   service: string | null;
   url: string | null;
   startsAt: Date | null;
+  /** The labels that tell it apart from the other lines with the same title (none if unique). */
+  differs: LabelDifference[];
 }
 
 export interface SuspectView {
@@ -102,10 +105,11 @@ async function alertSummary(tx: Tx, incidentId: number): Promise<IncidentView['a
     firingOnly: firing > 0,
     limit: LATEST_ALERTS,
   });
+  const differs = distinguishingLabels(latest);
   return {
     firing,
     resolved,
-    latest,
+    latest: latest.map(({ labels: _, ...line }, i) => ({ ...line, differs: differs[i] ?? [] })),
     cut: await lastRecordedCut(tx, incidentId),
   };
 }

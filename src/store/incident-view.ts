@@ -49,7 +49,10 @@ export async function alertCounts(
   };
 }
 
-export type AlertLine = Pick<AlertRow, 'title' | 'status' | 'service' | 'url' | 'startsAt'>;
+export type AlertLine = Pick<
+  AlertRow,
+  'title' | 'status' | 'service' | 'url' | 'startsAt' | 'labels'
+>;
 
 /** The incident's most recently seen alerts, only the firing ones when `firingOnly`. */
 export async function latestAlerts(
@@ -64,6 +67,7 @@ export async function latestAlerts(
       service: alerts.service,
       url: alerts.url,
       startsAt: alerts.startsAt,
+      labels: alerts.labels,
     })
     .from(alerts)
     .where(

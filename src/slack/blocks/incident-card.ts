@@ -1,6 +1,6 @@
 import type { types } from '@slack/bolt';
 import { incidentRef, SEVERITIES, type Severity, type State } from '../../domain/incident.js';
-import type { IncidentView, SuspectView } from '../../read-model/incident-view.js';
+import type { AlertSummary, IncidentView, SuspectView } from '../../read-model/incident-view.js';
 import { actions, blocks as ids } from '../ids.js';
 import { rollbackButton } from './deploy.js';
 import {
@@ -76,7 +76,7 @@ export function incidentCard(view: IncidentView): Block[] {
   if (view.alerts.latest.length > 0) {
     const lines = view.alerts.latest.map(
       (a) =>
-        `${a.status === 'firing' ? '🔺' : '✔︎'} ${link(a.url, truncate(a.title, 150))}${a.service ? ` · ${escapeText(a.service)}` : ''}`,
+        `${a.status === 'firing' ? '🔺' : '✔︎'} ${link(a.url, truncate(a.title, 150))}${a.service ? ` · ${escapeText(a.service)}` : ''}${differences(a.differs)}`,
     );
     out.push({ type: 'section', block_id: ids.cardAlerts, text: mrkdwn(lines.join('\n')) });
   }
@@ -135,6 +135,13 @@ function stormBlock(storm: NonNullable<IncidentView['storm']>): Block {
     type: 'section',
     text: mrkdwn(`*Alert groups gathered here (${storm.total})*\n${lines.join('\n')}`, 3000),
   };
+}
+
+/** ` · instance=db-1, pod=api-7`: what tells an alert apart from others with its title. */
+function differences(differs: AlertSummary['differs']): string {
+  if (differs.length === 0) return '';
+  const pairs = differs.map(({ name, value }) => `${truncate(name, 40, '…')}=${truncate(value, 60, '…')}`);
+  return ` · ${escapeText(pairs.join(', '))}`;
 }
 
 function alertCounts(view: IncidentView): string {
