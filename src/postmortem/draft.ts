@@ -3,6 +3,7 @@ import type { TimelineItem } from '../domain/postmortem.js';
 import { incidentDurations } from '../metrics/durations.js';
 import { humanDuration } from '../metrics/summary.js';
 import { cell, escapeInline, mdLink, messageBlock, truncateText } from './markdown.js';
+import { incidentPicture } from './picture.js';
 import type { PostmortemRecord } from './record.js';
 
 export interface DraftOptions {
@@ -174,6 +175,8 @@ function milestones(r: PostmortemRecord): string {
     ),
     '',
     '_Detect, mitigate and resolve are measured from impact start; acknowledge from detection._',
+    '',
+    incidentPicture(r),
   ].join('\n');
 }
 

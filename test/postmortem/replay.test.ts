@@ -358,6 +358,21 @@ test('a whole incident, replayed, gives a postmortem that matches the record sec
   ]) {
     expect(milestones).toContain(row);
   }
+  // The same story as a Mermaid timeline: one diagram, in time order, times in UTC.
+  expect(/```mermaid\n([\s\S]*?)\n```/.exec(milestones)?.[1]).toBe(
+    [
+      'timeline',
+      '    title INC-1, times in UTC',
+      '    09:50 : Deploy checkout v42.0.0 (the cause)',
+      '    09:55 : Impact started',
+      '    10:00 : Detected',
+      '    10:03 : Acknowledged',
+      '    10:07 : Rollback of checkout to v41.0.0 asked',
+      '    10:12 : Rollback succeeded',
+      '          : Mitigated',
+      '    10:30 : Resolved',
+    ].join('\n'),
+  );
 
   const alerts = s.get('Alerts') ?? '';
   expect(alerts).toContain('2 alerts, all resolved.');

@@ -140,7 +140,9 @@ function stormBlock(storm: NonNullable<IncidentView['storm']>): Block {
 /** ` · instance=db-1, pod=api-7`: what tells an alert apart from others with its title. */
 function differences(differs: AlertSummary['differs']): string {
   if (differs.length === 0) return '';
-  const pairs = differs.map(({ name, value }) => `${truncate(name, 40, '…')}=${truncate(value, 60, '…')}`);
+  const pairs = differs.map(
+    ({ name, value }) => `${truncate(name, 40, '…')}=${truncate(value, 60, '…')}`,
+  );
   return ` · ${escapeText(pairs.join(', '))}`;
 }
 
