@@ -63,7 +63,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
   const events = createIncidentEvents();
   const onAlertsReceived = telemetry.alertsReceived;
   const incidents = incidentsModule({ ...base, slack, events, log, onAlertsReceived });
-  const timeline = timelineModule({ ...base, slack });
+  const timeline = timelineModule({ ...base, slack, log });
   const { intake, inbox } = incidents.services;
   const deploys = deploysModule({ ...base, incidents: incidents.services.incidents, slack });
   const paging = pagingModule({

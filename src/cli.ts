@@ -4,8 +4,9 @@ import { ConfigError } from './config.js';
 import { doctor } from './doctor.js';
 import { isAppError } from './errors.js';
 import { serve } from './main.js';
-import { renderPostmortem } from './postmortem/draft.js';
+import { peopleIn, renderPostmortem } from './postmortem/draft.js';
 import { loadPostmortemRecord } from './postmortem/record.js';
+import { knownPeople } from './store/people.js';
 import { createPrivateFile, openDb } from './store/sqlite.js';
 import { verify } from './timeline/timeline.js';
 
@@ -89,7 +90,10 @@ const commands: Record<string, (args: string[], env: Env) => Promise<number>> = 
     const { store, close } = openDb(dbPath(env));
     try {
       const record = await store.read((tx) => loadPostmortemRecord(tx, Number(match[1])));
-      process.stdout.write(renderPostmortem(record, { generatedAt: new Date() }));
+      // The names the bot has looked up before; the CLI does not call Slack.
+      const known = await store.read((tx) => knownPeople(tx, peopleIn(record)));
+      const names = new Map(known.map((p) => [p.userId, p.name]));
+      process.stdout.write(renderPostmortem(record, { generatedAt: new Date(), names }));
       return 0;
     } catch (error) {
       if (!isAppError(error)) throw error;

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import { type Incident, STATES } from '../domain/incident.js';
-import { renderPostmortem } from '../postmortem/draft.js';
+import { type NamesOf, peopleIn, renderPostmortem } from '../postmortem/draft.js';
 import { loadPostmortemRecord } from '../postmortem/record.js';
 import { buildIncidentView } from '../read-model/incident-view.js';
 import { followupsOf } from '../store/followups.js';
@@ -19,6 +19,8 @@ export interface ApiDeps {
   now: () => Date;
   /** Unset: the API is closed and answers 401 saying so. */
   apiToken: string | undefined;
+  /** Names for the people in a postmortem; without it they are shown by id. */
+  namesOf?: NamesOf;
 }
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
@@ -161,12 +163,9 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       handler: async (req, res, params) => {
         auth(req);
         const incident = await load(params.number);
-        const markdown = renderPostmortem(
-          await store.read((tx) => loadPostmortemRecord(tx, incident.id)),
-          {
-            generatedAt: deps.now(),
-          },
-        );
+        const record = await store.read((tx) => loadPostmortemRecord(tx, incident.id));
+        const names = await deps.namesOf?.(peopleIn(record));
+        const markdown = renderPostmortem(record, { generatedAt: deps.now(), names });
         sendText(res, 200, markdown, 'text/markdown; charset=utf-8');
       },
     },

@@ -10,6 +10,8 @@ export interface DraftOptions {
   generatedAt: Date;
   /** Characters of one message kept in the timeline before it is cut (and marked). */
   maxMessage?: number;
+  /** Display names by Slack user id; people not in it are shown by id. */
+  names?: ReadonlyMap<string, string>;
 }
 
 const TO_FILL = (hint: string) => `_${hint}_`;
@@ -19,9 +21,39 @@ export const utc = (date: Date | null | undefined): string =>
   date ? date.toISOString().slice(0, 19).replace('T', ' ') : '—';
 
 const SLACK_ID = /^[UWB][A-Z0-9]{2,}$/;
-/** A Slack user as `@U0123ABCD`, a system actor ("alertmanager") as itself. */
-export const who = (id: string | null | undefined): string =>
-  !id ? '—' : SLACK_ID.test(id) ? `@${id}` : escapeInline(id);
+
+/** Display names for Slack user ids, as far as they can be found (the edges look them up). */
+export type NamesOf = (userIds: readonly string[]) => Promise<ReadonlyMap<string, string>>;
+
+/** How a person or system actor is written: a function of who it is. */
+export type Who = (id: string | null | undefined) => string;
+
+/**
+ * A Slack user by name with the id beside it (`Ana Lopez (@U0123ABCD)`) when `names` knows
+ * them, else as `@U0123ABCD`; a system actor ("alertmanager") as itself.
+ */
+export const whoFrom =
+  (names: ReadonlyMap<string, string>): Who =>
+  (id) => {
+    if (!id) return '—';
+    if (!SLACK_ID.test(id)) return escapeInline(id);
+    const name = names.get(id);
+    return name ? `${escapeInline(name)} (@${id})` : `@${id}`;
+  };
+
+/** Every Slack user id the record mentions (owners, actors, verdicts, payloads). */
+export function peopleIn(record: PostmortemRecord): string[] {
+  const ids = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (typeof value === 'string') {
+      if (SLACK_ID.test(value)) ids.add(value);
+    } else if (Array.isArray(value)) value.forEach(visit);
+    else if (value && typeof value === 'object' && !(value instanceof Date))
+      Object.values(value).forEach(visit);
+  };
+  visit(record);
+  return [...ids].sort();
+}
 
 const sev = (s: string) => s.toUpperCase();
 const stateLabel = (s: string) => (s ? s[0]?.toUpperCase() + s.slice(1) : s);
@@ -39,16 +71,17 @@ const table = (head: string[], rows: string[][]) =>
  */
 export function renderPostmortem(record: PostmortemRecord, options: DraftOptions): string {
   const maxMessage = options.maxMessage ?? 3000;
+  const who = whoFrom(options.names ?? new Map());
   const sections = [
-    header(record, options.generatedAt),
+    header(record, options.generatedAt, who),
     summary(record),
     impact(record),
     milestones(record),
     alertsSection(record),
-    deploysSection(record),
-    rollbacksAndFreezes(record),
-    pagesSection(record),
-    timelineSection(record, maxMessage),
+    deploysSection(record, who),
+    rollbacksAndFreezes(record, who),
+    pagesSection(record, who),
+    timelineSection(record, maxMessage, who),
     [
       '## Contributing factors',
       '',
@@ -62,12 +95,12 @@ export function renderPostmortem(record: PostmortemRecord, options: DraftOptions
       '',
       TO_FILL('What slowed the response down? What could have made it worse?'),
     ].join('\n'),
-    followupsSection(record),
+    followupsSection(record, who),
   ];
   return `${sections.join('\n\n')}\n`;
 }
 
-function header(r: PostmortemRecord, generatedAt: Date): string {
+function header(r: PostmortemRecord, generatedAt: Date, who: Who): string {
   const i = r.incident;
   const rows: [string, string][] = [
     ['Severity', sev(i.severity)],
@@ -204,7 +237,7 @@ function alertsSection(r: PostmortemRecord): string {
   return lines.join('\n');
 }
 
-function deploysSection(r: PostmortemRecord): string {
+function deploysSection(r: PostmortemRecord, who: Who): string {
   if (r.deploys.length === 0) {
     return ['## Deploys', '', 'No suspect deploys were found for this incident.'].join('\n');
   }
@@ -241,7 +274,7 @@ function deploysSection(r: PostmortemRecord): string {
   ].join('\n');
 }
 
-function rollbacksAndFreezes(r: PostmortemRecord): string {
+function rollbacksAndFreezes(r: PostmortemRecord, who: Who): string {
   const lines = ['## Rollbacks and freezes', '', '### Rollbacks', ''];
   if (r.rollbacks.length === 0) lines.push('None.');
   else {
@@ -279,7 +312,7 @@ function rollbacksAndFreezes(r: PostmortemRecord): string {
   return lines.join('\n');
 }
 
-function pagesSection(r: PostmortemRecord): string {
+function pagesSection(r: PostmortemRecord, who: Who): string {
   if (r.pages.length === 0)
     return ['## Pages', '', 'Nobody was paged through firebreak.'].join('\n');
   return [
@@ -299,7 +332,7 @@ function pagesSection(r: PostmortemRecord): string {
 }
 
 /** One line (and maybe a message body) per curated event. */
-function entry(item: TimelineItem, maxMessage: number): string {
+function entry(item: TimelineItem, maxMessage: number, who: Who): string {
   const p = item.payload;
   const by = who(item.actor);
   const body = (text: unknown) =>
@@ -406,10 +439,10 @@ function entry(item: TimelineItem, maxMessage: number): string {
   return `- **${utc(item.at)}** · ${line}${rest}`;
 }
 
-function timelineSection(r: PostmortemRecord, maxMessage: number): string {
+function timelineSection(r: PostmortemRecord, maxMessage: number, who: Who): string {
   const { items, omitted, omittedAfter } = r.timeline;
   if (items.length === 0) return ['## Timeline', '', 'The timeline is empty.'].join('\n');
-  const lines = items.map((item) => entry(item, maxMessage));
+  const lines = items.map((item) => entry(item, maxMessage, who));
   if (omittedAfter !== null) {
     lines.splice(
       omittedAfter,
@@ -426,7 +459,7 @@ function timelineSection(r: PostmortemRecord, maxMessage: number): string {
   ].join('\n');
 }
 
-function followupsSection(r: PostmortemRecord): string {
+function followupsSection(r: PostmortemRecord, who: Who): string {
   const lines = ['## Follow-ups', ''];
   if (r.followups.length === 0) {
     lines.push(

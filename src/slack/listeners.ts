@@ -7,6 +7,7 @@ import type { Reminders } from '../incidents/reminders.js';
 import type { Incidents } from '../incidents/service.js';
 import type { Paging } from '../paging/service.js';
 import type { Causes } from '../postmortem/cause.js';
+import type { NamesOf } from '../postmortem/draft.js';
 import { claimDelivery } from '../store/deliveries.js';
 import type { Store } from '../store/unit-of-work.js';
 import { archiveClicked } from './actions/archive.js';
@@ -55,6 +56,8 @@ export interface SlackServices {
   causes: Causes;
   /** incidents.pinReaction: the reaction that copies a message into the timeline. */
   pinReaction: string;
+  /** Display names of Slack users, for the postmortem draft. */
+  namesOf: NamesOf;
   /** incidents.defaultEnvironment: where DORA metrics are measured. */
   defaultEnvironment: string;
   deploys?: DeploySlackServices;

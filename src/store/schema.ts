@@ -432,6 +432,17 @@ export const userDirectory = sqliteTable('user_directory', {
   fetchedAt: ms('fetched_at').notNull(),
 });
 
+/**
+ * Slack users by id, as users.info gave them: the name people know them by and their time zone.
+ * A cache: looked up again after a while, and the id is shown whenever a name is missing.
+ */
+export const people = sqliteTable('people', {
+  userId: text('user_id').primaryKey(),
+  name: text('name').notNull(),
+  tz: text('tz'),
+  fetchedAt: ms('fetched_at').notNull(),
+});
+
 export type IncidentRow = typeof incidents.$inferSelect;
 export type AlertRow = typeof alerts.$inferSelect;
 export type TimelineRow = typeof timelineEvents.$inferSelect;

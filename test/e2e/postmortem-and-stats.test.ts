@@ -4,8 +4,14 @@ import { createIncidents } from '../../src/incidents/service.js';
 import { askForCause } from '../../src/postmortem/cause.js';
 import { loadPostmortemRecord } from '../../src/postmortem/record.js';
 import { findIncident } from '../../src/store/incidents.js';
-import { list } from '../../src/timeline/timeline.js';
-import { eventually, SIGNING_SECRET, startTestApp, type TestApp } from '../support/app.js';
+import { list, record } from '../../src/timeline/timeline.js';
+import {
+  API_TOKEN,
+  eventually,
+  SIGNING_SECRET,
+  startTestApp,
+  type TestApp,
+} from '../support/app.js';
 import { insertDeploy, insertRollback, linkSuspect } from '../support/deploy-rows.js';
 import {
   blockActionPayload,
@@ -325,4 +331,39 @@ test('GET /metrics exposes alerts received, open incidents, outbox depth and Sla
     /firebreak_slack_calls_total\{method="conversations.create",outcome="error"\} [1-9]/,
   );
   bot.slack.down(false);
+});
+
+test('the postmortem names people (users.info, cached), keeps their ids beside, and falls back to ids', async () => {
+  const { bot, channelId } = await incident();
+  const auth = { authorization: `Bearer ${API_TOKEN}` };
+  const draft = async () => (await bot.get('/api/v1/incidents/1/postmortem', auth)).text();
+  bot.slack.addUser({ id: 'U0NAME0001', name: '*bold* <!here>' });
+  expect((await command('owner <@U0NAME0001|x>', channelId, 'own')).status).toBe(200);
+  await eventually(
+    async () => (await bot.app.store.read((tx) => findIncident(tx, 1)))?.ownerId === 'U0NAME0001',
+  );
+  const first = await draft();
+  expect(first).toContain('| Owner | \\*bold\\* \\<\\!here\\> (@U0NAME0001) |');
+  expect(first).toContain('ana (@U0ANA0001)');
+  const lookups = bot.slack.findCalls('users.info').length;
+  expect(lookups).toBeGreaterThan(0);
+  // Cached: asking again does not call Slack again.
+  await draft();
+  expect(bot.slack.findCalls('users.info')).toHaveLength(lookups);
+  // Someone Slack does not know (or a failing users.info) is shown by id, and the draft comes.
+  await bot.app.store.tx((tx) =>
+    record(
+      tx,
+      {
+        incidentId: 1,
+        kind: 'note',
+        at: new Date(),
+        actor: 'U0GONE0001',
+        source: 'slack',
+        payload: { text: 'hi' },
+      },
+      new Date(),
+    ),
+  );
+  expect(await draft()).toContain('@U0GONE0001');
 });

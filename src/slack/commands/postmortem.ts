@@ -1,6 +1,6 @@
 import { incidentRef } from '../../domain/incident.js';
 import { AppError } from '../../errors.js';
-import { renderPostmortem } from '../../postmortem/draft.js';
+import { type NamesOf, peopleIn, renderPostmortem } from '../../postmortem/draft.js';
 import { loadPostmortemRecord } from '../../postmortem/record.js';
 import type { Store } from '../../store/unit-of-work.js';
 import { translate } from '../chat.js';
@@ -9,6 +9,8 @@ import type { SubcommandTable } from './types.js';
 export interface PostmortemCommandDeps {
   store: Store;
   now: () => Date;
+  /** Names for the people in the draft (users.info, cached); ids when a lookup fails. */
+  namesOf: NamesOf;
 }
 
 /** `12`, `#12`, `INC-12` (any case) → 12. */
@@ -22,7 +24,11 @@ export function parseIncidentNumber(text: string): number | null {
  * file in the incident's channel (files.uploadV2: people download it, edit it, paste it into
  * their doc tool or a canvas).
  */
-export const postmortemSubcommands = ({ store, now }: PostmortemCommandDeps): SubcommandTable => ({
+export const postmortemSubcommands = ({
+  store,
+  now,
+  namesOf,
+}: PostmortemCommandDeps): SubcommandTable => ({
   postmortem: {
     usage: 'postmortem [INC-n] — post the postmortem draft, written from the record',
     async run({ args, incident, command, client, respond }) {
@@ -39,7 +45,8 @@ export const postmortemSubcommands = ({ store, now }: PostmortemCommandDeps): Su
         return;
       }
       const record = await store.read((tx) => loadPostmortemRecord(tx, id));
-      const markdown = renderPostmortem(record, { generatedAt: now() });
+      const names = await namesOf(peopleIn(record));
+      const markdown = renderPostmortem(record, { generatedAt: now(), names });
       const ref = incidentRef(id);
       const channel = record.incident.channelId ?? command.channel_id;
       try {

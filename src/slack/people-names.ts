@@ -1,0 +1,53 @@
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import { knownPeople, type Person, rememberPeople } from '../store/people.js';
+import type { Store } from '../store/unit-of-work.js';
+
+/** Names are asked again after this long: people change them, rarely. */
+const FRESH_MS = 24 * 60 * 60_000;
+/** users.info is Tier 4 (100+ a minute); a postmortem names a handful of people. */
+const MAX_LOOKUPS = 50;
+
+/**
+ * Display names of Slack users, cached in the database (`people`) and looked up with users.info
+ * (scope users:read) when missing or old. A lookup that fails leaves the person out of the map:
+ * they are shown by id, and a postmortem is never held up by Slack.
+ */
+export function createPeopleNames(deps: {
+  store: Store;
+  client: WebClient;
+  call: <T>(method: string, fn: () => Promise<T>) => Promise<T>;
+  now: () => Date;
+  log: Logger;
+}) {
+  async function lookUp(userId: string, at: Date): Promise<Person | null> {
+    try {
+      const { user } = await deps.call('users.info', () =>
+        deps.client.users.info({ user: userId }),
+      );
+      const name = user?.profile?.display_name || user?.real_name || user?.name;
+      return name ? { userId, name, tz: user?.tz ?? null, fetchedAt: at } : null;
+    } catch (error) {
+      deps.log.debug({ err: error, userId }, 'users.info failed; the id is shown instead');
+      return null;
+    }
+  }
+
+  return async function namesOf(userIds: readonly string[]): Promise<Map<string, string>> {
+    const at = deps.now();
+    const known = await deps.store.read((tx) => knownPeople(tx, userIds));
+    const names = new Map(known.map((p) => [p.userId, p.name]));
+    const fresh = new Set(
+      known.filter((p) => at.getTime() - p.fetchedAt.getTime() < FRESH_MS).map((p) => p.userId),
+    );
+    const stale = userIds.filter((id) => !fresh.has(id)).slice(0, MAX_LOOKUPS);
+    const found = (await Promise.all(stale.map((id) => lookUp(id, at)))).filter(
+      (p): p is Person => p !== null,
+    );
+    if (found.length > 0) await deps.store.tx((tx) => rememberPeople(tx, found));
+    for (const person of found) names.set(person.userId, person.name);
+    return names;
+  };
+}
+
+export type PeopleNames = ReturnType<typeof createPeopleNames>;
