@@ -2,6 +2,8 @@
 export interface ServiceEntry {
   readonly aliases: readonly string[];
   readonly owners: readonly string[];
+  /** The service's runbook (services.<name>.runbook). */
+  readonly runbook?: string;
 }
 
 export interface ResolvedService {
@@ -14,6 +16,7 @@ export interface Catalog {
   /** Maps a name from an alert label or a CI system (an alias, any case) to one service. */
   resolve(name: string): ResolvedService;
   owners(service: string): readonly string[];
+  runbook(service: string): string | undefined;
   names(): readonly string[];
 }
 
@@ -30,6 +33,7 @@ export function createCatalog(services: Readonly<Record<string, ServiceEntry>>):
       return service ? { service, known: true } : { service: key, known: false };
     },
     owners: (service) => services[service]?.owners ?? [],
+    runbook: (service) => services[service]?.runbook,
     names: () => Object.keys(services),
   };
 }

@@ -113,6 +113,11 @@ export type RollbackBackendConfig = z.infer<typeof RollbackBackendConfig>;
 const serviceConfig = z.object({
   aliases: z.array(z.string().min(1)).default([]),
   owners: z.array(slackId).default([]),
+  /** Shown on the card of every incident of the service, as a Runbook button. */
+  runbook: z
+    .url({ protocol: /^https?$/ })
+    .max(2000)
+    .optional(),
   pagerduty: z
     .object({
       serviceId: z.string().min(1).optional(),

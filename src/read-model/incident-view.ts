@@ -10,6 +10,7 @@ import {
   latestAlerts,
   latestRollbackFrom,
   pagesOf,
+  runbookUrls,
   suspectLinks,
 } from '../store/incident-view.js';
 import { getIncident } from '../store/incidents.js';
@@ -73,16 +74,22 @@ export interface IncidentView {
   suspects: SuspectView[];
   freezes: FreezeView[];
   pages: PageView[];
+  /** Runbooks: the alerts' `runbook_url` annotations, then the services' configured ones. */
+  runbooks: { label: string; url: string }[];
 }
 
 const LATEST_ALERTS = 5;
 /** Groups listed on a storm card; the rest are counted ("and N more"). */
 export const STORM_GROUPS_SHOWN = 15;
 
+/** Runbook buttons on one card: Slack's blocks stay short, and people need the first few. */
+export const MAX_RUNBOOKS = 5;
+
 export async function buildIncidentView(
   tx: Tx,
   incidentId: number,
   now: Date,
+  options: { serviceRunbook?: (service: string) => string | undefined } = {},
 ): Promise<IncidentView> {
   const incident = await getIncident(tx, incidentId);
   return {
@@ -95,7 +102,27 @@ export async function buildIncidentView(
     suspects: await suspectsOf(tx, incident),
     freezes: await freezesFor(tx, incident, now),
     pages: await pagesOf(tx, incidentId),
+    runbooks: runbooksOf(
+      await runbookUrls(tx, incidentId, MAX_RUNBOOKS),
+      incident.services.map((service) => ({ service, url: options.serviceRunbook?.(service) })),
+    ),
   };
+}
+
+function runbooksOf(
+  fromAlerts: readonly string[],
+  fromServices: readonly { service: string; url: string | undefined }[],
+): IncidentView['runbooks'] {
+  // Only web links are numbered and shown (the card checks each again before linking it).
+  const web = fromAlerts.filter((url) => /^https?:\/\//i.test(url));
+  const runbooks = web.map((url, i) => ({
+    label: web.length === 1 ? 'Runbook' : `Runbook ${i + 1}`,
+    url,
+  }));
+  for (const { service, url } of fromServices)
+    if (url && !runbooks.some((r) => r.url === url))
+      runbooks.push({ label: `${service} runbook`, url });
+  return runbooks.slice(0, MAX_RUNBOOKS);
 }
 
 async function alertSummary(tx: Tx, incidentId: number): Promise<IncidentView['alerts']> {

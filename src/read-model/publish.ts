@@ -24,6 +24,7 @@ export interface PublisherDeps {
  * updated in place.
  */
 export function createPublisher({ store, chat, catalog, now, announceChannel }: PublisherDeps) {
+  const withRunbooks = { serviceRunbook: catalog.runbook };
   const save = (id: number, values: IncidentChanges) =>
     store.tx((tx) => updateIncident(tx, id, values));
 
@@ -34,7 +35,7 @@ export function createPublisher({ store, chat, catalog, now, announceChannel }: 
     let channelId = row.channelId;
     if (!channelId) {
       const channel = await chat.openChannel(
-        (await store.read((tx) => buildIncidentView(tx, incidentId, now()))).incident,
+        (await store.read((tx) => buildIncidentView(tx, incidentId, now(), withRunbooks))).incident,
       );
       channelId = channel.id;
       const at = now();
@@ -55,7 +56,7 @@ export function createPublisher({ store, chat, catalog, now, announceChannel }: 
       });
     }
 
-    const view = await store.read((tx) => buildIncidentView(tx, incidentId, now()));
+    const view = await store.read((tx) => buildIncidentView(tx, incidentId, now(), withRunbooks));
     if (!row.cardTs && !row.cardAttempted) await save(incidentId, { cardAttempted: true });
     const card = await chat.showCard(
       channelId,
@@ -133,7 +134,9 @@ export function createPublisher({ store, chat, catalog, now, announceChannel }: 
     }
     // The incident's publish runs first in the same lane; no channel yet means it is still retrying.
     if (!channelId) throw new DeliveryError(`INC-${row.id} has no channel yet`);
-    const view = await store.read((tx) => buildIncidentView(tx, delivery.incidentId, now()));
+    const view = await store.read((tx) =>
+      buildIncidentView(tx, delivery.incidentId, now(), withRunbooks),
+    );
     const posted = await chat.post(channelId, delivery.message, view, threadTs);
     const { remember } = delivery;
     if (remember) {

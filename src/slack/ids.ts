@@ -19,6 +19,8 @@ export const actions = {
   followupDone: 'followup_done',
   followupWontDo: 'followup_wont_do',
   followupReopen: 'followup_reopen',
+  /** A runbook link button (a url button still reports its click, which is only acknowledged). */
+  runbook: (n: number) => `runbook_${n}`,
 } as const;
 
 export const views = {
@@ -47,6 +49,7 @@ export const blocks = {
   cardSuspects: 'card_suspects',
   cardFreeze: 'card_freeze',
   cardPages: 'card_pages',
+  cardRunbooks: 'card_runbooks',
   suspect: (deployId: number) => `suspect_${deployId}`,
   announcement: (incidentId: number) => `announce_${incidentId}`,
   causeQuestion: 'cause_question',

@@ -8,6 +8,7 @@ import type { Incidents } from '../incidents/service.js';
 import type { Paging } from '../paging/service.js';
 import type { Causes } from '../postmortem/cause.js';
 import type { NamesOf } from '../postmortem/draft.js';
+import { MAX_RUNBOOKS } from '../read-model/incident-view.js';
 import { claimDelivery } from '../store/deliveries.js';
 import type { Store } from '../store/unit-of-work.js';
 import { archiveClicked } from './actions/archive.js';
@@ -90,6 +91,8 @@ export function registerListeners(app: App, services: SlackServices): void {
   };
   app.command(commands.deploy, routeSubcommands({ ...services, table: deployTable }));
 
+  // Runbook buttons open their URL in the browser; Slack still reports the click, acked here.
+  for (let n = 0; n < MAX_RUNBOOKS; n++) app.action(actions.runbook(n), async ({ ack }) => ack());
   app.action(actions.acknowledge, acknowledgeClicked(services));
   app.action(actions.takeCommand, takeCommandClicked(services));
   app.action(actions.severity, severityChosen(services));

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, isNull } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import {
   type AlertRow,
   alerts,
@@ -137,4 +137,19 @@ export async function pagesOf(tx: Tx, incidentId: number): Promise<PageLine[]> {
       htmlUrl: p.htmlUrl,
       pdIncidentId: p.pdIncidentId,
     }));
+}
+
+const runbookUrl = sql<string>`json_extract(${alerts.annotations}, '$.runbook_url')`;
+
+/** The distinct `runbook_url` annotations of the incident's alerts, the first seen first. */
+export async function runbookUrls(tx: Tx, incidentId: number, limit: number): Promise<string[]> {
+  return tx
+    .select({ url: runbookUrl })
+    .from(alerts)
+    .where(and(eq(alerts.incidentId, incidentId), sql`${runbookUrl} IS NOT NULL`))
+    .groupBy(runbookUrl)
+    .orderBy(sql`min(${alerts.id})`)
+    .limit(limit)
+    .all()
+    .map((row) => String(row.url));
 }

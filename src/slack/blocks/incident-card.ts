@@ -11,6 +11,7 @@ import {
   mention,
   mrkdwn,
   plain,
+  safeUrl,
   slackDate,
   truncate,
   truncateMarkup,
@@ -119,8 +120,27 @@ export function incidentCard(view: IncidentView): Block[] {
       .join('\n');
     out.push({ type: 'context', block_id: ids.cardPages, elements: [mrkdwn(text)] });
   }
+  const runbooks = runbookButtons(view);
+  if (runbooks) out.push(runbooks);
   if (open) out.push(cardActions(view, value));
   return out;
+}
+
+/** Link buttons to the runbooks; a URL that is not plain http(s) is left out, never linked. */
+function runbookButtons(view: IncidentView): types.ActionsBlock | null {
+  const elements: types.ActionsBlockElement[] = [];
+  for (const { label, url } of view.runbooks) {
+    const safe = safeUrl(url);
+    if (!safe) continue;
+    const n = elements.length;
+    elements.push({
+      type: 'button',
+      action_id: actions.runbook(n),
+      text: plain(`📖 ${truncate(label, 60, '…')}`),
+      url: safe,
+    });
+  }
+  return elements.length > 0 ? { type: 'actions', block_id: ids.cardRunbooks, elements } : null;
 }
 
 /** The groups gathered into the storm incident: a bounded list, then "and N more". */
