@@ -37,7 +37,7 @@ export function createRunner(parts: RunnerParts) {
       const port = await listen(server, parts.port, parts.host);
       if (slack.socketMode) await (await slack.load()).bolt.start();
       inbox.start();
-      worker.start();
+      await worker.start();
       if (parts.startCron) cron.start();
       log.info(
         { port, host: parts.host, mode: slack.socketMode ? 'socket' : 'http' },

@@ -77,7 +77,7 @@ export interface WorkerOptions {
 }
 
 export interface OutboxWorker {
-  start(): void;
+  start(): Promise<void>;
   /** Look for work now (called after a commit that enqueued something). */
   kick(): void;
   /** Stop taking new items and wait (bounded) for the running ones; the rest stays pending for the next start. */
@@ -128,7 +128,7 @@ export function createOutboxWorker(options: WorkerOptions): OutboxWorker {
     try {
       const free = concurrency - running.size;
       if (free > 0) {
-        const items = await store.read((tx) =>
+        const items = await store.tx((tx) =>
           claim(tx, {
             workerId,
             now: now(),

@@ -121,8 +121,8 @@ test('two workers on one file: every item delivered exactly once, each lane in o
     workerId: 'b',
     concurrency: 4,
   });
-  a.start();
-  b.start();
+  await a.start();
+  await b.start();
   await until(() => delivered.length >= LANES * PER_LANE && a.running + b.running === 0, 20_000);
   await sleep(50); // anything delivered twice would show up now
 
@@ -157,7 +157,7 @@ test('a worker that dies holding a claim: after its lease the other worker takes
 
   const seen: { seq: number; at: number }[] = [];
   const started = Date.now();
-  worker({
+  await worker({
     store: alive.store,
     workerId: 'alive',
     handlers: {
@@ -234,10 +234,10 @@ test('a delivery slower than the lease keeps its claim: the other worker never r
     },
   });
   const a = worker({ store: first.store, workerId: 'a', leaseMs: 300, handlers: slow('a') });
-  a.start();
+  await a.start();
   await until(() => runs.length === 1);
   const b = worker({ store: second.store, workerId: 'b', leaseMs: 300, handlers: slow('b') });
-  b.start();
+  await b.start();
   await until(
     async () =>
       a.running === 0 &&
@@ -274,7 +274,7 @@ test('a restarted instance takes back what its killed run held at once; another 
   expect([x?.lane, y?.lane]).toEqual(['x', 'y']);
 
   const delivered: string[] = [];
-  worker({
+  await worker({
     store: connect().store,
     workerId: 'bot-1',
     handlers: {

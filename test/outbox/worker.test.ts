@@ -145,7 +145,7 @@ test('enqueuing a coalesced effect while one is pending adds no row; asking duri
   await store.tx((tx) => enqueue(tx, item, new Date()));
   await store.tx((tx) => enqueue(tx, item, new Date()));
   expect(await store.read((tx) => pendingInLane(tx, 'x'))).toHaveLength(1);
-  worker.start();
+  await worker.start();
   await new Promise((r) => setTimeout(r, 50));
   expect(runs).toBe(1);
   await store.tx((tx) => enqueue(tx, item, new Date())); // while the first run is still going
