@@ -7,6 +7,8 @@ import type { Store } from '../store/unit-of-work.js';
 const FRESH_MS = 24 * 60 * 60_000;
 /** users.info is Tier 4 (100+ a minute); a postmortem names a handful of people. */
 const MAX_LOOKUPS = 50;
+/** A slow Slack does not hold a postmortem up for longer: who is not found by then is an id. */
+const LOOKUP_BUDGET_MS = 2000;
 
 /**
  * Display names of Slack users, cached in the database (`people`) and looked up with users.info
@@ -41,9 +43,14 @@ export function createPeopleNames(deps: {
       known.filter((p) => at.getTime() - p.fetchedAt.getTime() < FRESH_MS).map((p) => p.userId),
     );
     const stale = userIds.filter((id) => !fresh.has(id)).slice(0, MAX_LOOKUPS);
-    const found = (await Promise.all(stale.map((id) => lookUp(id, at)))).filter(
-      (p): p is Person => p !== null,
-    );
+    let timer: NodeJS.Timeout | undefined;
+    const budget = new Promise<null>((resolve) => {
+      timer = setTimeout(resolve, LOOKUP_BUDGET_MS, null);
+    });
+    const found = (
+      await Promise.all(stale.map((id) => Promise.race([lookUp(id, at), budget])))
+    ).filter((p): p is Person => p !== null);
+    clearTimeout(timer);
     if (found.length > 0) await deps.store.tx((tx) => rememberPeople(tx, found));
     for (const person of found) names.set(person.userId, person.name);
     return names;

@@ -366,4 +366,27 @@ test('the postmortem names people (users.info, cached), keeps their ids beside, 
     ),
   );
   expect(await draft()).toContain('@U0GONE0001');
+  // A Slack that hangs does not hold the draft up: after the lookup budget (2 s) it comes, by id.
+  bot.slack.addUser({ id: 'U0SLOW0001', name: 'slow' });
+  bot.slack.setDelay('users.info', 10_000);
+  await bot.app.store.tx((tx) =>
+    record(
+      tx,
+      {
+        incidentId: 1,
+        kind: 'note',
+        at: new Date(),
+        actor: 'U0SLOW0001',
+        source: 'slack',
+        payload: { text: 'late' },
+      },
+      new Date(),
+    ),
+  );
+  const started = Date.now();
+  const slow = await draft();
+  expect(Date.now() - started).toBeLessThan(5_000);
+  expect(slow).toContain('@U0SLOW0001');
+  expect(slow).not.toContain('slow (@U0SLOW0001)');
+  bot.slack.setDelay('users.info', 0);
 });
