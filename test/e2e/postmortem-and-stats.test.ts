@@ -337,6 +337,15 @@ test('the postmortem names people (users.info, cached), keeps their ids beside, 
   const { bot, channelId } = await incident();
   const auth = { authorization: `Bearer ${API_TOKEN}` };
   const draft = async () => (await bot.get('/api/v1/incidents/1/postmortem', auth)).text();
+  /** A note on INC-1's timeline by `actor`, as the Slack commands would write it. */
+  const noteBy = (actor: string) =>
+    bot.app.store.tx((tx) =>
+      record(
+        tx,
+        { incidentId: 1, kind: 'note', at: new Date(), actor, source: 'slack', payload: {} },
+        new Date(),
+      ),
+    );
   bot.slack.addUser({ id: 'U0NAME0001', name: '*bold* <!here>' });
   expect((await command('owner <@U0NAME0001|x>', channelId, 'own')).status).toBe(200);
   await eventually(
@@ -351,38 +360,12 @@ test('the postmortem names people (users.info, cached), keeps their ids beside, 
   await draft();
   expect(bot.slack.findCalls('users.info')).toHaveLength(lookups);
   // Someone Slack does not know (or a failing users.info) is shown by id, and the draft comes.
-  await bot.app.store.tx((tx) =>
-    record(
-      tx,
-      {
-        incidentId: 1,
-        kind: 'note',
-        at: new Date(),
-        actor: 'U0GONE0001',
-        source: 'slack',
-        payload: { text: 'hi' },
-      },
-      new Date(),
-    ),
-  );
+  await noteBy('U0GONE0001');
   expect(await draft()).toContain('@U0GONE0001');
   // A Slack that hangs does not hold the draft up: after the lookup budget (2 s) it comes, by id.
   bot.slack.addUser({ id: 'U0SLOW0001', name: 'slow' });
   bot.slack.setDelay('users.info', 10_000);
-  await bot.app.store.tx((tx) =>
-    record(
-      tx,
-      {
-        incidentId: 1,
-        kind: 'note',
-        at: new Date(),
-        actor: 'U0SLOW0001',
-        source: 'slack',
-        payload: { text: 'late' },
-      },
-      new Date(),
-    ),
-  );
+  await noteBy('U0SLOW0001');
   const started = Date.now();
   const slow = await draft();
   expect(Date.now() - started).toBeLessThan(5_000);
