@@ -25,8 +25,11 @@ export interface ApiDeps {
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
-/** An incident in the API's words (camelCase, ISO 8601 UTC). */
-export function incidentJson(incident: Incident) {
+/**
+ * An incident in the API's words (camelCase, ISO 8601 UTC). `ownerName` is the owner's Slack
+ * display name when it could be found (null otherwise); `owner` stays the id.
+ */
+export function incidentJson(incident: Incident, names?: ReadonlyMap<string, string>) {
   return {
     number: incident.id,
     ref: `INC-${incident.id}`,
@@ -35,6 +38,7 @@ export function incidentJson(incident: Incident) {
     severity: incident.severity,
     state: incident.state,
     owner: incident.ownerId,
+    ownerName: (incident.ownerId && names?.get(incident.ownerId)) || null,
     services: incident.services,
     environment: incident.environment,
     source: incident.source,
@@ -78,6 +82,8 @@ function incidentNumber(param: string | undefined): number {
 export function apiRoutes(deps: ApiDeps): Route[] {
   const { store } = deps;
   const auth = (req: IncomingMessage) => requireToken(req, deps.apiToken, 'API_TOKEN');
+  const ownerNames = async (incidents: readonly Incident[]) =>
+    deps.namesOf?.([...new Set(incidents.flatMap((i) => (i.ownerId ? [i.ownerId] : [])))]);
   const load = async (param: string | undefined) => {
     const incident = await store.read((tx) => findIncident(tx, incidentNumber(param)));
     if (!incident) throw new HttpError(404, `There is no incident ${param}.`);
@@ -91,9 +97,9 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       handler: async (req, res, _params, url) => {
         auth(req);
         const q = ListQuery.parse(query(url));
-        sendJson(res, 200, {
-          incidents: (await store.read((tx) => listIncidents(tx, q))).map(incidentJson),
-        });
+        const incidents = await store.read((tx) => listIncidents(tx, q));
+        const names = await ownerNames(incidents);
+        sendJson(res, 200, { incidents: incidents.map((i) => incidentJson(i, names)) });
       },
     },
     {
@@ -106,7 +112,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
         const view = await store.read((tx) => buildIncidentView(tx, incident.id, deps.now()));
         const followupRows = await store.read((tx) => followupsOf(tx, incident.id));
         sendJson(res, 200, {
-          ...incidentJson(incident),
+          ...incidentJson(incident, await ownerNames([incident])),
           alerts: { firing: view.alerts.firing, resolved: view.alerts.resolved },
           deploys: view.suspects.map((s) => ({
             id: s.deployId,

@@ -354,6 +354,11 @@ test('the postmortem names people (users.info, cached), keeps their ids beside, 
   const first = await draft();
   expect(first).toContain('| Owner | \\*bold\\* \\<\\!here\\> (@U0NAME0001) |');
   expect(first).toContain('ana (@U0ANA0001)');
+  // The read API names the owner too, unescaped (JSON), with the id beside.
+  const one = (await (await bot.get('/api/v1/incidents/1', auth)).json()) as object;
+  expect(one).toMatchObject({ owner: 'U0NAME0001', ownerName: '*bold* <!here>' });
+  const all = (await (await bot.get('/api/v1/incidents', auth)).json()) as { incidents: object[] };
+  expect(all.incidents[0]).toMatchObject({ owner: 'U0NAME0001', ownerName: '*bold* <!here>' });
   const lookups = bot.slack.findCalls('users.info').length;
   expect(lookups).toBeGreaterThan(0);
   // Cached: asking again does not call Slack again.
