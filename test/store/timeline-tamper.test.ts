@@ -1,7 +1,8 @@
 import { afterEach, expect, test } from 'vitest';
 import { incidents } from '../../src/store/schema.js';
-import { record, verify } from '../../src/timeline/timeline.js';
+import { verify } from '../../src/timeline/timeline.js';
 import { testDb } from '../support/db.js';
+import { recordNotesAndAudit } from '../support/timeline.js';
 
 // The timeline refuses edits in the database (triggers), and `verify` finds the edits made
 // behind the triggers' back: this test reaches into the rows on purpose.
@@ -30,36 +31,7 @@ async function setup() {
         .returning({ id: incidents.id })
         .get().id,
   );
-  for (let i = 0; i < 5; i++) {
-    await store.tx((tx) =>
-      record(
-        tx,
-        {
-          incidentId: id,
-          kind: 'note',
-          at: new Date(T0.getTime() + i * 1000),
-          actor: 'U1',
-          source: 'slack',
-          payload: { text: `note ${i}` },
-        },
-        T0,
-      ),
-    );
-  }
-  await store.tx((tx) =>
-    record(
-      tx,
-      {
-        incidentId: null,
-        kind: 'freeze_created',
-        at: T0,
-        actor: 'U2',
-        source: 'slack',
-        payload: {},
-      },
-      T0,
-    ),
-  );
+  await recordNotesAndAudit(store, id, T0);
   return { ...opened, id };
 }
 

@@ -2,6 +2,7 @@ import { afterEach, expect, test } from 'vitest';
 import { list, record, verify } from '../../src/timeline/timeline.js';
 import { testDb } from '../support/db.js';
 import { coreServices } from '../support/incidents.js';
+import { recordNotesAndAudit } from '../support/timeline.js';
 
 const T0 = new Date('2026-11-22T10:00:00Z');
 let opened: ReturnType<typeof testDb> | undefined;
@@ -15,36 +16,7 @@ async function setup() {
     { title: 't', severity: 'sev2' },
     { id: 'U1', source: 'slack' },
   );
-  for (let i = 0; i < 5; i++) {
-    await store.tx((tx) =>
-      record(
-        tx,
-        {
-          incidentId: id,
-          kind: 'note',
-          at: new Date(T0.getTime() + i * 1000),
-          actor: 'U1',
-          source: 'slack',
-          payload: { text: `note ${i}` },
-        },
-        T0,
-      ),
-    );
-  }
-  await store.tx((tx) =>
-    record(
-      tx,
-      {
-        incidentId: null,
-        kind: 'freeze_created',
-        at: T0,
-        actor: 'U2',
-        source: 'slack',
-        payload: {},
-      },
-      T0,
-    ),
-  );
+  await recordNotesAndAudit(store, id, T0);
   return { ...opened, id };
 }
 
