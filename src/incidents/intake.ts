@@ -72,7 +72,7 @@ interface Outcome {
 /**
  * Turns normalized alerts into incidents: one incident per alert group (and per open incident
  * of the same service and environment), never one per alert. Redelivering the same alerts
- * changes nothing. Everything happens in one synchronous transaction with the outbox rows,
+ * changes nothing. Everything happens in one unit of work with the outbox rows,
  * so a 202 means the alerts and their Slack effects are on disk.
  *
  * This is the shell: it reads through src/store/intake.ts (prepared statements: the hot path),

@@ -40,8 +40,8 @@ export interface LifecycleDeps {
 type Outcome = { incident: Incident } | Refused;
 
 /**
- * The incident lifecycle's shell: each command reads the incident inside one synchronous
- * transaction, asks the pure decision (lifecycle-decide.ts, declare-decide.ts) what to do, and
+ * The incident lifecycle's shell: each command reads the incident inside one unit of
+ * work, asks the pure decision (lifecycle-decide.ts, declare-decide.ts) what to do, and
  * carries it out there: the row, its timeline entries, its outbox items, the listeners. After
  * the commit the outbox is kicked, or the refusal is thrown.
  */

@@ -36,7 +36,7 @@ export function slackErrorText(error: AppError): string {
 
 /**
  * A modal submission is answered in the HTTP response itself, so a refusal belongs in the form,
- * next to `field`, rather than in a reply nobody sees. The work is synchronous SQLite, well
+ * next to `field`, rather than in a reply nobody sees. The work is a SQLite unit of work, well
  * inside Slack's 3 s; anything but an AppError is still acked (Slack would show a timeout)
  * and then goes on to app.error().
  */
