@@ -6,6 +6,7 @@ import type { RollbackPolicy } from './deploy/rollback.js';
 import type { SuspectPolicy } from './deploy/suspects.js';
 import { TEMPLATE_VARIABLES, unknownVariables } from './deploy/template.js';
 import { SEVERITIES } from './domain/incident.js';
+import { isTimeZone, type OfficeHours, WEEKDAYS } from './domain/office-hours.js';
 import type { IntakePolicy } from './incidents/intake.js';
 import type { ReminderPolicy } from './incidents/reminders.js';
 import type { LifecyclePolicy } from './incidents/service.js';
@@ -131,6 +132,28 @@ const serviceConfig = z.object({
 });
 export type ServiceConfig = z.infer<typeof serviceConfig>;
 
+const clockTime = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day like "09:00"')
+  .transform((text) => Number(text.slice(0, 2)) * 60 + Number(text.slice(3)));
+const officeHours = z
+  .object({
+    start: clockTime,
+    end: clockTime,
+    days: z.array(z.enum(WEEKDAYS)).min(1).default(['mon', 'tue', 'wed', 'thu', 'fri']),
+    // For whoever's own zone is not known yet (users.info not answered, or nobody owns it).
+    timeZone: z.string().refine(isTimeZone, 'is not a time zone this runtime knows').default('UTC'),
+  })
+  .refine((h) => h.start < h.end, { message: 'start must be before end', path: ['end'] })
+  .transform(
+    (h): OfficeHours => ({
+      startMinute: h.start,
+      endMinute: h.end,
+      days: h.days,
+      timeZone: h.timeZone,
+    }),
+  );
+
 export const FileConfig = z.object({
   incidents: z
     .object({
@@ -193,6 +216,12 @@ export const FileConfig = z.object({
         sev3: 'low',
         sev4: 'low',
       }),
+    })
+    .prefault({}),
+  people: z
+    .object({
+      // sev3/sev4 reminders and call-outs wait for the owner's working hours, in their zone.
+      officeHours: officeHours.optional(),
     })
     .prefault({}),
 });
@@ -410,7 +439,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
  * the config, and a key used by several services (reminders, deployers…) is mapped once.
  */
 export function policiesOf(config: Config) {
-  const { incidents, deploys, permissions, pagerduty, services } = config.file;
+  const { incidents, deploys, permissions, pagerduty, services, people } = config.file;
   const reminders = {
     reminders: incidents.reminders,
     unownedReminderMs: incidents.unownedReminder,
@@ -431,7 +460,7 @@ export function policiesOf(config: Config) {
       archiveAfterMs: incidents.archiveAfter,
       maxNewPerMinute: incidents.maxNewPerMinute,
     } satisfies IntakePolicy,
-    reminders: reminders satisfies ReminderPolicy,
+    reminders: { ...reminders, officeHours: people.officeHours } satisfies ReminderPolicy,
     freezes: {
       defaultMs: deploys.freezeDefault,
       maxMs: deploys.freezeMax,

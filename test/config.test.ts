@@ -108,6 +108,22 @@ test.each([
     'services: { x: { environments: { prod: { rollback: { backend: command, argv: [k], env: { "A-B": v } } } } } }',
     /services.x.environments.prod.rollback.env.A-B/,
   ],
+  [
+    'people: { officeHours: { start: "9am", end: "18:00" } }',
+    /people.officeHours.start must be a time of day/,
+  ],
+  [
+    'people: { officeHours: { start: "18:00", end: "09:00" } }',
+    /people.officeHours.end start must be before end/,
+  ],
+  [
+    'people: { officeHours: { start: "09:00", end: "18:00", days: [monday] } }',
+    /people.officeHours.days.0/,
+  ],
+  [
+    'people: { officeHours: { start: "09:00", end: "18:00", timeZone: Mars/Base } }',
+    /people.officeHours.timeZone is not a time zone/,
+  ],
 ])('a bad config file value is named: %s', (yaml, message) => {
   expect(() => parseFileConfig(yaml)).toThrow(message);
 });
@@ -130,4 +146,16 @@ test('incidents.maxNewPerMinute: 10 by default, a positive whole number when set
   expect(() => parseFileConfig('incidents:\n  maxNewPerMinute: 0\n')).toThrow(
     'incidents.maxNewPerMinute',
   );
+});
+
+test('office hours: days default to Monday–Friday and the zone to UTC; times become minutes', () => {
+  expect(parseFileConfig('').people.officeHours).toBeUndefined();
+  expect(
+    parseFileConfig('people: { officeHours: { start: "08:30", end: "17:00" } }').people.officeHours,
+  ).toEqual({
+    startMinute: 510,
+    endMinute: 1020,
+    days: ['mon', 'tue', 'wed', 'thu', 'fri'],
+    timeZone: 'UTC',
+  });
 });

@@ -1,4 +1,5 @@
 import { incidentRef, isOpen, type Severity } from '../domain/incident.js';
+import type { OfficeHours } from '../domain/office-hours.js';
 import { AppError } from '../errors.js';
 import { findIncidentRow } from '../store/incidents.js';
 import {
@@ -11,14 +12,17 @@ import {
 import { latestEventOfKind } from '../store/timeline-reads.js';
 import type { Store, Tx } from '../store/unit-of-work.js';
 import { record, streamOf } from '../timeline/timeline.js';
-import { enqueueMessage } from './effects.js';
+import { enqueueMessage, enqueuePublish } from './effects.js';
 import type { Actor } from './events.js';
+import { reminderTime } from './office-hours.js';
 
 export interface ReminderPolicy {
   /** How often a status update is due, per severity; a severity without one is never reminded. */
   reminders: Readonly<Partial<Record<Severity, number>>>;
   /** How often to say that nobody has taken command. */
   unownedReminderMs: number;
+  /** sev3/sev4 reminders and call-outs wait for the owner's working hours; unset: never wait. */
+  officeHours?: OfficeHours;
 }
 
 export interface ReminderDeps {
@@ -34,6 +38,8 @@ export type SnoozeMinutes = (typeof SNOOZE_MINUTES)[number];
 export interface SweepResult {
   statusReminders: number[];
   ownerReminders: number[];
+  /** Incidents whose due reminder or call-out was put off until working hours. */
+  deferred: number[];
 }
 
 /**
@@ -45,15 +51,27 @@ export function createReminders({ store, now, policy, kick }: ReminderDeps) {
   async function sweep(): Promise<SweepResult> {
     const at = now();
     const result = await store.tx(async (tx) => {
-      const statusReminders: number[] = [];
-      for (const row of await statusUpdatesDue(tx, at))
-        statusReminders.push(await remindStatus(tx, row, at));
-      const ownerReminders: number[] = [];
-      for (const row of await ownerRemindersDue(tx, at))
-        ownerReminders.push(await remindOwner(tx, row, at));
-      return { statusReminders, ownerReminders };
+      const result: SweepResult = { statusReminders: [], ownerReminders: [], deferred: [] };
+      for (const row of await statusUpdatesDue(tx, at)) {
+        const when = await reminderTime(tx, row, row.nextUpdateDueAt ?? at, policy.officeHours);
+        if (when > at) {
+          await setNextUpdateDueAt(tx, row.id, when);
+          result.deferred.push(row.id);
+        } else result.statusReminders.push(await remindStatus(tx, row, at));
+        await enqueuePublish(tx, row.id, at);
+      }
+      for (const row of await ownerRemindersDue(tx, at)) {
+        const when = await reminderTime(tx, row, row.ownerReminderAt ?? at, policy.officeHours);
+        if (when > at) {
+          await setOwnerReminderAt(tx, row.id, when);
+          result.deferred.push(row.id);
+        } else result.ownerReminders.push(await remindOwner(tx, row, at));
+        await enqueuePublish(tx, row.id, at);
+      }
+      return result;
     });
-    if (result.statusReminders.length + result.ownerReminders.length > 0) kick();
+    const { statusReminders, ownerReminders, deferred } = result;
+    if (statusReminders.length + ownerReminders.length + deferred.length > 0) kick();
     return result;
   }
 
@@ -127,7 +145,7 @@ export function createReminders({ store, now, policy, kick }: ReminderDeps) {
     actor: Actor,
   ): Promise<{ until: Date; changed: boolean }> {
     const at = now();
-    return await store.tx(async (tx) => {
+    const result = await store.tx(async (tx) => {
       const row = await findIncidentRow(tx, id);
       if (!row) throw new AppError('not_found', `There is no incident ${incidentRef(id)}.`);
       if (!isOpen(row.state))
@@ -148,8 +166,11 @@ export function createReminders({ store, now, policy, kick }: ReminderDeps) {
       );
       if (!recorded) return { until: row.nextUpdateDueAt ?? until, changed: false };
       await setNextUpdateDueAt(tx, id, until);
+      await enqueuePublish(tx, id, at);
       return { until, changed: true };
     });
+    if (result.changed) kick();
+    return result;
   }
 
   return { sweep, snooze };

@@ -5,6 +5,7 @@ import type { IncidentEvents } from '../incidents/events.js';
 import { createFollowups } from '../incidents/followups.js';
 import { createInbox } from '../incidents/inbox.js';
 import { createAlertIntake } from '../incidents/intake.js';
+import { lookUpNewOwners } from '../incidents/office-hours.js';
 import { createReminders } from '../incidents/reminders.js';
 import { createIncidents } from '../incidents/service.js';
 import { createPublisher } from '../read-model/publish.js';
@@ -30,6 +31,7 @@ export function incidentsModule(deps: IncidentsModuleDeps) {
     catalog,
     now,
     announceChannel: deps.config.file.incidents.announceChannel,
+    officeHours: policies.reminders.officeHours,
   });
   const incidents = createIncidents({
     store,
@@ -66,7 +68,8 @@ export function incidentsModule(deps: IncidentsModuleDeps) {
   return {
     services: { ...slack, intake, inbox },
     effects: [...publisher.effects, archiveHandler({ store, chat, now })],
-    listeners: [],
+    // Office hours count in each owner's own zone: learn it when someone takes an incident.
+    listeners: policies.reminders.officeHours ? [lookUpNewOwners] : [],
     routes: alertRoutes({
       inbox,
       ingestToken: deps.config.ingestToken,

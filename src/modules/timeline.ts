@@ -4,7 +4,7 @@ import { createTimelineCapture } from '../incidents/capture.js';
 import { askForCause, createCauses } from '../postmortem/cause.js';
 import type { SlackClients } from '../slack/clients.js';
 import { captureHandlers } from '../slack/events/timeline-capture.js';
-import { createPeopleNames } from '../slack/people-names.js';
+import { createPeopleNames, personLookupHandler } from '../slack/people-names.js';
 import type { Base, Module } from './module.js';
 
 export interface TimelineModuleDeps extends Base {
@@ -20,22 +20,26 @@ export function timelineModule(deps: TimelineModuleDeps) {
   const { pinReaction } = deps.config.file.incidents;
   const capture = createTimelineCapture({ store, now, kick });
   const causes = createCauses({ store, now, kick });
-  const namesOf = createPeopleNames({
+  const people = {
     store,
     client: deps.slack.web,
     call: deps.slack.chat.call,
     now,
     log: deps.log.child({ component: 'people' }),
-  });
+  };
+  const namesOf = createPeopleNames(people);
   return {
     services: { capture, causes },
-    effects: captureHandlers({
-      capture,
-      client: deps.slack.web,
-      call: deps.slack.chat.call,
-      botUserId: deps.slack.botUserId,
-      pinReaction,
-    }),
+    effects: [
+      ...captureHandlers({
+        capture,
+        client: deps.slack.web,
+        call: deps.slack.chat.call,
+        botUserId: deps.slack.botUserId,
+        pinReaction,
+      }),
+      personLookupHandler({ ...people, kick }),
+    ],
     listeners: [askForCause],
     routes: apiRoutes({ store, now, apiToken: deps.config.apiToken, namesOf }),
     slack: { capture, causes, pinReaction, namesOf },

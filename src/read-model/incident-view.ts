@@ -1,7 +1,9 @@
 import { rollbackTarget } from '../deploy/suspects.js';
 import { distinguishingLabels, type LabelDifference } from '../domain/alert-labels.js';
 import { blockingFreezes } from '../domain/freeze.js';
-import type { Incident } from '../domain/incident.js';
+import { type Incident, isOpen } from '../domain/incident.js';
+import type { OfficeHours } from '../domain/office-hours.js';
+import { reminderTime } from '../incidents/office-hours.js';
 import { STORM_GROUP_KEY, type StormGroup, stormGroups } from '../incidents/storm.js';
 import {
   activeFreezes,
@@ -15,6 +17,7 @@ import {
 } from '../store/incident-view.js';
 import { getIncident } from '../store/incidents.js';
 import { lastRecordedCut } from '../store/intake.js';
+import { reminderDueTimes } from '../store/reminders.js';
 import type { Tx } from '../store/unit-of-work.js';
 
 export interface AlertSummary {
@@ -76,6 +79,15 @@ export interface IncidentView {
   pages: PageView[];
   /** Runbooks: the alerts' `runbook_url` annotations, then the services' configured ones. */
   runbooks: { label: string; url: string }[];
+  /** When the next reminders come, office hours applied; null when none is scheduled. */
+  reminders: ReminderTimes;
+}
+
+export interface ReminderTimes {
+  statusUpdateAt: Date | null;
+  ownerCallOutAt: Date | null;
+  /** True when office hours put one of them off past its plain due time. */
+  waitingForOfficeHours: boolean;
 }
 
 const LATEST_ALERTS = 5;
@@ -89,7 +101,10 @@ export async function buildIncidentView(
   tx: Tx,
   incidentId: number,
   now: Date,
-  options: { serviceRunbook?: (service: string) => string | undefined } = {},
+  options: {
+    serviceRunbook?: (service: string) => string | undefined;
+    officeHours?: OfficeHours;
+  } = {},
 ): Promise<IncidentView> {
   const incident = await getIncident(tx, incidentId);
   return {
@@ -106,6 +121,26 @@ export async function buildIncidentView(
       await runbookUrls(tx, incidentId, MAX_RUNBOOKS),
       incident.services.map((service) => ({ service, url: options.serviceRunbook?.(service) })),
     ),
+    reminders: await reminderTimes(tx, incident, options.officeHours),
+  };
+}
+
+async function reminderTimes(
+  tx: Tx,
+  incident: Incident,
+  hours: OfficeHours | undefined,
+): Promise<ReminderTimes> {
+  const due = isOpen(incident.state) ? await reminderDueTimes(tx, incident.id) : undefined;
+  const status = due?.nextUpdateDueAt ?? null;
+  const owner = incident.ownerId ? null : (due?.ownerReminderAt ?? null);
+  const statusUpdateAt = status && (await reminderTime(tx, incident, status, hours));
+  const ownerCallOutAt = owner && (await reminderTime(tx, incident, owner, hours));
+  return {
+    statusUpdateAt,
+    ownerCallOutAt,
+    waitingForOfficeHours:
+      (status !== null && statusUpdateAt !== null && statusUpdateAt > status) ||
+      (owner !== null && ownerCallOutAt !== null && ownerCallOutAt > owner),
   };
 }
 

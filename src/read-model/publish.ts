@@ -1,5 +1,6 @@
 import type { Catalog } from '../catalog.js';
 import type { MessageDelivery } from '../domain/messages.js';
+import type { OfficeHours } from '../domain/office-hours.js';
 import { messageEffect, publishEffect } from '../incidents/effects.js';
 import { DeliveryError } from '../outbox/worker.js';
 import { findChatRef, rememberChatRef } from '../store/chat-refs.js';
@@ -15,6 +16,8 @@ export interface PublisherDeps {
   catalog: Catalog;
   now: () => Date;
   announceChannel: string | undefined;
+  /** The card says when the next reminder comes, and office hours may put it off. */
+  officeHours?: OfficeHours;
 }
 
 /**
@@ -23,8 +26,15 @@ export interface PublisherDeps {
  * where it stopped: the channel is created once, the card is posted once and then only
  * updated in place.
  */
-export function createPublisher({ store, chat, catalog, now, announceChannel }: PublisherDeps) {
-  const withRunbooks = { serviceRunbook: catalog.runbook };
+export function createPublisher({
+  store,
+  chat,
+  catalog,
+  now,
+  announceChannel,
+  officeHours,
+}: PublisherDeps) {
+  const withRunbooks = { serviceRunbook: catalog.runbook, officeHours };
   const save = (id: number, values: IncidentChanges) =>
     store.tx((tx) => updateIncident(tx, id, values));
 

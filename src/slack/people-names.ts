@@ -1,5 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
+import { enqueuePublish } from '../incidents/effects.js';
+import { personLookupEffect } from '../incidents/office-hours.js';
 import { knownPeople, type Person, rememberPeople } from '../store/people.js';
 import type { Store } from '../store/unit-of-work.js';
 
@@ -15,40 +17,40 @@ const LOOKUP_BUDGET_MS = 2000;
  * (scope users:read) when missing or old. A lookup that fails leaves the person out of the map:
  * they are shown by id, and a postmortem is never held up by Slack.
  */
-export function createPeopleNames(deps: {
+interface PeopleDeps {
   store: Store;
   client: WebClient;
   call: <T>(method: string, fn: () => Promise<T>) => Promise<T>;
   now: () => Date;
   log: Logger;
-}) {
-  async function lookUp(userId: string, at: Date): Promise<Person | null> {
-    try {
-      const { user } = await deps.call('users.info', () =>
-        deps.client.users.info({ user: userId }),
-      );
-      const name = user?.profile?.display_name || user?.real_name || user?.name;
-      return name ? { userId, name, tz: user?.tz ?? null, fetchedAt: at } : null;
-    } catch (error) {
-      deps.log.debug({ err: error, userId }, 'users.info failed; the id is shown instead');
-      return null;
-    }
-  }
+}
 
+async function lookUp(deps: PeopleDeps, userId: string, at: Date): Promise<Person | null> {
+  try {
+    const { user } = await deps.call('users.info', () => deps.client.users.info({ user: userId }));
+    const name = user?.profile?.display_name || user?.real_name || user?.name;
+    return name ? { userId, name, tz: user?.tz ?? null, fetchedAt: at } : null;
+  } catch (error) {
+    deps.log.debug({ err: error, userId }, 'users.info failed; the id is shown instead');
+    return null;
+  }
+}
+
+const isFresh = (person: Person, at: Date) => at.getTime() - person.fetchedAt.getTime() < FRESH_MS;
+
+export function createPeopleNames(deps: PeopleDeps) {
   return async function namesOf(userIds: readonly string[]): Promise<Map<string, string>> {
     const at = deps.now();
     const known = await deps.store.read((tx) => knownPeople(tx, userIds));
     const names = new Map(known.map((p) => [p.userId, p.name]));
-    const fresh = new Set(
-      known.filter((p) => at.getTime() - p.fetchedAt.getTime() < FRESH_MS).map((p) => p.userId),
-    );
+    const fresh = new Set(known.filter((p) => isFresh(p, at)).map((p) => p.userId));
     const stale = userIds.filter((id) => !fresh.has(id)).slice(0, MAX_LOOKUPS);
     let timer: NodeJS.Timeout | undefined;
     const budget = new Promise<null>((resolve) => {
       timer = setTimeout(resolve, LOOKUP_BUDGET_MS, null);
     });
     const found = (
-      await Promise.all(stale.map((id) => Promise.race([lookUp(id, at), budget])))
+      await Promise.all(stale.map((id) => Promise.race([lookUp(deps, id, at), budget])))
     ).filter((p): p is Person => p !== null);
     clearTimeout(timer);
     if (found.length > 0) await deps.store.tx((tx) => rememberPeople(tx, found));
@@ -58,3 +60,23 @@ export function createPeopleNames(deps: {
 }
 
 export type PeopleNames = ReturnType<typeof createPeopleNames>;
+
+/**
+ * Carries out `people.lookup`: asks users.info for someone not known or known for more than a
+ * day, then shows the incident again (its card counts the next reminder in their zone). A
+ * lookup that fails is not retried: reminders then use the configured zone, as documented.
+ */
+export function personLookupHandler(deps: PeopleDeps & { kick: () => void }) {
+  return personLookupEffect.handledBy(async ({ userId, incidentId }) => {
+    const at = deps.now();
+    const [known] = await deps.store.read((tx) => knownPeople(tx, [userId]));
+    if (known && isFresh(known, at)) return;
+    const person = await lookUp(deps, userId, at);
+    if (!person) return;
+    await deps.store.tx(async (tx) => {
+      await rememberPeople(tx, [person]);
+      await enqueuePublish(tx, incidentId, at);
+    });
+    deps.kick();
+  });
+}

@@ -43,3 +43,18 @@ export async function setNextUpdateDueAt(
 export async function setOwnerReminderAt(tx: Tx, incidentId: number, dueAt: Date): Promise<void> {
   tx.update(incidents).set({ ownerReminderAt: dueAt }).where(eq(incidents.id, incidentId)).run();
 }
+
+/** The incident's reminder due times as stored (before office hours put them off). */
+export async function reminderDueTimes(
+  tx: Tx,
+  incidentId: number,
+): Promise<{ nextUpdateDueAt: Date | null; ownerReminderAt: Date | null } | undefined> {
+  return tx
+    .select({
+      nextUpdateDueAt: incidents.nextUpdateDueAt,
+      ownerReminderAt: incidents.ownerReminderAt,
+    })
+    .from(incidents)
+    .where(eq(incidents.id, incidentId))
+    .get();
+}

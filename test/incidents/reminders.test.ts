@@ -1,11 +1,14 @@
 import { afterEach, expect, test } from 'vitest';
 import { createCatalog } from '../../src/catalog.js';
 import type { ChatMessage, MessageDelivery } from '../../src/domain/messages.js';
+import type { OfficeHours } from '../../src/domain/office-hours.js';
 import type { Actor } from '../../src/incidents/events.js';
 import { createReminders } from '../../src/incidents/reminders.js';
 import { createIncidents } from '../../src/incidents/service.js';
+import { buildIncidentView } from '../../src/read-model/incident-view.js';
 import { findIncidentRow } from '../../src/store/incidents.js';
 import { outboxItems } from '../../src/store/outbox.js';
+import { rememberPeople } from '../../src/store/people.js';
 import { list, verify } from '../../src/timeline/timeline.js';
 import { testDb } from '../support/db.js';
 
@@ -22,13 +25,14 @@ const ana: Actor = { id: 'U0ANA0001', source: 'slack' };
 const bob: Actor = { id: 'U0BOB0001', source: 'slack' };
 const alerts: Actor = { id: 'alertmanager', source: 'alertmanager' };
 
-function setup() {
+function setup(options: { officeHours?: OfficeHours } = {}) {
   clock = T0;
   const opened = testDb();
   close = opened.close;
   const policy = {
-    reminders: { sev1: 30 * 60_000, sev2: 60 * 60_000 },
+    reminders: { sev1: 30 * 60_000, sev2: 60 * 60_000, sev3: 30 * 60_000 },
     unownedReminderMs: 10 * 60_000,
+    ...options,
   };
   const deps = { store: opened.store, now: () => clock, kick: () => {} };
   const service = createIncidents({
@@ -136,7 +140,11 @@ test('resolved incidents stop reminding and cannot be snoozed', async () => {
   await service.resolve(1, 'fixed', ana);
   await service.resolve(2, 'fixed', ana);
   at(600);
-  expect(await reminders.sweep()).toEqual({ statusReminders: [], ownerReminders: [] });
+  expect(await reminders.sweep()).toEqual({
+    statusReminders: [],
+    ownerReminders: [],
+    deferred: [],
+  });
   expect(await posted()).toEqual([]);
   await expect(reminders.snooze(1, 30, 0, ana)).rejects.toThrow(/INC-1 is resolved/);
 });
@@ -176,4 +184,87 @@ test('raising the severity brings the next reminder forward (a sev4 without remi
   at(15);
   await service.setSeverity(1, 'sev2', ana); // lowering never postpones a reminder already due sooner
   expect(await due()).toEqual(at(40));
+});
+
+// T0 is Sunday 2026-11-22 10:00 UTC.
+const OFFICE_HOURS: OfficeHours = {
+  startMinute: 9 * 60,
+  endMinute: 18 * 60,
+  days: ['mon', 'tue', 'wed', 'thu', 'fri'],
+  timeZone: 'UTC',
+};
+
+test('office hours: sev3 reminders wait for the owner’s working day in their zone, sev1 never waits', async () => {
+  const { store, service, reminders, posted, due } = setup({ officeHours: OFFICE_HOURS });
+  await store.tx((tx) =>
+    rememberPeople(tx, [{ userId: ana.id, name: 'Ana', tz: 'America/New_York', fetchedAt: T0 }]),
+  );
+  await service.declare({ title: 'Checkout down', severity: 'sev1' }, ana);
+  await service.declare({ title: 'Search is slow', severity: 'sev3' }, ana);
+  at(30);
+  expect(await reminders.sweep()).toEqual({
+    statusReminders: [1],
+    ownerReminders: [],
+    deferred: [2],
+  });
+  // Monday 09:00 in New York is 14:00 UTC, 28 hours after T0.
+  expect(await due(2)).toEqual(at(28 * 60));
+  at(31);
+  expect((await reminders.sweep()).deferred).toEqual([]);
+  const view = await store.read((tx) =>
+    buildIncidentView(tx, 2, clock, { officeHours: OFFICE_HOURS }),
+  );
+  expect(view.reminders).toEqual({
+    statusUpdateAt: at(28 * 60),
+    ownerCallOutAt: null,
+    waitingForOfficeHours: false,
+  });
+  at(28 * 60 - 1);
+  expect((await reminders.sweep()).statusReminders).toEqual([1]);
+  at(28 * 60);
+  expect((await reminders.sweep()).statusReminders).toEqual([2]);
+  // sev1 at 30 min and when next swept; sev3 once, on Monday morning.
+  expect((await posted()).map(([, m]) => (m as { dueAt: number }).dueAt)).toEqual([
+    at(30).getTime(),
+    at(60).getTime(),
+    at(28 * 60).getTime(),
+  ]);
+});
+
+test('office hours: the card’s time is already the working-hours one before the sweep gets there', async () => {
+  const { store, service } = setup({ officeHours: OFFICE_HOURS });
+  await service.declare({ title: 'Search is slow', severity: 'sev3' }, ana);
+  await service.declare({ title: 'Nobody owns me', severity: 'sev4', ownerId: null }, alerts);
+  const viewOf = (id: number, officeHours: OfficeHours | null = OFFICE_HOURS) =>
+    store.read((tx) => buildIncidentView(tx, id, clock, { officeHours: officeHours ?? undefined }));
+  // Ana's zone is not known yet: the configured zone (UTC) counts, Monday 09:00 UTC.
+  expect((await viewOf(1)).reminders).toEqual({
+    statusUpdateAt: at(23 * 60),
+    ownerCallOutAt: null,
+    waitingForOfficeHours: true,
+  });
+  // Without office hours the card shows the plain due times.
+  expect((await viewOf(1, null)).reminders.statusUpdateAt).toEqual(at(30));
+  at(0);
+  expect((await viewOf(2)).reminders).toEqual({
+    statusUpdateAt: null,
+    ownerCallOutAt: at(23 * 60),
+    waitingForOfficeHours: true,
+  });
+});
+
+test('office hours: an unowned sev4 call-out waits for the configured zone; a restart keeps the wait', async () => {
+  const { service, reminders, posted, createAgain } = setup({ officeHours: OFFICE_HOURS });
+  await service.declare({ title: 'Nobody owns me', severity: 'sev4', ownerId: null }, alerts);
+  at(10);
+  expect((await reminders.sweep()).deferred).toEqual([1]);
+  at(11);
+  expect(await createAgain().sweep()).toEqual({
+    statusReminders: [],
+    ownerReminders: [],
+    deferred: [],
+  });
+  at(23 * 60);
+  expect((await createAgain().sweep()).ownerReminders).toEqual([1]);
+  expect((await posted()).map(([to]) => to)).toEqual(['channel', 'announce']);
 });

@@ -189,6 +189,10 @@ function milestones(view: IncidentView): string {
       `Resolved ${slackDate(i.resolvedAt, '{time}')} (${duration(i.resolvedAt.getTime() - start.getTime())})`,
     );
   }
+  const { statusUpdateAt, ownerCallOutAt, waitingForOfficeHours } = view.reminders;
+  if (ownerCallOutAt) parts.push(`Next call for an owner ${slackDate(ownerCallOutAt)}`);
+  if (statusUpdateAt) parts.push(`Next status reminder ${slackDate(statusUpdateAt)}`);
+  if (waitingForOfficeHours) parts.push('_(sev3/sev4 reminders wait for office hours)_');
   return parts.join(' · ');
 }
 

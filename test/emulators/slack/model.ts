@@ -292,9 +292,7 @@ export function userJson(user: EmulatedUser, teamId: string): Record<string, unk
     name: user.name,
     deleted: user.deleted ?? false,
     real_name: realName,
-    tz: user.tz ?? 'Etc/UTC',
-    tz_label: 'Coordinated Universal Time',
-    tz_offset: 0,
+    ...zoneFields(user.tz ?? 'Etc/UTC'),
     is_admin: false,
     is_owner: false,
     is_primary_owner: false,
@@ -392,4 +390,16 @@ export function channelMessages(state: EmulatorState, channelId: string): Emulat
 
 export function findMessage(state: EmulatorState, channelId: string, ts: string | undefined) {
   return ts === undefined ? undefined : state.messages.get(channelId)?.find((m) => m.ts === ts);
+}
+
+/** users.info's zone fields as Slack gives them: the IANA name, its long name, offset in seconds. */
+function zoneFields(tz: string): { tz: string; tz_label: string; tz_offset: number } {
+  const now = new Date();
+  const label =
+    new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: 'long' })
+      .formatToParts(now)
+      .find((p) => p.type === 'timeZoneName')?.value ?? tz;
+  const local = new Date(now.toLocaleString('en-US', { timeZone: tz }));
+  const utc = new Date(now.toLocaleString('en-US', { timeZone: 'UTC' }));
+  return { tz, tz_label: label, tz_offset: Math.round((local.getTime() - utc.getTime()) / 1000) };
 }

@@ -39,6 +39,8 @@ export interface SeedUser {
   email?: string;
   is_bot?: boolean;
   real_name?: string;
+  /** IANA zone users.info reports (Slack's `tz`); Etc/UTC when not given. */
+  tz?: string;
 }
 
 export interface SeedChannel {
