@@ -22,6 +22,7 @@ import { record } from '../timeline/timeline.js';
 import { enqueueMessage, enqueuePublish } from './effects.js';
 import {
   type Actor,
+  type AlertListener,
   emitEvent,
   type IncidentEvent,
   type IncidentListener,
@@ -53,6 +54,8 @@ export interface IntakeDeps {
   kick: () => void;
   /** Told about incidents opened (and severities raised) inside the transaction. */
   listeners?: readonly IncidentListener[];
+  /** Told about every alert applied, inside the transaction. */
+  alertListeners?: readonly AlertListener[];
 }
 
 export interface IntakeResult {
@@ -102,6 +105,8 @@ export function createAlertIntake(deps: IntakeDeps) {
     let changed = 0;
     for (const alert of batch) {
       const outcome = await apply(tx, alert, at, wasFiring);
+      for (const listener of deps.alertListeners ?? [])
+        await listener(tx, { alert, incidentId: outcome.incidentId || null, at });
       if (outcome.opened) opened.push(outcome.incidentId);
       if (outcome.changed && outcome.incidentId) {
         changed++;
