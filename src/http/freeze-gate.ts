@@ -132,6 +132,7 @@ const plainTitle = (title: string) =>
   title
     // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
     .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
+    .replace(/ {2,}/g, ' ')
     .trim()
     .slice(0, 200);
 
