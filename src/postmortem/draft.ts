@@ -421,9 +421,15 @@ function entry(item: TimelineItem, maxMessage: number, who: Who): string {
       line = `🧊 Deploy freeze ${what}${scope ? ` (${escapeInline(scope)})` : ''}${str(p.reason) ? `: ${escapeInline(str(p.reason) ?? '')}` : ''} (${by})`;
       break;
     }
-    case 'freeze_rescheduled':
-      line = `🧊 Deploy freeze #${escapeInline(String(p.freezeId ?? '?'))} ${p.why === 'fired_again' ? 'held again' : 'lifts'} until ${escapeInline(str(p.expiresAt) ?? '?')}: ${escapeInline(str(p.alertname) ?? 'its alert')} ${p.why === 'fired_again' ? 'fired again' : 'resolved before the minimum freeze'}`;
+    case 'freeze_rescheduled': {
+      const until = str(p.expiresAt) ? utc(new Date(str(p.expiresAt) ?? '')) : '?';
+      const alert = escapeInline(str(p.alertname) ?? 'its alert');
+      line =
+        p.why === 'fired_again'
+          ? `🧊 Deploy freeze #${escapeInline(String(p.freezeId ?? '?'))} held again: ${alert} fired again`
+          : `🧊 Deploy freeze #${escapeInline(String(p.freezeId ?? '?'))} lifts at ${until}: ${alert} resolved before the minimum freeze`;
       break;
+    }
     case 'gate_fix_pass':
       line = `🚦 Fix deploy of ${escapeInline([str(p.service), str(p.environment) && `(${str(p.environment)})`].filter(Boolean).join(' '))}${str(p.deploy) ? ` ${escapeInline(str(p.deploy) ?? '')}` : ''} passed the incident gate`;
       break;

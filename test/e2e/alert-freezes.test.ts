@@ -4,7 +4,7 @@ import { afterEach, expect, test } from 'vitest';
 import { allAlertFreezes } from '../../src/store/alert-freezes.js';
 import { allFreezes } from '../../src/store/freezes.js';
 import { AUDIT_STREAM } from '../../src/timeline/timeline.js';
-import { eventually, startTestApp, type TestApp } from '../support/app.js';
+import { API_TOKEN, eventually, startTestApp, type TestApp } from '../support/app.js';
 
 // deploys.freezeOnAlerts through the real webhook routes, with the recorded payloads in
 // test/fixtures as the base, the real SQLite file, and the Slack emulator for the announcements.
@@ -116,9 +116,15 @@ const kinds = (b: TestApp, stream: string) =>
 test('Alertmanager: a firing budget alert freezes, repeats do not stack, an early resolve lifts at minFreeze, across a restart', async () => {
   let clock = new Date('2026-11-22T10:00:00Z');
   bot = await startTestApp({ configYaml: CONFIG, app: { now: () => clock } });
-  expect((await bot.post('/webhooks/alertmanager', alertmanager('firing'))).status).toBe(202);
+  // Two notifications at once (two Alertmanager replicas): one freeze.
+  const both = await Promise.all([
+    bot.post('/webhooks/alertmanager', alertmanager('firing')),
+    bot.post('/webhooks/alertmanager', alertmanager('firing')),
+  ]);
+  expect(both.map((r) => r.status)).toEqual([202, 202]);
   await settle(bot);
 
+  expect(await bot.app.store.read((tx) => allFreezes(tx))).toHaveLength(1);
   const [freeze] = await bot.app.store.read((tx) => allFreezes(tx));
   expect(freeze).toMatchObject({
     services: ['checkout'],
@@ -194,6 +200,14 @@ test('Alertmanager: a firing budget alert freezes, repeats do not stack, an earl
     'freeze_rescheduled',
     'freeze_expired',
   ]);
+  const postmortem = await (
+    await bot.get('/api/v1/incidents/1/postmortem', { authorization: `Bearer ${API_TOKEN}` })
+  ).text();
+  expect(postmortem).toContain('Deploy freeze created (checkout): error budget exhausted');
+  expect(postmortem).toContain(
+    'Deploy freeze #1 lifts at 2026-11-22 11:00:00: ErrorBudgetExhausted resolved before the minimum freeze',
+  );
+  expect(postmortem).toContain('Deploy freeze expired (checkout)');
 });
 
 test('Grafana: a resolve after minFreeze lifts the freeze at once, named after the sender', async () => {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterEach, expect, test } from 'vitest';
 import { FIX_PASS_SOURCE } from '../../src/deploy/incident-gate.js';
 import { listDeliveries } from '../../src/store/deliveries.js';
-import { eventually, startTestApp, type TestApp } from '../support/app.js';
+import { API_TOKEN, eventually, startTestApp, type TestApp } from '../support/app.js';
 
 // deploys.gateBlocksOnIncident through the real routes: incidents opened by alerts over HTTP,
 // the gate and the analysis gate asked over HTTP, the fix pass posted to the Slack emulator.
@@ -159,6 +159,17 @@ test('fix=INC-n passes the deploy that is the fix, posted in the channel and on 
 
   // Without fix= it is still blocked.
   expect((await deployGate(bot, CHECKOUT)).status).toBe(423);
+
+  // Both passes are in the postmortem's timeline.
+  const postmortem = await (
+    await bot.get('/api/v1/incidents/1/postmortem', { authorization: `Bearer ${API_TOKEN}` })
+  ).text();
+  expect(postmortem).toContain(
+    'Fix deploy of checkout (production) v42.1 passed the incident gate',
+  );
+  expect(postmortem).toContain(
+    'Fix deploy of checkout (production) v42.2 passed the incident gate',
+  );
 });
 
 test('fix= naming an unknown, resolved or non-blocking incident grants nothing; a malformed one is a 400', async () => {
@@ -212,7 +223,6 @@ test('off by default: incidents never block, and the analysis gate answers 200',
 test('the analysis gate follows deploys.gateAuth; Flagger may put the token in metadata.token', async () => {
   bot = await startTestApp({ configYaml: CONFIG('  gateAuth: token\n') });
   expect((await analysis(bot, CHECKOUT)).status).toBe(401);
-  const { API_TOKEN } = await import('../support/app.js');
   expect(
     (await bot.get(`/api/v1/gates/analysis?${CHECKOUT}`, { authorization: `Bearer ${API_TOKEN}` }))
       .status,
