@@ -12,6 +12,7 @@ import { deploysModule } from './modules/deploys.js';
 import { housekeepingModule } from './modules/housekeeping.js';
 import { incidentsModule } from './modules/incidents.js';
 import { metricsModule } from './modules/metrics.js';
+import type { Module } from './modules/module.js';
 import { pagingModule } from './modules/paging.js';
 import { timelineModule } from './modules/timeline.js';
 import { createOutboxWorker } from './outbox/worker.js';
@@ -77,6 +78,8 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
   // Listeners run in this order inside the transaction that made the change.
   const modules = [housekeepingModule(base), incidents, timeline, deploys, paging, metrics];
   for (const module of modules) for (const listener of module.listeners) events.on(listener);
+  for (const module of modules as readonly Module<unknown, unknown>[])
+    for (const listener of module.alertListeners ?? []) events.onAlert(listener);
 
   const worker = createOutboxWorker({
     store,

@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import type { AlertFreezePolicy } from './deploy/alert-freezes.js';
 import type { FreezePolicy } from './deploy/freezes.js';
+import type { IncidentGatePolicy } from './deploy/incident-gate.js';
 import type { RollbackPolicy } from './deploy/rollback.js';
 import type { SuspectPolicy } from './deploy/suspects.js';
 import { TEMPLATE_VARIABLES, unknownVariables } from './deploy/template.js';
@@ -203,6 +205,25 @@ export const FileConfig = z.object({
       freezeAfterRollback: z.boolean().default(true),
       // Who may read the freeze gate: "open" (no auth, for CI on a private network) or "token".
       gateAuth: z.enum(['open', 'token']).default('open'),
+      // Alerts (matched by labels; every label of one matcher must be equal) that freeze their
+      // service and environment while they fire: Sloth's ErrorBudgetExhausted. Empty: off.
+      freezeOnAlerts: z
+        .array(
+          z
+            .record(z.string().min(1), z.string())
+            .refine((m) => Object.keys(m).length > 0, 'a matcher needs at least one label'),
+        )
+        .max(50)
+        .default([]),
+      // Hysteresis: such a freeze lasts at least this long, even when its alert resolves sooner.
+      freezeOnAlertsMinFreeze: duration.default(30 * 60_000),
+      // The deploy gate (and the analysis gate) answer 423 while an incident of this severity or
+      // worse is open on the service and environment. Unset: incidents do not block deploys.
+      gateBlocksOnIncident: severity.optional(),
+    })
+    .refine((d) => d.freezeOnAlertsMinFreeze <= d.freezeMax, {
+      path: ['freezeOnAlertsMinFreeze'],
+      message: 'must not be longer than deploys.freezeMax',
     })
     .prefault({}),
   pagerduty: z
@@ -466,6 +487,13 @@ export function policiesOf(config: Config) {
       maxMs: deploys.freezeMax,
       deployers: permissions.deployers,
     } satisfies FreezePolicy,
+    alertFreezes: {
+      matchers: deploys.freezeOnAlerts,
+      minFreezeMs: deploys.freezeOnAlertsMinFreeze,
+      holdMs: deploys.freezeMax,
+      defaultEnvironment: incidents.defaultEnvironment,
+    } satisfies AlertFreezePolicy,
+    incidentGate: { blocksOn: deploys.gateBlocksOnIncident ?? null } satisfies IncidentGatePolicy,
     suspects: { windowMs: deploys.suspectWindow, max: deploys.maxSuspects } satisfies SuspectPolicy,
     rollbacks: {
       deployers: permissions.deployers,

@@ -3,6 +3,7 @@ import { type Incident, incidentRef } from '../domain/incident.js';
 import { AppError } from '../errors.js';
 import { enqueuePublish } from '../incidents/effects.js';
 import type { Actor } from '../incidents/events.js';
+import { setFreezeExpiry } from '../store/alert-freezes.js';
 import {
   activeFreezes,
   dueFreezes,
@@ -294,9 +295,21 @@ export function createFreezes(deps: {
     );
   }
 
+  /** Moves an active freeze's expiry (alert freezes), inside the caller's unit of work. */
+  async function reschedule(tx: Tx, row: Freeze, expiresAt: Date, at: Date): Promise<Freeze> {
+    await setFreezeExpiry(tx, row.id, expiresAt);
+    changed();
+    const moved = { ...row, expiresAt };
+    await refreshCards(tx, moved, at);
+    return moved;
+  }
+
   return {
     create,
     insert,
+    reschedule,
+    /** Lifts a freeze inside the caller's unit of work, without a permission check (the bot's own). */
+    liftInTx: (tx: Tx, row: Freeze, actor: Actor, at: Date) => end(tx, row, actor, at, false),
     lift,
     liftMatching,
     expireDue,

@@ -98,6 +98,19 @@ export const DeployNotice = z.discriminatedUnion('type', [
     expired: z.boolean(),
   }),
   z.object({
+    type: z.literal('freeze_rescheduled'),
+    freeze: FreezeFacts,
+    alertname: z.string(),
+    why: z.enum(['resolved_early', 'fired_again']),
+  }),
+  z.object({
+    type: z.literal('gate_fix_pass'),
+    incidentId: z.number(),
+    service: z.string(),
+    environment: z.string(),
+    deploy: z.string().nullable(),
+  }),
+  z.object({
     type: z.literal('freeze_lift_offer'),
     incidentId: z.number(),
     freezes: z.array(FreezeFacts),

@@ -32,6 +32,10 @@ export const TIMELINE_KINDS = [
   'freeze_created',
   'freeze_lifted',
   'freeze_expired',
+  // An alert freeze (deploys.freezeOnAlerts) moved: its alert resolved early, or fired again.
+  'freeze_rescheduled',
+  // A fix deploy passed the incident gate (GET /api/v1/gates/deploy?fix=INC-n).
+  'gate_fix_pass',
   'page_requested',
   'page_triggered',
   'page_failed',

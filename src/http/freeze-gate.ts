@@ -1,6 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { Freezes } from '../deploy/freezes.js';
+import type { FixRequest, IncidentGate, IncidentGateAnswer } from '../deploy/incident-gate.js';
+import type { GateIncident } from '../deploy/incident-gate-decide.js';
 import type { Freeze } from '../domain/freeze.js';
+import { incidentRef } from '../domain/incident.js';
 import { requireToken } from './auth.js';
 import { HttpError, sendJson } from './body.js';
 import type { Route, RouteHandler } from './server.js';
@@ -16,6 +19,8 @@ export interface GateDeps {
   /** "open": anyone who can reach the bot may ask; "token": bearer API_TOKEN. */
   auth: 'open' | 'token';
   apiToken: string | undefined;
+  /** deploys.gateBlocksOnIncident: open incidents block deploys too (absent: they never do). */
+  incidents?: IncidentGate;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/;
@@ -23,6 +28,14 @@ const NO_STORE = { 'cache-control': 'no-store' };
 
 function target(req: IncomingMessage, url: URL, deps: GateDeps) {
   if (deps.auth === 'token') requireToken(req, deps.apiToken, 'API_TOKEN');
+  return gateTarget(url, deps);
+}
+
+/** service= (a name or alias) and environment= (default: the configured one), validated. */
+export function gateTarget(
+  url: URL,
+  deps: Pick<GateDeps, 'resolveService' | 'defaultEnvironment'>,
+) {
   const service = url.searchParams.get('service')?.trim() ?? '';
   const environment = url.searchParams.get('environment')?.trim() || deps.defaultEnvironment;
   if (!NAME.test(service))
@@ -64,10 +77,17 @@ const freezeStatus =
 const deployGate =
   (deps: GateDeps): RouteHandler =>
   async (req, res, _params, url) => {
-    const { service, environment } = target(req, url, deps);
+    const where = target(req, url, deps);
+    const { service, environment } = where;
+    const fix = fixRequest(url);
     const gate = await deps.freezes.gate(service, environment);
-    if (gate.allowed) return sendJson(res, 200, { allowed: true, service, environment }, NO_STORE);
-    const first = gate.freezes[0] as Freeze;
+    const incidents = deps.incidents ? await deps.incidents.check(where, fix) : null;
+    const extra = incidents ? incidentFields(incidents) : {};
+    if (gate.allowed && (incidents?.allowed ?? true))
+      return sendJson(res, 200, { allowed: true, service, environment, ...extra }, NO_STORE);
+    // A freeze is a decision people made: it answers first, and `fix=` does not pass it.
+    const first = gate.freezes[0];
+    const retryAfter = first ? gate.retryAfterSeconds : INCIDENT_RETRY_SECONDS;
     sendJson(
       res,
       423,
@@ -75,13 +95,67 @@ const deployGate =
         allowed: false,
         service,
         environment,
-        reason: first.reason,
-        retryAfter: gate.retryAfterSeconds,
+        reason: first ? first.reason : incidentReason(incidents?.blocking ?? []),
+        retryAfter,
         freezes: gate.freezes.map(freezeJson),
+        ...extra,
       },
-      { ...NO_STORE, 'retry-after': String(gate.retryAfterSeconds) },
+      { ...NO_STORE, 'retry-after': String(retryAfter) },
     );
   };
+
+// An incident has no expiry: CI is told to ask again in a minute.
+export const INCIDENT_RETRY_SECONDS = 60;
+
+const FIX = /^(?:INC-)?([1-9][0-9]{0,8})$/i;
+const DEPLOY_ID = /^[\x21-\x7e]{1,200}$/;
+
+/** `fix=INC-n` and `deploy=<id>`; empty values count as absent (templates fill them with ""). */
+export function fixRequest(url: URL): FixRequest | null {
+  const fix = url.searchParams.get('fix')?.trim() ?? '';
+  if (fix === '') return null;
+  const match = FIX.exec(fix);
+  if (!match)
+    throw new HttpError(400, 'fix= must name an incident, like INC-42', {
+      problems: [{ path: 'fix', message: 'expected INC-<number>' }],
+    });
+  const deploy = url.searchParams.get('deploy')?.trim() ?? '';
+  if (deploy !== '' && !DEPLOY_ID.test(deploy))
+    throw new HttpError(400, 'deploy= must be up to 200 visible ASCII characters', {
+      problems: [{ path: 'deploy', message: 'invalid' }],
+    });
+  return { incidentId: Number(match[1]), deploy: deploy || null };
+}
+
+// Titles come from alerts: no control characters, and short, in CI logs and Argo's status.
+const plainTitle = (title: string) =>
+  title
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
+    .replace(/ {2,}/g, ' ')
+    .trim()
+    .slice(0, 200);
+
+export function incidentReason(blocking: readonly GateIncident[]): string {
+  const [worst] = blocking;
+  if (!worst) return 'no incident blocks this deploy';
+  const more = blocking.length > 1 ? ` (and ${blocking.length - 1} more)` : '';
+  return `${incidentRef(worst.id)} (${worst.severity}) is open: ${plainTitle(worst.title)}${more}`;
+}
+
+/** What the incident gate adds to an answer: the blocking incidents and what fix= did. */
+export function incidentFields(answer: IncidentGateAnswer) {
+  return {
+    incidents: answer.blocking.map((i) => ({
+      incident: incidentRef(i.id),
+      number: i.id,
+      title: plainTitle(i.title),
+      severity: i.severity,
+      state: i.state,
+    })),
+    ...(answer.fix ? { fix: answer.fix } : {}),
+  };
+}
 
 export const freezeGateRoutes = (deps: GateDeps): Route[] => [
   { method: 'GET', path: '/api/v1/freeze-status', handler: freezeStatus(deps) },

@@ -1,4 +1,5 @@
 import type { Incident } from '../domain/incident.js';
+import type { NormalizedAlert } from '../ingest/alert.js';
 import type { Tx } from '../store/unit-of-work.js';
 
 /** Who did something, and through which door it came in. */
@@ -37,6 +38,20 @@ export type IncidentEvent =
  */
 export type IncidentListener = (tx: Tx, event: IncidentEvent) => Promise<void>;
 
+/** One alert as the intake applied it, firing or resolved, first sighting or repeat. */
+export interface AlertSeen {
+  alert: NormalizedAlert;
+  /** The incident it belongs to; null for a resolve of an alert never seen. */
+  incidentId: number | null;
+  at: Date;
+}
+
+/**
+ * Called for every alert of every notification, inside the intake's unit of work (the same
+ * contract as IncidentListener): deploys.freezeOnAlerts freezes and thaws here.
+ */
+export type AlertListener = (tx: Tx, seen: AlertSeen) => Promise<void>;
+
 /**
  * Runs the listeners one after another, in the order they were registered, each awaited
  * before the next: they share one transaction, and a timeline chain must not fork.
@@ -58,12 +73,18 @@ export interface IncidentEvents {
   on(listener: IncidentListener): void;
   /** In the order they were added; read by the services at each event. */
   readonly listeners: readonly IncidentListener[];
+  onAlert(listener: AlertListener): void;
+  /** Read by the alert intake for each alert it applies. */
+  readonly alertListeners: readonly AlertListener[];
 }
 
 export function createIncidentEvents(): IncidentEvents {
   const listeners: IncidentListener[] = [];
+  const alertListeners: AlertListener[] = [];
   return {
     on: (listener) => void listeners.push(listener),
     listeners,
+    onAlert: (listener) => void alertListeners.push(listener),
+    alertListeners,
   };
 }

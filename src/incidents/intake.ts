@@ -22,6 +22,8 @@ import { record } from '../timeline/timeline.js';
 import { enqueueMessage, enqueuePublish } from './effects.js';
 import {
   type Actor,
+  type AlertListener,
+  type AlertSeen,
   emitEvent,
   type IncidentEvent,
   type IncidentListener,
@@ -53,6 +55,8 @@ export interface IntakeDeps {
   kick: () => void;
   /** Told about incidents opened (and severities raised) inside the transaction. */
   listeners?: readonly IncidentListener[];
+  /** Told about every alert applied, inside the transaction. */
+  alertListeners?: readonly AlertListener[];
 }
 
 export interface IntakeResult {
@@ -100,8 +104,10 @@ export function createAlertIntake(deps: IntakeDeps) {
     /** incident → alerts cut from the latest notification that reached it. */
     const cuts = new Map<number, { cut: number; source: NormalizedAlert['source'] }>();
     let changed = 0;
+    const applied: AlertSeen[] = [];
     for (const alert of batch) {
       const outcome = await apply(tx, alert, at, wasFiring);
+      applied.push({ alert, incidentId: outcome.incidentId || null, at });
       if (outcome.opened) opened.push(outcome.incidentId);
       if (outcome.changed && outcome.incidentId) {
         changed++;
@@ -120,6 +126,10 @@ export function createAlertIntake(deps: IntakeDeps) {
       await settle(tx, incidentId, wasFiring.get(incidentId) ?? 0, at);
       await enqueuePublish(tx, incidentId, at, { background: true });
     }
+    // After the publishes: what listeners post into an incident's channel queues behind the
+    // publish that creates the channel (one lane, delivered in order).
+    for (const seen of applied)
+      for (const listener of deps.alertListeners ?? []) await listener(tx, seen);
     return { received: batch.length, changed, opened, touched: [...touched] };
   }
 

@@ -1,11 +1,14 @@
+import { alertFreezeListener } from '../deploy/alert-freezes.js';
 import { createBackendResolver } from '../deploy/backends/registry.js';
 import { verifySignature } from '../deploy/backends/webhook.js';
 import { createFreezes } from '../deploy/freezes.js';
+import { createIncidentGate } from '../deploy/incident-gate.js';
 import { createDeployIntake } from '../deploy/intake.js';
 import { deployListener } from '../deploy/listener.js';
 import { createNoticeDelivery } from '../deploy/notices.js';
 import { createRollbacks } from '../deploy/rollback.js';
 import { createSuspects } from '../deploy/suspects.js';
+import { analysisGateRoutes } from '../http/analysis-gate.js';
 import { deployRoutes } from '../http/deploys.js';
 import { freezeGateRoutes } from '../http/freeze-gate.js';
 import type { Incidents } from '../incidents/service.js';
@@ -26,6 +29,14 @@ export function deploysModule(deps: DeploysModuleDeps) {
   const publicUrl = config.http.publicUrl ?? null;
   const backends = createBackendResolver(file.services, { now });
   const freezes = createFreezes({ store, now, kick, policy: policies.freezes });
+  const incidentGate = createIncidentGate({ store, now, kick, policy: policies.incidentGate });
+  const alertFreezes = alertFreezeListener({ freezes, catalog, policy: policies.alertFreezes });
+  const gateTarget = {
+    resolveService: (name: string) => catalog.resolve(name).service,
+    defaultEnvironment: file.incidents.defaultEnvironment,
+    auth: file.deploys.gateAuth,
+    apiToken: config.apiToken,
+  };
   const suspects = createSuspects({ store, now, kick, policy: policies.suspects });
   const rollbacks = createRollbacks({
     store,
@@ -52,7 +63,8 @@ export function deploysModule(deps: DeploysModuleDeps) {
       }),
       ...rollbacks.effects,
     ],
-    listeners: [deployListener({ suspects, freezes })],
+    listeners: [deployListener({ suspects, freezes }), incidentGate.listener],
+    alertListeners: alertFreezes ? [alertFreezes] : [],
     routes: [
       ...deployRoutes({
         intake,
@@ -67,11 +79,10 @@ export function deploysModule(deps: DeploysModuleDeps) {
       }),
       ...freezeGateRoutes({
         freezes,
-        resolveService: (name) => catalog.resolve(name).service,
-        defaultEnvironment: file.incidents.defaultEnvironment,
-        auth: file.deploys.gateAuth,
-        apiToken: config.apiToken,
+        ...gateTarget,
+        incidents: incidentGate.enabled ? incidentGate : undefined,
       }),
+      ...analysisGateRoutes({ ...gateTarget, incidents: incidentGate }),
     ],
     slack: {
       deploys: {

@@ -47,6 +47,7 @@ export function incidentsModule(deps: IncidentsModuleDeps) {
     catalog,
     kick,
     listeners: events.listeners,
+    alertListeners: events.alertListeners,
     policy: policies.intake,
   });
   const inbox = createInbox({

@@ -2,7 +2,7 @@ import type { Catalog } from '../catalog.js';
 import type { Config, Policies } from '../config.js';
 import type { Job } from '../cron.js';
 import type { Route } from '../http/server.js';
-import type { IncidentListener } from '../incidents/events.js';
+import type { AlertListener, IncidentListener } from '../incidents/events.js';
 import type { EffectHandler } from '../outbox/effects.js';
 import type { Store } from '../store/unit-of-work.js';
 
@@ -15,6 +15,8 @@ export interface Module<Services, Slack = Record<string, never>> {
   readonly services: Services;
   readonly effects: readonly EffectHandler[];
   readonly listeners: readonly IncidentListener[];
+  /** Reactions to each alert the intake applies (optional: few modules care). */
+  readonly alertListeners?: readonly AlertListener[];
   readonly routes: readonly Route[];
   readonly slack: Slack;
   readonly jobs: readonly Job[];

@@ -421,6 +421,18 @@ function entry(item: TimelineItem, maxMessage: number, who: Who): string {
       line = `🧊 Deploy freeze ${what}${scope ? ` (${escapeInline(scope)})` : ''}${str(p.reason) ? `: ${escapeInline(str(p.reason) ?? '')}` : ''} (${by})`;
       break;
     }
+    case 'freeze_rescheduled': {
+      const until = str(p.expiresAt) ? utc(new Date(str(p.expiresAt) ?? '')) : '?';
+      const alert = escapeInline(str(p.alertname) ?? 'its alert');
+      line =
+        p.why === 'fired_again'
+          ? `🧊 Deploy freeze #${escapeInline(String(p.freezeId ?? '?'))} held again: ${alert} fired again`
+          : `🧊 Deploy freeze #${escapeInline(String(p.freezeId ?? '?'))} lifts at ${until}: ${alert} resolved before the minimum freeze`;
+      break;
+    }
+    case 'gate_fix_pass':
+      line = `🚦 Fix deploy of ${escapeInline([str(p.service), str(p.environment) && `(${str(p.environment)})`].filter(Boolean).join(' '))}${str(p.deploy) ? ` ${escapeInline(str(p.deploy) ?? '')}` : ''} passed the incident gate`;
+      break;
     case 'page_triggered':
       line = `📟 Paged${str(p.service) ? ` ${escapeInline(str(p.service) ?? '')}` : ''} (${by})`;
       break;

@@ -61,6 +61,8 @@ export const CURATED_KINDS = [
   'freeze_created',
   'freeze_lifted',
   'freeze_expired',
+  'freeze_rescheduled',
+  'gate_fix_pass',
   'page_triggered',
   'page_failed',
   'cause_recorded',

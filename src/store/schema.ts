@@ -364,6 +364,26 @@ export const freezes = sqliteTable(
   (t) => [index('freezes_active').on(t.liftedAt, t.expiresAt)],
 );
 
+/**
+ * Freezes an alert holds (deploys.freezeOnAlerts): which alert, and the hysteresis. The freeze
+ * itself is an ordinary row of `freezes`, so the gate, the card and the sweep need nothing new.
+ */
+export const alertFreezes = sqliteTable(
+  'alert_freezes',
+  {
+    freezeId: integer('freeze_id')
+      .primaryKey()
+      .references(() => freezes.id),
+    // "<source>:<alert key>": one alert holds at most one active freeze, however often it re-fires.
+    alertRef: text('alert_ref').notNull(),
+    alertname: text('alertname').notNull(),
+    // The freeze does not lift before this, even when the alert resolves sooner.
+    minUntil: ms('min_until').notNull(),
+    resolvedAt: ms('resolved_at'),
+  },
+  (t) => [index('alert_freezes_ref').on(t.alertRef)],
+);
+
 export const PAGE_STATUSES = [
   'requested',
   'triggered',

@@ -57,6 +57,8 @@ export const ROUTES: [string, string][] = [
   ['GET', '/api/v1/incidents/:number/postmortem'],
   ['GET', '/api/v1/freeze-status'],
   ['GET', '/api/v1/gates/deploy'],
+  ['GET', '/api/v1/gates/analysis'],
+  ['POST', '/api/v1/gates/analysis'],
 ];
 
 /** Path pieces as sent on the wire: bad and overlong percent-escapes, dot segments, unicode. */

@@ -220,6 +220,23 @@ export function renderNotice(
         : `🌤 ${who(notice.by)} lifted freeze #${f.id} on ${scope(f)}; deploys may go ahead.`;
       return { text: truncateMarkup(text, 3000), blocks: [section(text)] };
     }
+    case 'freeze_rescheduled': {
+      const f = notice.freeze;
+      const alert = escapeText(truncate(notice.alertname, 100));
+      const text =
+        notice.why === 'resolved_early'
+          ? `⏳ ${alert} resolved; freeze #${f.id} on ${scope(f)} lifts at ${until(f.expiresAt)}, its minimum length. Rollbacks are still allowed.`
+          : `🧊 ${alert} is firing again; freeze #${f.id} on ${scope(f)} holds until it resolves.`;
+      return { text: truncateMarkup(text, 3000), blocks: [section(text)] };
+    }
+    case 'gate_fix_pass': {
+      const what = `${escapeText(notice.service)} (${escapeText(notice.environment)})`;
+      const deploy = notice.deploy
+        ? ` \`${escapeText(truncate(notice.deploy.replace(/`/g, "'"), 100))}\``
+        : '';
+      const text = `🚦 A deploy${deploy} of ${what} passed the incident gate as the fix for ${incidentRef(notice.incidentId)}.`;
+      return { text: truncateMarkup(text, 3000), blocks: [section(text)] };
+    }
     case 'freeze_lift_offer': {
       const text = `${incidentRef(notice.incidentId)} is resolved, but deploys are still frozen:\n${notice.freezes.map((f) => `• ${freezeLine(f)}`).join('\n')}\nLift the freeze now, or let it expire.`;
       return {
