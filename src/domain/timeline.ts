@@ -32,6 +32,9 @@ export const TIMELINE_KINDS = [
   'freeze_created',
   'freeze_lifted',
   'freeze_expired',
+  // deploys.autoRollback: the guard's decision, then how a countdown ended.
+  'auto_rollback_decided',
+  'auto_rollback_settled',
   'page_requested',
   'page_triggered',
   'page_failed',

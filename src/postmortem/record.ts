@@ -61,6 +61,8 @@ export const CURATED_KINDS = [
   'freeze_created',
   'freeze_lifted',
   'freeze_expired',
+  'auto_rollback_decided',
+  'auto_rollback_settled',
   'page_triggered',
   'page_failed',
   'cause_recorded',

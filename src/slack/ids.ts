@@ -12,6 +12,7 @@ export const actions = {
   snooze: 'reminder_snooze',
   postUpdate: 'reminder_post_update',
   liftFreeze: 'deploy_lift_freeze',
+  cancelAutoRollback: 'deploy_auto_rollback_cancel',
   archive: 'incident_archive',
   openLink: 'open_link',
   causeDeploy: 'incident_cause_deploy',
