@@ -111,6 +111,7 @@ async function readGuard(
           environment,
           decision,
           since: new Date(at.getTime() - cooldownMs),
+          notIncident: incident.id,
         })) ?? null)
       : null,
   };

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, isNotNull, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNotNull, lte, ne, sql } from 'drizzle-orm';
 import type {
   AutoRollback,
   AutoRollbackDecision,
@@ -45,7 +45,14 @@ export async function actingAutoRollbackOf(
  */
 export async function latestAutoRollbackOf(
   tx: Tx,
-  q: { service: string; environment: string; decision: AutoRollbackDecision; since: Date },
+  q: {
+    service: string;
+    environment: string;
+    decision: AutoRollbackDecision;
+    since: Date;
+    /** The incident asking: its own decision is the "already for this incident" condition. */
+    notIncident: number;
+  },
 ): Promise<AutoRollback | undefined> {
   return tx
     .select()
@@ -55,6 +62,7 @@ export async function latestAutoRollbackOf(
         eq(autoRollbacks.service, q.service),
         eq(autoRollbacks.environment, q.environment),
         gte(autoRollbacks.decidedAt, q.since),
+        ne(autoRollbacks.incidentId, q.notIncident),
         eq(autoRollbacks.decision, q.decision),
         inArray(autoRollbacks.status, ['none', 'pending', 'executed']),
       ),
