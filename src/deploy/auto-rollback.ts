@@ -2,6 +2,7 @@ import type { AutoRollback } from '../domain/auto-rollback.js';
 import { ALERT_SOURCES, type Incident } from '../domain/incident.js';
 import type { TimelineInput } from '../domain/timeline.js';
 import { AppError } from '../errors.js';
+import { enqueuePublish } from '../incidents/effects.js';
 import type { Actor, IncidentListener } from '../incidents/events.js';
 import { listAlerts } from '../store/alerts.js';
 import {
@@ -199,6 +200,9 @@ export function createAutoRollbacks(deps: AutoRollbackDeps) {
       },
       at,
     );
+    // The message needs the incident's channel, which its publish makes: queue that first in
+    // the lane (it coalesces with the publish the opening queues after the listeners).
+    await enqueuePublish(tx, incident.id, at);
     await enqueueNotice(
       tx,
       { incidentId: incident.id, channelId: null, remember: autoRollbackThread(row.id) },
