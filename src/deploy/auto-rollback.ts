@@ -316,7 +316,7 @@ export function createAutoRollbacks(deps: AutoRollbackDeps) {
     try {
       outcome = await store.tx(async (tx) => {
         const row = await findAutoRollback(tx, id);
-        if (!row || row.status !== 'pending' || !row.deadlineAt || row.deadlineAt > at) return null;
+        if (row?.status !== 'pending' || !row.deadlineAt || row.deadlineAt > at) return null;
         if (row.toDeployId === null) {
           await abort(tx, row, 'the rollback target is gone', at);
           return 'aborted';
@@ -365,7 +365,7 @@ export function createAutoRollbacks(deps: AutoRollbackDeps) {
       const reason = error instanceof Error ? error.message : String(error);
       outcome = await store.tx(async (tx) => {
         const row = await findAutoRollback(tx, id);
-        if (!row || row.status !== 'pending') return null;
+        if (row?.status !== 'pending') return null;
         return (await abort(tx, row, reason, at)) ? 'aborted' : null;
       });
     }

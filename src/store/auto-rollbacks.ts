@@ -130,3 +130,8 @@ export async function autoRollbackCounts(
     Object.fromEntries(rows.map((r) => [r.key, Number(r.n)]));
   return { decisions: toRecord(decisions), settled: toRecord(settled) };
 }
+
+/** Every decision, oldest first (tests, `firebreak verify`-style inspection). */
+export async function allAutoRollbacks(tx: Tx): Promise<AutoRollback[]> {
+  return tx.select().from(autoRollbacks).orderBy(asc(autoRollbacks.id)).all();
+}
