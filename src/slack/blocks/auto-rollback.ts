@@ -40,7 +40,7 @@ export function renderAutoRollbackDecided(
   let why: string;
   if (n.decision === 'scheduled' && n.deadline) {
     const deadline = new Date(n.deadline);
-    headline = `⏳ *Rolling back ${target(n.service, n.environment)}${versions(n.from, n.to)} in ${spoken(n.vetoMs ?? 0)}*, at ${slackDate(deadline, '{time_secs}')} (${slackDate(deadline, '{ago}')}). Press *Cancel* to stop it.`;
+    headline = `⏳ Rolling back ${target(n.service, n.environment)}${versions(n.from, n.to)} in ${spoken(n.vetoMs ?? 0)}, at ${slackDate(deadline, '{time_secs}')} (${slackDate(deadline, '{ago}')}). Press *Cancel* to stop it.`;
     why = `firebreak's ${POLICY} found every condition true:`;
     buttons.push({
       type: 'button',
@@ -51,11 +51,11 @@ export function renderAutoRollbackDecided(
     });
     if (n.rollback && facts) buttons.push(rollbackButton(n.rollback, facts, 'Roll back now'));
   } else if (n.decision === 'shadow') {
-    headline = `🌓 *Shadow mode: firebreak would have rolled back ${target(n.service, n.environment)}${versions(n.from, n.to)}.* Nothing was done.`;
+    headline = `🌓 Shadow mode: firebreak would have rolled back ${target(n.service, n.environment)}${versions(n.from, n.to)}. Nothing was done.`;
     why = `The ${POLICY} found every condition true:`;
     if (n.rollback && facts) buttons.push(rollbackButton(n.rollback, facts, 'Roll back now'));
   } else {
-    headline = `🛑 *No automatic rollback of ${target(n.service, n.environment)}.* A person decides.`;
+    headline = `🛑 No automatic rollback of ${target(n.service, n.environment)}. A person decides.`;
     why = `The ${POLICY} did not act because:`;
     if (n.rollback && facts) buttons.push(rollbackButton(n.rollback, facts));
   }
