@@ -257,6 +257,8 @@ export function createAutoRollbacks(deps: AutoRollbackDeps) {
     extra: { reason?: string | null; rollbackId?: number | null },
     at: Date,
   ): Promise<void> {
+    // The card drops its countdown line.
+    await enqueuePublish(tx, row.incidentId, at);
     const to = row.toDeployId !== null ? await findDeploy(tx, row.toDeployId) : undefined;
     await enqueueNotice(
       tx,

@@ -3,6 +3,8 @@ import { distinguishingLabels, type LabelDifference } from '../domain/alert-labe
 import { blockingFreezes } from '../domain/freeze.js';
 import type { Incident } from '../domain/incident.js';
 import { STORM_GROUP_KEY, type StormGroup, stormGroups } from '../incidents/storm.js';
+import { pendingAutoRollbackOf } from '../store/auto-rollbacks.js';
+import { findDeploy } from '../store/deploys.js';
 import {
   activeFreezes,
   alertCounts,
@@ -76,6 +78,29 @@ export interface IncidentView {
   pages: PageView[];
   /** Runbooks: the alerts' `runbook_url` annotations, then the services' configured ones. */
   runbooks: { label: string; url: string }[];
+  /** An automatic rollback counting down (deploys.autoRollback, mode on); absent: none. */
+  autoRollback?: AutoRollbackCountdown | null;
+}
+
+export interface AutoRollbackCountdown {
+  id: number;
+  service: string | null;
+  environment: string;
+  to: string | null;
+  deadlineAt: Date;
+}
+
+async function countdownOf(tx: Tx, incidentId: number): Promise<AutoRollbackCountdown | null> {
+  const row = await pendingAutoRollbackOf(tx, incidentId);
+  if (!row?.deadlineAt) return null;
+  const to = row.toDeployId !== null ? await findDeploy(tx, row.toDeployId) : undefined;
+  return {
+    id: row.id,
+    service: row.service,
+    environment: row.environment,
+    to: to?.version ?? null,
+    deadlineAt: row.deadlineAt,
+  };
 }
 
 const LATEST_ALERTS = 5;
@@ -106,6 +131,7 @@ export async function buildIncidentView(
       await runbookUrls(tx, incidentId, MAX_RUNBOOKS),
       incident.services.map((service) => ({ service, url: options.serviceRunbook?.(service) })),
     ),
+    autoRollback: await countdownOf(tx, incidentId),
   };
 }
 

@@ -51,6 +51,7 @@ export const blocks = {
   cardFreeze: 'card_freeze',
   cardPages: 'card_pages',
   cardRunbooks: 'card_runbooks',
+  cardAutoRollback: 'card_auto_rollback',
   suspect: (deployId: number) => `suspect_${deployId}`,
   announcement: (incidentId: number) => `announce_${incidentId}`,
   causeQuestion: 'cause_question',

@@ -135,3 +135,15 @@ export async function autoRollbackCounts(
 export async function allAutoRollbacks(tx: Tx): Promise<AutoRollback[]> {
   return tx.select().from(autoRollbacks).orderBy(asc(autoRollbacks.id)).all();
 }
+
+/** The incident's countdown still in its veto, if any (for the card). */
+export async function pendingAutoRollbackOf(
+  tx: Tx,
+  incidentId: number,
+): Promise<AutoRollback | undefined> {
+  return tx
+    .select()
+    .from(autoRollbacks)
+    .where(and(eq(autoRollbacks.incidentId, incidentId), eq(autoRollbacks.status, 'pending')))
+    .get();
+}

@@ -90,6 +90,14 @@ test('on: the countdown is posted with Cancel and Roll back now; at the deadline
   expect(buttons(decided.blocks).map((x) => x.text)).toEqual(['Cancel', 'Roll back now']);
   expect(decided.text).toContain('in 2 s unless cancelled');
 
+  // The pinned card counts down too, with its own Cancel.
+  const card = () => JSON.stringify(b.slack.pinnedMessages(channelId)[0]?.blocks ?? []);
+  await eventually(() => card().includes('card_auto_rollback'));
+  expect(card()).toMatch(
+    /Automatic rollback\* of \*checkout\* in \*production\* to \*v1\* at <!date\^\d+\^\{time_secs\}\|[^>]+> \(<!date\^\d+\^\{ago\}/,
+  );
+  expect(card()).toContain('deploy_auto_rollback_cancel');
+
   // Before the deadline the sweep does nothing.
   await sweep(b);
   expect(await b.app.store.read((tx) => allRollbacks(tx))).toHaveLength(0);
@@ -111,6 +119,7 @@ test('on: the countdown is posted with Cancel and Roll back now; at the deadline
   });
   expect(text).toContain('firebreak (automatic rollback, `deploys.autoRollback`) is rolling back');
 
+  await eventually(() => !card().includes('card_auto_rollback'));
   // The same freeze as after a click: the gate says 423.
   const gate = await b.get('/api/v1/gates/deploy?service=checkout&environment=production');
   expect(gate.status).toBe(423);
@@ -145,6 +154,8 @@ test('on: Cancel by a deployer stops it (a stranger is told no); the deadline th
       `<@${DEPLOYER}> cancelled the automatic rollback of *checkout* in *production*`,
     ),
   );
+  const card = () => JSON.stringify(b.slack.pinnedMessages(channelId)[0]?.blocks ?? []);
+  await eventually(() => !card().includes('card_auto_rollback'));
   // A second Cancel answers, changes nothing.
   await click(b, { user: DEPLOYER, channel: channelId, button: cancel, responseId: 'c2' });
   await eventually(() => responseText(b, 'c2').includes('was already cancelled'));

@@ -1,7 +1,8 @@
 import type { types } from '@slack/bolt';
 import { spoken } from '../../deploy/auto-rollback-decide.js';
 import type { DeployNotice } from '../../deploy/notices.js';
-import { actions } from '../ids.js';
+import type { AutoRollbackCountdown } from '../../read-model/incident-view.js';
+import { actions, blocks as blockIds } from '../ids.js';
 import { escapeText, mrkdwn, plain, slackDate, truncate, truncateMarkup } from './text.js';
 
 // deploys.autoRollback's messages: the guard's decision (with its countdown and Cancel when it
@@ -106,4 +107,24 @@ export function renderAutoRollbackSettled(
       ],
     });
   return { text: truncateMarkup(line, 3000), blocks };
+}
+
+/** The card's line while a countdown runs: when it will roll back, counting down, and Cancel. */
+export function autoRollbackCountdown(c: AutoRollbackCountdown): Block {
+  return {
+    type: 'section',
+    block_id: blockIds.cardAutoRollback,
+    text: mrkdwn(
+      truncateMarkup(
+        `⏳ *Automatic rollback* of ${target(c.service, c.environment)}${c.to ? ` to *${escapeText(c.to)}*` : ''} at ${slackDate(c.deadlineAt, '{time_secs}')} (${slackDate(c.deadlineAt, '{ago}')}) unless cancelled.`,
+        3000,
+      ),
+    ),
+    accessory: {
+      type: 'button',
+      action_id: actions.cancelAutoRollback,
+      text: plain('Cancel'),
+      value: String(c.id),
+    },
+  };
 }
