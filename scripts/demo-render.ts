@@ -2,18 +2,27 @@
 
 const NAMES: Record<string, string> = { U0DANA0001: 'dana', U0ANA00001: 'ana' };
 
+function relative(epochSeconds: number): string {
+  const s = Math.round(epochSeconds - Date.now() / 1000);
+  return s >= 0 ? `in ${s} s` : `${-s} s ago`;
+}
+
 /** Slack's mrkdwn markup → readable text (mentions, links, dates, entities). */
 export function plainText(mrkdwn: string): string {
-  return mrkdwn
-    .replace(/<!date\^\d+\^[^|>]*\|([^>]*)>/g, '$1')
-    .replace(/<@([A-Z0-9]+)(?:\|[^>]*)?>/g, (_, id: string) => `@${NAMES[id] ?? id}`)
-    .replace(/<#([A-Z0-9]+)(?:\|([^>]*))?>/g, (_, id: string, name?: string) => `#${name ?? id}`)
-    .replace(/<!here>/g, '@here')
-    .replace(/<(https?:[^|>]+)\|([^>]+)>/g, '$2')
-    .replace(/<(https?:[^>]+)>/g, '$1')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
+  return (
+    mrkdwn
+      // {ago} counts down live in Slack; the transcript shows it as of now.
+      .replace(/<!date\^(\d+)\^\{ago\}\|[^>]*>/g, (_, epoch: string) => relative(Number(epoch)))
+      .replace(/<!date\^\d+\^[^|>]*\|([^>]*)>/g, '$1')
+      .replace(/<@([A-Z0-9]+)(?:\|[^>]*)?>/g, (_, id: string) => `@${NAMES[id] ?? id}`)
+      .replace(/<#([A-Z0-9]+)(?:\|([^>]*))?>/g, (_, id: string, name?: string) => `#${name ?? id}`)
+      .replace(/<!here>/g, '@here')
+      .replace(/<(https?:[^|>]+)\|([^>]+)>/g, '$2')
+      .replace(/<(https?:[^>]+)>/g, '$1')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&')
+  );
 }
 
 interface Block {

@@ -357,4 +357,6 @@ function createTranscript(slack: SlackEmulator) {
   };
 }
 
-await main();
+// `npm run demo -- --auto`: the automatic rollback instead (scripts/demo-auto.ts).
+if (process.argv.includes('--auto')) await (await import('./demo-auto.js')).main();
+else await main();

@@ -2,11 +2,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { AlertFreezePolicy } from './deploy/alert-freezes.js';
+import type { AutoRollbackPolicy } from './deploy/auto-rollback-decide.js';
 import type { FreezePolicy } from './deploy/freezes.js';
 import type { IncidentGatePolicy } from './deploy/incident-gate.js';
 import type { RollbackPolicy } from './deploy/rollback.js';
 import type { SuspectPolicy } from './deploy/suspects.js';
 import { TEMPLATE_VARIABLES, unknownVariables } from './deploy/template.js';
+import { AUTO_ROLLBACK_MODES } from './domain/auto-rollback.js';
 import { SEVERITIES } from './domain/incident.js';
 import { isTimeZone, type OfficeHours, WEEKDAYS } from './domain/office-hours.js';
 import type { IntakePolicy } from './incidents/intake.js';
@@ -113,6 +115,20 @@ export const RollbackBackendConfig = z.discriminatedUnion('backend', [
 ]);
 export type RollbackBackendConfig = z.infer<typeof RollbackBackendConfig>;
 
+// deploys.autoRollback; a service's own `autoRollback` overrides any of these keys for it.
+const autoRollbackKeys = {
+  mode: z.enum(AUTO_ROLLBACK_MODES),
+  // How long before the first alert a deploy is the one to roll back.
+  window: duration,
+  // The least severe incident that triggers it (sev1 is the most severe).
+  minSeverity: severity,
+  // How long people have to press Cancel before it runs (mode: on).
+  veto: duration,
+  // No second automatic rollback of the same service+environment for this long.
+  cooldown: duration,
+};
+const autoRollbackOverride = z.object(autoRollbackKeys).partial();
+
 const serviceConfig = z.object({
   aliases: z.array(z.string().min(1)).default([]),
   owners: z.array(slackId).default([]),
@@ -131,6 +147,7 @@ const serviceConfig = z.object({
   environments: z
     .record(name, z.object({ rollback: RollbackBackendConfig.optional() }))
     .default({}),
+  autoRollback: autoRollbackOverride.optional(),
 });
 export type ServiceConfig = z.infer<typeof serviceConfig>;
 
@@ -205,6 +222,16 @@ export const FileConfig = z.object({
       freezeAfterRollback: z.boolean().default(true),
       // Who may read the freeze gate: "open" (no auth, for CI on a private network) or "token".
       gateAuth: z.enum(['open', 'token']).default('open'),
+      // Roll back by itself when an alert points at exactly one recent deploy (off by default).
+      autoRollback: z
+        .object({
+          mode: autoRollbackKeys.mode.default('off'),
+          window: autoRollbackKeys.window.default(30 * 60_000),
+          minSeverity: autoRollbackKeys.minSeverity.default('sev1'),
+          veto: autoRollbackKeys.veto.default(2 * 60_000),
+          cooldown: autoRollbackKeys.cooldown.default(6 * 60 * 60_000),
+        })
+        .prefault({}),
       // Alerts (matched by labels; every label of one matcher must be equal) that freeze their
       // service and environment while they fire: Sloth's ErrorBudgetExhausted. Empty: off.
       freezeOnAlerts: z
@@ -501,6 +528,14 @@ export function policiesOf(config: Config) {
       freezeAfterMs: deploys.freezeAfterRollback ? deploys.freezeDefault : null,
       publicUrl: config.http.publicUrl ?? null,
     } satisfies RollbackPolicy,
+    autoRollback: {
+      defaults: deploys.autoRollback,
+      services: Object.fromEntries(
+        Object.entries(services).flatMap(([n, s]) => (s.autoRollback ? [[n, s.autoRollback]] : [])),
+      ),
+      deployers: permissions.deployers,
+      rollbacksExempt: deploys.rollbacksExempt,
+    } satisfies AutoRollbackPolicy,
     deployIntake: {
       defaultEnvironment: incidents.defaultEnvironment,
       rollbacksExempt: deploys.rollbacksExempt,

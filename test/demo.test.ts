@@ -28,3 +28,31 @@ test('npm run demo plays a whole incident and leaves a verified record', async (
   expect(text).toContain('Confirmed cause: the deploy of checkout v2.3.1');
   expect(text).toMatch(/\d+ timeline events in \d+ hash chains, all intact/);
 }, 120_000);
+
+test('npm run demo -- --auto shows the countdown, its Cancel, the automatic rollback and the freeze after it', async () => {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', 'scripts/demo.ts', '--auto'],
+    { cwd: ROOT, env: { PATH: process.env.PATH ?? '' }, timeout: 90_000 },
+  );
+  const text = stdout;
+  // The payments countdown, cancelled by Dana: nothing rolled back.
+  expect(text).toMatch(
+    /Rolling back \*payments\* in \*production\* from \*v4\.2\.0\* to \*v4\.1\.0\* in 5 s, at .+ \(in \d s\)/,
+  );
+  expect(text).toContain('[Cancel] [Roll back now]');
+  expect(text).toContain('@dana cancelled the automatic rollback of *payments* in *production*');
+  expect(text).toContain('nothing was rolled back (payments rollbacks: 0)');
+  // The checkout countdown runs out: firebreak rolls back, then the freeze.
+  expect(text).toContain(
+    'firebreak (automatic rollback, `deploys.autoRollback`) is rolling back *checkout* in *production* from *v2.3.1* to *v2.3.0*',
+  );
+  expect(text).toContain('Rollback of *checkout* in *production* to *v2.3.0* succeeded');
+  expect(text).toMatch(/gates\/deploy\?service=checkout&environment=production → 423/);
+  expect(text).toContain('firebreak_auto_rollback_countdowns_total{outcome="executed"} 1');
+  expect(text).toContain('firebreak_auto_rollback_countdowns_total{outcome="cancelled"} 1');
+  expect(text).toMatch(
+    /Automatic rollback of checkout \(production\): v2\.3\.1 → v2\.3\.0 scheduled/,
+  );
+  expect(text).toMatch(/\d+ timeline events in \d+ hash chains, all intact/);
+}, 120_000);

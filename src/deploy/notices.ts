@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AUTO_ROLLBACK_DECISIONS } from '../domain/auto-rollback.js';
 import { DEPLOY_STATUSES, type Deploy } from '../domain/deploy.js';
 import type { Freeze } from '../domain/freeze.js';
 import { chatLane } from '../incidents/effects.js';
@@ -89,6 +90,33 @@ export const DeployNotice = z.discriminatedUnion('type', [
     url: z.string().nullable(),
     output: z.string().nullable(),
     retry: RollbackButton,
+  }),
+  z.object({
+    type: z.literal('auto_rollback_decided'),
+    autoRollbackId: z.number(),
+    decision: z.enum(AUTO_ROLLBACK_DECISIONS),
+    service: z.string().nullable(),
+    environment: z.string(),
+    from: z.string().nullable(),
+    to: z.string().nullable(),
+    reasons: z.array(z.string()),
+    /** The end of the veto (scheduled only), ISO. */
+    deadline: z.string().nullable(),
+    vetoMs: z.number().nullable(),
+    /** The ordinary Roll back button (Roll back now); null when there is nothing to roll back to. */
+    rollback: RollbackButton.nullable(),
+  }),
+  z.object({
+    type: z.literal('auto_rollback_settled'),
+    autoRollbackId: z.number(),
+    status: z.enum(['executed', 'cancelled', 'superseded', 'aborted']),
+    by: z.string(),
+    service: z.string().nullable(),
+    environment: z.string(),
+    to: z.string().nullable(),
+    reason: z.string().nullable(),
+    rollbackId: z.number().nullable(),
+    rollback: RollbackButton.nullable(),
   }),
   z.object({ type: z.literal('freeze_created'), freeze: FreezeFacts, by: z.string() }),
   z.object({

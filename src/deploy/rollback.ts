@@ -131,6 +131,43 @@ export function createRollbacks(deps: RollbackDeps) {
   }
 
   /**
+   * Asks for a rollback inside the caller's unit of work (the automatic rollback's deadline
+   * settles its countdown in the same one). Refusals come back as values, after their audit
+   * entry is written; the caller kicks the outbox after its commit.
+   */
+  async function requestIn(
+    tx: Tx,
+    ask: RollbackAsk,
+    actor: Actor,
+    at: Date,
+  ): Promise<
+    | { kind: 'refused'; error: AppError }
+    | { kind: 'same'; rollback: Rollback }
+    | { kind: 'created'; rollback: Rollback }
+  > {
+    const { state, key } = await readRequest(tx, ask, deps.backendFor, at);
+    const decision = decideRequest(state, ask, actor, key, policy, at);
+    if (decision.kind === 'refused') {
+      // Kept even though the ask is refused: who tried to roll back without permission.
+      if (decision.audit) await record(tx, decision.audit, at);
+      return { kind: 'refused', error: decision.error };
+    }
+    if (decision.kind === 'same') return decision;
+    const inserted = await insertRollback(tx, decision.values);
+    // Checked before anything is recorded or run: a bad template value is refused outright
+    // (it throws, and the transaction rolls back).
+    decision.backend.validate(
+      rollbackRequest(inserted, decision.from, decision.to, policy.publicUrl),
+    );
+    await applyWrites(
+      tx,
+      requested(inserted, decision.from, decision.to, decision.backend, at),
+      at,
+    );
+    return { kind: 'created', rollback: inserted };
+  }
+
+  /**
    * Asks for a rollback. The same ask twice (a double click, two people) returns the rollback
    * already under way (`created: false`); a different one while one runs is refused.
    */
@@ -139,28 +176,7 @@ export function createRollbacks(deps: RollbackDeps) {
     actor: Actor,
   ): Promise<{ rollback: Rollback; created: boolean }> {
     const at = now();
-    const decided = await store.tx(async (tx) => {
-      const { state, key } = await readRequest(tx, ask, deps.backendFor, at);
-      const decision = decideRequest(state, ask, actor, key, policy, at);
-      if (decision.kind === 'refused') {
-        // Kept even though the ask is refused: who tried to roll back without permission.
-        if (decision.audit) await record(tx, decision.audit, at);
-        return decision;
-      }
-      if (decision.kind === 'same') return decision;
-      const inserted = await insertRollback(tx, decision.values);
-      // Checked before anything is recorded or run: a bad template value is refused outright
-      // (it throws, and the transaction rolls back).
-      decision.backend.validate(
-        rollbackRequest(inserted, decision.from, decision.to, policy.publicUrl),
-      );
-      await applyWrites(
-        tx,
-        requested(inserted, decision.from, decision.to, decision.backend, at),
-        at,
-      );
-      return { kind: 'created' as const, rollback: inserted };
-    });
+    const decided = await store.tx((tx) => requestIn(tx, ask, actor, at));
     if (decided.kind === 'refused') throw decided.error;
     if (decided.kind === 'same') return { rollback: decided.rollback, created: false };
     deps.kick();
@@ -272,6 +288,7 @@ export function createRollbacks(deps: RollbackDeps) {
   return {
     plan,
     request,
+    requestIn,
     step,
     report,
     recent,

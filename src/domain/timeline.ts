@@ -36,6 +36,9 @@ export const TIMELINE_KINDS = [
   'freeze_rescheduled',
   // A fix deploy passed the incident gate (GET /api/v1/gates/deploy?fix=INC-n).
   'gate_fix_pass',
+  // deploys.autoRollback: the guard's decision, then how a countdown ended.
+  'auto_rollback_decided',
+  'auto_rollback_settled',
   'page_requested',
   'page_triggered',
   'page_failed',

@@ -1,5 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, type Registry } from 'prom-client';
+import { AUTO_ROLLBACK_DECISIONS } from '../domain/auto-rollback.js';
 import { SEVERITIES } from '../domain/incident.js';
+import { autoRollbackCounts } from '../store/auto-rollbacks.js';
 import { openIncidentsBySeverity } from '../store/incident-reads.js';
 import { outboxStats } from '../store/outbox.js';
 import type { Store } from '../store/unit-of-work.js';
@@ -64,6 +66,31 @@ export function createTelemetry(registry: Registry, deps: TelemetryDeps) {
     registers: [registry],
     async collect() {
       this.set((await outbox()).oldestPendingAgeMs / 1000);
+    },
+  });
+  // Automatic rollback decisions, counted from their rows: exact across restarts and replicas.
+  const autoRollbacks = () => deps.store.read((tx) => autoRollbackCounts(tx));
+  new Counter({
+    name: 'firebreak_auto_rollback_decisions_total',
+    help: 'Automatic rollback decisions (deploys.autoRollback) by outcome: refused, shadow, scheduled.',
+    labelNames: ['outcome'],
+    registers: [registry],
+    async collect() {
+      const { decisions } = await autoRollbacks();
+      this.reset();
+      for (const outcome of AUTO_ROLLBACK_DECISIONS) this.inc({ outcome }, decisions[outcome] ?? 0);
+    },
+  });
+  new Counter({
+    name: 'firebreak_auto_rollback_countdowns_total',
+    help: 'How scheduled automatic rollbacks ended: executed, cancelled, superseded, aborted.',
+    labelNames: ['outcome'],
+    registers: [registry],
+    async collect() {
+      const { settled } = await autoRollbacks();
+      this.reset();
+      for (const outcome of ['executed', 'cancelled', 'superseded', 'aborted'])
+        this.inc({ outcome }, settled[outcome] ?? 0);
     },
   });
   const deliveries = new Counter({

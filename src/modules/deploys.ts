@@ -1,4 +1,5 @@
 import { alertFreezeListener } from '../deploy/alert-freezes.js';
+import { createAutoRollbacks } from '../deploy/auto-rollback.js';
 import { createBackendResolver } from '../deploy/backends/registry.js';
 import { verifySignature } from '../deploy/backends/webhook.js';
 import { createFreezes } from '../deploy/freezes.js';
@@ -46,6 +47,14 @@ export function deploysModule(deps: DeploysModuleDeps) {
     freezes,
     policy: policies.rollbacks,
   });
+  const autoRollbacks = createAutoRollbacks({
+    store,
+    now,
+    kick,
+    backendFor: backends.resolve,
+    rollbacks,
+    policy: policies.autoRollback,
+  });
   const intake = createDeployIntake({
     store,
     now,
@@ -55,7 +64,7 @@ export function deploysModule(deps: DeploysModuleDeps) {
     policy: policies.deployIntake,
   });
   return {
-    services: { freezes, suspects, rollbacks, intake },
+    services: { freezes, suspects, rollbacks, intake, autoRollbacks },
     effects: [
       createNoticeDelivery({
         store,
@@ -63,7 +72,11 @@ export function deploysModule(deps: DeploysModuleDeps) {
       }),
       ...rollbacks.effects,
     ],
-    listeners: [deployListener({ suspects, freezes }), incidentGate.listener],
+    listeners: [
+      deployListener({ suspects, freezes }),
+      incidentGate.listener,
+      autoRollbacks.listener,
+    ],
     alertListeners: alertFreezes ? [alertFreezes] : [],
     routes: [
       ...deployRoutes({
@@ -91,6 +104,7 @@ export function deploysModule(deps: DeploysModuleDeps) {
         incidents: deps.incidents,
         freezes,
         rollbacks,
+        autoRollbacks,
         suspects,
         actorOf: deps.slack.actorOf,
         policy: policies.deployCommands,
@@ -102,6 +116,14 @@ export function deploysModule(deps: DeploysModuleDeps) {
         name: 'freeze-expiry',
         schedule: '*/30 * * * * *',
         run: async () => void (await freezes.expireDue()),
+      },
+      // Automatic rollbacks run when their veto is over; the deadline is a row, so a restart
+      // during the veto neither loses nor repeats it. Every second: the veto is minutes long
+      // and a second late is fine, a minute late is not.
+      {
+        name: 'auto-rollback-deadline',
+        schedule: '* * * * * *',
+        run: async () => void (await autoRollbacks.executeDue()),
       },
     ],
   } satisfies Module<unknown, unknown>;

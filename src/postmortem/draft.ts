@@ -433,6 +433,25 @@ function entry(item: TimelineItem, maxMessage: number, who: Who): string {
     case 'gate_fix_pass':
       line = `🚦 Fix deploy of ${escapeInline([str(p.service), str(p.environment) && `(${str(p.environment)})`].filter(Boolean).join(' '))}${str(p.deploy) ? ` ${escapeInline(str(p.deploy) ?? '')}` : ''} passed the incident gate`;
       break;
+    case 'auto_rollback_decided': {
+      const target = `${str(p.service) ?? '?'} (${str(p.environment) ?? '?'})`;
+      const versions = str(p.to) ? `: ${str(p.from) ?? '?'} → ${str(p.to)}` : '';
+      const reasons = Array.isArray(p.reasons) ? (p.reasons as unknown[]).map(String) : [];
+      const verdict =
+        p.decision === 'scheduled'
+          ? 'scheduled, with a veto'
+          : p.decision === 'shadow'
+            ? 'would have rolled back (shadow mode)'
+            : `did not act: ${reasons.join('; ')}`;
+      line = `🤖 Automatic rollback of ${escapeInline(target + versions)} ${escapeInline(verdict)} (${escapeInline(str(p.policy) ?? 'deploys.autoRollback')})`;
+      break;
+    }
+    case 'auto_rollback_settled': {
+      const status = str(p.status) ?? '?';
+      const why = str(p.reason) ? `: ${str(p.reason)}` : '';
+      line = `🤖 Automatic rollback of ${escapeInline(`${str(p.service) ?? '?'} (${str(p.environment) ?? '?'})`)} ${escapeInline(status + why)} (${by})`;
+      break;
+    }
     case 'page_triggered':
       line = `📟 Paged${str(p.service) ? ` ${escapeInline(str(p.service) ?? '')}` : ''} (${by})`;
       break;

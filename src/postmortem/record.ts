@@ -63,6 +63,8 @@ export const CURATED_KINDS = [
   'freeze_expired',
   'freeze_rescheduled',
   'gate_fix_pass',
+  'auto_rollback_decided',
+  'auto_rollback_settled',
   'page_triggered',
   'page_failed',
   'cause_recorded',

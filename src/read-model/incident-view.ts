@@ -5,6 +5,8 @@ import { type Incident, isOpen } from '../domain/incident.js';
 import type { OfficeHours } from '../domain/office-hours.js';
 import { reminderTime } from '../incidents/office-hours.js';
 import { STORM_GROUP_KEY, type StormGroup, stormGroups } from '../incidents/storm.js';
+import { pendingAutoRollbackOf } from '../store/auto-rollbacks.js';
+import { findDeploy } from '../store/deploys.js';
 import {
   activeFreezes,
   alertCounts,
@@ -81,6 +83,8 @@ export interface IncidentView {
   runbooks: { label: string; url: string }[];
   /** When the next reminders come, office hours applied; null when none is scheduled. */
   reminders: ReminderTimes;
+  /** An automatic rollback counting down (deploys.autoRollback, mode on); absent: none. */
+  autoRollback?: AutoRollbackCountdown | null;
 }
 
 export interface ReminderTimes {
@@ -88,6 +92,27 @@ export interface ReminderTimes {
   ownerCallOutAt: Date | null;
   /** True when office hours put one of them off past its plain due time. */
   waitingForOfficeHours: boolean;
+}
+
+export interface AutoRollbackCountdown {
+  id: number;
+  service: string | null;
+  environment: string;
+  to: string | null;
+  deadlineAt: Date;
+}
+
+async function countdownOf(tx: Tx, incidentId: number): Promise<AutoRollbackCountdown | null> {
+  const row = await pendingAutoRollbackOf(tx, incidentId);
+  if (!row?.deadlineAt) return null;
+  const to = row.toDeployId !== null ? await findDeploy(tx, row.toDeployId) : undefined;
+  return {
+    id: row.id,
+    service: row.service,
+    environment: row.environment,
+    to: to?.version ?? null,
+    deadlineAt: row.deadlineAt,
+  };
 }
 
 const LATEST_ALERTS = 5;
@@ -122,6 +147,7 @@ export async function buildIncidentView(
       incident.services.map((service) => ({ service, url: options.serviceRunbook?.(service) })),
     ),
     reminders: await reminderTimes(tx, incident, options.officeHours),
+    autoRollback: await countdownOf(tx, incidentId),
   };
 }
 

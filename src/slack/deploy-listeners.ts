@@ -1,5 +1,6 @@
 import type { App, BlockButtonAction, ViewSubmitAction } from '@slack/bolt';
 import {
+  cancelAutoRollbackClicked,
   freezeClicked,
   freezeSubmitted,
   liftFreezeClicked,
@@ -20,5 +21,6 @@ export function registerDeployListeners(app: App, s: DeploySlackServices): void 
   app.action<BlockButtonAction>(actions.freeze, freezeClicked(s));
   app.action<BlockButtonAction>(actions.liftFreeze, liftFreezeClicked(s));
   app.action<BlockButtonAction>(actions.markMitigated, markMitigatedClicked(s));
+  app.action<BlockButtonAction>(actions.cancelAutoRollback, cancelAutoRollbackClicked(s));
   app.view<ViewSubmitAction>(views.freeze, freezeSubmitted(s));
 }

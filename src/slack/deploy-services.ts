@@ -1,4 +1,5 @@
 import type { Catalog } from '../catalog.js';
+import type { AutoRollbacks } from '../deploy/auto-rollback.js';
 import type { Freezes } from '../deploy/freezes.js';
 import type { Rollbacks } from '../deploy/rollback.js';
 import type { Suspects } from '../deploy/suspects.js';
@@ -13,6 +14,7 @@ export interface DeploySlackServices {
   incidents: Incidents;
   freezes: Freezes;
   rollbacks: Rollbacks;
+  autoRollbacks: AutoRollbacks;
   suspects: Suspects;
   /** A Slack user as an Actor, with the deployer user groups they belong to. */
   actorOf: (userId: string) => Promise<Actor>;

@@ -7,6 +7,11 @@ import {
   text,
   uniqueIndex,
 } from 'drizzle-orm/sqlite-core';
+import {
+  AUTO_ROLLBACK_DECISIONS,
+  AUTO_ROLLBACK_MODES,
+  AUTO_ROLLBACK_STATUSES,
+} from '../domain/auto-rollback.js';
 import { DEPLOY_STATUSES, ROLLBACK_STATUSES, SUSPECT_VERDICTS } from '../domain/deploy.js';
 import {
   ALERT_SOURCES,
@@ -340,6 +345,42 @@ export const rollbacks = sqliteTable(
       .where(sql`${t.status} IN ('requested', 'running')`),
     uniqueIndex('rollbacks_idempotency').on(t.idempotencyKey).where(sql`${t.status} <> 'failed'`),
     index('rollbacks_incident').on(t.incidentId),
+  ],
+);
+
+/** deploys.autoRollback's decisions: every one kept, with its veto deadline when it acts. */
+export const autoRollbacks = sqliteTable(
+  'auto_rollbacks',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    incidentId: integer('incident_id')
+      .notNull()
+      .references(() => incidents.id),
+    service: text('service'),
+    environment: text('environment').notNull(),
+    fromDeployId: integer('from_deploy_id').references(() => deploys.id),
+    toDeployId: integer('to_deploy_id').references(() => deploys.id),
+    mode: text('mode', { enum: AUTO_ROLLBACK_MODES }).$type<'shadow' | 'on'>().notNull(),
+    decision: text('decision', { enum: AUTO_ROLLBACK_DECISIONS }).notNull(),
+    status: text('status', { enum: AUTO_ROLLBACK_STATUSES }).notNull(),
+    reasons: json<string[]>('reasons').notNull(),
+    severity: text('severity').notNull(),
+    decidedAt: ms('decided_at').notNull(),
+    deadlineAt: ms('deadline_at'),
+    settledAt: ms('settled_at'),
+    settledBy: text('settled_by'),
+    rollbackId: integer('rollback_id').references(() => rollbacks.id),
+    error: text('error'),
+  },
+  (t) => [
+    // At most one acting (or would-be acting) decision per incident, whatever races to make it.
+    uniqueIndex('auto_rollbacks_one_per_incident')
+      .on(t.incidentId)
+      .where(sql`${t.decision} IN ('shadow', 'scheduled')`),
+    // The deadline sweep: pending countdowns by due time.
+    index('auto_rollbacks_due').on(t.deadlineAt).where(sql`${t.status} = 'pending'`),
+    // The cooldown: the latest decisions for a service+environment.
+    index('auto_rollbacks_target').on(t.service, t.environment, t.decidedAt),
   ],
 );
 

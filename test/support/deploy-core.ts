@@ -1,5 +1,7 @@
 // The deploy core wired as app.ts wires it, on an in-memory database with a controllable clock.
 import { createCatalog } from '../../src/catalog.js';
+import { createAutoRollbacks } from '../../src/deploy/auto-rollback.js';
+import type { AutoRollbackPolicy } from '../../src/deploy/auto-rollback-decide.js';
 import type { BackendResolver } from '../../src/deploy/backend.js';
 import { createFreezes } from '../../src/deploy/freezes.js';
 import { createDeployIntake } from '../../src/deploy/intake.js';
@@ -19,6 +21,8 @@ export function deployCore(
     backendFor?: BackendResolver;
     rollback?: Partial<RollbackPolicy>;
     deployers?: string[];
+    /** deploys.autoRollback, wired as the deploys module wires it (its listener after suspects). */
+    autoRollback?: Omit<AutoRollbackPolicy, 'deployers'>;
   } = {},
 ) {
   const opened = testDb();
@@ -87,6 +91,19 @@ export function deployCore(
     },
   });
 
+  const autoRollbacks = options.autoRollback
+    ? createAutoRollbacks({
+        store: opened.store,
+        now,
+        kick,
+        backendFor: options.backendFor ?? (() => null),
+        rollbacks,
+        policy: { ...options.autoRollback, deployers },
+      })
+    : null;
+  // The services read the listener list when an event comes, so adding it now is in time.
+  if (autoRollbacks) listeners.push(autoRollbacks.listener);
+
   /** A deploy `minutesAgo` before the clock. */
   async function deploy(
     id: string,
@@ -129,6 +146,7 @@ export function deployCore(
     alerts,
     intake,
     rollbacks,
+    autoRollbacks,
     deploy,
   };
 }

@@ -168,3 +168,25 @@ export const markMitigatedClicked =
     );
     await respond(ephemeral(`${incidentRef(incident.id)} is marked mitigated.`));
   };
+
+/** Cancel on an automatic rollback's countdown: stops it, unless the deadline came first. */
+export const cancelAutoRollbackClicked =
+  (s: DeploySlackServices) =>
+  async ({ ack, body, action, respond }: ButtonArgs) => {
+    await ack();
+    const { cancelled, row } = await s.autoRollbacks.cancel(
+      Id.parse(action.value),
+      await s.actorOf(body.user.id),
+    );
+    if (cancelled) return;
+    const what = `The automatic rollback of ${escapeText(row.service ?? '?')}/${escapeText(row.environment)}`;
+    await respond(
+      ephemeral(
+        row.status === 'cancelled'
+          ? `${what} was already cancelled${row.settledBy ? ` by <@${row.settledBy}>` : ''}.`
+          : row.status === 'pending'
+            ? `${what} is still counting down.`
+            : `Too late: ${what} is ${row.status}.${row.status === 'executed' ? ' Follow the rollback in the thread; to undo it, deploy again.' : ''}`,
+      ),
+    );
+  };

@@ -6,6 +6,7 @@ import type { Deploy, Rollback } from '../../domain/deploy.js';
 import type { Freeze } from '../../domain/freeze.js';
 import { incidentRef } from '../../domain/incident.js';
 import { actions, blocks as ids, inputAction, views } from '../ids.js';
+import { renderAutoRollbackDecided, renderAutoRollbackSettled } from './auto-rollback.js';
 import {
   duration,
   escapeText,
@@ -122,7 +123,12 @@ export function renderNotice(
     }
     case 'rollback_requested': {
       const from = notice.from ? ` from *${escapeText(notice.from)}*` : '';
-      const text = `⏪ ${who(notice.by)} is rolling back ${target(notice.service, notice.environment)}${from} to *${escapeText(notice.to)}* via ${escapeText(notice.backend)}. Progress in this thread.`;
+      // The bot only rolls back on its own under deploys.autoRollback: name the policy.
+      const by =
+        notice.by === 'firebreak'
+          ? 'firebreak (automatic rollback, `deploys.autoRollback`)'
+          : who(notice.by);
+      const text = `⏪ ${by} is rolling back ${target(notice.service, notice.environment)}${from} to *${escapeText(notice.to)}* via ${escapeText(notice.backend)}. Progress in this thread.`;
       return { text: truncateMarkup(text, 3000), blocks: [section(text)] };
     }
     case 'rollback_started': {
@@ -255,6 +261,10 @@ export function renderNotice(
         ],
       };
     }
+    case 'auto_rollback_decided':
+      return renderAutoRollbackDecided(notice, rollbackButton);
+    case 'auto_rollback_settled':
+      return renderAutoRollbackSettled(notice, rollbackButton);
     default:
       return notice satisfies never;
   }

@@ -2,6 +2,7 @@ import type { types } from '@slack/bolt';
 import { incidentRef, SEVERITIES, type Severity, type State } from '../../domain/incident.js';
 import type { AlertSummary, IncidentView, SuspectView } from '../../read-model/incident-view.js';
 import { actions, blocks as ids } from '../ids.js';
+import { autoRollbackCountdown } from './auto-rollback.js';
 import { rollbackButton } from './deploy.js';
 import {
   channelLink,
@@ -111,6 +112,7 @@ export function incidentCard(view: IncidentView): Block[] {
       .join('\n');
     out.push({ type: 'section', block_id: ids.cardFreeze, text: mrkdwn(text) });
   }
+  if (open && view.autoRollback) out.push(autoRollbackCountdown(view.autoRollback));
   if (view.pages.length > 0) {
     const text = view.pages
       .map(
