@@ -3,6 +3,7 @@ import { distinguishingLabels, type LabelDifference } from '../domain/alert-labe
 import { blockingFreezes } from '../domain/freeze.js';
 import type { Incident } from '../domain/incident.js';
 import { STORM_GROUP_KEY, type StormGroup, stormGroups } from '../incidents/storm.js';
+import { checklistOf } from '../store/checklist.js';
 import {
   activeFreezes,
   alertCounts,
@@ -76,6 +77,15 @@ export interface IncidentView {
   pages: PageView[];
   /** Runbooks: the alerts' `runbook_url` annotations, then the services' configured ones. */
   runbooks: { label: string; url: string }[];
+  /** The services' checklist steps in order, and who last ticked or unticked each. */
+  checklist: ChecklistStepView[];
+}
+
+export interface ChecklistStepView {
+  text: string;
+  checked: boolean;
+  changedBy: string | null;
+  changedAt: Date | null;
 }
 
 const LATEST_ALERTS = 5;
@@ -105,6 +115,14 @@ export async function buildIncidentView(
     runbooks: runbooksOf(
       await runbookUrls(tx, incidentId, MAX_RUNBOOKS),
       incident.services.map((service) => ({ service, url: options.serviceRunbook?.(service) })),
+    ),
+    checklist: (await checklistOf(tx, incidentId)).map(
+      ({ text, checked, changedBy, changedAt }) => ({
+        text,
+        checked,
+        changedBy,
+        changedAt,
+      }),
     ),
   };
 }

@@ -21,6 +21,8 @@ export const actions = {
   followupReopen: 'followup_reopen',
   /** A runbook link button (a url button still reports its click, which is only acknowledged). */
   runbook: (n: number) => `runbook_${n}`,
+  /** The checklist's checkboxes on the card (Slack sends every ticked box after a click). */
+  checklist: 'checklist_toggle',
 } as const;
 
 export const views = {
@@ -50,6 +52,7 @@ export const blocks = {
   cardFreeze: 'card_freeze',
   cardPages: 'card_pages',
   cardRunbooks: 'card_runbooks',
+  cardChecklist: 'card_checklist',
   suspect: (deployId: number) => `suspect_${deployId}`,
   announcement: (incidentId: number) => `announce_${incidentId}`,
   causeQuestion: 'cause_question',

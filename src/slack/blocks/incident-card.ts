@@ -2,6 +2,7 @@ import type { types } from '@slack/bolt';
 import { incidentRef, SEVERITIES, type Severity, type State } from '../../domain/incident.js';
 import type { AlertSummary, IncidentView, SuspectView } from '../../read-model/incident-view.js';
 import { actions, blocks as ids } from '../ids.js';
+import { checklistBlocks } from './checklist.js';
 import { rollbackButton } from './deploy.js';
 import {
   channelLink,
@@ -122,6 +123,7 @@ export function incidentCard(view: IncidentView): Block[] {
   }
   const runbooks = runbookButtons(view);
   if (runbooks) out.push(runbooks);
+  out.push(...checklistBlocks(view));
   if (open) out.push(cardActions(view, value));
   return out;
 }
