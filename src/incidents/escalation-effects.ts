@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { EscalationCall } from '../domain/escalation-messages.js';
 import { defineEffect } from '../outbox/effects.js';
 import type { Tx } from '../store/unit-of-work.js';
-import { chatLane } from './effects.js';
 
 /** A direct message to one person called out by an escalation tier; sent by src/slack/escalation-dm.ts. */
 export const escalationDmEffect = defineEffect({
@@ -11,8 +10,8 @@ export const escalationDmEffect = defineEffect({
 });
 
 /**
- * In the incident's chat lane, after the channel exists and after the channel's own call-out,
- * so the DM can link to both.
+ * A lane of their own (per incident): a DM that keeps failing (a person who left, Slack refusing
+ * conversations.open) must not hold up the incident channel's messages behind it.
  */
 export async function enqueueEscalationDm(
   tx: Tx,
@@ -23,7 +22,7 @@ export async function enqueueEscalationDm(
 ): Promise<void> {
   await escalationDmEffect.enqueue(
     tx,
-    { lane: chatLane(incidentId), payload: { incidentId, userId, call } },
+    { lane: `escalation:dm:${incidentId}`, payload: { incidentId, userId, call } },
     now,
   );
 }

@@ -174,6 +174,49 @@ test('a service that pages through PagerDuty: the tiers are PagerDuty’s, said 
   expect(await kinds(bot)).toEqual(['escalation_deferred']);
 });
 
+test('raising the severity starts its tiers; a person Slack cannot message holds up nobody; resolving stops the rest', async () => {
+  bot = await start(`
+services:
+  checkout: { owners: [${OWNER}, U0GONE0001] }
+escalation:
+  tiers:
+    sev1:
+      - { after: 5m, notify: [owners] }
+      - { after: 30m, notify: [channel] }
+`);
+  const res = await bot.post('/webhooks/alerts', {
+    dedupeKey: 'slow',
+    title: 'Checkout slow',
+    severity: 'warning',
+    service: 'checkout',
+  });
+  expect(res.status).toBe(202);
+  const as = slackDriver(bot);
+  const channel = await as.channelOf(1);
+  advance(6);
+  // sev3 has no tiers: nothing is due.
+  await sweep(bot);
+  expect(callouts(bot, channel)).toEqual([]);
+
+  await as.click(actions.severity, '1:sev1', { user: ALICE, channel, selected: true });
+  await as.timelineEntry(1, 'severity_changed');
+  await sweep(bot);
+  expect(callouts(bot, channel)).toHaveLength(1);
+  expect(callouts(bot, channel)[0]?.text).toContain(`<@${OWNER}> <@U0GONE0001>`);
+  // U0GONE0001 is not in the workspace: conversations.open fails for good, the others go on.
+  expect(dms(bot, OWNER)).toHaveLength(1);
+  expect(
+    bot.slack.calls.some((c) => c.method === 'conversations.open' && c.error === 'user_not_found'),
+  ).toBe(true);
+
+  await as.command('resolve It was the cache', { user: OWNER, channel });
+  await as.timelineEntry(1, 'resolved');
+  advance(60);
+  await sweep(bot);
+  expect(callouts(bot, channel)).toHaveLength(1);
+  expect(bot.slack.messages(channel).some((m) => m.text.includes('<!channel>'))).toBe(false);
+});
+
 test('off by default: without escalation.tiers there is no sweep and nobody is called', async () => {
   bot = await start('services: { checkout: { owners: [U0OWNER001] } }');
   const channel = await openSev1(bot, 'checkout');
