@@ -4,7 +4,7 @@ import { escalationsDue, setEscalationDueAt } from '../store/escalation.js';
 import { getIncident } from '../store/incidents.js';
 import type { Store, Tx } from '../store/unit-of-work.js';
 import { record } from '../timeline/timeline.js';
-import { enqueueMessage } from './effects.js';
+import { enqueueMessage, enqueuePublish } from './effects.js';
 import {
   dueTierIndexes,
   type EscalationPolicy,
@@ -30,7 +30,7 @@ export interface EscalationDeps {
 export interface EscalationSweep {
   /** `INC-id:tier` of every tier called out by this sweep. */
   called: string[];
-  /** Incidents left to PagerDuty's escalation by this sweep. */
+  /** Incidents found to be PagerDuty's by this sweep (a service was added since they opened). */
   deferred: number[];
 }
 
@@ -52,11 +52,15 @@ export function createEscalation(deps: EscalationDeps) {
       case 'severity_changed':
       case 'reopened': {
         const tiers = tiersFor(policy, incident.severity);
-        const due =
-          isOpen(incident.state) && !incident.acknowledgedAt
-            ? nextDueAt(tiers, openedAt(incident), null)
-            : null;
-        await setEscalationDueAt(tx, incident.id, due);
+        const waiting = isOpen(incident.state) && !incident.acknowledgedAt && tiers.length > 0;
+        // PagerDuty's services are said to be PagerDuty's at once, so the card never promises
+        // a call-out firebreak will not make.
+        if (waiting && (await deferToPagerDuty(tx, incident, event.at))) return;
+        await setEscalationDueAt(
+          tx,
+          incident.id,
+          waiting ? nextDueAt(tiers, openedAt(incident), null) : null,
+        );
         return;
       }
       case 'acknowledged':
@@ -67,6 +71,42 @@ export function createEscalation(deps: EscalationDeps) {
         return;
     }
   };
+
+  /**
+   * PagerDuty's escalation policy escalates the services that page through it: firebreak says
+   * so once (timeline and channel) and stops its own clock. False when no service does.
+   */
+  async function deferToPagerDuty(tx: Tx, incident: Incident, at: Date): Promise<boolean> {
+    const paged = pagedServices(incident.services, deps.pagesThroughPagerDuty);
+    if (paged.length === 0) return false;
+    await setEscalationDueAt(tx, incident.id, null);
+    const recorded = await record(
+      tx,
+      {
+        incidentId: incident.id,
+        kind: 'escalation_deferred',
+        at,
+        actor: 'firebreak',
+        source: 'firebreak',
+        payload: { services: paged },
+        dedupeKey: 'escalation:pagerduty',
+      },
+      at,
+    );
+    if (recorded) {
+      // Inside the unit of work that opens the incident, its publish may not be queued yet: a
+      // message ahead of it in the lane would wait for a channel that is never made.
+      await enqueuePublish(tx, incident.id, at, { background: true });
+      await enqueueMessage(
+        tx,
+        incident.id,
+        { kind: 'channel' },
+        { type: 'escalation_deferred', services: paged },
+        at,
+      );
+    }
+    return true;
+  }
 
   async function sweep(): Promise<EscalationSweep> {
     const at = now();
@@ -81,33 +121,8 @@ export function createEscalation(deps: EscalationDeps) {
 
   async function escalate(tx: Tx, id: number, at: Date, out: EscalationSweep): Promise<void> {
     const incident = await getIncident(tx, id);
-    const paged = pagedServices(incident.services, deps.pagesThroughPagerDuty);
-    if (paged.length > 0) {
-      // PagerDuty's escalation policy escalates these; firebreak says so once and stays out.
-      await setEscalationDueAt(tx, id, null);
-      const recorded = await record(
-        tx,
-        {
-          incidentId: id,
-          kind: 'escalation_deferred',
-          at,
-          actor: 'firebreak',
-          source: 'firebreak',
-          payload: { services: paged },
-          dedupeKey: 'escalation:pagerduty',
-        },
-        at,
-      );
-      if (recorded) {
-        await enqueueMessage(
-          tx,
-          id,
-          { kind: 'channel' },
-          { type: 'escalation_deferred', services: paged },
-          at,
-        );
-        out.deferred.push(id);
-      }
+    if (await deferToPagerDuty(tx, incident, at)) {
+      out.deferred.push(id);
       return;
     }
     const tiers = tiersFor(policy, incident.severity);

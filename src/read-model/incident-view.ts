@@ -14,7 +14,7 @@ import {
   runbookUrls,
   suspectLinks,
 } from '../store/incident-view.js';
-import { getIncident } from '../store/incidents.js';
+import { findIncidentRow, getIncident } from '../store/incidents.js';
 import { lastRecordedCut } from '../store/intake.js';
 import type { Tx } from '../store/unit-of-work.js';
 
@@ -79,6 +79,8 @@ export interface IncidentView {
   runbooks: { label: string; url: string }[];
   /** The services' checklist steps in order, and who last ticked or unticked each. */
   checklist: ChecklistStepView[];
+  /** When the next escalation tier is called out unless someone acknowledges; null: none. */
+  escalationDueAt: Date | null;
 }
 
 export interface ChecklistStepView {
@@ -124,6 +126,7 @@ export async function buildIncidentView(
         changedAt,
       }),
     ),
+    escalationDueAt: (await findIncidentRow(tx, incidentId))?.escalationDueAt ?? null,
   };
 }
 

@@ -53,6 +53,7 @@ export const blocks = {
   cardPages: 'card_pages',
   cardRunbooks: 'card_runbooks',
   cardChecklist: 'card_checklist',
+  cardEscalation: 'card_escalation',
   suspect: (deployId: number) => `suspect_${deployId}`,
   announcement: (incidentId: number) => `announce_${incidentId}`,
   causeQuestion: 'cause_question',

@@ -4,7 +4,7 @@ import { createEscalation } from '../../src/incidents/escalation.js';
 import { actions } from '../../src/slack/ids.js';
 import { openDb } from '../../src/store/sqlite.js';
 import { list } from '../../src/timeline/timeline.js';
-import { API_TOKEN, startTestApp, type TestApp } from '../support/app.js';
+import { API_TOKEN, eventually, startTestApp, type TestApp } from '../support/app.js';
 import { ALICE, slackDriver } from '../support/slack-driver.js';
 
 let bot: TestApp | undefined;
@@ -57,6 +57,14 @@ const dms = (app: TestApp, user: string) => {
   const dm = app.slack.channelByName(`dm-${user.toLowerCase()}`);
   return dm ? app.slack.messages(dm.id) : [];
 };
+/** The card's escalation notice, if it shows one. */
+const notice = (app: TestApp, channel: string) => {
+  const [card] = app.slack.pinnedMessages(channel);
+  const block = (
+    card?.blocks as { block_id?: string; elements?: { text: string }[] }[] | undefined
+  )?.find((b) => b.block_id === 'card_escalation');
+  return block?.elements?.[0]?.text;
+};
 const kinds = async (app: TestApp, id = 1) =>
   (await app.app.store.read((tx) => list(tx, id)))
     .map((e) => e.kind)
@@ -76,6 +84,8 @@ async function openSev1(app: TestApp, service: string) {
 test('each tier is called out once at its time, in the channel and by DM; a restart repeats none; acknowledging stops the rest', async () => {
   bot = await start();
   const channel = await openSev1(bot, 'checkout');
+  // Said before it happens: the card names when the next tier comes unless someone acknowledges.
+  expect(notice(bot, channel)).toContain('the next escalation tier is called out');
 
   advance(4);
   await sweep(bot);
@@ -111,6 +121,7 @@ test('each tier is called out once at its time, in the channel and by DM; a rest
   const as = slackDriver(bot);
   await as.click(actions.acknowledge, '1', { user: ALICE, channel });
   await as.timelineEntry(1, 'acknowledged');
+  await eventually(() => bot && !notice(bot, channel));
   advance(30);
   await sweep(bot);
   expect(callouts(bot, channel)).toHaveLength(2);
@@ -162,6 +173,11 @@ test('two sweeps at once, on two connections to the database, call a tier out on
 test('a service that pages through PagerDuty: the tiers are PagerDuty’s, said once, nobody called twice', async () => {
   bot = await start();
   const channel = await openSev1(bot, 'payments');
+  // Said at once, and the card promises no call-out.
+  await eventually(() =>
+    bot?.slack.messages(channel).some((m) => m.text.includes("is PagerDuty's")),
+  );
+  expect(notice(bot, channel)).toBeUndefined();
   advance(6);
   await sweep(bot);
   advance(30);

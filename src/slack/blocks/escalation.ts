@@ -2,10 +2,10 @@ import type { types } from '@slack/bolt';
 import type { EscalationCall, EscalationMessage } from '../../domain/escalation-messages.js';
 import { type Incident, incidentRef } from '../../domain/incident.js';
 import type { IncidentView } from '../../read-model/incident-view.js';
-import { actions } from '../ids.js';
+import { actions, blocks as blockIds } from '../ids.js';
 import { severityLabel } from './incident-card.js';
 import type { RenderedMessage } from './rendered.js';
-import { channelLink, duration, escapeText, mrkdwn, plain, truncate } from './text.js';
+import { channelLink, duration, escapeText, mrkdwn, plain, slackDate, truncate } from './text.js';
 
 // Ids in these messages come from the config (validated as Slack ids), never from outside
 // input; the incident's title is escaped like everywhere else.
@@ -83,4 +83,19 @@ export function renderEscalationDm(call: EscalationCall, incident: Incident): Re
   if (incident.state !== 'resolved' && !incident.acknowledgedAt)
     blocks.push(acknowledgeButton(incident.id));
   return { text, blocks };
+}
+
+/** Said on the card before it happens: when the next tier is called out unless acknowledged. */
+export function escalationNotice(view: IncidentView): types.KnownBlock | null {
+  const i = view.incident;
+  if (!view.escalationDueAt || i.state === 'resolved' || i.acknowledgedAt) return null;
+  return {
+    type: 'context',
+    block_id: blockIds.cardEscalation,
+    elements: [
+      mrkdwn(
+        `⏫ Unacknowledged: the next escalation tier is called out ${slackDate(view.escalationDueAt, '{time}')} unless someone acknowledges.`,
+      ),
+    ],
+  };
 }

@@ -4,6 +4,7 @@ import type { AlertSummary, IncidentView, SuspectView } from '../../read-model/i
 import { actions, blocks as ids } from '../ids.js';
 import { checklistBlocks } from './checklist.js';
 import { rollbackButton } from './deploy.js';
+import { escalationNotice } from './escalation.js';
 import {
   channelLink,
   duration,
@@ -102,6 +103,8 @@ export function incidentCard(view: IncidentView): Block[] {
     });
   }
   out.push({ type: 'context', block_id: ids.cardMilestones, elements: [mrkdwn(milestones(view))] });
+  const escalation = escalationNotice(view);
+  if (escalation) out.push(escalation);
   out.push(...suspectBlocks(view));
   if (view.freezes.length > 0) {
     const text = view.freezes
