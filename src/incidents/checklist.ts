@@ -20,8 +20,8 @@ export interface ChecklistDeps {
 
 /**
  * The services' checklists as steps on the incident's card. The steps are copied onto the
- * incident when it opens (and when a reopen finds new ones), so the record and the postmortem
- * keep the list the responders saw even if the config changes later.
+ * incident when it opens (and when a later change finds services added since), so the record
+ * and the postmortem keep the list the responders saw even if the config changes later.
  */
 export function createChecklist(deps: ChecklistDeps) {
   const { store, now } = deps;
@@ -36,8 +36,10 @@ export function createChecklist(deps: ChecklistDeps) {
     );
   }
 
+  // Alerts add services without an event of their own, so every change to an open incident
+  // (acknowledged, severity, owner, state…) looks for the steps of services added since.
   const listener: IncidentListener = async (tx, event) => {
-    if (event.type !== 'opened' && event.type !== 'reopened') return;
+    if (event.type === 'resolved') return;
     if ((await attach(tx, event.incident.id, event.incident.services)) > 0)
       await enqueuePublish(tx, event.incident.id, event.at, { background: true });
   };

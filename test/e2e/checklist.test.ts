@@ -184,11 +184,33 @@ test('the checklist is ticked and unticked on the card, racing clicks both count
   expect(await entries(bot)).toHaveLength(4);
 });
 
-test('an incident of a service without a checklist has none on its card', async () => {
+test('a service without a checklist shows none; one added by a later alert brings its steps at the next change', async () => {
   bot = await startTestApp({ configYaml: CONFIG });
-  await bot.post('/webhooks/alerts', { dedupeKey: 'se', title: 'Search slow', service: 'search' });
-  const channel = await slackDriver(bot).channelOf(1);
+  await bot.post('/webhooks/alerts', {
+    dedupeKey: 'se',
+    group: 'shop',
+    title: 'Search slow',
+    service: 'search',
+  });
+  const as = slackDriver(bot);
+  const channel = await as.channelOf(1);
   const card = await eventually(() => bot?.slack.pinnedMessages(channel)[0]);
   expect(checklistOf(card)).toBeUndefined();
   expect(JSON.stringify(card.blocks)).not.toContain('Checklist');
+
+  // The same alert group, now for checkout: the service joins INC-1; acknowledging it shows
+  // checkout's checklist.
+  await bot.post('/webhooks/alerts', {
+    dedupeKey: 'co',
+    group: 'shop',
+    title: 'Checkout errors',
+    service: 'checkout',
+  });
+  await bot.settle();
+  await as.click(actions.acknowledge, '1', { user: ALICE, channel });
+  const withSteps = await eventually(() => {
+    const pinned = bot?.slack.pinnedMessages(channel)[0];
+    return pinned && checklistOf(pinned) ? pinned : undefined;
+  });
+  expect(checklistOf(withSteps)?.options.map((o) => o.value)).toEqual(STEPS);
 });
