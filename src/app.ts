@@ -9,6 +9,7 @@ import { createHttpHandler } from './http/server.js';
 import { refuseSlackReplays, SLACK_REQUEST_SOURCE } from './http/slack-replay.js';
 import { createIncidentEvents } from './incidents/events.js';
 import { deploysModule } from './modules/deploys.js';
+import { escalationModule } from './modules/escalation.js';
 import { housekeepingModule } from './modules/housekeeping.js';
 import { incidentsModule } from './modules/incidents.js';
 import { metricsModule } from './modules/metrics.js';
@@ -75,8 +76,17 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     slack,
     maxAttempts: options.pagerDuty?.maxAttempts,
   });
+  const escalation = escalationModule({ ...base, slack });
   // Listeners run in this order inside the transaction that made the change.
-  const modules = [housekeepingModule(base), incidents, timeline, deploys, paging, metrics];
+  const modules = [
+    housekeepingModule(base),
+    incidents,
+    timeline,
+    deploys,
+    paging,
+    escalation,
+    metrics,
+  ];
   for (const module of modules) for (const listener of module.listeners) events.on(listener);
   for (const module of modules as readonly Module<unknown, unknown>[])
     for (const listener of module.alertListeners ?? []) events.onAlert(listener);
@@ -110,6 +120,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     ...timeline.slack,
     ...deploys.slack,
     ...paging.slack,
+    ...escalation.slack,
   };
 
   let draining = false;

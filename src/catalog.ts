@@ -4,6 +4,8 @@ export interface ServiceEntry {
   readonly owners: readonly string[];
   /** The service's runbook (services.<name>.runbook). */
   readonly runbook?: string;
+  /** Steps people tick on the card (services.<name>.checklist). */
+  readonly checklist?: readonly string[];
 }
 
 export interface ResolvedService {
@@ -17,6 +19,7 @@ export interface Catalog {
   resolve(name: string): ResolvedService;
   owners(service: string): readonly string[];
   runbook(service: string): string | undefined;
+  checklist(service: string): readonly string[];
   names(): readonly string[];
 }
 
@@ -34,6 +37,7 @@ export function createCatalog(services: Readonly<Record<string, ServiceEntry>>):
     },
     owners: (service) => services[service]?.owners ?? [],
     runbook: (service) => services[service]?.runbook,
+    checklist: (service) => services[service]?.checklist ?? [],
     names: () => Object.keys(services),
   };
 }

@@ -11,6 +11,7 @@ import { TEMPLATE_VARIABLES, unknownVariables } from './deploy/template.js';
 import { AUTO_ROLLBACK_MODES } from './domain/auto-rollback.js';
 import { SEVERITIES } from './domain/incident.js';
 import { isTimeZone, type OfficeHours, WEEKDAYS } from './domain/office-hours.js';
+import type { EscalationPolicy } from './incidents/escalation-decide.js';
 import type { IntakePolicy } from './incidents/intake.js';
 import type { ReminderPolicy } from './incidents/reminders.js';
 import type { LifecyclePolicy } from './incidents/service.js';
@@ -41,6 +42,9 @@ const duration = z.string().transform((text, ctx) => {
 });
 
 const severity = z.enum(SEVERITIES);
+/** Slack shows at most 75 characters of an option's text, and 10 checkboxes in one group. */
+export const CHECKLIST_STEP_MAX = 75;
+export const CHECKLIST_MAX_STEPS = 10;
 const slackId = z
   .string()
   .regex(/^[A-Z0-9]{2,}$/, 'must be a Slack id like U0123ABCD or C0123ABCD');
@@ -137,6 +141,24 @@ const serviceConfig = z.object({
     .url({ protocol: /^https?$/ })
     .max(2000)
     .optional(),
+  /** Steps people tick on the card of every incident of the service (src/incidents/checklist.ts). */
+  checklist: z
+    .array(
+      z
+        .string()
+        .trim()
+        .min(1, 'a checklist step cannot be empty')
+        .max(
+          CHECKLIST_STEP_MAX,
+          `a checklist step is at most ${CHECKLIST_STEP_MAX} characters (what Slack shows beside a checkbox)`,
+        ),
+    )
+    .max(
+      CHECKLIST_MAX_STEPS,
+      `a checklist has at most ${CHECKLIST_MAX_STEPS} steps (one Slack checkbox group)`,
+    )
+    .refine((steps) => new Set(steps).size === steps.length, 'a checklist names each step once')
+    .default([]),
   pagerduty: z
     .object({
       serviceId: z.string().min(1).optional(),
@@ -172,6 +194,30 @@ const officeHours = z
       timeZone: h.timeZone,
     }),
   );
+// Who a tier calls: the services' owners, a user (U…/W…), a user group (S…), or the channel.
+const notifyEntry = z
+  .string()
+  .regex(
+    /^(?:owners|here|channel|[UWS][A-Z0-9]{2,})$/,
+    'must be owners, here, channel, a user id (U…/W…) or a user-group id (S…)',
+  );
+const escalationTier = z.object({
+  after: duration,
+  notify: z.array(notifyEntry).min(1, 'names nobody').max(20),
+});
+const escalationTiers = z
+  .array(escalationTier)
+  .max(10)
+  .superRefine((tiers, ctx) => {
+    for (let i = 1; i < tiers.length; i++) {
+      if ((tiers[i]?.after ?? 0) <= (tiers[i - 1]?.after ?? 0))
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'after'],
+          message: 'must be later than the tier before it',
+        });
+    }
+  });
 
 export const FileConfig = z.object({
   incidents: z
@@ -252,6 +298,11 @@ export const FileConfig = z.object({
       path: ['freezeOnAlertsMinFreeze'],
       message: 'must not be longer than deploys.freezeMax',
     })
+    .prefault({}),
+  // Off by default: no tiers, nobody is called out (src/incidents/escalation.ts).
+  escalation: z
+    .object({ tiers: z.partialRecord(severity, escalationTiers).default({}) })
+    .strict()
     .prefault({}),
   pagerduty: z
     .object({
@@ -487,7 +538,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
  * the config, and a key used by several services (reminders, deployers…) is mapped once.
  */
 export function policiesOf(config: Config) {
-  const { incidents, deploys, permissions, pagerduty, services, people } = config.file;
+  const { incidents, deploys, permissions, pagerduty, services, people, escalation } = config.file;
   const reminders = {
     reminders: incidents.reminders,
     unownedReminderMs: incidents.unownedReminder,
@@ -549,6 +600,14 @@ export function policiesOf(config: Config) {
         ...new Set(Object.values(services).flatMap((s) => Object.keys(s.environments))),
       ],
     },
+    escalation: {
+      tiers: Object.fromEntries(
+        Object.entries(escalation.tiers).map(([sev, tiers]) => [
+          sev,
+          tiers.map((t) => ({ afterMs: t.after, notify: t.notify })),
+        ]),
+      ),
+    } satisfies EscalationPolicy,
     paging: {
       restEnabled: Boolean(config.pagerDuty.token),
       services,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EscalationMessage } from './escalation-messages.js';
 import { SEVERITIES, STATES } from './incident.js';
 import { PagingMessage } from './paging-messages.js';
 
@@ -62,6 +63,7 @@ export const ChatMessage = z.discriminatedUnion('type', [
   /** The channel will be archived at `at` (epoch ms). */
   z.object({ type: z.literal('archive_scheduled'), by: z.string(), at: z.number() }),
   ...PagingMessage.options,
+  ...EscalationMessage.options,
   z.object({
     type: z.literal('timeline_pinned'),
     by: z.string(),

@@ -50,6 +50,11 @@ export const TIMELINE_KINDS = [
   'channel_archive_scheduled',
   'channel_archived',
   'delivery_failed',
+  // Escalation without PagerDuty (a tier called out; or left to PagerDuty) and the checklist.
+  'escalation_called',
+  'escalation_deferred',
+  'checklist_ticked',
+  'checklist_unticked',
 ] as const;
 
 export type TimelineKind = (typeof TIMELINE_KINDS)[number];

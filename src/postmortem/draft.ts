@@ -81,6 +81,7 @@ export function renderPostmortem(record: PostmortemRecord, options: DraftOptions
     deploysSection(record, who),
     rollbacksAndFreezes(record, who),
     pagesSection(record, who),
+    ...checklistSection(record, who),
     timelineSection(record, maxMessage, who),
     [
       '## Contributing factors',
@@ -331,6 +332,24 @@ function pagesSection(r: PostmortemRecord, who: Who): string {
   ].join('\n');
 }
 
+/** The checklist as it ended (no section when the incident had none). */
+function checklistSection(r: PostmortemRecord, who: Who): string[] {
+  if (r.checklist.length === 0) return [];
+  const done = r.checklist.filter((s) => s.checked).length;
+  return [
+    [
+      '## Checklist',
+      '',
+      `${done} of ${r.checklist.length} steps done.`,
+      '',
+      ...r.checklist.map(
+        (s) =>
+          `- [${s.checked ? 'x' : ' '}] ${escapeInline(s.text)}${s.changedBy ? ` — ${s.checked ? 'ticked' : 'unticked'} by ${who(s.changedBy)} at ${utc(s.changedAt)} UTC` : ''}`,
+      ),
+    ].join('\n'),
+  ];
+}
+
 /** One line (and maybe a message body) per curated event. */
 function entry(item: TimelineItem, maxMessage: number, who: Who): string {
   const p = item.payload;
@@ -457,6 +476,24 @@ function entry(item: TimelineItem, maxMessage: number, who: Who): string {
       break;
     case 'page_failed':
       line = `📟 Paging failed${str(p.service) ? ` for ${escapeInline(str(p.service) ?? '')}` : ''}${str(p.error) ? `: ${escapeInline(str(p.error) ?? '')}` : ''}`;
+      break;
+    case 'escalation_called': {
+      const named = [
+        ...(str(p.broadcast) ? [`@${str(p.broadcast)}`] : []),
+        ...(Array.isArray(p.groups)
+          ? (p.groups as unknown[]).map((g) => `group ${escapeInline(String(g))}`)
+          : []),
+        ...(Array.isArray(p.users) ? (p.users as unknown[]).map((u) => who(str(u))) : []),
+      ];
+      line = `⏫ Escalation ${str(p.tier) ?? '?'} of ${str(p.of) ?? '?'} called out while unacknowledged: ${named.length ? named.join(', ') : 'nobody to call'}`;
+      break;
+    }
+    case 'escalation_deferred':
+      line = `📟 Escalation left to PagerDuty (${escapeInline(Array.isArray(p.services) ? (p.services as unknown[]).join(', ') : '')} page through it)`;
+      break;
+    case 'checklist_ticked':
+    case 'checklist_unticked':
+      line = `☑️ Checklist step ${item.kind === 'checklist_ticked' ? 'ticked' : 'unticked'} by ${by}: ${escapeInline(str(p.step) ?? '')}`;
       break;
     case 'cause_recorded':
       line =

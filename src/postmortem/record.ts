@@ -8,6 +8,7 @@ import type {
   RollbackItem,
   TimelineItem,
 } from '../domain/postmortem.js';
+import { checklistOf } from '../store/checklist.js';
 import { getIncident } from '../store/incidents.js';
 import {
   alertsOf,
@@ -33,6 +34,8 @@ export interface PostmortemRecord {
   freezes: FreezeItem[];
   pages: PageItem[];
   followups: FollowupItem[];
+  /** The checklist steps in order, as they ended, and who last changed each. */
+  checklist: { text: string; checked: boolean; changedBy: string | null; changedAt: Date | null }[];
   /** The curated timeline in time order; when longer than the limit, its head and tail. */
   timeline: { items: TimelineItem[]; omitted: number; omittedAfter: number | null };
 }
@@ -68,6 +71,10 @@ export const CURATED_KINDS = [
   'page_triggered',
   'page_failed',
   'cause_recorded',
+  'escalation_called',
+  'escalation_deferred',
+  'checklist_ticked',
+  'checklist_unticked',
 ] as const satisfies readonly TimelineKind[];
 
 export interface LoadOptions {
@@ -137,6 +144,9 @@ export async function loadPostmortemRecord(
     freezes: await freezesOf(tx, incidentId),
     pages: await pageItemsOf(tx, incidentId),
     followups: await followupsOf(tx, incidentId),
+    checklist: (await checklistOf(tx, incidentId)).map(
+      ({ text, checked, changedBy, changedAt }) => ({ text, checked, changedBy, changedAt }),
+    ),
     timeline: await curatedTimeline(tx, incidentId, options.maxTimeline ?? 400),
   };
 }

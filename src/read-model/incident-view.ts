@@ -6,6 +6,7 @@ import type { OfficeHours } from '../domain/office-hours.js';
 import { reminderTime } from '../incidents/office-hours.js';
 import { STORM_GROUP_KEY, type StormGroup, stormGroups } from '../incidents/storm.js';
 import { pendingAutoRollbackOf } from '../store/auto-rollbacks.js';
+import { checklistOf } from '../store/checklist.js';
 import { findDeploy } from '../store/deploys.js';
 import {
   activeFreezes,
@@ -17,7 +18,7 @@ import {
   runbookUrls,
   suspectLinks,
 } from '../store/incident-view.js';
-import { getIncident } from '../store/incidents.js';
+import { findIncidentRow, getIncident } from '../store/incidents.js';
 import { lastRecordedCut } from '../store/intake.js';
 import { reminderDueTimes } from '../store/reminders.js';
 import type { Tx } from '../store/unit-of-work.js';
@@ -85,6 +86,17 @@ export interface IncidentView {
   reminders: ReminderTimes;
   /** An automatic rollback counting down (deploys.autoRollback, mode on); absent: none. */
   autoRollback?: AutoRollbackCountdown | null;
+  /** The services' checklist steps in order, and who last ticked or unticked each. */
+  checklist: ChecklistStepView[];
+  /** When the next escalation tier is called out unless someone acknowledges; null: none. */
+  escalationDueAt: Date | null;
+}
+
+export interface ChecklistStepView {
+  text: string;
+  checked: boolean;
+  changedBy: string | null;
+  changedAt: Date | null;
 }
 
 export interface ReminderTimes {
@@ -148,6 +160,15 @@ export async function buildIncidentView(
     ),
     reminders: await reminderTimes(tx, incident, options.officeHours),
     autoRollback: await countdownOf(tx, incidentId),
+    checklist: (await checklistOf(tx, incidentId)).map(
+      ({ text, checked, changedBy, changedAt }) => ({
+        text,
+        checked,
+        changedBy,
+        changedAt,
+      }),
+    ),
+    escalationDueAt: (await findIncidentRow(tx, incidentId))?.escalationDueAt ?? null,
   };
 }
 

@@ -22,6 +22,8 @@ export const actions = {
   followupReopen: 'followup_reopen',
   /** A runbook link button (a url button still reports its click, which is only acknowledged). */
   runbook: (n: number) => `runbook_${n}`,
+  /** The checklist's checkboxes on the card (Slack sends every ticked box after a click). */
+  checklist: 'checklist_toggle',
 } as const;
 
 export const views = {
@@ -52,6 +54,8 @@ export const blocks = {
   cardPages: 'card_pages',
   cardRunbooks: 'card_runbooks',
   cardAutoRollback: 'card_auto_rollback',
+  cardChecklist: 'card_checklist',
+  cardEscalation: 'card_escalation',
   suspect: (deployId: number) => `suspect_${deployId}`,
   announcement: (incidentId: number) => `announce_${incidentId}`,
   causeQuestion: 'cause_question',

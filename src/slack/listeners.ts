@@ -1,7 +1,14 @@
-import type { App, BlockAction, ButtonAction, MessageShortcut } from '@slack/bolt';
+import type {
+  App,
+  BlockAction,
+  ButtonAction,
+  CheckboxesAction,
+  MessageShortcut,
+} from '@slack/bolt';
 import type { Catalog } from '../catalog.js';
 import type { Archiving } from '../incidents/archive.js';
 import type { TimelineCapture } from '../incidents/capture.js';
+import type { Checklist } from '../incidents/checklist.js';
 import type { Followups } from '../incidents/followups.js';
 import type { Reminders } from '../incidents/reminders.js';
 import type { Incidents } from '../incidents/service.js';
@@ -13,6 +20,7 @@ import { claimDelivery } from '../store/deliveries.js';
 import type { Store } from '../store/unit-of-work.js';
 import { archiveClicked } from './actions/archive.js';
 import { causeAnswer } from './actions/cause.js';
+import { checklistClicked } from './actions/checklist.js';
 import {
   acknowledgeClicked,
   resolveClicked,
@@ -62,6 +70,8 @@ export interface SlackServices {
   /** incidents.defaultEnvironment: where DORA metrics are measured. */
   defaultEnvironment: string;
   deploys?: DeploySlackServices;
+  /** The services' checklists on the card (src/modules/escalation.ts). */
+  checklist?: Checklist;
 }
 
 /** The routing table: one line per command, action, view and event. */
@@ -106,6 +116,12 @@ export function registerListeners(app: App, services: SlackServices): void {
   app.action<BlockAction<ButtonAction>>(actions.followupDone, followupButton(services));
   app.action<BlockAction<ButtonAction>>(actions.followupWontDo, followupButton(services));
   app.action<BlockAction<ButtonAction>>(actions.followupReopen, followupButton(services));
+  const { checklist } = services;
+  if (checklist)
+    app.action<BlockAction<CheckboxesAction>>(
+      actions.checklist,
+      checklistClicked({ ...services, checklist }),
+    );
 
   app.view(views.declare, declareSubmitted(services));
   app.view(views.resolve, resolveSubmitted(services));

@@ -50,6 +50,8 @@ export const incidents = sqliteTable(
     // Reminder clocks: when the next status update is due, and when to nag about a missing owner.
     nextUpdateDueAt: ms('next_update_due_at'),
     ownerReminderAt: ms('owner_reminder_at'),
+    // When the next escalation tier is due while nobody acknowledges (src/incidents/escalation.ts).
+    escalationDueAt: ms('escalation_due_at'),
     // What has been made true in Slack so far. A retried publish continues from here, which is
     // how a crash between two Slack calls never opens a second channel or posts a second card.
     channelId: text('channel_id'),
@@ -77,6 +79,7 @@ export const incidents = sqliteTable(
       .where(sql`${t.state} <> 'resolved' AND ${t.groupKey} IS NOT NULL`),
     index('incidents_state').on(t.state),
     index('incidents_next_update').on(t.nextUpdateDueAt),
+    index('incidents_escalation_due').on(t.escalationDueAt),
     // The cap on new incidents counts the alert incidents opened in the last minute.
     index('incidents_source_created').on(t.source, t.createdAt),
   ],
@@ -514,3 +517,22 @@ export type RollbackRow = typeof rollbacks.$inferSelect;
 export type FreezeRow = typeof freezes.$inferSelect;
 export type PageRow = typeof pages.$inferSelect;
 export type FollowupRow = typeof followups.$inferSelect;
+
+/** The steps of an incident's checklist (services.<name>.checklist) and who ticked them. */
+export const checklistSteps = sqliteTable(
+  'checklist_steps',
+  {
+    incidentId: integer('incident_id')
+      .notNull()
+      .references(() => incidents.id),
+    // Order on the card; the text is the step's identity (a click names the step by its text).
+    position: integer('position').notNull(),
+    text: text('text').notNull(),
+    checked: integer('checked', { mode: 'boolean' }).notNull().default(false),
+    // Who changed it last, and when (the timeline keeps every change).
+    changedBy: text('changed_by'),
+    changedAt: ms('changed_at'),
+  },
+  (t) => [primaryKey({ columns: [t.incidentId, t.text] })],
+);
+export type ChecklistStepRow = typeof checklistSteps.$inferSelect;

@@ -33,6 +33,8 @@ const METHOD_SCOPES: Readonly<Record<string, readonly string[]>> = {
   'conversations.setPurpose': ['channels:manage', 'groups:write'],
   'conversations.archive': ['channels:manage', 'groups:write'],
   'conversations.join': ['channels:join'],
+  // Direct messages to the people an escalation tier calls (one person: im:write).
+  'conversations.open': ['im:write'],
   'conversations.list': ['channels:read', 'groups:read'],
   'conversations.info': ['channels:read', 'groups:read'],
   'conversations.members': ['channels:read', 'groups:read'],

@@ -3,7 +3,9 @@ import { incidentRef, SEVERITIES, type Severity, type State } from '../../domain
 import type { AlertSummary, IncidentView, SuspectView } from '../../read-model/incident-view.js';
 import { actions, blocks as ids } from '../ids.js';
 import { autoRollbackCountdown } from './auto-rollback.js';
+import { checklistBlocks } from './checklist.js';
 import { rollbackButton } from './deploy.js';
+import { escalationNotice } from './escalation.js';
 import {
   channelLink,
   duration,
@@ -102,6 +104,8 @@ export function incidentCard(view: IncidentView): Block[] {
     });
   }
   out.push({ type: 'context', block_id: ids.cardMilestones, elements: [mrkdwn(milestones(view))] });
+  const escalation = escalationNotice(view);
+  if (escalation) out.push(escalation);
   out.push(...suspectBlocks(view));
   if (view.freezes.length > 0) {
     const text = view.freezes
@@ -124,6 +128,7 @@ export function incidentCard(view: IncidentView): Block[] {
   }
   const runbooks = runbookButtons(view);
   if (runbooks) out.push(runbooks);
+  out.push(...checklistBlocks(view));
   if (open) out.push(cardActions(view, value));
   return out;
 }

@@ -4,6 +4,7 @@ import type { ChatMessage } from '../../domain/messages.js';
 import { SNOOZE_MINUTES } from '../../incidents/reminders.js';
 import type { IncidentView } from '../../read-model/incident-view.js';
 import { actions, snoozeActionId } from '../ids.js';
+import { renderEscalationMessage } from './escalation.js';
 import { severityLabel, stateLabel } from './incident-card.js';
 import { renderPagingMessage } from './paging.js';
 import type { RenderedMessage } from './rendered.js';
@@ -178,6 +179,9 @@ export function renderMessage(message: ChatMessage, view: IncidentView): Rendere
     case 'pagerduty_update':
     case 'owner_from_pagerduty':
       return renderPagingMessage(message, view);
+    case 'escalation_called':
+    case 'escalation_deferred':
+      return renderEscalationMessage(message, view);
     case 'timeline_pinned':
     case 'timeline_withdrawn':
     case 'cause_question':

@@ -254,7 +254,33 @@ const replies: MethodHandler = (args, ctx) => {
   return page(thread, args, ctx, false);
 };
 
+/**
+ * Opens (or finds) the direct message between the caller and one user, as Slack answers
+ * conversations.open; the conversation is a D… channel holding the two of them.
+ */
+const open: MethodHandler = (args, ctx) => {
+  const users = (str(args, 'users') ?? '').split(',').filter(Boolean);
+  if (users.length === 0) return fail('users_list_not_supplied');
+  if (users.length > 1) return fail('not_supported_in_emulator');
+  const [user = ''] = users;
+  if (!ctx.state.users.has(user)) return fail('user_not_found');
+  const name = `dm-${user.toLowerCase()}`;
+  const existing = [...ctx.state.channels.values()].find((c) => c.name === name);
+  const channel =
+    existing ??
+    insertChannel(ctx.state, {
+      id: nextId(ctx.state, 'D'),
+      name,
+      is_private: true,
+      creator: ctx.caller,
+      members: [ctx.caller, user],
+      created: unixSeconds(ctx.now()),
+    });
+  return ok({ channel: { id: channel.id }, already_open: existing !== undefined });
+};
+
 export const conversationMethods: Record<string, MethodHandler> = {
+  'conversations.open': open,
   'conversations.create': create,
   'conversations.list': list,
   'conversations.info': info,

@@ -162,6 +162,7 @@ const DEFAULT_SCOPES = [
   'groups:history',
   'groups:read',
   'groups:write',
+  'im:write',
   'pins:write',
   'reactions:read',
   'usergroups:read',
