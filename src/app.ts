@@ -14,6 +14,7 @@ import { incidentsModule } from './modules/incidents.js';
 import { metricsModule } from './modules/metrics.js';
 import { pagingModule } from './modules/paging.js';
 import { timelineModule } from './modules/timeline.js';
+import { trackersModule } from './modules/trackers.js';
 import { createOutboxWorker } from './outbox/worker.js';
 import { createPagerDuty } from './pagerduty.js';
 import { createRunner } from './runner.js';
@@ -74,8 +75,21 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     slack,
     maxAttempts: options.pagerDuty?.maxAttempts,
   });
+  const trackers = trackersModule({
+    ...base,
+    followups: incidents.services.followups,
+    namesOf: timeline.slack.namesOf,
+  });
   // Listeners run in this order inside the transaction that made the change.
-  const modules = [housekeepingModule(base), incidents, timeline, deploys, paging, metrics];
+  const modules = [
+    housekeepingModule(base),
+    incidents,
+    timeline,
+    deploys,
+    paging,
+    metrics,
+    trackers,
+  ];
   for (const module of modules) for (const listener of module.listeners) events.on(listener);
 
   const worker = createOutboxWorker({
@@ -107,6 +121,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     ...timeline.slack,
     ...deploys.slack,
     ...paging.slack,
+    ...trackers.slack,
   };
 
   let draining = false;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SEVERITIES, STATES } from './incident.js';
 import { PagingMessage } from './paging-messages.js';
+import { TrackerMessage } from './tracker-messages.js';
 
 // Schemas, because messages travel through the outbox as JSON and are checked when they come
 // back out; the types are derived from them so the two cannot drift.
@@ -62,6 +63,7 @@ export const ChatMessage = z.discriminatedUnion('type', [
   /** The channel will be archived at `at` (epoch ms). */
   z.object({ type: z.literal('archive_scheduled'), by: z.string(), at: z.number() }),
   ...PagingMessage.options,
+  ...TrackerMessage.options,
   z.object({
     type: z.literal('timeline_pinned'),
     by: z.string(),
