@@ -48,7 +48,8 @@ export function githubTracker(config: GithubTrackerConfig): TrackerClient {
   const keyOf = (number: unknown) => `${config.repo}#${String(number)}`;
 
   async function findExisting(draft: IssueDraft): Promise<CreatedIssue | null> {
-    const since = new Date(draft.since.getTime() - SKEW_MS).toISOString();
+    // GitHub documents `since` as YYYY-MM-DDTHH:MM:SSZ.
+    const since = new Date(draft.since.getTime() - SKEW_MS).toISOString().replace(/\.\d+Z$/, 'Z');
     const query = new URLSearchParams({
       state: 'all',
       since,
