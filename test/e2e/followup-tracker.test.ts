@@ -143,6 +143,8 @@ test('a follow-up added in Slack becomes one GitHub issue; its link is on the fo
   const unknown = await deliver(bot, closedEvent(99));
   expect(unknown.status).toBe(200);
   expect(await unknown.json()).toEqual({ followupId: null, changed: false });
+  // Bodies are size-limited (1 MiB) before anything else is read.
+  expect((await deliver(bot, `{"pad":"${'x'.repeat(1024 * 1024)}"}`)).status).toBe(413);
   // Not JSON of the right shape: 400.
   expect((await deliver(bot, '{"action":"closed"}')).status).toBe(400);
 
