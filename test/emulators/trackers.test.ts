@@ -84,5 +84,5 @@ test('Jira: create answers 201 {id, key, self}; the JQL search answers like the 
   const sample = fixture<{ issues: unknown[] }>('jira/search-jql.response.json');
   expect(keys(found)).toEqual(keys(sample));
   expect(keys(found.issues[0])).toEqual(keys(sample.issues[0]));
-  expect(found.issues[0].key).toBe('OPS-1');
+  expect(found.issues[0]?.key).toBe('OPS-1');
 });
