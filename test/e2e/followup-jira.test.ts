@@ -130,7 +130,7 @@ test('Jira lost the answer after creating (502): the JQL lookup finds the issue;
   expect(jira.issues).toHaveLength(1);
   const searches = jira.requests.filter((r) => r.path === '/rest/api/3/search/jql');
   expect(searches.length).toBeGreaterThanOrEqual(2);
-  expect(String((searches[0]?.json as { jql?: string }).jql)).toMatch(
+  expect(String((searches[0]?.json as { jql?: string } | undefined)?.jql)).toMatch(
     /^project = "OPS" AND labels = "firebreak-followup-1-[0-9a-z]+"$/,
   );
 

@@ -69,7 +69,7 @@ test('the Jira description is an ADF document with the same facts', () => {
   expect(JSON.stringify(doc)).toContain('"href":"https://slack.com/app_redirect?channel=C0INC"');
 });
 
-test('config: a service tracker overrides the global one; bad keys are named; secrets from ${VAR}', () => {
+test('config: a service tracker overrides the global one; bad keys are named; secrets from environment references', () => {
   const file = parseFileConfig(
     `
 services:
