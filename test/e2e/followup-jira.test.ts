@@ -144,7 +144,7 @@ test('Jira lost the answer after creating (502): the JQL lookup finds the issue;
       .messages(channelId)
       .find((m) => String(m.text).includes('You must specify a summary of the issue.')),
   );
-  expect(String(refused.text)).toContain('Jira refused the issue');
+  expect(String(refused.text)).toContain('Could not create the Jira issue');
   expect(await followup(bot, 2)).toMatchObject({ exportState: 'failed' });
   expect(jira.issues).toHaveLength(1);
 });

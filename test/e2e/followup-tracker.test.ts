@@ -8,6 +8,7 @@ import {
 } from '../emulators/trackers/github-issues.js';
 import { API_TOKEN, eventually, startTestApp, type TestApp } from '../support/app.js';
 import { fixture } from '../support/fixtures.js';
+import { freePort } from '../support/net.js';
 import { BOB, slackDriver } from '../support/slack-driver.js';
 
 // Follow-ups into GitHub Issues, end to end: the real bot (SQLite, Bolt, WebClient) against the
@@ -207,7 +208,7 @@ test('a 4xx is said in the channel with Retry; Retry after the fix exports it', 
       .messages(channelId)
       .find((m) => String(m.text).includes('Issues are disabled for this repo')),
   );
-  expect(String(refused.text)).toContain('GitHub refused the issue');
+  expect(String(refused.text)).toContain('Could not create the GitHub issue');
   expect(JSON.stringify(refused.blocks)).toContain('followup_export_retry');
   expect(await followup(bot, 1)).toMatchObject({ exportState: 'failed' });
   expect(github.issues).toHaveLength(0);
@@ -247,7 +248,7 @@ test('a 5xx is retried through the outbox until GitHub answers', async () => {
   expect(creates(github)).toHaveLength(2);
   expect(github.issues).toHaveLength(1);
   expect(
-    bot.slack.messages(channelId).some((m) => String(m.text).includes('refused the issue')),
+    bot.slack.messages(channelId).some((m) => String(m.text).includes('Could not create the')),
   ).toBe(false);
 });
 
@@ -275,4 +276,38 @@ test('a service with a tracker of its own overrides the global one; off by defau
   const issue = await eventually(() => started.github.issues[0]);
   expect(issue.repo).toBe('acme/checkout');
   expect(await followup(started.bot, 1)).toMatchObject({ trackerKey: 'acme/checkout#1' });
+});
+
+test('a tracker that never answers is retried, and after an hour said in the channel with Retry', async () => {
+  // Nothing listens on this port: every try is "could not reach" (transient).
+  const deadUrl = `http://127.0.0.1:${await freePort()}`;
+  let clock = Date.now();
+  bot = await startTestApp({
+    configYaml: `followups:\n  tracker: { kind: github, repo: ${REPO}, token: t, apiUrl: "${deadUrl}" }\n`,
+    app: { now: () => new Date(clock) },
+  });
+  const driver = slackDriver(bot);
+  await bot.post('/webhooks/alerts', { dedupeKey: 'x', title: 'X', service: 'x' });
+  const channelId = await driver.channelOf(1);
+  await driver.command('followup Unreachable tracker', { channel: channelId });
+  const app = bot;
+  const failures = async () =>
+    (await app.app.store.read((tx) => list(tx, 1))).filter(
+      (e) => e.kind === 'followup_export_failed',
+    );
+  // Retries for a while: still pending, nothing said.
+  await eventually(async () => (await app.app.store.read((tx) => list(tx, 1))).length > 0);
+  await new Promise((r) => setTimeout(r, 300));
+  expect(await followup(bot, 1)).toMatchObject({ exportState: 'pending' });
+  expect(await failures()).toHaveLength(0);
+
+  clock += 61 * 60_000;
+  const said = await eventually(() =>
+    app.slack.messages(channelId).find((m) => String(m.text).includes('Could not create the')),
+  );
+  expect(String(said.text)).toContain('could not reach 127.0.0.1');
+  expect(String(said.text)).toContain('(tried for 61 min)');
+  expect(JSON.stringify(said.blocks)).toContain('followup_export_retry');
+  expect(await followup(bot, 1)).toMatchObject({ exportState: 'failed' });
+  expect(await failures()).toHaveLength(1);
 });

@@ -17,7 +17,7 @@ export function issueSuffix(f: Followup): string {
   if (f.exportState === 'pending' && f.trackerKind)
     return ` · _going to ${TRACKER_NAME[f.trackerKind]}_`;
   if (f.exportState === 'failed' && f.trackerKind)
-    return ` · _${TRACKER_NAME[f.trackerKind]} refused it_`;
+    return ` · _no ${TRACKER_NAME[f.trackerKind]} issue yet (Retry)_`;
   return '';
 }
 
@@ -36,7 +36,7 @@ export function renderTrackerMessage(
     }
     case 'followup_export_failed': {
       const reason = escapeText(truncate(message.reason, 500, '…'));
-      const text = `⚠️ ${name} refused the issue for the ${what}: ${reason}\nFix the tracker settings or permissions, then retry.`;
+      const text = `⚠️ Could not create the ${name} issue for the ${what}: ${reason}\nFix the tracker settings or permissions (or wait for ${name}), then retry.`;
       return {
         text: truncateMarkup(text, 3000),
         blocks: [
