@@ -75,11 +75,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     slack,
     maxAttempts: options.pagerDuty?.maxAttempts,
   });
-  const trackers = trackersModule({
-    ...base,
-    followups: incidents.services.followups,
-    namesOf: timeline.slack.namesOf,
-  });
+  const trackers = trackersModule({ ...base, namesOf: timeline.slack.namesOf });
   // Listeners run in this order inside the transaction that made the change.
   const modules = [
     housekeepingModule(base),

@@ -24,5 +24,16 @@ export const TrackerMessage = z.discriminatedUnion('type', [
     tracker: z.enum(TRACKER_KINDS),
     reason: z.string(),
   }),
+  /** The issue was closed in the tracker, so the follow-up moved on. */
+  z.object({
+    type: z.literal('followup_closed_in_tracker'),
+    followupId: z.number(),
+    text: z.string(),
+    tracker: z.enum(TRACKER_KINDS),
+    key: z.string(),
+    url: z.string().nullable(),
+    by: z.string(),
+    state: z.enum(['done', 'wont_do']),
+  }),
 ]);
 export type TrackerMessage = z.infer<typeof TrackerMessage>;

@@ -8,6 +8,7 @@ import {
   findFollowup,
   findFollowupByIssue,
   setFollowupExport,
+  setFollowupState,
 } from '../store/followups.js';
 import { getIncident } from '../store/incidents.js';
 import type { Store, Tx } from '../store/unit-of-work.js';
@@ -71,8 +72,6 @@ export interface FollowupExportDeps {
   now: () => Date;
   kick: () => void;
   trackerFor: TrackerChoice;
-  /** Moves a follow-up on (the follow-ups service, so the timeline reads the same). */
-  setState: (id: number, state: 'done' | 'wont_do', actor: Actor) => Promise<Followup>;
 }
 
 /** Follow-ups as issues in GitHub or Jira: the state kept here, the calls made by the edge. */
@@ -198,11 +197,45 @@ export function createFollowupExport(deps: FollowupExportDeps) {
     actor: Actor,
     state: 'done' | 'wont_do' = 'done',
   ): Promise<{ followupId: number | null; changed: boolean }> {
-    const row = await store.read((tx) => findFollowupByIssue(tx, kind, issueKey(kind, key)));
-    if (!row) return { followupId: null, changed: false };
-    if (row.state !== 'open') return { followupId: row.id, changed: false };
-    await deps.setState(row.id, state, actor);
-    return { followupId: row.id, changed: true };
+    const at = now();
+    const outcome = await store.tx(async (tx) => {
+      const row = await findFollowupByIssue(tx, kind, issueKey(kind, key));
+      if (!row) return { followupId: null, changed: false };
+      if (row.state !== 'open') return { followupId: row.id, changed: false };
+      await setFollowupState(tx, row.id, state, at);
+      // The same entry a Done button records, by the tracker's user.
+      await record(
+        tx,
+        {
+          incidentId: row.incidentId,
+          kind: 'followup_changed',
+          at,
+          actor: actor.id,
+          source: actor.source,
+          payload: { followupId: row.id, from: row.state, to: state, issue: row.trackerKey },
+        },
+        at,
+      );
+      await enqueueMessage(
+        tx,
+        row.incidentId,
+        { kind: 'channel' },
+        {
+          type: 'followup_closed_in_tracker',
+          followupId: row.id,
+          text: row.text,
+          tracker: kind,
+          key: row.trackerKey ?? key,
+          url: row.trackerUrl,
+          by: actor.id,
+          state,
+        },
+        at,
+      );
+      return { followupId: row.id, changed: true };
+    });
+    if (outcome.changed) kick();
+    return outcome;
   }
 
   return { pending, exported, failed, retry, closedInTracker };

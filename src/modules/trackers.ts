@@ -1,11 +1,9 @@
 import { trackerRoutes } from '../http/trackers.js';
 import { createFollowupExport } from '../incidents/followup-export.js';
-import type { Followups } from '../incidents/followups.js';
 import { followupExportHandler, trackerKindFor, webhookSecrets } from '../trackers/export.js';
 import type { Base, Module } from './module.js';
 
 export interface TrackersModuleDeps extends Base {
-  followups: Followups;
   /** Display names for the issue body (the cached Slack names). */
   namesOf: (userIds: readonly string[]) => Promise<Map<string, string>>;
 }
@@ -22,7 +20,6 @@ export function trackersModule(deps: TrackersModuleDeps) {
     now,
     kick,
     trackerFor: trackerKindFor(file),
-    setState: (id, state, actor) => deps.followups.setState(id, state, actor),
   });
   return {
     services: { followupExport: exports },

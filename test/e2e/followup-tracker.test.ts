@@ -158,6 +158,13 @@ test('a follow-up added in Slack becomes one GitHub issue; its link is on the fo
     (e) => e.kind === 'followup_changed',
   );
   expect(changed.map((e) => [e.actor, e.source])).toEqual([['github:Codertocat', 'github']]);
+  const told = await eventually(() =>
+    bot.slack.messages(channelId).find((m) => String(m.text).includes('was closed in GitHub')),
+  );
+  expect(String(told.text)).toContain(
+    `<${url}|${REPO}#1> was closed in GitHub by *github:Codertocat*`,
+  );
+  expect(String(told.text)).toContain('is done ✅');
   // Delivered twice (GitHub redelivers): still done, nothing more recorded.
   expect(await (await deliver(bot, closedEvent(1))).json()).toEqual({
     followupId: 1,

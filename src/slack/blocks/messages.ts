@@ -185,6 +185,7 @@ export function renderMessage(message: ChatMessage, view: IncidentView): Rendere
       return renderTimelineMessage(message, view);
     case 'followup_exported':
     case 'followup_export_failed':
+    case 'followup_closed_in_tracker':
       return renderTrackerMessage(message, view);
     default:
       return message satisfies never;

@@ -55,6 +55,12 @@ export function renderTrackerMessage(
         ],
       };
     }
+    case 'followup_closed_in_tracker': {
+      const issue = link(message.url, truncate(message.key, 200, '…'));
+      const how = message.state === 'done' ? 'done ✅' : "won't do 🚫 (closed as not planned)";
+      const text = `${issue} was closed in ${name} by *${escapeText(truncate(message.by, 100, '…'))}*, so the ${what} is ${how}.`;
+      return { text: truncateMarkup(text, 3000), blocks: [section(text)] };
+    }
     default:
       return message satisfies never;
   }
