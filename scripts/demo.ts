@@ -14,6 +14,7 @@ import {
   type SlackEmulator,
   startSlackEmulator,
 } from '../test/emulators/slack.js';
+import { startGithubIssues } from '../test/emulators/trackers/github-issues.js';
 import { buttons, type FoundButton } from '../test/support/deploys.js';
 import {
   blockActionPayload,
@@ -22,6 +23,12 @@ import {
   slashCommandFields,
 } from '../test/support/slack-requests.js';
 import { renderBlocks } from './demo-render.js';
+import {
+  DEMO_TRACKER_REPO,
+  DEMO_TRACKER_TOKEN,
+  demoFollowupToGithub,
+  demoTrackerConfig,
+} from './demo-tracker.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const DIR = join(ROOT, 'data/demo');
@@ -50,6 +57,7 @@ async function main() {
     channels: [{ id: 'C0INCIDENTS', name: 'incidents' }],
   });
   const pagerduty = await startPagerDutyEmulator();
+  const github = await startGithubIssues({ token: DEMO_TRACKER_TOKEN, repos: [DEMO_TRACKER_REPO] });
   writeFileSync(
     join(DIR, 'firebreak.yaml'),
     `incidents:
@@ -66,7 +74,7 @@ services:
         rollback:
           backend: command
           argv: [node, "${join(ROOT, 'scripts/demo-rollback.mjs')}", "deployment/checkout", "--to-revision={{revision}}"]
-`,
+${demoTrackerConfig(github)}`,
   );
   const config = loadConfig({
     SLACK_BOT_TOKEN: 'xoxb-demo',
@@ -328,9 +336,12 @@ services:
     console.log(
       `  SQLite file kept at ${join(DIR, 'firebreak.db')} (try: npx firebreak verify with DATABASE_PATH set to it)`,
     );
+
+    await demoFollowupToGithub({ github, command, user: DANA, owner: ANA, step, dim });
   } finally {
     await app.stop({ timeoutMs: 5000 });
     await pagerduty.close();
+    await github.close();
     await slack.close();
   }
 }

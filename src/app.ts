@@ -16,6 +16,7 @@ import { metricsModule } from './modules/metrics.js';
 import type { Module } from './modules/module.js';
 import { pagingModule } from './modules/paging.js';
 import { timelineModule } from './modules/timeline.js';
+import { trackersModule } from './modules/trackers.js';
 import { createOutboxWorker } from './outbox/worker.js';
 import { createPagerDuty } from './pagerduty.js';
 import { createRunner } from './runner.js';
@@ -77,6 +78,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     maxAttempts: options.pagerDuty?.maxAttempts,
   });
   const escalation = escalationModule({ ...base, slack });
+  const trackers = trackersModule({ ...base, namesOf: timeline.slack.namesOf });
   // Listeners run in this order inside the transaction that made the change.
   const modules = [
     housekeepingModule(base),
@@ -86,6 +88,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     paging,
     escalation,
     metrics,
+    trackers,
   ];
   for (const module of modules) for (const listener of module.listeners) events.on(listener);
   for (const module of modules as readonly Module<unknown, unknown>[])
@@ -121,6 +124,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     ...deploys.slack,
     ...paging.slack,
     ...escalation.slack,
+    ...trackers.slack,
   };
 
   let draining = false;

@@ -132,6 +132,32 @@ const autoRollbackKeys = {
   cooldown: duration,
 };
 const autoRollbackOverride = z.object(autoRollbackKeys).partial();
+// Where follow-ups become issues (src/trackers/). Tokens come from `${VAR}` references.
+const trackerCommon = {
+  labels: z.array(z.string().min(1).max(50)).max(10).default([]),
+  // Signs the tracker's webhooks to /webhooks/trackers/…: closing the issue marks it done.
+  webhookSecret: z.string().min(16, 'webhook secrets need at least 16 characters').optional(),
+  timeout: duration.default(10_000),
+};
+const githubTracker = z.object({
+  kind: z.literal('github'),
+  repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name'),
+  token: z.string().min(1),
+  apiUrl: z.url().default('https://api.github.com'),
+  ...trackerCommon,
+});
+const jiraTracker = z.object({
+  kind: z.literal('jira'),
+  // The site, e.g. https://acme.atlassian.net
+  url: z.url({ protocol: /^https?$/ }),
+  email: z.email('must be the e-mail of the Jira user the API token belongs to'),
+  token: z.string().min(1),
+  project: z.string().regex(/^[A-Z][A-Z0-9_]{1,9}$/, 'must be a Jira project key like OPS'),
+  issueType: z.string().min(1).default('Task'),
+  ...trackerCommon,
+});
+export const TrackerConfig = z.discriminatedUnion('kind', [githubTracker, jiraTracker]);
+export type TrackerConfig = z.infer<typeof TrackerConfig>;
 
 const serviceConfig = z.object({
   aliases: z.array(z.string().min(1)).default([]),
@@ -170,6 +196,8 @@ const serviceConfig = z.object({
     .record(name, z.object({ rollback: RollbackBackendConfig.optional() }))
     .default({}),
   autoRollback: autoRollbackOverride.optional(),
+  /** Follow-ups of this service's incidents go here instead of `followups.tracker`. */
+  tracker: TrackerConfig.optional(),
 });
 export type ServiceConfig = z.infer<typeof serviceConfig>;
 
@@ -256,6 +284,12 @@ export const FileConfig = z.object({
     })
     .default({ deployers: [], commanders: [] }),
   services: z.record(name, serviceConfig).default({}),
+  followups: z
+    .object({
+      // Off unless set: every follow-up becomes an issue there (services may override).
+      tracker: TrackerConfig.optional(),
+    })
+    .prefault({}),
   deploys: z
     .object({
       suspectWindow: duration.default(2 * 60 * 60_000),

@@ -27,6 +27,12 @@ test('npm run demo plays a whole incident and leaves a verified record', async (
   expect(text).toContain('# INC-1: High 5xx error rate on checkout');
   expect(text).toContain('Confirmed cause: the deploy of checkout v2.3.1');
   expect(text).toMatch(/\d+ timeline events in \d+ hash chains, all intact/);
+  // The follow-up exported to the GitHub emulator, and its link in the channel.
+  expect(text).toContain(
+    'GitHub: POST /repos/acme/checkout/issues → 201 #1 “[INC-1] Add a canary stage to checkout deploys”',
+  );
+  expect(text).toContain('is now acme/checkout#1 in GitHub');
+  expect(text).toContain('Issue: https://github.com/acme/checkout/issues/1');
 }, 120_000);
 
 test('npm run demo -- --auto shows the countdown, its Cancel, the automatic rollback and the freeze after it', async () => {

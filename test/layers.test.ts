@@ -69,6 +69,6 @@ test('every core folder has a layer', () => {
   const folders = readdirSync(SRC, { withFileTypes: true })
     .filter((e) => e.isDirectory())
     .map((e) => e.name);
-  const edgesAndComposition = ['slack', 'http', 'modules'];
+  const edgesAndComposition = ['slack', 'http', 'modules', 'trackers'];
   expect(folders.filter((f) => layerOf(f) < 0 && !edgesAndComposition.includes(f))).toEqual([]);
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { EscalationMessage } from './escalation-messages.js';
 import { SEVERITIES, STATES } from './incident.js';
 import { PagingMessage } from './paging-messages.js';
+import { TrackerMessage } from './tracker-messages.js';
 
 // Schemas, because messages travel through the outbox as JSON and are checked when they come
 // back out; the types are derived from them so the two cannot drift.
@@ -64,6 +65,7 @@ export const ChatMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('archive_scheduled'), by: z.string(), at: z.number() }),
   ...PagingMessage.options,
   ...EscalationMessage.options,
+  ...TrackerMessage.options,
   z.object({
     type: z.literal('timeline_pinned'),
     by: z.string(),

@@ -68,6 +68,9 @@ export interface FollowupItem {
   text: string;
   ownerId: string | null;
   state: 'open' | 'done' | 'wont_do';
+  /** The issue it became in GitHub or Jira ("owner/repo#12", "OPS-7"), once exported. */
+  trackerKey: string | null;
+  trackerUrl: string | null;
 }
 
 export interface TimelineItem {

@@ -12,6 +12,7 @@ import { getIncident } from '../store/incidents.js';
 import type { Store } from '../store/unit-of-work.js';
 import { record } from '../timeline/timeline.js';
 import type { Actor } from './events.js';
+import { requestExport, type TrackerChoice } from './followup-export.js';
 
 export type { Followup, FollowupState };
 
@@ -20,10 +21,14 @@ export const FOLLOWUP_TEXT_MAX = 1000;
 export interface FollowupDeps {
   store: Store;
   now: () => Date;
+  /** Where new follow-ups are exported as issues (config `followups.tracker`); none: kept here. */
+  trackerFor?: TrackerChoice;
+  /** Wake the outbox worker after a commit that queued an export. */
+  kick?: () => void;
 }
 
 /** Work to do after an incident (open → done or won't do), listed in the postmortem. */
-export function createFollowups({ store, now }: FollowupDeps) {
+export function createFollowups({ store, now, trackerFor, kick }: FollowupDeps) {
   async function find(id: number): Promise<Followup | undefined> {
     return await store.read((tx) => findFollowup(tx, id));
   }
@@ -42,8 +47,8 @@ export function createFollowups({ store, now }: FollowupDeps) {
       );
     }
     const at = now();
-    return await store.tx(async (tx) => {
-      await getIncident(tx, incidentId);
+    const added = await store.tx(async (tx) => {
+      const incident = await getIncident(tx, incidentId);
       const row = await insertFollowup(tx, {
         incidentId,
         text,
@@ -64,8 +69,11 @@ export function createFollowups({ store, now }: FollowupDeps) {
         },
         at,
       );
-      return row;
+      const tracker = trackerFor?.(incident.services) ?? null;
+      return tracker ? await requestExport(tx, row, tracker, actor, at) : row;
     });
+    if (added.exportState === 'pending') kick?.();
+    return added;
   }
 
   /**

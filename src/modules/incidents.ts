@@ -10,6 +10,7 @@ import { createReminders } from '../incidents/reminders.js';
 import { createIncidents } from '../incidents/service.js';
 import { createPublisher } from '../read-model/publish.js';
 import type { SlackClients } from '../slack/clients.js';
+import { trackerKindFor } from '../trackers/export.js';
 import type { Base, Module } from './module.js';
 
 export interface IncidentsModuleDeps extends Base {
@@ -64,7 +65,13 @@ export function incidentsModule(deps: IncidentsModuleDeps) {
     kick,
     archiveAfterMs: policies.lifecycle.archiveAfterMs,
   });
-  const followups = createFollowups({ store, now });
+  // With `followups.tracker` set, each new follow-up is queued for export in its own commit.
+  const followups = createFollowups({
+    store,
+    now,
+    kick,
+    trackerFor: trackerKindFor(deps.config.file),
+  });
   const slack = { incidents, reminders, archiving, followups };
   return {
     services: { ...slack, intake, inbox },

@@ -527,6 +527,14 @@ function timelineSection(r: PostmortemRecord, maxMessage: number, who: Who): str
   ].join('\n');
 }
 
+/** " — issue [owner/repo#12](https://…)" for a follow-up exported to a tracker. */
+function issueLink(f: PostmortemRecord['followups'][number]): string {
+  if (!f.trackerKey) return '';
+  const url = f.trackerUrl && /^https?:\/\/[^\s<>()]+$/.test(f.trackerUrl) ? f.trackerUrl : null;
+  const key = escapeInline(f.trackerKey);
+  return url ? ` — issue [${key}](${url})` : ` — issue ${key}`;
+}
+
 function followupsSection(r: PostmortemRecord, who: Who): string {
   const lines = ['## Follow-ups', ''];
   if (r.followups.length === 0) {
@@ -538,9 +546,11 @@ function followupsSection(r: PostmortemRecord, who: Who): string {
   for (const f of r.followups) {
     const owner = f.ownerId ? ` — owner ${who(f.ownerId)}` : ' — no owner yet';
     const text = escapeInline(truncateText(f.text, 1000));
-    if (f.state === 'done') lines.push(`- [x] #${f.id} ${text}${owner} (done)`);
-    else if (f.state === 'wont_do') lines.push(`- [ ] ~~#${f.id} ${text}~~${owner} (won't do)`);
-    else lines.push(`- [ ] #${f.id} ${text}${owner}`);
+    const issue = issueLink(f);
+    if (f.state === 'done') lines.push(`- [x] #${f.id} ${text}${owner} (done)${issue}`);
+    else if (f.state === 'wont_do')
+      lines.push(`- [ ] ~~#${f.id} ${text}~~${owner} (won't do)${issue}`);
+    else lines.push(`- [ ] #${f.id} ${text}${owner}${issue}`);
   }
   return lines.join('\n');
 }

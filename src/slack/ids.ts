@@ -20,6 +20,8 @@ export const actions = {
   followupDone: 'followup_done',
   followupWontDo: 'followup_wont_do',
   followupReopen: 'followup_reopen',
+  /** Export a follow-up to its tracker again after the tracker refused it. */
+  followupExportRetry: 'followup_export_retry',
   /** A runbook link button (a url button still reports its click, which is only acknowledged). */
   runbook: (n: number) => `runbook_${n}`,
   /** The checklist's checkboxes on the card (Slack sends every ticked box after a click). */

@@ -9,6 +9,7 @@ import type { Catalog } from '../catalog.js';
 import type { Archiving } from '../incidents/archive.js';
 import type { TimelineCapture } from '../incidents/capture.js';
 import type { Checklist } from '../incidents/checklist.js';
+import type { FollowupExport } from '../incidents/followup-export.js';
 import type { Followups } from '../incidents/followups.js';
 import type { Reminders } from '../incidents/reminders.js';
 import type { Incidents } from '../incidents/service.js';
@@ -31,7 +32,11 @@ import { pageOnCallClicked } from './actions/page.js';
 import { postUpdateClicked, snoozeClicked } from './actions/reminders.js';
 import type { ActorOf } from './actors.js';
 import { deploySubcommands } from './commands/deploy.js';
-import { followupButton, followupSubcommands } from './commands/followup.js';
+import {
+  followupButton,
+  followupExportRetryButton,
+  followupSubcommands,
+} from './commands/followup.js';
 import { incidentSubcommands } from './commands/incident.js';
 import { pageSubcommand } from './commands/page.js';
 import { postmortemSubcommands } from './commands/postmortem.js';
@@ -62,6 +67,8 @@ export interface SlackServices {
   paging: Paging;
   capture: TimelineCapture;
   followups: Followups;
+  /** Follow-ups as tracker issues: the Retry after a tracker refused one. */
+  followupExport?: FollowupExport;
   causes: Causes;
   /** incidents.pinReaction: the reaction that copies a message into the timeline. */
   pinReaction: string;
@@ -122,6 +129,10 @@ export function registerListeners(app: App, services: SlackServices): void {
       actions.checklist,
       checklistClicked({ ...services, checklist }),
     );
+  app.action<BlockAction<ButtonAction>>(
+    actions.followupExportRetry,
+    followupExportRetryButton(services),
+  );
 
   app.view(views.declare, declareSubmitted(services));
   app.view(views.resolve, resolveSubmitted(services));

@@ -169,6 +169,8 @@ export async function followupsOf(tx: Tx, incidentId: number): Promise<FollowupI
       text: followups.text,
       ownerId: followups.ownerId,
       state: followups.state,
+      trackerKey: followups.trackerKey,
+      trackerUrl: followups.trackerUrl,
     })
     .from(followups)
     .where(eq(followups.incidentId, incidentId))

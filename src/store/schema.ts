@@ -464,6 +464,8 @@ export const pages = sqliteTable(
 );
 
 export const FOLLOWUP_STATES = ['open', 'done', 'wont_do'] as const;
+/** Where a follow-up's issue in the tracker stands (null: not exported). */
+export const FOLLOWUP_EXPORT_STATES = ['pending', 'exported', 'failed'] as const;
 
 export const followups = sqliteTable(
   'followups',
@@ -478,8 +480,18 @@ export const followups = sqliteTable(
     createdBy: text('created_by').notNull(),
     createdAt: ms('created_at').notNull(),
     updatedAt: ms('updated_at').notNull(),
+    // The issue in GitHub or Jira (incidents/followup-export.ts); all null when not exported.
+    trackerKind: text('tracker_kind', { enum: ['github', 'jira'] }),
+    /** "owner/repo#12" or "OPS-7": how the tracker's webhooks name the issue. */
+    trackerKey: text('tracker_key'),
+    trackerUrl: text('tracker_url'),
+    exportState: text('export_state', { enum: FOLLOWUP_EXPORT_STATES }),
+    exportError: text('export_error'),
   },
-  (t) => [index('followups_incident').on(t.incidentId)],
+  (t) => [
+    index('followups_incident').on(t.incidentId),
+    index('followups_tracker').on(t.trackerKind, t.trackerKey),
+  ],
 );
 
 /** Messages posted earlier that later messages reply to (a rollback's progress thread…). */

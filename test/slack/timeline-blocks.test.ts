@@ -49,6 +49,11 @@ test('pin confirmations and follow-ups are valid blocks; long follow-up text is 
     createdBy: 'U1',
     createdAt: new Date(),
     updatedAt: new Date(),
+    trackerKind: null,
+    trackerKey: null,
+    trackerUrl: null,
+    exportState: null,
+    exportError: null,
   };
   const rendered = followupMessage(followup);
   expect(validateMessageBlocks(rendered.blocks)).toBeUndefined();

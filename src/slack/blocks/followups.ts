@@ -4,6 +4,7 @@ import type { Followup } from '../../incidents/followups.js';
 import { actions, blocks } from '../ids.js';
 import type { RenderedMessage } from './rendered.js';
 import { escapeText, mention, mrkdwn, plain, truncate, truncateMarkup } from './text.js';
+import { issueSuffix } from './tracker.js';
 
 const MARK: Record<Followup['state'], string> = { open: '🔲', done: '✅', wont_do: '🚫' };
 const LABEL: Record<Followup['state'], string> = {
@@ -15,7 +16,7 @@ const LABEL: Record<Followup['state'], string> = {
 export function followupLine(f: Followup): string {
   const text = escapeText(truncate(f.text, 300));
   const shown = f.state === 'wont_do' ? `~${text}~` : text;
-  return `${MARK[f.state]} *#${f.id}* ${shown} — ${f.ownerId ? mention(f.ownerId) : '_no owner_'} (${LABEL[f.state]})`;
+  return `${MARK[f.state]} *#${f.id}* ${shown} — ${f.ownerId ? mention(f.ownerId) : '_no owner_'} (${LABEL[f.state]})${issueSuffix(f)}`;
 }
 
 /** One follow-up with the buttons that move it on (Done / Won't do, or Reopen). */

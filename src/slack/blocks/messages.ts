@@ -21,6 +21,7 @@ import {
   who,
 } from './text.js';
 import { renderTimelineMessage } from './timeline.js';
+import { renderTrackerMessage } from './tracker.js';
 
 const section = (text: string): types.KnownBlock => ({ type: 'section', text: mrkdwn(text) });
 
@@ -186,6 +187,10 @@ export function renderMessage(message: ChatMessage, view: IncidentView): Rendere
     case 'timeline_withdrawn':
     case 'cause_question':
       return renderTimelineMessage(message, view);
+    case 'followup_exported':
+    case 'followup_export_failed':
+    case 'followup_closed_in_tracker':
+      return renderTrackerMessage(message, view);
     default:
       return message satisfies never;
   }

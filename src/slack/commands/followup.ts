@@ -5,6 +5,7 @@ import type {
   SlackActionMiddlewareArgs,
 } from '@slack/bolt';
 import { AppError } from '../../errors.js';
+import type { FollowupExport } from '../../incidents/followup-export.js';
 import type { FollowupState, Followups } from '../../incidents/followups.js';
 import { followupList, followupMessage } from '../blocks/followups.js';
 import { actions } from '../ids.js';
@@ -77,4 +78,21 @@ export const followupButton =
       throw new AppError('invalid', 'That button is out of date.');
     const updated = await followups.setState(id, state, { id: body.user.id, source: 'slack' });
     await respond({ replace_original: true, ...followupMessage(updated, body.user.id) });
+  };
+
+/** Retry on a "the tracker refused the issue" message: queue the export again. */
+export const followupExportRetryButton =
+  ({ followupExport }: { followupExport?: FollowupExport }) =>
+  async ({
+    ack,
+    action,
+    body,
+    respond,
+  }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs) => {
+    await ack();
+    const id = Number(action.value);
+    if (!followupExport || !Number.isInteger(id))
+      throw new AppError('invalid', 'That button is out of date.');
+    const row = await followupExport.retry(id, { id: body.user.id, source: 'slack' });
+    await respond({ replace_original: true, ...followupMessage(row, undefined) });
   };
