@@ -9,6 +9,7 @@ import { createHttpHandler } from './http/server.js';
 import { refuseSlackReplays, SLACK_REQUEST_SOURCE } from './http/slack-replay.js';
 import { createIncidentEvents } from './incidents/events.js';
 import { deploysModule } from './modules/deploys.js';
+import { homeModule } from './modules/home.js';
 import { housekeepingModule } from './modules/housekeeping.js';
 import { incidentsModule } from './modules/incidents.js';
 import { metricsModule } from './modules/metrics.js';
@@ -74,8 +75,9 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     slack,
     maxAttempts: options.pagerDuty?.maxAttempts,
   });
+  const home = homeModule({ ...base, slack, namesOf: timeline.slack.namesOf, log });
   // Listeners run in this order inside the transaction that made the change.
-  const modules = [housekeepingModule(base), incidents, timeline, deploys, paging, metrics];
+  const modules = [housekeepingModule(base), incidents, timeline, deploys, paging, metrics, home];
   for (const module of modules) for (const listener of module.listeners) events.on(listener);
 
   const worker = createOutboxWorker({
@@ -107,6 +109,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     ...timeline.slack,
     ...deploys.slack,
     ...paging.slack,
+    ...home.slack,
   };
 
   let draining = false;

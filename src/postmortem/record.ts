@@ -64,6 +64,7 @@ export const CURATED_KINDS = [
   'page_triggered',
   'page_failed',
   'cause_recorded',
+  'incident_made_public',
 ] as const satisfies readonly TimelineKind[];
 
 export interface LoadOptions {

@@ -4,6 +4,7 @@ import { messageEffect, publishEffect } from '../incidents/effects.js';
 import { DeliveryError } from '../outbox/worker.js';
 import { findChatRef, rememberChatRef } from '../store/chat-refs.js';
 import { findIncidentRow, type IncidentChanges, updateIncident } from '../store/incidents.js';
+import { addMembers } from '../store/members.js';
 import type { Store } from '../store/unit-of-work.js';
 import { record } from '../timeline/timeline.js';
 import { buildIncidentView } from './incident-view.js';
@@ -82,10 +83,14 @@ export function createPublisher({ store, chat, catalog, now, announceChannel }: 
     const missing = [...wanted].filter((u) => !row.invitedUsers.includes(u));
     if (missing.length > 0) {
       await chat.invite(channelId, missing);
-      await save(incidentId, { invitedUsers: [...row.invitedUsers, ...missing] });
+      await store.tx(async (tx) => {
+        await updateIncident(tx, incidentId, { invitedUsers: [...row.invitedUsers, ...missing] });
+        await addMembers(tx, incidentId, missing, now());
+      });
     }
 
-    if (announceChannel) {
+    // A private incident is never announced: its title must not reach a public place.
+    if (announceChannel && !row.private) {
       if (!row.announceTs && !row.announceAttempted)
         await save(incidentId, { announceAttempted: true });
       const shown = await chat.showAnnouncement(
@@ -113,7 +118,7 @@ export function createPublisher({ store, chat, catalog, now, announceChannel }: 
     let threadTs: string | undefined;
     switch (to.kind) {
       case 'announce':
-        if (!announceChannel) return;
+        if (!announceChannel || row.private) return;
         channelId = announceChannel;
         break;
       case 'channel':

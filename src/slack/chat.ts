@@ -208,7 +208,10 @@ export function slackChat(options: SlackChatOptions): Chat & { call: typeof call
         const name = channelName(options.channelPrefix, incident.id, incident.title, suffix);
         try {
           const created = await call('conversations.create', () =>
-            client.conversations.create({ name, is_private: options.privateChannels }),
+            client.conversations.create({
+              name,
+              is_private: options.privateChannels || incident.private,
+            }),
           );
           if (!created.channel?.id)
             throw new SlackCallError('conversations.create returned no channel', {});

@@ -19,6 +19,10 @@ export const actions = {
   followupDone: 'followup_done',
   followupWontDo: 'followup_wont_do',
   followupReopen: 'followup_reopen',
+  /** App Home: opens the declare form. */
+  homeDeclare: 'home_declare',
+  /** App Home: a follow-up's Done button (no response_url there: the home is published again). */
+  homeFollowupDone: 'home_followup_done',
   /** A runbook link button (a url button still reports its click, which is only acknowledged). */
   runbook: (n: number) => `runbook_${n}`,
 } as const;
@@ -74,6 +78,8 @@ export const fields = {
   severity: 'incident_severity',
   services: 'incident_services',
   description: 'incident_description',
+  /** The declare form's "Private incident" checkbox. */
+  private: 'incident_private',
   summary: 'resolve_summary',
   update: 'status_update_text',
 } as const;

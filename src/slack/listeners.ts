@@ -5,6 +5,7 @@ import type { TimelineCapture } from '../incidents/capture.js';
 import type { Followups } from '../incidents/followups.js';
 import type { Reminders } from '../incidents/reminders.js';
 import type { Incidents } from '../incidents/service.js';
+import type { Visibility } from '../incidents/visibility.js';
 import type { Paging } from '../paging/service.js';
 import type { Causes } from '../postmortem/cause.js';
 import type { NamesOf } from '../postmortem/draft.js';
@@ -29,14 +30,23 @@ import { pageSubcommand } from './commands/page.js';
 import { postmortemSubcommands } from './commands/postmortem.js';
 import { routeSubcommands } from './commands/router.js';
 import { deployStatsSubcommands, incidentStatsSubcommands } from './commands/stats.js';
+import { visibilitySubcommands } from './commands/visibility.js';
 import { registerDeployListeners } from './deploy-listeners.js';
 import type { DeploySlackServices } from './deploy-services.js';
 import { replyWithAppErrors } from './errors.js';
+import {
+  homeDeclareClicked,
+  homeFollowupDoneClicked,
+  homeOpened,
+  memberJoined,
+  memberLeft,
+} from './events/home.js';
 import {
   addToTimelineShortcut,
   pinOnReaction,
   withdrawOnReactionRemoved,
 } from './events/timeline-capture.js';
+import type { Home } from './home.js';
 import { actions, commands, shortcuts, snoozeActionPattern, views } from './ids.js';
 import { declareFromMessage } from './shortcuts/declare-from-message.js';
 import { declareSubmitted } from './views/declare.js';
@@ -62,6 +72,10 @@ export interface SlackServices {
   /** incidents.defaultEnvironment: where DORA metrics are measured. */
   defaultEnvironment: string;
   deploys?: DeploySlackServices;
+  /** Private incidents: who sees them, and making one public. */
+  visibility: Visibility;
+  /** The App Home. */
+  home: Home;
 }
 
 /** The routing table: one line per command, action, view and event. */
@@ -77,6 +91,7 @@ export function registerListeners(app: App, services: SlackServices): void {
     page: pageSubcommand(services),
     ...postmortemSubcommands(services),
     ...followupSubcommands(services),
+    ...visibilitySubcommands(services),
     ...incidentStatsSubcommands(stats),
     ...(help ? { help } : {}),
   };
@@ -107,6 +122,12 @@ export function registerListeners(app: App, services: SlackServices): void {
   app.action<BlockAction<ButtonAction>>(actions.followupWontDo, followupButton(services));
   app.action<BlockAction<ButtonAction>>(actions.followupReopen, followupButton(services));
 
+  app.action<BlockAction<ButtonAction>>(actions.homeDeclare, homeDeclareClicked(services));
+  app.action<BlockAction<ButtonAction>>(
+    actions.homeFollowupDone,
+    homeFollowupDoneClicked(services),
+  );
+
   app.view(views.declare, declareSubmitted(services));
   app.view(views.resolve, resolveSubmitted(services));
   app.view(views.statusUpdate, statusUpdateSubmitted(services));
@@ -122,6 +143,9 @@ export function registerListeners(app: App, services: SlackServices): void {
 
   app.event('reaction_added', pinOnReaction(services));
   app.event('reaction_removed', withdrawOnReactionRemoved(services));
+  app.event('app_home_opened', homeOpened(services));
+  app.event('member_joined_channel', memberJoined(services));
+  app.event('member_left_channel', memberLeft(services));
 
   if (services.deploys) registerDeployListeners(app, services.deploys);
 }

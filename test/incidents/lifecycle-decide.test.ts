@@ -55,6 +55,7 @@ function incident(over: Partial<Incident> = {}): Incident {
     resolvedAt: null,
     resolution: null,
     createdBy: owner.id,
+    private: false,
     ...over,
   };
 }
