@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Catalog } from '../catalog.js';
 import { buildHome, type HomeModel, homeEffect, homeHash, homeLane } from '../read-model/home.js';
 import { recentViewers, rememberViewer, setPublished } from '../store/home.js';
+import { pendingInLane } from '../store/outbox.js';
 import type { Store, Tx } from '../store/unit-of-work.js';
 import { homeView } from './blocks/home.js';
 
@@ -82,6 +83,9 @@ export function createHome(deps: HomeDeps) {
       let n = 0;
       for (const viewer of viewers) {
         if (n >= HOME_REFRESHES_PER_SWEEP) break;
+        // A refresh already waiting publishes what is there when it runs; asking again would
+        // only make it run twice. What changes after it read is found by the next sweep.
+        if ((await pendingInLane(tx, homeLane(viewer.userId))).length > 0) continue;
         const model = await buildHome(tx, viewer.userId, at, catalog);
         if (homeHash(model) === viewer.publishedHash) continue;
         await enqueue(tx, viewer.userId, at, false);
