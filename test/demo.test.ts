@@ -27,4 +27,11 @@ test('npm run demo plays a whole incident and leaves a verified record', async (
   expect(text).toContain('# INC-1: High 5xx error rate on checkout');
   expect(text).toContain('Confirmed cause: the deploy of checkout v2.3.1');
   expect(text).toMatch(/\d+ timeline events in \d+ hash chains, all intact/);
+  // It ends with the owner's App Home, as published.
+  const home = text.slice(text.indexOf("Dana opens firebreak's Home tab"));
+  expect(home).toContain('# 🔥 firebreak');
+  expect(home).toContain('[Declare incident]');
+  expect(home).toMatch(/# Deploy freezes \(\d+\)/);
+  expect(home).toContain('# Deploys of your services');
+  expect(home).toContain('v2.3.0 to production');
 }, 120_000);
