@@ -4,7 +4,7 @@ import { messageEffect, publishEffect } from '../incidents/effects.js';
 import { DeliveryError } from '../outbox/worker.js';
 import { findChatRef, rememberChatRef } from '../store/chat-refs.js';
 import { findIncidentRow, type IncidentChanges, updateIncident } from '../store/incidents.js';
-import { addMembers } from '../store/members.js';
+import { addMembers, setMembers } from '../store/members.js';
 import type { Store } from '../store/unit-of-work.js';
 import { record } from '../timeline/timeline.js';
 import { buildIncidentView } from './incident-view.js';
@@ -87,6 +87,13 @@ export function createPublisher({ store, chat, catalog, now, announceChannel }: 
         await updateIncident(tx, incidentId, { invitedUsers: [...row.invitedUsers, ...missing] });
         await addMembers(tx, incidentId, missing, now());
       });
+    }
+
+    // Who sees a private incident is who is in its channel: Slack's word, read at every refresh,
+    // catches joins and leaves whose events were missed (the bot was down, a delivery was lost).
+    if (row.private) {
+      const present = await chat.members(channelId);
+      await store.tx((tx) => setMembers(tx, incidentId, present, now()));
     }
 
     // A private incident is never announced: its title must not reach a public place.

@@ -261,6 +261,19 @@ export function slackChat(options: SlackChatOptions): Chat & { call: typeof call
       }
     },
 
+    async members(channelId) {
+      const found: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await call('conversations.members', () =>
+          client.conversations.members({ channel: channelId, limit: 1000, cursor }),
+        );
+        found.push(...(page.members ?? []));
+        cursor = page.response_metadata?.next_cursor || undefined;
+      } while (cursor);
+      return found;
+    },
+
     showCard: (channelId, view, current, { mayExist = false } = {}) =>
       show(
         channelId,

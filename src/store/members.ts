@@ -52,3 +52,16 @@ export async function membersOf(tx: Tx, incidentId: number): Promise<string[]> {
     .all()
     .map((r) => r.userId);
 }
+
+/** Makes the members exactly `userIds` (what Slack says is in the channel now). */
+export async function setMembers(
+  tx: Tx,
+  incidentId: number,
+  userIds: readonly string[],
+  at: Date,
+): Promise<void> {
+  const now = new Set(userIds);
+  for (const userId of await membersOf(tx, incidentId))
+    if (!now.has(userId)) await removeMember(tx, incidentId, userId);
+  await addMembers(tx, incidentId, [...now], at);
+}

@@ -147,6 +147,8 @@ test('`/incident list` shows a private incident only to the members of its chann
   bot.slack.channel(channel)?.members.push(BOB);
   await memberEvent(bot, 'member_joined_channel', BOB, channel);
   expect(await eventually(async () => (await listFor(as, BOB)).includes('Payroll'))).toBe(true);
+  const members = bot.slack.channel(channel)?.members ?? [];
+  members.splice(members.indexOf(BOB), 1);
   await memberEvent(bot, 'member_left_channel', BOB, channel);
   expect(await eventually(async () => !(await listFor(as, BOB)).includes('Payroll'))).toBe(true);
   // A join in a channel that is not an incident's changes nothing.
@@ -217,4 +219,34 @@ test('only the owner and commanders may make it public; then it is listed, in th
   const postmortem = await (await api(bot, '/api/v1/incidents/1/postmortem')).text();
   expect(postmortem).toContain('Declared as a private incident');
   expect(postmortem).toContain('Made public by');
+});
+
+test("who sees it follows its channel even when Slack's member events were missed: every card refresh asks conversations.members", async () => {
+  const { bot, as } = await start();
+  await as.command(`declare --private sev1 ${TITLE}`);
+  const channel = await as.channelOf(1);
+  expect(await listFor(as, BOB)).not.toContain('Payroll');
+
+  // BOB is added in Slack while firebreak hears nothing of it; the next refresh finds him.
+  bot.slack.channel(channel)?.members.push(BOB);
+  await as.command('sev 2', { channel });
+  await as.timelineEntry(1, 'severity_changed');
+  expect(await bot.settle()).toBe(true);
+  expect(await listFor(as, BOB)).toContain('Payroll');
+
+  // And he leaves unnoticed: gone at the next refresh.
+  const members = bot.slack.channel(channel)?.members ?? [];
+  members.splice(members.indexOf(BOB), 1);
+  await as.command('sev 1', { channel });
+  await as.timelineEntry(1, 'severity_changed', 1);
+  expect(await bot.settle()).toBe(true);
+  expect(await listFor(as, BOB)).not.toContain('Payroll');
+  expect(await listFor(as, ALICE)).toContain('Payroll');
+  expect(bot.slack.findCalls('conversations.members').length).toBeGreaterThanOrEqual(3);
+  // Public incidents cost no such call.
+  const before = bot.slack.findCalls('conversations.members').length;
+  await as.command('declare sev3 Search is slow');
+  await as.channelOf(2);
+  expect(await bot.settle()).toBe(true);
+  expect(bot.slack.findCalls('conversations.members').length).toBe(before);
 });
