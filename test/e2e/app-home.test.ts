@@ -180,6 +180,9 @@ test('Done on the Home tab marks the follow-up done and the home is published ag
   expect(homeText(bot, ALICE)).toContain('Your open follow-ups (0)');
   expect(homeText(bot, ALICE)).not.toContain('canary');
   await as.timelineEntry(1, 'followup_changed');
+  // A stale or forged button: nothing breaks, the home is published again.
+  await clickOnHome(bot, ALICE, actions.homeFollowupDone, '999');
+  await eventually(() => publishes(bot, ALICE) === 3);
 
   await clickOnHome(bot, ALICE, actions.homeDeclare, 'declare');
   const modal = await eventually(

@@ -50,8 +50,12 @@ export const homeFollowupDoneClicked =
     const id = Number(action.value);
     if (!Number.isInteger(id) || id <= 0)
       throw new AppError('invalid', 'That button is out of date.');
-    await followups.setState(id, 'done', { id: body.user.id, source: 'slack' });
-    await home.refresh(body.user.id);
+    try {
+      await followups.setState(id, 'done', { id: body.user.id, source: 'slack' });
+    } finally {
+      // A stale button (the follow-up is gone or moved on) goes away with the refresh too.
+      await home.refresh(body.user.id);
+    }
   };
 
 const MemberEvent = z.object({
