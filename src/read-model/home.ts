@@ -45,20 +45,38 @@ export interface HomeModel {
   followups: { id: number; incidentId: number; text: string }[];
 }
 
+/** What every home shows alike: read once per sweep, not once per viewer. */
+export interface HomeShared {
+  open: Incident[];
+  freezes: HomeModel['freezes'];
+}
+
+export async function loadHomeShared(tx: Tx, now: Date): Promise<HomeShared> {
+  const open = (await openIncidents(tx)).sort(
+    (a, b) =>
+      severityRank(a.severity) - severityRank(b.severity) ||
+      a.declaredAt.getTime() - b.declaredAt.getTime(),
+  );
+  const freezes = (await activeFreezes(tx, now)).map((f) => ({
+    id: f.id,
+    services: f.services,
+    environments: f.environments,
+    reason: f.reason,
+    expiresAt: f.expiresAt,
+  }));
+  return { open, freezes };
+}
+
 export async function buildHome(
   tx: Tx,
   viewer: string,
   now: Date,
   catalog: Pick<Catalog, 'names' | 'owners'>,
+  shared?: HomeShared,
 ): Promise<HomeModel> {
-  const visible = await visibleTo(tx, viewer, await openIncidents(tx));
-  const incidents = visible
-    .sort(
-      (a, b) =>
-        severityRank(a.severity) - severityRank(b.severity) ||
-        a.declaredAt.getTime() - b.declaredAt.getTime(),
-    )
-    .map(({ id, title, severity, state, ownerId, channelId, declaredAt, private: p }) => ({
+  const { open, freezes } = shared ?? (await loadHomeShared(tx, now));
+  const incidents = (await visibleTo(tx, viewer, open)).map(
+    ({ id, title, severity, state, ownerId, channelId, declaredAt, private: p }) => ({
       id,
       title,
       severity,
@@ -67,14 +85,8 @@ export async function buildHome(
       channelId,
       declaredAt,
       private: p,
-    }));
-  const freezes = (await activeFreezes(tx, now)).map((f) => ({
-    id: f.id,
-    services: f.services,
-    environments: f.environments,
-    reason: f.reason,
-    expiresAt: f.expiresAt,
-  }));
+    }),
+  );
   const owned = catalog.names().filter((s) => catalog.owners(s).includes(viewer));
   const deploys = [];
   for (const service of owned) {

@@ -1,7 +1,14 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { Catalog } from '../catalog.js';
-import { buildHome, type HomeModel, homeEffect, homeHash, homeLane } from '../read-model/home.js';
+import {
+  buildHome,
+  type HomeModel,
+  homeEffect,
+  homeHash,
+  homeLane,
+  loadHomeShared,
+} from '../read-model/home.js';
 import { recentViewers, rememberViewer, setPublished } from '../store/home.js';
 import { pendingInLane } from '../store/outbox.js';
 import type { Store, Tx } from '../store/unit-of-work.js';
@@ -80,13 +87,14 @@ export function createHome(deps: HomeDeps) {
       const viewers = await recentViewers(tx, new Date(at.getTime() - HOME_REFRESH_WINDOW_MS));
       // Those who looked most recently first, when there are more than one sweep may refresh.
       viewers.sort((a, b) => b.openedAt.getTime() - a.openedAt.getTime());
+      const shared = await loadHomeShared(tx, at);
       let n = 0;
       for (const viewer of viewers) {
         if (n >= HOME_REFRESHES_PER_SWEEP) break;
         // A refresh already waiting publishes what is there when it runs; asking again would
         // only make it run twice. What changes after it read is found by the next sweep.
         if ((await pendingInLane(tx, homeLane(viewer.userId))).length > 0) continue;
-        const model = await buildHome(tx, viewer.userId, at, catalog);
+        const model = await buildHome(tx, viewer.userId, at, catalog, shared);
         if (homeHash(model) === viewer.publishedHash) continue;
         await enqueue(tx, viewer.userId, at, false);
         n++;
