@@ -18,7 +18,9 @@ import { startGithubIssues } from '../test/emulators/trackers/github-issues.js';
 import { buttons, type FoundButton } from '../test/support/deploys.js';
 import {
   blockActionPayload,
+  eventEnvelope,
   sendBlockAction,
+  sendEvent,
   sendSlashCommand,
   slashCommandFields,
 } from '../test/support/slack-requests.js';
@@ -338,6 +340,15 @@ ${demoTrackerConfig(github)}`,
     );
 
     await demoFollowupToGithub({ github, command, user: DANA, owner: ANA, step, dim });
+    step("Dana opens firebreak's Home tab in Slack (app_home_opened → views.publish)");
+    await sendEvent(
+      base,
+      SIGNING_SECRET,
+      eventEnvelope({ type: 'app_home_opened', user: DANA, channel: 'D0DANA0001', tab: 'home' }),
+    );
+    await settle();
+    const home = slack.views.find((v) => v.method === 'views.publish' && v.user_id === DANA);
+    console.log(renderBlocks(home?.view.blocks, '  │ '));
   } finally {
     await app.stop({ timeoutMs: 5000 });
     await pagerduty.close();

@@ -10,6 +10,7 @@ import { refuseSlackReplays, SLACK_REQUEST_SOURCE } from './http/slack-replay.js
 import { createIncidentEvents } from './incidents/events.js';
 import { deploysModule } from './modules/deploys.js';
 import { escalationModule } from './modules/escalation.js';
+import { homeModule } from './modules/home.js';
 import { housekeepingModule } from './modules/housekeeping.js';
 import { incidentsModule } from './modules/incidents.js';
 import { metricsModule } from './modules/metrics.js';
@@ -79,6 +80,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
   });
   const escalation = escalationModule({ ...base, slack });
   const trackers = trackersModule({ ...base, namesOf: timeline.slack.namesOf });
+  const home = homeModule({ ...base, slack, namesOf: timeline.slack.namesOf, log });
   // Listeners run in this order inside the transaction that made the change.
   const modules = [
     housekeepingModule(base),
@@ -89,6 +91,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     escalation,
     metrics,
     trackers,
+    home,
   ];
   for (const module of modules) for (const listener of module.listeners) events.on(listener);
   for (const module of modules as readonly Module<unknown, unknown>[])
@@ -125,6 +128,7 @@ export function createApp(config: Config, options: AppOptions): FirebreakApp {
     ...paging.slack,
     ...escalation.slack,
     ...trackers.slack,
+    ...home.slack,
   };
 
   let draining = false;

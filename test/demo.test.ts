@@ -33,6 +33,13 @@ test('npm run demo plays a whole incident and leaves a verified record', async (
   );
   expect(text).toContain('is now acme/checkout#1 in GitHub');
   expect(text).toContain('Issue: https://github.com/acme/checkout/issues/1');
+  // It ends with the owner's App Home, as published.
+  const home = text.slice(text.indexOf("Dana opens firebreak's Home tab"));
+  expect(home).toContain('# 🔥 firebreak');
+  expect(home).toContain('[Declare incident]');
+  expect(home).toMatch(/# Deploy freezes \(\d+\)/);
+  expect(home).toContain('# Deploys of your services');
+  expect(home).toContain('v2.3.0 to production');
 }, 120_000);
 
 test('npm run demo -- --auto shows the countdown, its Cancel, the automatic rollback and the freeze after it', async () => {

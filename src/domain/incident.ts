@@ -38,9 +38,20 @@ export interface Incident extends Milestones {
   channelName: string | null;
   resolution: string | null;
   createdBy: string | null;
+  /** Only the members of its (private) channel see it; it is never announced. */
+  private: boolean;
 }
 
 export const incidentRef = (id: number): string => `INC-${id}`;
+
+/**
+ * How the incident is named where anyone may read it (a freeze reason, the freeze gate): a
+ * private incident's title never goes there.
+ */
+export const publicName = (incident: Pick<Incident, 'id' | 'title' | 'private'>): string =>
+  incident.private
+    ? `${incidentRef(incident.id)} (private incident)`
+    : `${incidentRef(incident.id)}: ${incident.title}`;
 
 export const isOpen = (state: State): state is OpenState => state !== 'resolved';
 

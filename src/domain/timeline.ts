@@ -50,6 +50,8 @@ export const TIMELINE_KINDS = [
   'followup_export_failed',
   'cause_recorded',
   'channel_created',
+  // A private incident made public (`/incident public`): listed, on the App Home, announced.
+  'incident_made_public',
   'channel_archive_scheduled',
   'channel_archived',
   'delivery_failed',

@@ -51,8 +51,15 @@ export function incidentJson(incident: Incident, names?: ReadonlyMap<string, str
     acknowledgedAt: iso(incident.acknowledgedAt),
     mitigatedAt: iso(incident.mitigatedAt),
     resolvedAt: iso(incident.resolvedAt),
+    private: incident.private,
   };
 }
+
+/** `?includePrivate=true`: private incidents too (left out otherwise, as if they did not exist). */
+const IncludePrivate = z
+  .enum(['true', 'false'])
+  .default('false')
+  .transform((v) => v === 'true');
 
 const ListQuery = z.object({
   // `open` means any state but resolved.
@@ -63,6 +70,7 @@ const ListQuery = z.object({
     .transform((v) => new Date(v))
     .optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
+  includePrivate: IncludePrivate,
 });
 
 const TimelineQuery = z.object({
@@ -84,9 +92,14 @@ export function apiRoutes(deps: ApiDeps): Route[] {
   const auth = (req: IncomingMessage) => requireToken(req, deps.apiToken, 'API_TOKEN');
   const ownerNames = async (incidents: readonly Incident[]) =>
     deps.namesOf?.([...new Set(incidents.flatMap((i) => (i.ownerId ? [i.ownerId] : [])))]);
-  const load = async (param: string | undefined) => {
+  const load = async (param: string | undefined, url: URL) => {
     const incident = await store.read((tx) => findIncident(tx, incidentNumber(param)));
-    if (!incident) throw new HttpError(404, `There is no incident ${param}.`);
+    const includePrivate = z.object({ includePrivate: IncludePrivate }).parse({
+      includePrivate: url.searchParams.get('includePrivate') ?? undefined,
+    }).includePrivate;
+    // A private incident answers like a missing one: its number and title stay unknown.
+    if (!incident || (incident.private && !includePrivate))
+      throw new HttpError(404, `There is no incident ${param}.`);
     return incident;
   };
 
@@ -105,9 +118,9 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     {
       method: 'GET',
       path: '/api/v1/incidents/:number',
-      handler: async (req, res, params) => {
+      handler: async (req, res, params, url) => {
         auth(req);
-        const incident = await load(params.number);
+        const incident = await load(params.number, url);
         // The same view the incident card is drawn from.
         const view = await store.read((tx) => buildIncidentView(tx, incident.id, deps.now()));
         const followupRows = await store.read((tx) => followupsOf(tx, incident.id));
@@ -139,7 +152,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       path: '/api/v1/incidents/:number/timeline',
       handler: async (req, res, params, url) => {
         auth(req);
-        const incident = await load(params.number);
+        const incident = await load(params.number, url);
         const q = TimelineQuery.parse(query(url));
         const rows = await store.read((tx) =>
           eventsAfter(tx, streamOf(incident.id), q.after, q.limit + 1),
@@ -166,9 +179,9 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     {
       method: 'GET',
       path: '/api/v1/incidents/:number/postmortem',
-      handler: async (req, res, params) => {
+      handler: async (req, res, params, url) => {
         auth(req);
-        const incident = await load(params.number);
+        const incident = await load(params.number, url);
         const record = await store.read((tx) => loadPostmortemRecord(tx, incident.id));
         const names = await deps.namesOf?.(peopleIn(record));
         const markdown = renderPostmortem(record, { generatedAt: deps.now(), names });

@@ -16,6 +16,8 @@ export interface DeclareInput {
   fromMessage?: { text: string; userId: string | null; permalink: string | null; at: Date } | null;
   /** Who commands it; the declarer when not given. */
   ownerId?: string | null;
+  /** A private incident: private channel, no announcement, seen only by its channel's members. */
+  private?: boolean;
 }
 
 /** Open it (through open.ts), then record the message it was declared from, if any. */
@@ -53,6 +55,7 @@ export function decideDeclare(
     input.ownerId === undefined ? (actor.source === 'slack' ? actor.id : null) : input.ownerId;
   const environment = input.environment?.trim().toLowerCase() || policy.defaultEnvironment;
   const from = input.fromMessage;
+  const isPrivate = input.private === true;
   return {
     type: 'open',
     opening: {
@@ -69,13 +72,21 @@ export function decideDeclare(
         detectedAt: at,
         declaredAt: at,
         acknowledgedAt: at, // a person declaring is a person on it
+        private: isPrivate,
       },
       services: unique,
       opened: {
         kind: 'incident_declared',
         actor: actor.id,
         source: actor.source,
-        payload: { title, severity: input.severity, services: unique, environment, ownerId },
+        payload: {
+          title,
+          severity: input.severity,
+          services: unique,
+          environment,
+          ownerId,
+          ...(isPrivate ? { private: true } : {}),
+        },
       },
     },
     // The message it was declared from joins the timeline at the time it was posted.

@@ -8,6 +8,7 @@ import {
   toIncident,
   updateIncident,
 } from '../store/incidents.js';
+import { addMembers } from '../store/members.js';
 import type { Store, Tx } from '../store/unit-of-work.js';
 import { record } from '../timeline/timeline.js';
 import { type DeclareInput, decideDeclare } from './declare-decide.js';
@@ -170,6 +171,17 @@ export function createIncidents(deps: LifecycleDeps) {
     if (decision.type === 'refused') throw decision.error;
     const id = await store.tx(async (tx) => {
       const created = await openIncident(tx, decision.opening, policy, at);
+      // Who declared it and who owns it see it at once, before Slack has made the channel.
+      const people = [
+        actor.source === 'slack' ? actor.id : null,
+        decision.opening.incident.ownerId,
+      ];
+      await addMembers(
+        tx,
+        created,
+        people.filter((p): p is string => Boolean(p)),
+        at,
+      );
       if (decision.fromMessage) await recordAbout(tx, created, decision.fromMessage, at);
       await emit(tx, { type: 'opened', incident: await getIncident(tx, created), actor, at });
       await enqueuePublish(tx, created, at);

@@ -363,7 +363,10 @@ function entry(item: TimelineItem, maxMessage: number, who: Who): string {
       line = `Incident opened by an alert from ${by} (${sev(str(p.severity) ?? '')}): ${escapeInline(str(p.title) ?? '')}`;
       break;
     case 'incident_declared':
-      line = `Declared by ${by} (${sev(str(p.severity) ?? '')}): ${escapeInline(str(p.title) ?? '')}`;
+      line = `Declared${p.private === true ? ' as a private incident' : ''} by ${by} (${sev(str(p.severity) ?? '')}): ${escapeInline(str(p.title) ?? '')}`;
+      break;
+    case 'incident_made_public':
+      line = `🔓 Made public by ${by}`;
       break;
     case 'alert_firing':
       line = `First alert fired: ${escapeInline(str(p.title) ?? '')}${str(p.service) ? ` (${escapeInline(str(p.service) ?? '')})` : ''}`;

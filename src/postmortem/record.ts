@@ -75,6 +75,7 @@ export const CURATED_KINDS = [
   'escalation_deferred',
   'checklist_ticked',
   'checklist_unticked',
+  'incident_made_public',
 ] as const satisfies readonly TimelineKind[];
 
 export interface LoadOptions {

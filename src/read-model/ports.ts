@@ -25,6 +25,8 @@ export interface Chat {
   showTopic(channelId: string, view: IncidentView, current: string | null): Promise<string>;
   /** Invites users; users already in the channel are fine. */
   invite(channelId: string, userIds: readonly string[]): Promise<void>;
+  /** Who is in the channel now (people and bots alike). */
+  members(channelId: string): Promise<string[]>;
   /** Posts the incident card, or updates it in place when `current` is given. */
   showCard(
     channelId: string,

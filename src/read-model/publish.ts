@@ -5,6 +5,7 @@ import { messageEffect, publishEffect } from '../incidents/effects.js';
 import { DeliveryError } from '../outbox/worker.js';
 import { findChatRef, rememberChatRef } from '../store/chat-refs.js';
 import { findIncidentRow, type IncidentChanges, updateIncident } from '../store/incidents.js';
+import { addMembers, setMembers } from '../store/members.js';
 import type { Store } from '../store/unit-of-work.js';
 import { record } from '../timeline/timeline.js';
 import { buildIncidentView } from './incident-view.js';
@@ -92,10 +93,21 @@ export function createPublisher({
     const missing = [...wanted].filter((u) => !row.invitedUsers.includes(u));
     if (missing.length > 0) {
       await chat.invite(channelId, missing);
-      await save(incidentId, { invitedUsers: [...row.invitedUsers, ...missing] });
+      await store.tx(async (tx) => {
+        await updateIncident(tx, incidentId, { invitedUsers: [...row.invitedUsers, ...missing] });
+        await addMembers(tx, incidentId, missing, now());
+      });
     }
 
-    if (announceChannel) {
+    // Who sees a private incident is who is in its channel: Slack's word, read at every refresh,
+    // catches joins and leaves whose events were missed (the bot was down, a delivery was lost).
+    if (row.private) {
+      const present = await chat.members(channelId);
+      await store.tx((tx) => setMembers(tx, incidentId, present, now()));
+    }
+
+    // A private incident is never announced: its title must not reach a public place.
+    if (announceChannel && !row.private) {
       if (!row.announceTs && !row.announceAttempted)
         await save(incidentId, { announceAttempted: true });
       const shown = await chat.showAnnouncement(
@@ -123,7 +135,7 @@ export function createPublisher({
     let threadTs: string | undefined;
     switch (to.kind) {
       case 'announce':
-        if (!announceChannel) return;
+        if (!announceChannel || row.private) return;
         channelId = announceChannel;
         break;
       case 'channel':

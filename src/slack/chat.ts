@@ -208,7 +208,10 @@ export function slackChat(options: SlackChatOptions): Chat & { call: typeof call
         const name = channelName(options.channelPrefix, incident.id, incident.title, suffix);
         try {
           const created = await call('conversations.create', () =>
-            client.conversations.create({ name, is_private: options.privateChannels }),
+            client.conversations.create({
+              name,
+              is_private: options.privateChannels || incident.private,
+            }),
           );
           if (!created.channel?.id)
             throw new SlackCallError('conversations.create returned no channel', {});
@@ -256,6 +259,19 @@ export function slackChat(options: SlackChatOptions): Chat & { call: typeof call
           for (const user of userIds) await this.invite(channelId, [user]);
         }
       }
+    },
+
+    async members(channelId) {
+      const found: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await call('conversations.members', () =>
+          client.conversations.members({ channel: channelId, limit: 1000, cursor }),
+        );
+        found.push(...(page.members ?? []));
+        cursor = page.response_metadata?.next_cursor || undefined;
+      } while (cursor);
+      return found;
     },
 
     showCard: (channelId, view, current, { mayExist = false } = {}) =>

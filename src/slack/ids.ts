@@ -22,6 +22,10 @@ export const actions = {
   followupReopen: 'followup_reopen',
   /** Export a follow-up to its tracker again after the tracker refused it. */
   followupExportRetry: 'followup_export_retry',
+  /** App Home: opens the declare form. */
+  homeDeclare: 'home_declare',
+  /** App Home: a follow-up's Done button (no response_url there: the home is published again). */
+  homeFollowupDone: 'home_followup_done',
   /** A runbook link button (a url button still reports its click, which is only acknowledged). */
   runbook: (n: number) => `runbook_${n}`,
   /** The checklist's checkboxes on the card (Slack sends every ticked box after a click). */
@@ -82,6 +86,8 @@ export const fields = {
   severity: 'incident_severity',
   services: 'incident_services',
   description: 'incident_description',
+  /** The declare form's "Private incident" checkbox. */
+  private: 'incident_private',
   summary: 'resolve_summary',
   update: 'status_update_text',
 } as const;

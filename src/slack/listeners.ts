@@ -13,6 +13,7 @@ import type { FollowupExport } from '../incidents/followup-export.js';
 import type { Followups } from '../incidents/followups.js';
 import type { Reminders } from '../incidents/reminders.js';
 import type { Incidents } from '../incidents/service.js';
+import type { Visibility } from '../incidents/visibility.js';
 import type { Paging } from '../paging/service.js';
 import type { Causes } from '../postmortem/cause.js';
 import type { NamesOf } from '../postmortem/draft.js';
@@ -42,14 +43,23 @@ import { pageSubcommand } from './commands/page.js';
 import { postmortemSubcommands } from './commands/postmortem.js';
 import { routeSubcommands } from './commands/router.js';
 import { deployStatsSubcommands, incidentStatsSubcommands } from './commands/stats.js';
+import { visibilitySubcommands } from './commands/visibility.js';
 import { registerDeployListeners } from './deploy-listeners.js';
 import type { DeploySlackServices } from './deploy-services.js';
 import { replyWithAppErrors } from './errors.js';
+import {
+  homeDeclareClicked,
+  homeFollowupDoneClicked,
+  homeOpened,
+  memberJoined,
+  memberLeft,
+} from './events/home.js';
 import {
   addToTimelineShortcut,
   pinOnReaction,
   withdrawOnReactionRemoved,
 } from './events/timeline-capture.js';
+import type { Home } from './home.js';
 import { actions, commands, shortcuts, snoozeActionPattern, views } from './ids.js';
 import { declareFromMessage } from './shortcuts/declare-from-message.js';
 import { declareSubmitted } from './views/declare.js';
@@ -79,6 +89,10 @@ export interface SlackServices {
   deploys?: DeploySlackServices;
   /** The services' checklists on the card (src/modules/escalation.ts). */
   checklist?: Checklist;
+  /** Private incidents: who sees them, and making one public. */
+  visibility: Visibility;
+  /** The App Home. */
+  home: Home;
 }
 
 /** The routing table: one line per command, action, view and event. */
@@ -94,6 +108,7 @@ export function registerListeners(app: App, services: SlackServices): void {
     page: pageSubcommand(services),
     ...postmortemSubcommands(services),
     ...followupSubcommands(services),
+    ...visibilitySubcommands(services),
     ...incidentStatsSubcommands(stats),
     ...(help ? { help } : {}),
   };
@@ -134,6 +149,12 @@ export function registerListeners(app: App, services: SlackServices): void {
     followupExportRetryButton(services),
   );
 
+  app.action<BlockAction<ButtonAction>>(actions.homeDeclare, homeDeclareClicked(services));
+  app.action<BlockAction<ButtonAction>>(
+    actions.homeFollowupDone,
+    homeFollowupDoneClicked(services),
+  );
+
   app.view(views.declare, declareSubmitted(services));
   app.view(views.resolve, resolveSubmitted(services));
   app.view(views.statusUpdate, statusUpdateSubmitted(services));
@@ -149,6 +170,9 @@ export function registerListeners(app: App, services: SlackServices): void {
 
   app.event('reaction_added', pinOnReaction(services));
   app.event('reaction_removed', withdrawOnReactionRemoved(services));
+  app.event('app_home_opened', homeOpened(services));
+  app.event('member_joined_channel', memberJoined(services));
+  app.event('member_left_channel', memberLeft(services));
 
   if (services.deploys) registerDeployListeners(app, services.deploys);
 }

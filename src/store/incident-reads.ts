@@ -12,6 +12,8 @@ export interface IncidentFilter {
   /** Declared at or after. */
   since?: Date;
   limit: number;
+  /** Private incidents are left out unless this is true. */
+  includePrivate?: boolean;
 }
 
 /** Incidents matching the filter, newest first. */
@@ -23,6 +25,7 @@ export async function listIncidents(tx: Tx, filter: IncidentFilter): Promise<Inc
         ? eq(incidents.state, filter.state)
         : undefined,
     filter.since ? gte(incidents.declaredAt, filter.since) : undefined,
+    filter.includePrivate ? undefined : eq(incidents.private, false),
   ];
   const rows = tx
     .select()

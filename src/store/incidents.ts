@@ -32,6 +32,7 @@ export function toIncident(row: IncidentRow, services: string[]): Incident {
     resolvedAt: row.resolvedAt,
     resolution: row.resolution,
     createdBy: row.createdBy,
+    private: row.private,
   };
 }
 

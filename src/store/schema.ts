@@ -68,6 +68,9 @@ export const incidents = sqliteTable(
     announceChannelId: text('announce_channel_id'),
     announceTs: text('announce_ts'),
     announceHash: text('announce_hash'),
+    // A private incident: its channel is private, it is never announced, and only the members of
+    // its channel see it in /incident list, the App Home and (unless asked for) the read API.
+    private: integer('private', { mode: 'boolean' }).notNull().default(false),
     createdAt: ms('created_at').notNull(),
     updatedAt: ms('updated_at').notNull(),
   },
@@ -492,6 +495,41 @@ export const followups = sqliteTable(
     index('followups_incident').on(t.incidentId),
     index('followups_tracker').on(t.trackerKind, t.trackerKey),
   ],
+);
+
+/**
+ * Who is in an incident's channel, as far as firebreak knows: the people it invited or declared
+ * it, and who Slack said joined (member_joined_channel) and not left since. Decides who sees a
+ * private incident.
+ */
+export const incidentMembers = sqliteTable(
+  'incident_members',
+  {
+    incidentId: integer('incident_id')
+      .notNull()
+      .references(() => incidents.id),
+    userId: text('user_id').notNull(),
+    addedAt: ms('added_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.incidentId, t.userId] }),
+    index('incident_members_user').on(t.userId),
+  ],
+);
+
+/**
+ * People who opened firebreak's App Home, and what their Home tab shows now (a hash of it), so a
+ * refresh publishes only to those who look at it and only when what they would see changed.
+ */
+export const homeViewers = sqliteTable(
+  'home_viewers',
+  {
+    userId: text('user_id').primaryKey(),
+    openedAt: ms('opened_at').notNull(),
+    publishedHash: text('published_hash'),
+    publishedAt: ms('published_at'),
+  },
+  (t) => [index('home_viewers_opened').on(t.openedAt)],
 );
 
 /** Messages posted earlier that later messages reply to (a rollback's progress thread…). */

@@ -71,6 +71,7 @@ function incident(extra: Partial<Incident> = {}): Incident {
     channelName: 'inc-7',
     resolution: null,
     createdBy: 'U0OWNER001',
+    private: false,
     impactStartedAt: null,
     detectedAt: null,
     declaredAt: ago(30 * MIN),

@@ -37,6 +37,7 @@ test('`/incident declare` without a title opens the form; its submission declare
     fields.severity,
     fields.services,
     fields.description,
+    fields.private,
   ]);
   expect(JSON.stringify(inputs[1])).toContain(
     '"initial_option":{"text":{"type":"plain_text","text":"🔴 SEV1"',

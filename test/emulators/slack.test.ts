@@ -147,6 +147,33 @@ describe('conversations', () => {
     expect(emu.channel(foreign.id)?.members).toContain(BOB.id);
   });
 
+  test('members pages with next_cursor; a private channel the bot is not in is channel_not_found', async () => {
+    const id = await incidentChannel();
+    await client.conversations.invite({ channel: id, users: `${ALICE.id},${BOB.id}` });
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await client.conversations.members({
+        channel: id,
+        limit: 2,
+        ...(cursor === undefined ? {} : { cursor }),
+      });
+      seen.push(...(page.members ?? []));
+      cursor = page.response_metadata?.next_cursor || undefined;
+    } while (cursor !== undefined);
+    expect(seen).toEqual([emu.botUserId, ALICE.id, BOB.id]);
+    expect(emu.findCalls('conversations.members')).toHaveLength(2);
+    const secret = emu.addChannel({
+      name: 'secret',
+      is_private: true,
+      members: [ALICE.id],
+      creator: ALICE.id,
+    });
+    expect(await slackError(client.conversations.members({ channel: secret.id }))).toBe(
+      'channel_not_found',
+    );
+  });
+
   test('list paginates with next_cursor and hides private channels the bot is not in', async () => {
     for (const n of [1, 2, 3, 4, 5]) await incidentChannel(`inc-${n}`);
     emu.addChannel({ name: 'secret', is_private: true, members: [ALICE.id], creator: ALICE.id });

@@ -55,6 +55,7 @@ function incident(over: Partial<Incident> = {}): Incident {
     resolvedAt: null,
     resolution: null,
     createdBy: owner.id,
+    private: false,
     ...over,
   };
 }
@@ -540,6 +541,23 @@ describe('declaring', () => {
     },
   );
 
+  test('a private declaration opens a private incident and says so on its first timeline entry', () => {
+    const decision = decideDeclare(
+      { title: 'Payroll leak', severity: 'sev1', private: true },
+      [],
+      owner,
+      policy,
+      at,
+    );
+    expect(decision).toMatchObject({
+      type: 'open',
+      opening: { incident: { private: true }, opened: { payload: { private: true } } },
+    });
+    const plain = decideDeclare({ title: 'Slow', severity: 'sev3' }, [], owner, policy, at);
+    expect(plain.type === 'open' && plain.opening.incident.private).toBe(false);
+    expect(plain.type === 'open' && 'private' in plain.opening.opened.payload).toBe(false);
+  });
+
   test('the opening: trimmed, acknowledged, the environment lowercased, services once, the message first', () => {
     const posted = minutes(-5);
     const decision = decideDeclare(
@@ -571,6 +589,7 @@ describe('declaring', () => {
           detectedAt: at,
           declaredAt: at,
           acknowledgedAt: at,
+          private: false,
         },
         services: ['checkout'],
         opened: {

@@ -63,6 +63,7 @@ const EVENT_SCOPES: Readonly<Record<string, readonly string[]>> = {
   reaction_added: ['reactions:read'],
   reaction_removed: ['reactions:read'],
   member_joined_channel: ['channels:read', 'groups:read'],
+  member_left_channel: ['channels:read', 'groups:read'],
   channel_archive: ['channels:read'],
   'message.channels': ['channels:history'],
   'message.groups': ['groups:history'],
@@ -156,6 +157,7 @@ function watch(app: App, seen: Registered): void {
 
 interface Manifest {
   features?: {
+    app_home?: { home_tab_enabled?: boolean };
     slash_commands?: { command: string; url?: string; should_escape?: boolean }[];
     shortcuts?: { callback_id: string; type: string; name: string; description: string }[];
   };
@@ -239,4 +241,11 @@ test('bot scopes: exactly those the called Web API methods, the events and the c
     ...(seen.commands.size + seen.shortcuts.size > 0 ? ['commands'] : []),
   ]);
   expect(sorted(manifest.oauth_config?.scopes?.bot ?? [])).toEqual(sorted(needed));
+});
+
+test('the Home tab is enabled exactly when app_home_opened is listened to', () => {
+  expect(seen.events.has('app_home_opened')).toBe(true);
+  expect(manifest.features?.app_home?.home_tab_enabled ?? false).toBe(
+    seen.events.has('app_home_opened'),
+  );
 });

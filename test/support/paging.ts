@@ -122,6 +122,7 @@ export function fakeChat(): Chat {
     }),
     showTopic: async (_channel, _view, current) => current ?? 'topic',
     invite: async () => {},
+    members: async () => [],
     showCard: shown,
     pin: async () => {},
     showAnnouncement: shown,

@@ -6,7 +6,7 @@ import type {
   ViewSubmitAction,
 } from '@slack/bolt';
 import { z } from 'zod';
-import { incidentRef } from '../../domain/incident.js';
+import { incidentRef, publicName } from '../../domain/incident.js';
 import { isAppError } from '../../errors.js';
 import { getIncident } from '../../store/incidents.js';
 import { freezeModal } from '../blocks/deploy.js';
@@ -90,7 +90,7 @@ export const freezeClicked =
         channelId: incident.channelId,
         services: incident.services,
         environment: incident.environment,
-        reason: `${incidentRef(incident.id)}: ${incident.title}`,
+        reason: publicName(incident), // a freeze's reason is public: the gate shows it
         defaultMs: s.policy.freezeDefaultMs,
         maxMs: s.policy.freezeMaxMs,
       }),

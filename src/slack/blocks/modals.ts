@@ -62,7 +62,16 @@ export function declareModal(input: {
   title?: string;
   description?: string;
   metadata?: DeclareMetadata;
+  /** The "Private incident" box starts ticked (`/incident declare --private`). */
+  private?: boolean;
 }): types.ModalView {
+  const privateOption = {
+    text: plain('Private incident'),
+    description: plain(
+      'A private channel; not announced, and listed only to the people in its channel.',
+    ),
+    value: 'private',
+  };
   const services: types.InputBlock =
     input.services.length > 0
       ? {
@@ -116,6 +125,18 @@ export function declareModal(input: {
         optional: true,
         initial: input.description,
       }),
+      {
+        type: 'input',
+        block_id: fields.private,
+        optional: true,
+        label: plain('Visibility'),
+        element: {
+          type: 'checkboxes',
+          action_id: fields.private,
+          options: [privateOption],
+          ...(input.private ? { initial_options: [privateOption] } : {}),
+        },
+      },
     ],
   };
 }

@@ -27,10 +27,29 @@ export function parseSeverity(word: string): Severity {
  * `declare [sev1-4] <title>`. Only a leading `sev<N>` is read as the severity, so a title
  * may start with a number ("500s on checkout"); `sev7 …` is refused rather than made a title.
  */
-export function parseDeclare(args: string): { severity: Severity | null; title: string } {
-  const [first = '', ...rest] = args.split(/\s+/);
-  if (/^sev\d+$/i.test(first)) return { severity: parseSeverity(first), title: rest.join(' ') };
-  return { severity: null, title: args };
+export function parseDeclare(args: string): {
+  severity: Severity | null;
+  title: string;
+  private: boolean;
+} {
+  // `--private` (or `—private`: Slack clients turn `--` into an em dash) before the title.
+  const flag = /^(?:--|—)private(?:\s+|$)/i;
+  let rest = args.trim();
+  let isPrivate = false;
+  let severity: Severity | null = null;
+  for (let i = 0; i < 2; i++) {
+    if (flag.test(rest)) {
+      isPrivate = true;
+      rest = rest.replace(flag, '');
+      continue;
+    }
+    const [first = ''] = rest.split(/\s+/);
+    if (severity === null && /^sev\d+$/i.test(first)) {
+      severity = parseSeverity(first);
+      rest = rest.slice(first.length).trim();
+    }
+  }
+  return { severity, title: rest, private: isPrivate };
 }
 
 const USER = /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,})$/;

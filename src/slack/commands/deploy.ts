@@ -1,6 +1,6 @@
 import { parseDuration } from '../../config.js';
 import { deployStatus, recentDeploys } from '../../deploy/reports.js';
-import { type Incident, incidentRef } from '../../domain/incident.js';
+import { type Incident, incidentRef, publicName } from '../../domain/incident.js';
 import { AppError } from '../../errors.js';
 import { listText, rollbackPrompt, statusText } from '../blocks/deploy.js';
 import { escapeText } from '../blocks/text.js';
@@ -63,9 +63,7 @@ export function parseFreezeArgs(
     services,
     environments: [environment ?? incident?.environment ?? context.defaultEnvironment],
     durationMs,
-    reason:
-      unescapeSlack(words.join(' ')) ||
-      (incident ? `${incidentRef(incident.id)}: ${incident.title}` : ''),
+    reason: unescapeSlack(words.join(' ')) || (incident ? publicName(incident) : ''),
   };
 }
 

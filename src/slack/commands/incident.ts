@@ -2,6 +2,7 @@ import type { Catalog } from '../../catalog.js';
 import { type Incident, incidentRef } from '../../domain/incident.js';
 import { AppError } from '../../errors.js';
 import type { Incidents } from '../../incidents/service.js';
+import type { Visibility } from '../../incidents/visibility.js';
 import { openIncidents } from '../../store/incidents.js';
 import type { Store } from '../../store/unit-of-work.js';
 import { severityLabel, stateLabel } from '../blocks/incident-card.js';
@@ -20,6 +21,8 @@ export interface IncidentCommandServices {
   store: Store;
   incidents: Incidents;
   catalog: Catalog;
+  /** Who may see a private incident (`list` shows it only to its channel's members). */
+  visibility: Pick<Visibility, 'visibleTo'>;
 }
 
 /** The router checks needsIncident; this narrows the type and guards a table mistake. */
@@ -40,26 +43,37 @@ export function incidentSubcommands({
   store,
   incidents,
   catalog,
+  visibility,
 }: IncidentCommandServices): SubcommandTable {
   return {
     declare: {
-      usage: 'declare [sev1-4] <title> — declare an incident (no title: a form)',
+      usage:
+        'declare [--private] [sev1-4] <title> — declare an incident (no title: a form; --private: a private incident)',
       async run(ctx) {
-        const { severity, title } = parseDeclare(ctx.args);
+        const { severity, title, private: isPrivate } = parseDeclare(ctx.args);
         if (!title) {
           await ctx.client.views.open({
             trigger_id: ctx.command.trigger_id,
-            view: declareModal({ services: catalog.names(), severity: severity ?? undefined }),
+            view: declareModal({
+              services: catalog.names(),
+              severity: severity ?? undefined,
+              private: isPrivate,
+            }),
           });
           return;
         }
         const incident = await incidents.declare(
-          { title: unescapeSlack(title), severity: severity ?? DEFAULT_SEVERITY },
+          {
+            title: unescapeSlack(title),
+            severity: severity ?? DEFAULT_SEVERITY,
+            private: isPrivate,
+          },
           ctx.actor,
         );
+        const kind = incident.private ? '🔒 Declared private incident' : '🔥 Declared';
         await tell(
           ctx,
-          `🔥 Declared *${incidentRef(incident.id)}* ${escapeText(incident.title)} (${severityLabel(incident.severity)}). You own it; its channel is being created and you will be invited.`,
+          `${kind} *${incidentRef(incident.id)}* ${escapeText(incident.title)} (${severityLabel(incident.severity)}). You own it; its channel is being created and you will be invited.`,
         );
       },
     },
@@ -159,7 +173,9 @@ export function incidentSubcommands({
       async run(ctx) {
         await ctx.respond({
           response_type: 'ephemeral',
-          ...incidentList(await store.read((tx) => openIncidents(tx))),
+          ...incidentList(
+            await visibility.visibleTo(ctx.actor.id, await store.read((tx) => openIncidents(tx))),
+          ),
         });
       },
     },

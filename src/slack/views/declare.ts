@@ -66,6 +66,7 @@ export const declareSubmitted =
             ...splitServices(form.text(fields.services)),
           ],
           description: description || null,
+          private: form.options(fields.private).includes('private'),
           fromMessage: fromMessage
             ? {
                 text: fromMessage.text,

@@ -279,8 +279,28 @@ const open: MethodHandler = (args, ctx) => {
   return ok({ channel: { id: channel.id }, already_open: existing !== undefined });
 };
 
+/**
+ * conversations.members: user ids, paged with a cursor (limit default 100, at most 1000), as
+ * `{ ok, members, response_metadata: { next_cursor } }`. A private channel the caller is not in
+ * does not exist for it.
+ */
+const members: MethodHandler = (args, ctx) => {
+  const channel = visibleChannel(ctx, str(args, 'channel'));
+  if (channel === undefined) return fail('channel_not_found');
+  const offset = decodeCursor(str(args, 'cursor'));
+  if (offset === 'invalid') return fail('invalid_cursor');
+  const limit = Math.min(Math.max(int(args, 'limit') ?? 100, 1), 1000);
+  const start = offset ?? 0;
+  const next = start + limit < channel.members.length ? encodeCursor(start + limit) : '';
+  return ok({
+    members: channel.members.slice(start, start + limit),
+    response_metadata: { next_cursor: next },
+  });
+};
+
 export const conversationMethods: Record<string, MethodHandler> = {
   'conversations.open': open,
+  'conversations.members': members,
   'conversations.create': create,
   'conversations.list': list,
   'conversations.info': info,

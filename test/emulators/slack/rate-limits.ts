@@ -30,6 +30,7 @@ export const METHOD_TIERS: Record<string, Tier> = {
   'views.push': 4,
   'views.publish': 4,
   'users.info': 4,
+  'conversations.members': 4,
   'chat.postEphemeral': 4,
   'files.getUploadURLExternal': 4,
   'files.completeUploadExternal': 4,

@@ -22,11 +22,20 @@ test.each(['sev0', 'sev5', '7', 'high', ''])('severity %j is refused', (word) =>
 });
 
 test.each([
-  ['sev1 Checkout down', { severity: 'sev1', title: 'Checkout down' }],
-  ['Checkout down', { severity: null, title: 'Checkout down' }],
-  ['500s on checkout', { severity: null, title: '500s on checkout' }],
-  ['sev2', { severity: 'sev2', title: '' }],
-  ['', { severity: null, title: '' }],
+  ['sev1 Checkout down', { severity: 'sev1', title: 'Checkout down', private: false }],
+  ['Checkout down', { severity: null, title: 'Checkout down', private: false }],
+  ['500s on checkout', { severity: null, title: '500s on checkout', private: false }],
+  ['sev2', { severity: 'sev2', title: '', private: false }],
+  ['', { severity: null, title: '', private: false }],
+  ['--private sev1 Payroll leak', { severity: 'sev1', title: 'Payroll leak', private: true }],
+  ['sev2 --private Payroll leak', { severity: 'sev2', title: 'Payroll leak', private: true }],
+  ['—private Payroll leak', { severity: null, title: 'Payroll leak', private: true }],
+  ['--private', { severity: null, title: '', private: true }],
+  [
+    'Fix --private flag parsing',
+    { severity: null, title: 'Fix --private flag parsing', private: false },
+  ],
+  ['--privateer ship', { severity: null, title: '--privateer ship', private: false }],
 ])('declare %j', (args, parsed) => {
   expect(parseDeclare(args)).toEqual(parsed);
 });
