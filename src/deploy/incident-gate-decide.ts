@@ -5,7 +5,7 @@ import { type Incident, isOpen, type Severity, severityRank } from '../domain/in
 
 export type GateIncident = Pick<
   Incident,
-  'id' | 'title' | 'severity' | 'state' | 'services' | 'environment'
+  'id' | 'title' | 'severity' | 'state' | 'services' | 'environment' | 'private'
 >;
 
 export interface IncidentTarget {

@@ -127,9 +127,10 @@ export function fixRequest(url: URL): FixRequest | null {
   return { incidentId: Number(match[1]), deploy: deploy || null };
 }
 
-// Titles come from alerts: no control characters, and short, in CI logs and Argo's status.
-const plainTitle = (title: string) =>
-  title
+// Titles come from alerts: no control characters, and short, in CI logs and Argo's status. A
+// private incident's title stays in its channel: the gate may be open to anyone on the network.
+const plainTitle = (incident: GateIncident) =>
+  (incident.private ? '(private incident)' : incident.title)
     // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
     .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
     .replace(/ {2,}/g, ' ')
@@ -140,7 +141,7 @@ export function incidentReason(blocking: readonly GateIncident[]): string {
   const [worst] = blocking;
   if (!worst) return 'no incident blocks this deploy';
   const more = blocking.length > 1 ? ` (and ${blocking.length - 1} more)` : '';
-  return `${incidentRef(worst.id)} (${worst.severity}) is open: ${plainTitle(worst.title)}${more}`;
+  return `${incidentRef(worst.id)} (${worst.severity}) is open: ${plainTitle(worst)}${more}`;
 }
 
 /** What the incident gate adds to an answer: the blocking incidents and what fix= did. */
@@ -149,7 +150,7 @@ export function incidentFields(answer: IncidentGateAnswer) {
     incidents: answer.blocking.map((i) => ({
       incident: incidentRef(i.id),
       number: i.id,
-      title: plainTitle(i.title),
+      title: plainTitle(i),
       severity: i.severity,
       state: i.state,
     })),

@@ -30,7 +30,12 @@ export function issueDraft(ctx: IssueContext): IssueDraft {
   const person = (id: string | null) => (id ? (names.get(id) ?? id) : 'nobody yet');
   const text = f.text.length > TITLE_MAX ? `${f.text.slice(0, TITLE_MAX - 1)}…` : f.text;
   const details: IssueDraft['details'][number][] = [
-    { label: 'Incident', value: `${ref} ${incident.title} (${incident.severity})` },
+    // A private incident's title (and its channel's name, made from it) stays in Slack: the
+    // tracker may be read by many more people than the incident's channel.
+    {
+      label: 'Incident',
+      value: `${ref} ${incident.private ? '(private incident)' : incident.title} (${incident.severity})`,
+    },
     { label: 'Follow-up owner', value: person(f.ownerId) },
     { label: 'Added by', value: person(f.createdBy) },
   ];
@@ -39,7 +44,8 @@ export function issueDraft(ctx: IssueContext): IssueDraft {
   if (incident.channelId)
     details.push({
       label: 'Slack channel',
-      value: incident.channelName ? `#${incident.channelName}` : incident.channelId,
+      value:
+        incident.channelName && !incident.private ? `#${incident.channelName}` : incident.channelId,
       url: `https://slack.com/app_redirect?channel=${encodeURIComponent(incident.channelId)}`,
     });
   if (ctx.publicUrl)

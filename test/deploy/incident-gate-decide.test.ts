@@ -11,6 +11,7 @@ const incident = (over: Partial<GateIncident> & { id: number }): GateIncident =>
   state: 'investigating',
   services: ['checkout'],
   environment: 'production',
+  private: false,
   ...over,
 });
 const target = { service: 'checkout', environment: 'production' };

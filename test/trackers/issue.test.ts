@@ -94,3 +94,30 @@ followups:
     parseFileConfig('followups:\n  tracker: { kind: github, repo: acme, token: t }\n'),
   ).toThrow('firebreak.yaml followups.tracker.repo must be owner/name');
 });
+
+test('a private incident’s title and channel name stay out of the issue', () => {
+  const draft = issueDraft({
+    followup: followup('Add a canary stage'),
+    incident: { ...incident, private: true },
+    names: new Map(),
+    publicUrl: null,
+    since: at,
+  });
+  const body = markdownBody(draft);
+  expect(body).not.toContain('Checkout down');
+  expect(body).not.toContain('inc-3-checkout-down');
+  expect(body).toContain('INC-3 (private incident) (sev2)');
+  expect(JSON.stringify(adfDescription(draft))).not.toContain('Checkout down');
+  expect(draft.title).toBe('[INC-3] Add a canary stage');
+  // The same incident, public: its title and channel are named.
+  const open = markdownBody(
+    issueDraft({
+      ...{ followup: followup('x'), names: new Map() },
+      incident,
+      publicUrl: null,
+      since: at,
+    }),
+  );
+  expect(open).toContain('Checkout down');
+  expect(open).toContain('#inc-3-checkout-down');
+});
