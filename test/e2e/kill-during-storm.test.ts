@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { listAlerts } from '../../src/store/alerts.js';
+import { countPendingInbox } from '../../src/store/inbox.js';
 import { listIncidentRows } from '../../src/store/incidents.js';
 import { openDb } from '../../src/store/sqlite.js';
 import { startSlackEmulator } from '../emulators/slack.js';
@@ -69,7 +70,10 @@ test(`kill -9 at random points during a storm (${RUNS} runs): no accepted alert 
     slack.setDelay('chat.postMessage', 0);
     const { store, close } = openDb(env.DATABASE_PATH);
     try {
+      // Finished: every accepted delivery applied (a storm is answered first and applied
+      // after, so the inbox may hold many at a kill), every incident with its channel and card.
       const incidentRows = await eventually(async () => {
+        if ((await store.read((tx) => countPendingInbox(tx))) > 0) return undefined;
         const rows = await store.read((tx) => listIncidentRows(tx));
         return rows.length > 0 && rows.every((r) => r.channelId && r.cardTs) ? rows : undefined;
       }, 30_000);

@@ -8,10 +8,24 @@ import { listInboxDeliveries } from '../../src/store/inbox.js';
 import { listIncidentRows } from '../../src/store/incidents.js';
 import { testDb } from '../support/db.js';
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+type Store = ReturnType<typeof testDb>['store'];
+const statuses = async (store: Store) =>
+  (await store.read((tx) => listInboxDeliveries(tx))).map((r) => r.status);
+
+/** The deliveries' statuses once none is pending (within 2 s). */
+async function statusesOnceSettled(store: Store) {
+  for (let i = 0; i < 200 && (await statuses(store)).includes('pending'); i++) await sleep(10);
+  return statuses(store);
+}
+
 let close: (() => void) | undefined;
 afterEach(() => close?.());
 
-function setup() {
+function setup(
+  tuning: { burstGapMs?: number; maxWaitMs?: number; maxAlertsPerBatch?: number } = {},
+) {
   const opened = testDb();
   close = opened.close;
   let kicks = 0;
@@ -34,6 +48,7 @@ function setup() {
     intake,
     kick: () => kicks++,
     log: pino({ level: 'silent' }),
+    ...tuning,
   });
   return { ...opened, inbox, kicks: () => kicks };
 }
@@ -132,11 +147,67 @@ test('a delivery that fails inline stays pending and is isolated by the processo
   // No key: applying it throws inside the savepoint, so the accept still succeeds.
   await inbox.accept('generic', [{ ...alert('x'), key: undefined as unknown as string }]);
   await inbox.accept('generic', [alert('b')]);
-  await new Promise((r) => setTimeout(r, 50));
-  expect((await store.read((tx) => listInboxDeliveries(tx))).map((r) => r.status)).toEqual([
-    'failed',
-    'done',
-  ]);
+  expect(await statusesOnceSettled(store)).toEqual(['failed', 'done']);
   expect(await store.read((tx) => listIncidentRows(tx))).toHaveLength(1);
   inbox.stop();
+});
+
+test('a burst is answered first: deliveries close together are stored, and applied once it is over', async () => {
+  const { store, inbox } = setup({ burstGapMs: 50 });
+  inbox.start();
+  await sleep(10); // the first run finds no backlog
+  await inbox.accept('generic', [alert('alone')]);
+  expect(await statuses(store)).toEqual(['done']); // alone and small: in its own commit
+  await sleep(60);
+  for (let i = 0; i < 5; i++) await inbox.accept('generic', [alert(`burst-${i}`)]);
+  // The first of the five came alone; the rest arrived within 50 ms of each other.
+  expect(await statuses(store)).toEqual(['done', 'done', ...Array(4).fill('pending')]);
+  expect(await statusesOnceSettled(store)).toEqual(Array(6).fill('done'));
+  inbox.stop();
+});
+
+test('a big delivery, even alone, is answered before it is applied', async () => {
+  const { store, inbox } = setup({ burstGapMs: 50 });
+  inbox.start();
+  await sleep(10);
+  await inbox.accept(
+    'generic',
+    Array.from({ length: 30 }, (_, i) => alert(`big-${i}`)),
+  );
+  expect(await statuses(store)).toEqual(['pending']);
+  expect(await statusesOnceSettled(store)).toEqual(['done']);
+  expect(await store.read((tx) => listIncidentRows(tx))).toHaveLength(1);
+  inbox.stop();
+});
+
+test('fairness: a burst that does not stop holds the processor back no longer than maxWaitMs', async () => {
+  const { store, inbox } = setup({ burstGapMs: 50, maxWaitMs: 150 });
+  inbox.start();
+  await sleep(10);
+  const started = performance.now();
+  let firstApplied: number | null = null;
+  let i = 0;
+  // A delivery every 10 ms for 600 ms: never a quiet moment of 50 ms.
+  while (performance.now() - started < 600) {
+    await inbox.accept('generic', [alert(`storm-${i++}`)]);
+    if (firstApplied === null && (await statuses(store)).slice(1).includes('done'))
+      firstApplied = performance.now() - started;
+    await sleep(10);
+  }
+  expect(firstApplied).not.toBeNull();
+  expect(firstApplied).toBeLessThan(400);
+  expect(await statusesOnceSettled(store)).toEqual(Array(i).fill('done'));
+  inbox.stop();
+});
+
+test('one transaction applies at most maxAlertsPerBatch alerts, and never splits a delivery', async () => {
+  const { inbox } = setup({ maxAlertsPerBatch: 3 });
+  await inbox.accept('generic', [alert('a1'), alert('a2')]);
+  await inbox.accept('generic', [alert('b1'), alert('b2')]);
+  await inbox.accept('generic', [alert('c1')]);
+  await inbox.accept('generic', [alert('d1'), alert('d2'), alert('d3'), alert('d4')]);
+  expect(await inbox.processPending()).toBe(1); // a: 2 alerts; with b it would be 4
+  expect(await inbox.processPending()).toBe(2); // b and c: 3
+  expect(await inbox.processPending()).toBe(1); // d: 4, bigger than the bound, alone
+  expect(await inbox.processPending()).toBe(0);
 });
