@@ -127,10 +127,17 @@ export function createPublisher({
   }
 
   async function deliver(delivery: MessageDelivery): Promise<void> {
-    const row = await store.read((tx) => findIncidentRow(tx, delivery.incidentId));
+    const { to } = delivery;
+    let row = await store.read((tx) => findIncidentRow(tx, delivery.incidentId));
     if (!row)
       throw new DeliveryError(`INC-${delivery.incidentId} does not exist`, { permanent: true });
-    const { to } = delivery;
+    // A message queued ahead of the incident's first publish (a listener posting in the unit of
+    // work that opened it) heads the lane: waiting for the channel would wait forever for the
+    // publish behind it. Make the channel and card now; the publish later finds them made.
+    if (to.kind !== 'announce' && !row.channelId) {
+      await publish(delivery.incidentId);
+      row = (await store.read((tx) => findIncidentRow(tx, delivery.incidentId))) ?? row;
+    }
     let channelId: string | null;
     let threadTs: string | undefined;
     switch (to.kind) {
@@ -154,7 +161,6 @@ export function createPublisher({
       default:
         return to satisfies never;
     }
-    // The incident's publish runs first in the same lane; no channel yet means it is still retrying.
     if (!channelId) throw new DeliveryError(`INC-${row.id} has no channel yet`);
     const view = await store.read((tx) =>
       buildIncidentView(tx, delivery.incidentId, now(), withRunbooks),
