@@ -2,35 +2,29 @@
 // workspace. The real bot runs against the Slack emulator on loopback, with its sweeps on (the
 // deadline is a row the every-second sweep settles); this script plays the people and tools
 // around it. The veto is 5 s here so the demo is short; the default is 2 min.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pino } from 'pino';
-import { createApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
 import { allRollbacks } from '../src/store/rollbacks.js';
 import { verify } from '../src/timeline/timeline.js';
-import { type SlackEmulator, startSlackEmulator } from '../test/emulators/slack.js';
+import { startSlackEmulator } from '../test/emulators/slack.js';
 import { buttons } from '../test/support/deploys.js';
 import { blockActionPayload, sendBlockAction } from '../test/support/slack-requests.js';
-import { renderBlocks } from './demo-render.js';
+import {
+  API_TOKEN,
+  dim,
+  freshDir,
+  ROOT,
+  SIGNING_SECRET,
+  sleep,
+  startDemoBot,
+  step,
+} from './demo-kit.js';
 
-const ROOT = join(import.meta.dirname, '..');
 const DIR = join(ROOT, 'data/demo-auto');
-const SIGNING_SECRET = 'demo-signing-secret-0123456789';
-const INGEST_TOKEN = 'demo-ingest-token-0123456789';
-const API_TOKEN = 'demo-api-token-0123456789abcd';
 const DANA = 'U0DANA0001'; // owns checkout and payments, a deployer
 const VETO_S = 5;
 
-const colour = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
-const bold = (s: string) => (colour ? `\x1b[1m${s}\x1b[0m` : s);
-const dim = (s: string) => (colour ? `\x1b[2m${s}\x1b[0m` : s);
-const step = (s: string) => console.log(`\n${bold(`▶ ${s}`)}`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 export async function main() {
-  rmSync(DIR, { recursive: true, force: true });
-  mkdirSync(DIR, { recursive: true });
+  freshDir(DIR);
   const slack = await startSlackEmulator({
     users: [{ id: DANA, name: 'dana', email: 'dana@example.com' }],
     channels: [{ id: 'C0INCIDENTS', name: 'incidents' }],
@@ -39,9 +33,10 @@ export async function main() {
         rollback:
           backend: command
           argv: [node, "${join(ROOT, 'scripts/demo-rollback.mjs')}", "deployment/${deployment}", "--to-revision={{revision}}"]`;
-  writeFileSync(
-    join(DIR, 'firebreak.yaml'),
-    `incidents:
+  const { app, base, post, settle } = await startDemoBot({
+    slack,
+    dir: DIR,
+    configYaml: `incidents:
   announceChannel: C0INCIDENTS
 permissions:
   deployers: [${DANA}]
@@ -58,51 +53,11 @@ services:
     environments:
       production:${backend('payments')}
 `,
-  );
-  const config = loadConfig({
-    SLACK_BOT_TOKEN: 'xoxb-demo',
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: slack.apiUrl,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATABASE_PATH: join(DIR, 'firebreak.db'),
-    FIREBREAK_CONFIG: join(DIR, 'firebreak.yaml'),
-    INGEST_TOKEN,
-    API_TOKEN,
-    LOG_LEVEL: 'silent',
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-  });
-  const app = createApp(config, {
-    log: pino({ level: 'silent' }),
-    slackMinPostIntervalMs: 50,
-    outbox: { pollMs: 25, baseDelayMs: 100, maxDelayMs: 1000, rerunDelayMs: 100 },
     // The sweeps run, as in production: the deadline is settled by the every-second sweep.
     cron: true,
+    title: 'firebreak demo: automatic rollback',
+    setting: `Slack emulated on loopback, veto ${VETO_S} s`,
   });
-  const { port } = await app.start();
-  const base = `http://127.0.0.1:${port}`;
-  const transcript = createTranscript(slack);
-  console.log(
-    bold('firebreak demo: automatic rollback') +
-      dim(` — bot on ${base}, Slack emulated on loopback, veto ${VETO_S} s`),
-  );
-
-  const post = async (path: string, body: unknown) => {
-    const res = await fetch(`${base}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${INGEST_TOKEN}` },
-      body: JSON.stringify(body),
-    });
-    console.log(dim(`  POST ${path} → ${res.status}`));
-    return res;
-  };
-  const settle = async () => {
-    await app.inbox.drain(5000);
-    await app.outbox.drain(15_000);
-    await sleep(100);
-    transcript.flush();
-  };
   const deploy = (service: string, id: string, version: string, minutesAgo: number, rev: number) =>
     post('/webhooks/deploys', {
       id,
@@ -226,26 +181,4 @@ services:
       (r) => r.service === service && r.status === 'succeeded',
     );
   }
-}
-
-/** Prints each new Slack message once, in order, as "#channel  who: text". */
-function createTranscript(slack: SlackEmulator) {
-  const seen = new Set<string>();
-  return {
-    flush() {
-      for (const channel of slack.state.channels.values()) {
-        for (const message of slack.messages(channel.id)) {
-          const key = `${channel.id}:${message.ts}`;
-          if (seen.has(key)) continue;
-          seen.add(key);
-          const who = message.user === slack.botUserId ? 'firebreak' : message.user;
-          const where = `#${channel.name}${message.thread_ts ? ' (thread)' : ''}`;
-          const body = message.blocks?.length
-            ? renderBlocks(message.blocks, '      ')
-            : `      ${message.text}`;
-          console.log(`  ${bold(where)}  ${dim(who)}\n${body}`);
-        }
-      }
-    },
-  };
 }

@@ -2,18 +2,10 @@
 // against the Slack and PagerDuty emulators from test/ on loopback; this script plays the
 // people and the tools around it and prints what Slack would show. The SQLite file stays in
 // data/demo/ to inspect (sqlite3 data/demo/firebreak.db, or `firebreak verify`).
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pino } from 'pino';
-import { createApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
 import { verify } from '../src/timeline/timeline.js';
 import { startPagerDutyEmulator } from '../test/emulators/pagerduty.js';
-import {
-  type EmulatedMessage,
-  type SlackEmulator,
-  startSlackEmulator,
-} from '../test/emulators/slack.js';
+import { type EmulatedMessage, startSlackEmulator } from '../test/emulators/slack.js';
 import { startGithubIssues } from '../test/emulators/trackers/github-issues.js';
 import { buttons, type FoundButton } from '../test/support/deploys.js';
 import {
@@ -24,6 +16,7 @@ import {
   sendSlashCommand,
   slashCommandFields,
 } from '../test/support/slack-requests.js';
+import { API_TOKEN, dim, freshDir, ROOT, SIGNING_SECRET, startDemoBot, step } from './demo-kit.js';
 import { renderBlocks } from './demo-render.js';
 import {
   DEMO_TRACKER_REPO,
@@ -32,24 +25,12 @@ import {
   demoTrackerConfig,
 } from './demo-tracker.js';
 
-const ROOT = join(import.meta.dirname, '..');
 const DIR = join(ROOT, 'data/demo');
-const SIGNING_SECRET = 'demo-signing-secret-0123456789';
-const INGEST_TOKEN = 'demo-ingest-token-0123456789';
-const API_TOKEN = 'demo-api-token-0123456789abcd';
 const DANA = 'U0DANA0001'; // owns checkout, is on call
 const ANA = 'U0ANA00001'; // shipped v2
 
-// Colours only on a terminal (and never with NO_COLOR), so a piped transcript stays plain text.
-const colour = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
-const bold = (s: string) => (colour ? `\x1b[1m${s}\x1b[0m` : s);
-const dim = (s: string) => (colour ? `\x1b[2m${s}\x1b[0m` : s);
-const step = (s: string) => console.log(`\n${bold(`▶ ${s}`)}`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 async function main() {
-  rmSync(DIR, { recursive: true, force: true });
-  mkdirSync(DIR, { recursive: true });
+  freshDir(DIR);
 
   const slack = await startSlackEmulator({
     users: [
@@ -60,9 +41,10 @@ async function main() {
   });
   const pagerduty = await startPagerDutyEmulator();
   const github = await startGithubIssues({ token: DEMO_TRACKER_TOKEN, repos: [DEMO_TRACKER_REPO] });
-  writeFileSync(
-    join(DIR, 'firebreak.yaml'),
-    `incidents:
+  const { app, base, post, settle } = await startDemoBot({
+    slack,
+    dir: DIR,
+    configYaml: `incidents:
   announceChannel: C0INCIDENTS
 permissions:
   deployers: [${DANA}]
@@ -77,54 +59,16 @@ services:
           backend: command
           argv: [node, "${join(ROOT, 'scripts/demo-rollback.mjs')}", "deployment/checkout", "--to-revision={{revision}}"]
 ${demoTrackerConfig(github)}`,
-  );
-  const config = loadConfig({
-    SLACK_BOT_TOKEN: 'xoxb-demo',
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: slack.apiUrl,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATABASE_PATH: join(DIR, 'firebreak.db'),
-    FIREBREAK_CONFIG: join(DIR, 'firebreak.yaml'),
-    INGEST_TOKEN,
-    API_TOKEN,
-    PAGERDUTY_TOKEN: 'pd-test-token',
-    PAGERDUTY_FROM: 'alice@example.com',
-    PAGERDUTY_API_URL: pagerduty.url,
-    PAGERDUTY_EVENTS_URL: pagerduty.url,
-    LOG_LEVEL: 'silent',
-    // The rollback command gets these two from the bot's environment (and nothing else of it).
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-  });
-  const app = createApp(config, {
-    log: pino({ level: 'silent' }),
-    slackMinPostIntervalMs: 50,
-    outbox: { pollMs: 25, baseDelayMs: 100, maxDelayMs: 1000, rerunDelayMs: 100 },
+    env: {
+      PAGERDUTY_TOKEN: 'pd-test-token',
+      PAGERDUTY_FROM: 'alice@example.com',
+      PAGERDUTY_API_URL: pagerduty.url,
+      PAGERDUTY_EVENTS_URL: pagerduty.url,
+    },
     cron: false,
+    title: 'firebreak demo',
+    setting: 'Slack and PagerDuty emulated on loopback',
   });
-  const { port } = await app.start();
-  const base = `http://127.0.0.1:${port}`;
-  const transcript = createTranscript(slack);
-  console.log(
-    bold('firebreak demo') + dim(` — bot on ${base}, Slack and PagerDuty emulated on loopback`),
-  );
-
-  const post = async (path: string, body: unknown) => {
-    const res = await fetch(`${base}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${INGEST_TOKEN}` },
-      body: JSON.stringify(body),
-    });
-    console.log(dim(`  POST ${path} → ${res.status}`));
-    return res;
-  };
-  const settle = async () => {
-    await app.inbox.drain(5000);
-    await app.outbox.drain(15_000);
-    await sleep(100);
-    transcript.flush();
-  };
 
   try {
     step('CI reports two deploys of checkout: v1 an hour ago, v2 six minutes ago');
@@ -355,28 +299,6 @@ ${demoTrackerConfig(github)}`,
     await github.close();
     await slack.close();
   }
-}
-
-/** Prints each new Slack message once, in order, as "#channel  who: text". */
-function createTranscript(slack: SlackEmulator) {
-  const seen = new Set<string>();
-  return {
-    flush() {
-      for (const channel of slack.state.channels.values()) {
-        for (const message of slack.messages(channel.id)) {
-          const key = `${channel.id}:${message.ts}`;
-          if (seen.has(key)) continue;
-          seen.add(key);
-          const who = message.user === slack.botUserId ? 'firebreak' : message.user;
-          const where = `#${channel.name}${message.thread_ts ? ' (thread)' : ''}`;
-          const body = message.blocks?.length
-            ? renderBlocks(message.blocks, '      ')
-            : `      ${message.text}`;
-          console.log(`  ${bold(where)}  ${dim(who)}\n${body}`);
-        }
-      }
-    },
-  };
 }
 
 // `npm run demo -- --auto`: the automatic rollback instead (scripts/demo-auto.ts).
