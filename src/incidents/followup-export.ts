@@ -8,13 +8,13 @@ import {
   findFollowup,
   findFollowupByIssue,
   setFollowupExport,
-  setFollowupState,
 } from '../store/followups.js';
 import { getIncident } from '../store/incidents.js';
 import type { Store, Tx } from '../store/unit-of-work.js';
 import { record } from '../timeline/timeline.js';
 import { enqueueMessage } from './effects.js';
 import type { Actor } from './events.js';
+import { changeFollowupState } from './followup-state.js';
 
 /**
  * Create the follow-up's issue in its tracker; carried out by src/trackers/export.ts. The row's
@@ -202,20 +202,8 @@ export function createFollowupExport(deps: FollowupExportDeps) {
       const row = await findFollowupByIssue(tx, kind, issueKey(kind, key));
       if (!row) return { followupId: null, changed: false };
       if (row.state !== 'open') return { followupId: row.id, changed: false };
-      await setFollowupState(tx, row.id, state, at);
-      // The same entry a Done button records, by the tracker's user.
-      await record(
-        tx,
-        {
-          incidentId: row.incidentId,
-          kind: 'followup_changed',
-          at,
-          actor: actor.id,
-          source: actor.source,
-          payload: { followupId: row.id, from: row.state, to: state, issue: row.trackerKey },
-        },
-        at,
-      );
+      // The same change and entry a Done button makes, by the tracker's user.
+      await changeFollowupState(tx, row, state, actor, at, { issue: row.trackerKey });
       await enqueueMessage(
         tx,
         row.incidentId,

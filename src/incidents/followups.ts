@@ -6,13 +6,13 @@ import {
   findFollowup,
   followupsOf,
   insertFollowup,
-  setFollowupState,
 } from '../store/followups.js';
 import { getIncident } from '../store/incidents.js';
 import type { Store } from '../store/unit-of-work.js';
 import { record } from '../timeline/timeline.js';
 import type { Actor } from './events.js';
 import { requestExport, type TrackerChoice } from './followup-export.js';
+import { changeFollowupState } from './followup-state.js';
 
 export type { Followup, FollowupState };
 
@@ -97,20 +97,7 @@ export function createFollowups({ store, now, trackerFor, kick }: FollowupDeps) 
         );
       }
       if (row.state === state) return row;
-      const updated = await setFollowupState(tx, id, state, at);
-      await record(
-        tx,
-        {
-          incidentId: row.incidentId,
-          kind: 'followup_changed',
-          at,
-          actor: actor.id,
-          source: actor.source,
-          payload: { followupId: id, from: row.state, to: state },
-        },
-        at,
-      );
-      return updated;
+      return await changeFollowupState(tx, row, state, actor, at);
     });
   }
 
