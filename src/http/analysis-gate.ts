@@ -26,34 +26,44 @@ export interface AnalysisGateDeps
 const NO_STORE = { 'cache-control': 'no-store' };
 const MAX_BODY = 64 * 1024;
 
-// Flagger's webhook body: it cannot send headers, so with gateAuth "token" the token may ride in
-// metadata.token. Everything else in it is ignored.
+// Flagger's webhook body: it cannot send headers, so the token may ride in metadata.token.
+// Everything else in it is ignored.
 const FlaggerBody = z
   .object({ metadata: z.record(z.string(), z.unknown()).nullish() })
   .loose()
   .nullish();
 
-async function authorize(req: IncomingMessage, deps: AnalysisGateDeps): Promise<void> {
+/**
+ * The token is needed with gateAuth "token", and for a fix pass whatever gateAuth says (a pass
+ * is recorded and posted: a write). It comes as a bearer header, or in Flagger's body.
+ */
+async function authorize(
+  req: IncomingMessage,
+  deps: AnalysisGateDeps,
+  writes: boolean,
+): Promise<void> {
+  let token: unknown;
   if (req.method === 'POST') {
     const parsed = FlaggerBody.safeParse(await readJson(req, MAX_BODY));
     if (!parsed.success)
       throw new HttpError(400, 'the body must be a JSON object (Flagger’s webhook payload)');
-    const token = parsed.data?.metadata?.token;
-    if (deps.auth === 'token' && !req.headers.authorization && typeof token === 'string') {
-      if (!deps.apiToken || !safeEqual(token, deps.apiToken))
-        throw new HttpError(401, 'missing or wrong credentials');
-      return;
-    }
+    token = parsed.data?.metadata?.token;
   }
-  if (deps.auth === 'token') requireToken(req, deps.apiToken, 'API_TOKEN');
+  if (deps.auth !== 'token' && !writes) return;
+  if (!req.headers.authorization && typeof token === 'string') {
+    if (!deps.apiToken || !safeEqual(token, deps.apiToken))
+      throw new HttpError(401, 'missing or wrong credentials');
+    return;
+  }
+  requireToken(req, deps.apiToken, 'API_TOKEN');
 }
 
 const analysisGate =
   (deps: AnalysisGateDeps): RouteHandler =>
   async (req, res, _params, url) => {
-    await authorize(req, deps);
-    const where = gateTarget(url, deps);
     const fix = fixRequest(url);
+    await authorize(req, deps, fix !== null);
+    const where = gateTarget(url, deps);
     const mode = url.searchParams.get('answer') ?? '';
     if (mode !== '' && mode !== 'json')
       throw new HttpError(

@@ -80,6 +80,7 @@ const deployGate =
     const where = target(req, url, deps);
     const { service, environment } = where;
     const fix = fixRequest(url);
+    if (fix) requireFixToken(req, deps);
     const gate = await deps.freezes.gate(service, environment);
     const incidents = deps.incidents ? await deps.incidents.check(where, fix) : null;
     const extra = incidents ? incidentFields(incidents) : {};
@@ -103,6 +104,14 @@ const deployGate =
       { ...NO_STORE, 'retry-after': String(retryAfter) },
     );
   };
+
+/**
+ * A fix pass is recorded on the timeline and posted in the incident's channel: a write, so it
+ * takes the bearer API_TOKEN even when `deploys.gateAuth` leaves the gate's answers open.
+ */
+export function requireFixToken(req: IncomingMessage, deps: Pick<GateDeps, 'apiToken'>): void {
+  requireToken(req, deps.apiToken, 'API_TOKEN');
+}
 
 // An incident has no expiry: CI is told to ask again in a minute.
 export const INCIDENT_RETRY_SECONDS = 60;

@@ -41,12 +41,16 @@ async function send(b: TestApp, body: Record<string, unknown>) {
   await b.app.inbox.drain(5000);
 }
 
-async function ask(b: TestApp, path: string) {
-  const res = await b.get(path);
+async function ask(b: TestApp, path: string, headers?: Record<string, string>) {
+  const res = await b.get(path, headers);
   return { status: res.status, body: (await res.json()) as Record<string, unknown>, res };
 }
 const deployGate = (b: TestApp, query: string) => ask(b, `/api/v1/gates/deploy?${query}`);
 const analysis = (b: TestApp, query: string) => ask(b, `/api/v1/gates/analysis?${query}`);
+// A fix pass is a write (timeline, channel): CI presents the API token even with an open gate.
+const CI = { authorization: `Bearer ${API_TOKEN}` };
+const fixGate = (b: TestApp, query: string) => ask(b, `/api/v1/gates/deploy?${query}`, CI);
+const fixAnalysis = (b: TestApp, query: string) => ask(b, `/api/v1/gates/analysis?${query}`, CI);
 const CHECKOUT = 'service=checkout&environment=production';
 
 const channelOf = (b: TestApp, id: number) =>
@@ -126,10 +130,10 @@ test('fix=INC-n passes the deploy that is the fix, posted in the channel and on 
 
   // CI retries, some of them at the same time: one pass.
   const query = `${CHECKOUT}&fix=INC-1&deploy=v42.1`;
-  const answers = await Promise.all([1, 2, 3].map(() => deployGate(bot as TestApp, query)));
-  answers.push(await deployGate(bot, query));
+  const answers = await Promise.all([1, 2, 3].map(() => fixGate(bot as TestApp, query)));
+  answers.push(await fixGate(bot, query));
   // Argo measuring the same deploy again is the same pass too.
-  answers.push(await analysis(bot, `${query}&answer=json`));
+  answers.push(await fixAnalysis(bot, `${query}&answer=json`));
   for (const a of answers) {
     expect(a.status).toBe(200);
     expect(a.body).toMatchObject({
@@ -151,7 +155,7 @@ test('fix=INC-n passes the deploy that is the fix, posted in the channel and on 
   ]);
 
   // Another deploy is another pass; `fix=1` is the same incident as `fix=INC-1`.
-  expect((await deployGate(bot, `${CHECKOUT}&fix=1&deploy=v42.2`)).status).toBe(200);
+  expect((await fixGate(bot, `${CHECKOUT}&fix=1&deploy=v42.2`)).status).toBe(200);
   await bot.settle();
   expect(posted()).toHaveLength(2);
   expect(passes(bot, 1)).toHaveLength(2);
@@ -172,26 +176,44 @@ test('fix=INC-n passes the deploy that is the fix, posted in the channel and on 
   );
 });
 
+test('fix= without the API token is refused and records nothing, even with the gate open', async () => {
+  bot = await startTestApp({ configYaml: CONFIG() });
+  await send(bot, alert({ severity: 'error' }));
+  const channel = await eventually(() => channelOf(bot as TestApp, 1));
+  for (let i = 0; i < 5; i++) {
+    const query = `${CHECKOUT}&fix=INC-1&deploy=spam-${i}`;
+    expect((await deployGate(bot, query)).status).toBe(401);
+    expect((await analysis(bot, query)).status).toBe(401);
+  }
+  // The answers themselves stay open.
+  expect((await deployGate(bot, CHECKOUT)).status).toBe(423);
+  await bot.settle();
+  expect(passes(bot, 1)).toHaveLength(0);
+  expect(
+    bot.slack.messages(channel).filter((m) => m.text.includes('passed the incident gate')),
+  ).toEqual([]);
+});
+
 test('fix= naming an unknown, resolved or non-blocking incident grants nothing; a malformed one is a 400', async () => {
   bot = await startTestApp({ configYaml: CONFIG() });
   await send(bot, alert({ severity: 'error' }));
   await send(bot, alert({ dedupeKey: 'search-slow', title: 'Search slow', service: 'search' }));
 
-  const unknown = await deployGate(bot, `${CHECKOUT}&fix=INC-99`);
+  const unknown = await fixGate(bot, `${CHECKOUT}&fix=INC-99`);
   expect(unknown.status).toBe(423);
   expect(unknown.body.fix).toEqual({
     incident: 'INC-99',
     granted: false,
     reason: 'INC-99 does not exist',
   });
-  const other = await deployGate(bot, `${CHECKOUT}&fix=INC-2`);
+  const other = await fixGate(bot, `${CHECKOUT}&fix=INC-2`);
   expect(other.status).toBe(423);
   expect(other.body.fix).toMatchObject({
     granted: false,
     reason: 'INC-2 does not block this deploy',
   });
   // Not blocked at all: the answer stays 200, the fix is just not needed.
-  const search = await deployGate(bot, 'service=search&environment=production&fix=INC-2');
+  const search = await fixGate(bot, 'service=search&environment=production&fix=INC-2');
   expect(search.status).toBe(200);
   expect(search.body.fix).toMatchObject({ granted: false });
 
@@ -202,7 +224,7 @@ test('fix= naming an unknown, resolved or non-blocking incident grants nothing; 
 
   await send(bot, alert({ status: 'resolved' }));
   await eventually(async () => (await deployGate(bot as TestApp, CHECKOUT)).status === 200);
-  const resolved = await deployGate(bot, `${CHECKOUT}&fix=INC-1`);
+  const resolved = await fixGate(bot, `${CHECKOUT}&fix=INC-1`);
   expect(resolved.body.fix).toMatchObject({ granted: false, reason: 'INC-1 is resolved' });
   await bot.settle();
   expect(passes(bot, 1)).toHaveLength(0);
