@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { FollowupExport } from '../incidents/followup-export.js';
+import type { WebhookSecret } from '../trackers/export.js';
 import { hmacHex, safeEqual } from './auth.js';
 import { HttpError, parseJson, readBody, sendJson } from './body.js';
 import type { Route, RouteHandler } from './server.js';
@@ -13,16 +14,30 @@ export const TRACKER_BODY_LIMIT = 1024 * 1024;
 
 export interface TrackerRouteDeps {
   exports: FollowupExport;
-  /** The configured webhook secrets of each kind (any of them may have signed). */
-  secrets: { github: readonly string[]; jira: readonly string[] };
+  /** The configured webhook secrets of each kind, each with the repo or project it speaks for. */
+  secrets: { github: readonly WebhookSecret[]; jira: readonly WebhookSecret[] };
 }
 
 const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
-function verify(secrets: readonly string[], given: string | undefined, raw: Buffer): void {
-  const expected = secrets.map((s) => `sha256=${hmacHex(s, raw)}`);
-  if (!given || !expected.some((e) => safeEqual(given, e)))
-    throw new HttpError(401, 'missing or wrong signature');
+/** The repos or projects whose secret signed `raw`; 401 when none did. */
+function verify(
+  secrets: readonly WebhookSecret[],
+  given: string | undefined,
+  raw: Buffer,
+): Set<string> {
+  const scopes = new Set<string>();
+  for (const { secret, scope } of secrets)
+    if (given && safeEqual(given, `sha256=${hmacHex(secret, raw)}`))
+      scopes.add(scope.toLowerCase());
+  if (scopes.size === 0) throw new HttpError(401, 'missing or wrong signature');
+  return scopes;
+}
+
+/** A valid signature speaks only for its own tracker's repo or project. */
+function requireScope(scopes: Set<string>, scope: string, what: string): void {
+  if (!scopes.has(scope.toLowerCase()))
+    throw new HttpError(403, `this webhook's secret is not the one configured for ${what}`);
 }
 
 const GithubIssueEvent = z.object({
@@ -43,12 +58,13 @@ const githubIssues =
       throw new HttpError(404, 'no GitHub tracker has a webhookSecret, so this route is off');
     }
     const raw = await readBody(req, TRACKER_BODY_LIMIT);
-    verify(deps.secrets.github, header(req.headers['x-hub-signature-256']), raw);
+    const scopes = verify(deps.secrets.github, header(req.headers['x-hub-signature-256']), raw);
     const event = header(req.headers['x-github-event']) ?? '';
     if (event === 'ping') return sendJson(res, 200, { ok: true });
     if (event !== 'issues') return sendJson(res, 202, { ignored: true, event });
     const body = GithubIssueEvent.parse(parseJson(raw));
     if (body.action !== 'closed') return sendJson(res, 202, { ignored: true, action: body.action });
+    requireScope(scopes, body.repository.full_name, body.repository.full_name);
     const login = body.sender?.login;
     const outcome = await deps.exports.closedInTracker(
       'github',
@@ -58,6 +74,8 @@ const githubIssues =
     );
     sendJson(res, 200, outcome);
   };
+
+const JiraEvent = z.object({ webhookEvent: z.string().max(100) }).loose();
 
 const JiraIssueEvent = z.object({
   webhookEvent: z.string().max(100),
@@ -82,10 +100,14 @@ const jiraIssues =
       throw new HttpError(404, 'no Jira tracker has a webhookSecret, so this route is off');
     }
     const raw = await readBody(req, TRACKER_BODY_LIMIT);
-    verify(deps.secrets.jira, header(req.headers['x-hub-signature']), raw);
-    const body = JiraIssueEvent.parse(parseJson(raw));
-    if (body.webhookEvent !== 'jira:issue_updated')
-      return sendJson(res, 202, { ignored: true, event: body.webhookEvent });
+    const scopes = verify(deps.secrets.jira, header(req.headers['x-hub-signature']), raw);
+    const envelope = JiraEvent.parse(parseJson(raw));
+    // Jira sends every event the admin ticked (sprints, worklogs…): only issue updates matter.
+    if (envelope.webhookEvent !== 'jira:issue_updated')
+      return sendJson(res, 202, { ignored: true, event: envelope.webhookEvent });
+    const body = JiraIssueEvent.parse(envelope);
+    const project = body.issue.key.slice(0, body.issue.key.lastIndexOf('-'));
+    requireScope(scopes, project, `Jira project ${project}`);
     // "Closed" in Jira is any status in the Done category (Done, Closed, Resolved…).
     if (body.issue.fields?.status?.statusCategory?.key !== 'done')
       return sendJson(res, 202, { ignored: true, reason: 'the issue is not in a done status' });

@@ -44,16 +44,28 @@ export function trackerClient(config: TrackerConfig): TrackerClient {
 }
 
 /** Every webhook secret configured for this kind of tracker (global and per service). */
+/** A webhook secret and what it may speak for: a GitHub repo ("owner/name") or a Jira project. */
+export interface WebhookSecret {
+  secret: string;
+  scope: string;
+}
+
+/**
+ * The configured webhook secrets of one kind of tracker, each with its repo or project: an event
+ * signed with one tracker's secret can only close issues of that tracker.
+ */
 export function webhookSecrets(
   file: Pick<FileConfig, 'services' | 'followups'>,
   kind: TrackerKind,
-): string[] {
+): WebhookSecret[] {
   const all = [file.followups.tracker, ...Object.values(file.services).map((s) => s.tracker)];
-  return [
-    ...new Set(
-      all.flatMap((t) => (t && t.kind === kind && t.webhookSecret ? [t.webhookSecret] : [])),
-    ),
-  ];
+  const found = new Map<string, WebhookSecret>();
+  for (const t of all) {
+    if (!t || t.kind !== kind || !t.webhookSecret) continue;
+    const scope = t.kind === 'github' ? t.repo : t.project;
+    found.set(`${t.webhookSecret}\n${scope}`, { secret: t.webhookSecret, scope });
+  }
+  return [...found.values()];
 }
 
 export interface ExportHandlerDeps {

@@ -1,4 +1,11 @@
-import { asRecord, asString, BackendError, call, describeStatus } from '../deploy/backends/http.js';
+import {
+  asRecord,
+  asString,
+  BackendError,
+  call,
+  describeStatus,
+  retryAfterMs,
+} from '../deploy/backends/http.js';
 import { DeliveryError } from '../outbox/worker.js';
 import type { CreatedIssue, IssueDraft, TrackerClient } from './client.js';
 import { TrackerRefused } from './client.js';
@@ -32,20 +39,19 @@ export function githubTracker(config: GithubTrackerConfig): TrackerClient {
 
   function failure(answer: Awaited<ReturnType<typeof call>>): Error {
     const message = describeStatus('GitHub', answer);
-    const retryAfter = Number(answer.headers.get('retry-after'));
     const limited =
       answer.status === 429 ||
       (answer.status === 403 && answer.headers.get('x-ratelimit-remaining') === '0');
     if (limited)
       return new DeliveryError(message, {
         throttled: true,
-        retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 60_000,
+        retryAfterMs: retryAfterMs(answer.headers),
       });
     if (answer.status >= 400 && answer.status < 500) return new TrackerRefused(message);
     return new BackendError(message);
   }
 
-  const keyOf = (number: unknown) => `${config.repo}#${String(number)}`;
+  const keyOf = (number: number) => `${config.repo}#${number}`;
 
   async function findExisting(draft: IssueDraft): Promise<CreatedIssue | null> {
     // GitHub documents `since` as YYYY-MM-DDTHH:MM:SSZ.
@@ -68,7 +74,7 @@ export function githubTracker(config: GithubTrackerConfig): TrackerClient {
       const issue = asRecord(item);
       const body = asString(issue.body) ?? '';
       const url = asString(issue.html_url);
-      if (body.includes(draft.marker) && url && issue.number !== undefined)
+      if (body.includes(draft.marker) && url && typeof issue.number === 'number')
         return { key: keyOf(issue.number), url, found: true };
     }
     return null;

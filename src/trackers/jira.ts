@@ -1,4 +1,12 @@
-import { asRecord, asString, BackendError, call, describeStatus } from '../deploy/backends/http.js';
+import {
+  asRecord,
+  asString,
+  BackendError,
+  call,
+  describeStatus,
+  jsonText,
+  retryAfterMs,
+} from '../deploy/backends/http.js';
 import { DeliveryError } from '../outbox/worker.js';
 import type { CreatedIssue, IssueDraft, TrackerClient } from './client.js';
 import { TrackerRefused } from './client.js';
@@ -21,8 +29,8 @@ export interface JiraTrackerConfig {
 /** Jira's errors: `errorMessages` and a field → message map. */
 function jiraMessage(json: unknown): string | null {
   const body = asRecord(json);
-  const messages = Array.isArray(body.errorMessages) ? body.errorMessages.map(String) : [];
-  const fields = Object.entries(asRecord(body.errors)).map(([k, v]) => `${k}: ${String(v)}`);
+  const messages = Array.isArray(body.errorMessages) ? body.errorMessages.map(jsonText) : [];
+  const fields = Object.entries(asRecord(body.errors)).map(([k, v]) => `${k}: ${jsonText(v)}`);
   const all = [...messages, ...fields].join('; ');
   return all ? all.slice(0, 300) : null;
 }
@@ -41,13 +49,11 @@ export function jiraTracker(config: JiraTrackerConfig): TrackerClient {
     const message = detail
       ? `Jira answered ${answer.status}: ${detail}`
       : describeStatus('Jira', answer);
-    if (answer.status === 429) {
-      const retryAfter = Number(answer.headers.get('retry-after'));
+    if (answer.status === 429)
       return new DeliveryError(message, {
         throttled: true,
-        retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 60_000,
+        retryAfterMs: retryAfterMs(answer.headers),
       });
-    }
     if (answer.status >= 400 && answer.status < 500) return new TrackerRefused(message);
     return new BackendError(message);
   }

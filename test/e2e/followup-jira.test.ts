@@ -116,6 +116,10 @@ test('a follow-up becomes one Jira issue with an ADF description; a Done status 
   expect((await followup(bot, 1))?.state).toBe('open');
   const unknown = await deliver(bot, updated('OPS-77', 'done'));
   expect(await unknown.json()).toEqual({ followupId: null, changed: false });
+  // The secret speaks for project OPS only; other events Jira sends are ignored, not refused.
+  expect((await deliver(bot, updated('HR-1', 'done'))).status).toBe(403);
+  const sprint = JSON.stringify({ webhookEvent: 'sprint_started', sprint: { id: 1 } });
+  expect((await deliver(bot, sprint)).status).toBe(202);
   const done = await deliver(bot, updated('OPS-1', 'done'));
   expect(done.status).toBe(200);
   expect(await done.json()).toEqual({ followupId: 1, changed: true });

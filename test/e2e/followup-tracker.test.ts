@@ -283,6 +283,12 @@ test('a service with a tracker of its own overrides the global one; off by defau
   const issue = await eventually(() => started.github.issues[0]);
   expect(issue.repo).toBe('acme/checkout');
   expect(await followup(started.bot, 1)).toMatchObject({ trackerKey: 'acme/checkout#1' });
+
+  // The global tracker's secret speaks for its own repo only: it cannot close acme/checkout's
+  // issue (that tracker has no secret of its own, so nothing can).
+  const crossed = await deliver(started.bot, closedEvent(1, 'acme/checkout'));
+  expect(crossed.status).toBe(403);
+  expect(await followup(started.bot, 1)).toMatchObject({ state: 'open' });
 });
 
 test('a tracker that never answers is retried, and after an hour said in the channel with Retry', async () => {

@@ -83,7 +83,12 @@ followups:
   );
   expect(trackerConfigFor(file, ['search', 'checkout'])?.kind).toBe('jira');
   expect(trackerConfigFor(file, ['search'])).toMatchObject({ kind: 'github', token: 'ghp_x' });
-  expect(webhookSecrets(file, 'jira')).toEqual(['jira-secret-0123456789']);
+  expect(webhookSecrets(file, 'jira')).toEqual([
+    { secret: 'jira-secret-0123456789', scope: 'OPS' },
+  ]);
+  expect(webhookSecrets(file, 'github')).toEqual([
+    { secret: '0123456789abcdef', scope: 'acme/ops' },
+  ]);
   expect(trackerConfigFor(parseFileConfig(''), ['checkout'])).toBeNull();
   expect(() =>
     parseFileConfig(

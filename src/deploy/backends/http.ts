@@ -40,8 +40,9 @@ export async function call(
   }
   let text: string;
   try {
-    text = await response.text();
+    text = await readCapped(response, MAX_ANSWER_BYTES);
   } catch (error) {
+    if (error instanceof BackendError) throw error;
     throw new BackendError(`${safeHost(url)} broke off its answer`, { cause: error });
   }
   let json: unknown = null;
@@ -52,6 +53,39 @@ export async function call(
   }
   return { status: response.status, text, json, headers: response.headers };
 }
+
+/** No backend or tracker answer we read is anywhere near this; a bigger one is refused unread. */
+export const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+
+/** The body as text, or a BackendError once it passes `max` bytes (fetch itself has no limit). */
+async function readCapped(response: Response, max: number): Promise<string> {
+  if (!response.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > max) {
+      await response.body.cancel().catch(() => {});
+      throw new BackendError(`${safeHost(response.url)} answered with more than ${max} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * How long a rate-limited answer asks us to wait (`Retry-After`, seconds), kept between 1 s and
+ * an hour: a huge or broken value must not park an effect for years.
+ */
+export function retryAfterMs(headers: Headers, fallbackMs = 60_000): number {
+  const seconds = Number(headers.get('retry-after'));
+  if (!Number.isFinite(seconds) || seconds <= 0) return fallbackMs;
+  return Math.min(Math.max(seconds * 1000, 1000), 60 * 60_000);
+}
+
+/** A value from a JSON answer as text, whatever its type (String() throws on some objects). */
+export const jsonText = (value: unknown): string =>
+  typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
 
 /** "answered 500: <first part of the body>" */
 export function describeStatus(who: string, answer: HttpAnswer): string {
