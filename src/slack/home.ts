@@ -80,23 +80,35 @@ export function createHome(deps: HomeDeps) {
     deps.kick();
   }
 
-  /** The sweep: queue a refresh for each recent viewer whose home changed. Returns how many. */
+  /**
+   * The sweep: queue a refresh for each recent viewer whose home changed. Returns how many. The
+   * homes are built in a read, so ingest is not held up behind them; only the queuing writes.
+   */
   async function sweep(): Promise<number> {
     const at = now();
-    const queued = await store.tx(async (tx) => {
+    const changed = await store.read(async (tx) => {
       const viewers = await recentViewers(tx, new Date(at.getTime() - HOME_REFRESH_WINDOW_MS));
       // Those who looked most recently first, when there are more than one sweep may refresh.
       viewers.sort((a, b) => b.openedAt.getTime() - a.openedAt.getTime());
       const shared = await loadHomeShared(tx, at);
-      let n = 0;
+      const due: string[] = [];
       for (const viewer of viewers) {
-        if (n >= HOME_REFRESHES_PER_SWEEP) break;
+        if (due.length >= HOME_REFRESHES_PER_SWEEP) break;
         // A refresh already waiting publishes what is there when it runs; asking again would
         // only make it run twice. What changes after it read is found by the next sweep.
         if ((await pendingInLane(tx, homeLane(viewer.userId))).length > 0) continue;
         const model = await buildHome(tx, viewer.userId, at, catalog, shared);
-        if (homeHash(model) === viewer.publishedHash) continue;
-        await enqueue(tx, viewer.userId, at, false);
+        if (homeHash(model) !== viewer.publishedHash) due.push(viewer.userId);
+      }
+      return due;
+    });
+    if (changed.length === 0) return 0;
+    const queued = await store.tx(async (tx) => {
+      let n = 0;
+      for (const userId of changed) {
+        // Another sweep (another replica) may have queued it since the read.
+        if ((await pendingInLane(tx, homeLane(userId))).length > 0) continue;
+        await enqueue(tx, userId, at, false);
         n++;
       }
       return n;
