@@ -60,6 +60,8 @@ export function createVisibility(deps: {
 
   /** Slack says someone joined (or left) a channel; only incident channels matter. */
   async function memberChanged(channelId: string, userId: string, joined: boolean): Promise<void> {
+    // Joins and leaves arrive for every channel the bot is in: look first, write only for ours.
+    if (!(await store.read((tx) => findIncidentByChannel(tx, channelId)))) return;
     await store.tx(async (tx) => {
       const incident = await findIncidentByChannel(tx, channelId);
       if (!incident) return;

@@ -11,9 +11,11 @@ export async function addMembers(
   userIds: readonly string[],
   at: Date,
 ): Promise<void> {
-  for (const userId of new Set(userIds))
+  const rows = [...new Set(userIds)].map((userId) => ({ incidentId, userId, addedAt: at }));
+  // In slices: a big channel's members would pass SQLite's limit of bound variables.
+  for (let i = 0; i < rows.length; i += 500)
     tx.insert(incidentMembers)
-      .values({ incidentId, userId, addedAt: at })
+      .values(rows.slice(i, i + 500))
       .onConflictDoNothing()
       .run();
 }
